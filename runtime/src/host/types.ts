@@ -1,0 +1,218 @@
+/**
+ * The host interface: everything the agent needs from the engine and the OS.
+ *
+ * Only runtime/src/host/ knows which engine runs the code. Everything else takes a
+ * `Host` (usually through `getHost()`) and stays plain TypeScript that runs on
+ * quickjs-ng (our `x0tta6bl4` binary) and on Node (tests, tooling) alike.
+ *
+ * Conventions:
+ * - Failures that a caller must handle (a missing file, a refused connection) are
+ *   returned or thrown as `HostError` with `errno`/`code`, never as engine-specific
+ *   objects; messages read like "connect /run/x.sock: No such file or directory".
+ * - Sockets are event-driven and non-blocking on both engines; nothing here blocks
+ *   the loop except the explicitly synchronous file helpers (small files only).
+ */
+
+export type Engine = 'quickjs-ng' | 'node';
+
+/** An OS error carried to TypeScript: errno number, symbolic code and a readable text. */
+export class HostError extends Error {
+  readonly errno: number;
+  readonly code: string;
+  constructor(message: string, code: string, errno = 0) {
+    super(message);
+    this.name = 'HostError';
+    this.code = code;
+    this.errno = errno;
+  }
+}
+
+export function isHostError(e: unknown): e is HostError {
+  return e instanceof Error && typeof (e as HostError).code === 'string' && 'errno' in e;
+}
+
+/** Result type for operations where failure is an expected outcome, not a bug. */
+export type Result<T, E = HostError> = { ok: true; value: T } | { ok: false; error: E };
+
+export type LogLevel = 'debug' | 'info' | 'notice' | 'warning' | 'err' | 'crit';
+
+export type SignalName = 'SIGTERM' | 'SIGINT' | 'SIGHUP' | 'SIGUSR1' | 'SIGUSR2';
+
+export interface Clock {
+  /** Monotonic time in nanoseconds (never jumps with NTP or a wrong boot clock). */
+  monotonicNs(): bigint;
+  /** Monotonic time in milliseconds with sub-millisecond fraction. */
+  monotonicMs(): number;
+  /** Wall-clock time in ms since the epoch (may jump; use only for display/records). */
+  wallMs(): number;
+}
+
+export interface TimerHandle {
+  readonly __timer: unique symbol;
+}
+
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  setInterval(fn: () => void, ms: number): TimerHandle;
+  clear(handle: TimerHandle | undefined): void;
+}
+
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  isFile: boolean;
+  isDirectory: boolean;
+  mode: number;
+}
+
+/** Small synchronous file helpers (config and state files, not bulk data). */
+export interface Files {
+  readBytes(path: string, maxBytes?: number): Uint8Array;
+  readText(path: string, maxBytes?: number): string;
+  /** Write to `path.tmp-<pid>`, fsync, rename over `path`, fsync the directory. */
+  writeAtomic(path: string, data: Uint8Array | string, mode?: number): void;
+  /** Append and fsync (journals). */
+  append(path: string, data: Uint8Array | string, mode?: number): void;
+  stat(path: string): FileStat | null;
+  mkdirp(path: string, mode?: number): void;
+  readdir(path: string): string[];
+  remove(path: string): void;
+  rename(from: string, to: string): void;
+}
+
+export interface SpawnOptions {
+  /** Kill the child after this many ms (SIGKILL); default 10 s. */
+  timeoutMs?: number;
+  /** Bytes kept from stdout/stderr each; the rest is dropped. Default 64 KiB. */
+  maxOutput?: number;
+  env?: Record<string, string>;
+}
+
+export interface SpawnResult {
+  /** Exit status, or null when killed by a signal. */
+  status: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+export interface Processes {
+  readonly pid: number;
+  /** Run a program (no shell) and collect its output without blocking the loop. */
+  run(argv: string[], opts?: SpawnOptions): Promise<SpawnResult>;
+}
+
+export interface ResourceUsage {
+  /** Current resident set size in bytes. */
+  rssBytes: number;
+  /** Peak resident set size in bytes. */
+  maxRssBytes: number;
+  userCpuMs: number;
+  systemCpuMs: number;
+}
+
+/** Socket addresses. `unix` paths starting with "@" are in the abstract namespace. */
+export type SocketAddress =
+  | { family: 'unix'; path: string }
+  | { family: 'inet'; host: string; port: number }
+  | { family: 'inet6'; host: string; port: number };
+
+/** A connected byte stream (TCP or AF_UNIX stream). */
+export interface StreamSocket {
+  readonly remote: SocketAddress | null;
+  readonly local: SocketAddress | null;
+  /** Queue bytes for sending; returns the bytes still queued (for back-pressure). */
+  write(data: Uint8Array): number;
+  /** Bytes accepted by write() but not yet handed to the kernel. */
+  readonly pending: number;
+  onData(cb: (chunk: Uint8Array) => void): void;
+  /** Called once: after the peer closed (no error) or on an error. */
+  onClose(cb: (error: HostError | null) => void): void;
+  /** Called when the send queue has drained after write() returned > 0. */
+  onDrain(cb: () => void): void;
+  /** Stop reading (back-pressure on the peer) or resume. */
+  pause(): void;
+  resume(): void;
+  /** Flush what is queued, then close. `close(true)` drops the queue. */
+  close(abort?: boolean): void;
+}
+
+export interface StreamServer {
+  readonly address: SocketAddress;
+  close(): void;
+}
+
+export interface DatagramSocket {
+  readonly local: SocketAddress | null;
+  send(data: Uint8Array, to: SocketAddress): void;
+  onMessage(cb: (data: Uint8Array, from: SocketAddress | null) => void): void;
+  onError(cb: (error: HostError) => void): void;
+  close(): void;
+}
+
+/** A netlink socket (NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, ...). */
+export interface NetlinkSocket {
+  /** The port id the kernel assigned to this socket. */
+  readonly portId: number;
+  send(message: Uint8Array): void;
+  /** One callback per datagram; a datagram may hold several netlink messages. */
+  onMessage(cb: (datagram: Uint8Array) => void): void;
+  /** Receive-side errors, e.g. ENOBUFS when the kernel dropped multicast messages. */
+  onError(cb: (error: HostError) => void): void;
+  joinGroup(group: number): void;
+  leaveGroup(group: number): void;
+  close(): void;
+}
+
+export interface NetlinkOptions {
+  /** Legacy bitmask of multicast groups to bind to (rtnetlink RTMGRP_*). */
+  groups?: number;
+  /** SO_RCVBUF in bytes (big dumps and event bursts); default 1 MiB. */
+  receiveBuffer?: number;
+  /** Ask the kernel for extended ACK messages (NETLINK_EXT_ACK). Default true. */
+  extendedAck?: boolean;
+}
+
+export interface Net {
+  connect(address: SocketAddress): Promise<StreamSocket>;
+  listen(address: SocketAddress, onConnection: (socket: StreamSocket) => void): Promise<StreamServer>;
+  /** A connected pair of AF_UNIX stream sockets (tests, internal channels). */
+  streamPair(): [StreamSocket, StreamSocket];
+  datagram(family: 'inet' | 'inet6' | 'unix', bind?: SocketAddress): DatagramSocket;
+  /** Netlink, where the engine can open it (the quickjs-ng host can; Node cannot). */
+  netlink?(protocol: number, options?: NetlinkOptions): NetlinkSocket;
+  ifNameToIndex(name: string): number;
+}
+
+export interface Signals {
+  /** Replace the handler of a signal; handlers run on the loop, not in signal context. */
+  on(signal: SignalName, handler: () => void): void;
+}
+
+export interface Logger {
+  /** To stderr (with a time stamp) and, when opened, to syslog. */
+  log(level: LogLevel, message: string): void;
+  /** Open syslog with this ident (daemon facility). */
+  openSyslog(ident: string): void;
+}
+
+export interface Host {
+  readonly engine: Engine;
+  readonly engineVersion: string;
+  /** Command-line arguments after the program name. */
+  readonly argv: readonly string[];
+  getenv(name: string): string | undefined;
+  readonly stdout: { write(text: string): void };
+  readonly stderr: { write(text: string): void };
+  /** Exit now with a status (flushes stdout/stderr). */
+  exit(code: number): never;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly files: Files;
+  readonly processes: Processes;
+  readonly net: Net;
+  readonly signals: Signals;
+  readonly logger: Logger;
+  resourceUsage(): ResourceUsage;
+}
