@@ -1,0 +1,62 @@
+// Bundles the agent. `node esbuild.config.mjs` builds:
+//   dist/x0tta6bl4.js       for our quickjs-ng runtime (compiled to bytecode by qjsc)
+//   dist/x0tta6bl4-node.mjs the same program on Node (tooling, comparisons)
+// Test bundles reuse these options (tests/run.mjs imports them).
+import * as esbuild from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
+
+/** Engine modules provided by the quickjs-ng binary, never bundled. */
+export const quickjsExternals = ['qjs:std', 'qjs:os', 'x0tta6bl4:native'];
+
+/** Options shared by every bundle of runtime code. */
+export function baseOptions() {
+  return {
+    bundle: true,
+    format: 'esm',
+    target: 'es2023',
+    charset: 'utf8',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __X0_VERSION__: JSON.stringify(pkg.version) },
+  };
+}
+
+export function quickjsOptions() {
+  return {
+    ...baseOptions(),
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    conditions: ['import', 'default'],
+    external: quickjsExternals,
+  };
+}
+
+export function nodeOptions() {
+  return { ...baseOptions(), platform: 'node', banner: { js: '' } };
+}
+
+export async function buildAgent() {
+  await Promise.all([
+    esbuild.build({
+      ...quickjsOptions(),
+      entryPoints: ['runtime/src/main.ts'],
+      outfile: 'dist/x0tta6bl4.js',
+      minify: true,
+      sourcemap: 'linked',
+    }),
+    esbuild.build({
+      ...nodeOptions(),
+      entryPoints: ['runtime/src/main-node.ts'],
+      outfile: 'dist/x0tta6bl4-node.mjs',
+      minify: true,
+      sourcemap: 'linked',
+    }),
+  ]);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await buildAgent();
+}

@@ -1,0 +1,137 @@
+/*
+ * x0tta6bl4: the agent's runtime. One binary embedding quickjs-ng.
+ *
+ *   x0tta6bl4 [args]           run the embedded bundle (dist/x0tta6bl4.js compiled
+ *                              to bytecode by qjsc and linked in as x0_bundle)
+ *   x0tta6bl4 run FILE [args]  run FILE as an ES module (tools and tests)
+ *
+ * Both get the same engine modules: qjs:std, qjs:os and x0tta6bl4:native.
+ * scriptArgs is [program-or-FILE, ...args].
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "quickjs-libc.h"
+#include "quickjs.h"
+#include "x0_native.h"
+
+extern const uint8_t x0_bundle[];
+extern const uint32_t x0_bundle_size;
+
+static JSContext *new_context(JSRuntime *rt)
+{
+    JSContext *ctx = JS_NewContext(rt);
+    if (!ctx)
+        return NULL;
+    if (!js_init_module_std(ctx, "qjs:std") || !js_init_module_os(ctx, "qjs:os") ||
+        !x0_init_native_module(ctx, X0_NATIVE_MODULE_NAME)) {
+        JS_FreeContext(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+/* Print an uncaught exception on one line; the stack only with X0_DEBUG set. */
+static void report_exception(JSContext *ctx, const char *where)
+{
+    JSValue exc = JS_GetException(ctx);
+    const char *msg = JS_ToCString(ctx, exc);
+    fprintf(stderr, "x0tta6bl4: %s: %s\n", where, msg ? msg : "(unprintable exception)");
+    if (msg)
+        JS_FreeCString(ctx, msg);
+    if (getenv("X0_DEBUG") && JS_IsError(exc)) {
+        JSValue st = JS_GetPropertyStr(ctx, exc, "stack");
+        const char *s = JS_ToCString(ctx, st);
+        if (s) {
+            fputs(s, stderr);
+            JS_FreeCString(ctx, s);
+        }
+        JS_FreeValue(ctx, st);
+    }
+    JS_FreeValue(ctx, exc);
+}
+
+/* Evaluate a compiled or loaded module and wait for its top-level await. */
+static int run_module(JSContext *ctx, JSValue mod, const char *where)
+{
+    JSValue val;
+    if (JS_IsException(mod))
+        goto fail;
+    if (JS_VALUE_GET_TAG(mod) == JS_TAG_MODULE) {
+        if (JS_ResolveModule(ctx, mod) < 0 || js_module_set_import_meta(ctx, mod, false, true) < 0) {
+            JS_FreeValue(ctx, mod);
+            goto fail;
+        }
+    }
+    val = JS_EvalFunction(ctx, mod);
+    if (JS_IsException(val))
+        goto fail;
+    val = js_std_await(ctx, val);
+    if (JS_IsException(val))
+        goto fail;
+    JS_FreeValue(ctx, val);
+    return 0;
+fail:
+    report_exception(ctx, where);
+    return -1;
+}
+
+static int run_file(JSContext *ctx, const char *file)
+{
+    size_t len;
+    uint8_t *buf = js_load_file(ctx, &len, file);
+    if (!buf) {
+        fprintf(stderr, "x0tta6bl4: run: cannot read %s\n", file);
+        return -1;
+    }
+    JSValue mod = JS_Eval(ctx, (const char *)buf, len, file,
+                          JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+    js_free(ctx, buf);
+    return run_module(ctx, mod, file);
+}
+
+int main(int argc, char **argv)
+{
+    int script_mode = argc >= 2 && strcmp(argv[1], "run") == 0;
+    int rc = 0;
+
+    if (script_mode && argc < 3) {
+        fprintf(stderr, "x0tta6bl4: run: missing FILE\nusage: x0tta6bl4 run FILE.js [args]\n");
+        return 2;
+    }
+    /* Writes to a closed socket or pipe must fail with EPIPE, not kill the agent. */
+    signal(SIGPIPE, SIG_IGN);
+    JSRuntime *rt = JS_NewRuntime();
+    if (!rt) {
+        fputs("x0tta6bl4: cannot allocate the JS runtime\n", stderr);
+        return 1;
+    }
+    js_std_set_worker_new_context_func(new_context);
+    js_std_init_handlers(rt);
+    JS_SetModuleLoaderFunc2(rt, NULL, js_module_loader, js_module_check_attributes, NULL);
+    JS_SetHostPromiseRejectionTracker(rt, js_std_promise_rejection_tracker, NULL);
+    JSContext *ctx = new_context(rt);
+    if (!ctx) {
+        fputs("x0tta6bl4: cannot create the JS context\n", stderr);
+        return 1;
+    }
+    if (script_mode)
+        js_std_add_helpers(ctx, argc - 2, argv + 2);
+    else
+        js_std_add_helpers(ctx, argc, argv);
+
+    if (script_mode)
+        rc = run_file(ctx, argv[2]);
+    else
+        rc = run_module(ctx, JS_ReadObject(ctx, x0_bundle, x0_bundle_size, JS_READ_OBJ_BYTECODE),
+                        "fatal");
+    if (rc == 0 && js_std_loop(ctx) != 0) {
+        report_exception(ctx, "uncaught");
+        rc = -1;
+    }
+    js_std_free_handlers(rt);
+    JS_FreeContext(ctx);
+    JS_FreeRuntime(rt);
+    return rc == 0 ? 0 : 1;
+}

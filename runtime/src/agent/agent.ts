@@ -1,0 +1,96 @@
+/**
+ * The agent's main loop. Each cycle runs the MAPE-K phases in order; the phases
+ * arrive with later issues (monitor, analyze, plan, execute, knowledge), each
+ * behind the same small interface so that tracing (one span per phase) and
+ * timing can wrap them in one place. Cycles never overlap: the next one is
+ * scheduled when the current one ends, `cycleMs` after it started.
+ */
+import type { AgentConfig } from '../config/settings.js';
+import type { Host, TimerHandle } from '../host/index.js';
+import type { Log } from '../log.js';
+
+export interface CycleContext {
+  /** Cycle number, from 1. */
+  cycle: number;
+  /** Monotonic ms when the cycle started. */
+  startedMs: number;
+}
+
+export interface LoopPhase {
+  readonly name: string;
+  run(ctx: CycleContext): Promise<void> | void;
+}
+
+export interface LoopStats {
+  cycles: number;
+  lastCycleMs: number;
+  maxCycleMs: number;
+  phaseErrors: number;
+}
+
+export class Agent {
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private inCycle: Promise<void> | null = null;
+  readonly stats: LoopStats = { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0 };
+
+  constructor(
+    private readonly host: Host,
+    private config: AgentConfig,
+    private readonly log: Log,
+    private readonly phases: readonly LoopPhase[] = [],
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Apply a new config (SIGHUP); takes effect from the next cycle. */
+  reconfigure(config: AgentConfig): void {
+    this.config = config;
+    this.log.setLevel(config.logLevel);
+  }
+
+  /** Stop after the cycle in progress, if any, has finished. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.host.timers.clear(this.timer);
+    this.timer = undefined;
+    if (this.inCycle) await this.inCycle;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = this.host.timers.setTimeout(() => {
+      this.inCycle = this.cycle().finally(() => {
+        this.inCycle = null;
+      });
+    }, delayMs);
+  }
+
+  private async cycle(): Promise<void> {
+    const clock = this.host.clock;
+    const startedMs = clock.monotonicMs();
+    const ctx: CycleContext = { cycle: this.stats.cycles + 1, startedMs };
+    for (const phase of this.phases) {
+      if (!this.running) break;
+      try {
+        await phase.run(ctx);
+      } catch (e) {
+        // A failing phase must not stop the loop: log it and go on with the next.
+        this.stats.phaseErrors++;
+        this.log.err(`cycle ${ctx.cycle}: ${phase.name} failed: ${(e as Error).message ?? e}`);
+      }
+    }
+    const took = clock.monotonicMs() - startedMs;
+    this.stats.cycles = ctx.cycle;
+    this.stats.lastCycleMs = took;
+    if (took > this.stats.maxCycleMs) this.stats.maxCycleMs = took;
+    if (this.running) this.schedule(Math.max(0, this.config.cycleMs - took));
+  }
+}

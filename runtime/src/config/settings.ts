@@ -1,0 +1,73 @@
+/**
+ * Every setting of the agent, in one table: its UCI key (section `agent`), the
+ * command-line option that overrides it, its type, default and bounds. The CLI's
+ * global options and the config loader are both derived from this table, so an
+ * option can never lack its config key.
+ */
+import type { LogLevel } from '../host/index.js';
+
+export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'err', 'crit'];
+
+export interface AgentConfig {
+  stateDir: string;
+  logLevel: LogLevel;
+  syslog: boolean;
+  cycleMs: number;
+}
+
+type Kind =
+  | { type: 'path' }
+  | { type: 'int'; min: number; max: number }
+  | { type: 'bool' }
+  | { type: 'enum'; values: readonly string[] };
+
+export interface Setting {
+  field: keyof AgentConfig;
+  /** UCI option name in `config agent`. */
+  key: string;
+  /** Command-line option (without dashes). */
+  option: string;
+  metavar: string;
+  kind: Kind;
+  help: string;
+}
+
+export const DEFAULT_CONFIG_PATH = '/etc/config/x0tta6bl4';
+
+export const DEFAULTS: AgentConfig = {
+  stateDir: '/var/lib/x0tta6bl4',
+  logLevel: 'info',
+  syslog: true,
+  cycleMs: 1000,
+};
+
+export const SETTINGS: readonly Setting[] = [
+  { field: 'stateDir', key: 'state_dir', option: 'state-dir', metavar: 'DIR', kind: { type: 'path' }, help: 'state directory (incidents, actions, baselines)' },
+  { field: 'logLevel', key: 'log_level', option: 'log-level', metavar: 'LEVEL', kind: { type: 'enum', values: LOG_LEVELS }, help: 'least severe level logged: debug|info|notice|warning|err|crit' },
+  { field: 'syslog', key: 'syslog', option: 'syslog', metavar: '0|1', kind: { type: 'bool' }, help: 'also log to syslog (default 1)' },
+  { field: 'cycleMs', key: 'cycle_ms', option: 'cycle-ms', metavar: 'MS', kind: { type: 'int', min: 100, max: 600000 }, help: 'main loop period in milliseconds (default 1000)' },
+];
+
+/** Convert one raw string to a typed value, or describe why it is invalid. */
+export function convertSetting(setting: Setting, raw: string): { ok: true; value: string | number | boolean } | { ok: false; error: string } {
+  const k = setting.kind;
+  switch (k.type) {
+    case 'path':
+      if (raw.length === 0 || raw.includes('\0')) return { ok: false, error: `${setting.key}: empty or invalid path` };
+      return { ok: true, value: raw };
+    case 'int': {
+      if (!/^-?[0-9]{1,10}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an integer` };
+      const n = Number.parseInt(raw, 10);
+      if (n < k.min || n > k.max) return { ok: false, error: `${setting.key}: ${n} outside ${k.min}..${k.max}` };
+      return { ok: true, value: n };
+    }
+    case 'bool':
+      // UCI's boolean spellings.
+      if (['1', 'yes', 'on', 'true', 'enabled'].includes(raw)) return { ok: true, value: true };
+      if (['0', 'no', 'off', 'false', 'disabled'].includes(raw)) return { ok: true, value: false };
+      return { ok: false, error: `${setting.key}: '${raw}' is not a boolean (0/1)` };
+    case 'enum':
+      if (!k.values.includes(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not one of ${k.values.join(', ')}` };
+      return { ok: true, value: raw };
+  }
+}

@@ -1,0 +1,87 @@
+/** The quickjs-ng host: our `x0tta6bl4` binary's engine modules behind the Host interface. */
+import './globals.js';
+import * as os from 'qjs:os';
+import * as std from 'qjs:std';
+import * as native from 'x0tta6bl4:native';
+import { formatLogLine } from '../log-format.js';
+import type { Host, LogLevel, SignalName, TimerHandle } from '../types.js';
+import { files } from './files.js';
+import { processes } from './processes.js';
+import * as sockets from './sockets.js';
+
+const syslogPriority: Record<LogLevel, number> = {
+  debug: native.LOG_DEBUG,
+  info: native.LOG_INFO,
+  notice: native.LOG_NOTICE,
+  warning: native.LOG_WARNING,
+  err: native.LOG_ERR,
+  crit: native.LOG_CRIT,
+};
+
+function writeTo(file: typeof std.out, text: string): void {
+  file.puts(text);
+  file.flush();
+}
+
+export function createQuickjsHost(): Host {
+  const args = (globalThis as unknown as { scriptArgs?: string[] }).scriptArgs ?? [];
+  let syslogOpen = false;
+  const host: Host = {
+    engine: 'quickjs-ng',
+    engineVersion: native.engineVersion(),
+    argv: args.slice(1),
+    getenv: (name) => std.getenv(name),
+    stdout: { write: (t) => writeTo(std.out, t) },
+    stderr: { write: (t) => writeTo(std.err, t) },
+    exit(code: number): never {
+      std.out.flush();
+      std.err.flush();
+      return std.exit(code);
+    },
+    clock: {
+      monotonicNs: native.monotonicNs,
+      monotonicMs: native.monotonicMs,
+      wallMs: () => Date.now(),
+    },
+    timers: {
+      setTimeout: (fn, ms) => os.setTimeout(fn, ms) as TimerHandle,
+      setInterval: (fn, ms) => os.setInterval(fn, ms) as TimerHandle,
+      clear: (h) => {
+        if (h !== undefined) os.clearTimeout(h);
+      },
+    },
+    files,
+    processes,
+    net: {
+      connect: sockets.connect,
+      listen: sockets.listen,
+      streamPair: sockets.streamPair,
+      datagram: sockets.datagram,
+      netlink: sockets.netlink,
+      ifNameToIndex: (name) => {
+        try {
+          return native.ifNameToIndex(name);
+        } catch (e) {
+          throw sockets.toHostError(e);
+        }
+      },
+    },
+    signals: {
+      on(signal: SignalName, handler: () => void) {
+        os.signal(native[signal], handler);
+      },
+    },
+    logger: {
+      log(level, message) {
+        writeTo(std.err, formatLogLine(Date.now(), level, message));
+        if (syslogOpen) native.syslog(syslogPriority[level], message);
+      },
+      openSyslog(ident) {
+        native.openlog(ident);
+        syslogOpen = true;
+      },
+    },
+    resourceUsage: native.resourceUsage,
+  };
+  return host;
+}

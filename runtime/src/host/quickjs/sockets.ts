@@ -1,0 +1,396 @@
+/**
+ * Sockets for the quickjs-ng host: file descriptors from our native module, made
+ * event-driven with quickjs-libc's poll loop (os.setReadHandler/setWriteHandler).
+ */
+import * as os from 'qjs:os';
+import * as native from 'x0tta6bl4:native';
+import type {
+  DatagramSocket,
+  NetlinkOptions,
+  NetlinkSocket,
+  SocketAddress,
+  StreamServer,
+  StreamSocket,
+} from '../types.js';
+import { HostError } from '../types.js';
+
+/** One receive buffer shared by all sockets: reads are copied out before the next one. */
+const RECV_SIZE = 64 * 1024;
+const recvBuffer = new Uint8Array(RECV_SIZE);
+
+type NativeError = Error & { errno?: number; code?: string };
+
+/** Native functions throw Errors with errno/code; give callers a HostError. */
+export function toHostError(e: unknown): HostError {
+  if (e instanceof HostError) return e;
+  const err = e as NativeError;
+  return new HostError(String(err?.message ?? e), err?.code ?? 'EUNKNOWN', err?.errno ?? 0);
+}
+
+function errnoError(op: string, subject: string, errno: number): HostError {
+  const where = subject ? `${op} ${subject}` : op;
+  return new HostError(`${where}: ${native.strerror(errno)}`, native.errnoName(errno), errno);
+}
+
+function describe(a: SocketAddress): string {
+  return a.family === 'unix' ? a.path : a.family === 'inet6' ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+}
+
+function domainOf(a: SocketAddress): number {
+  return a.family === 'unix' ? native.AF_UNIX : a.family === 'inet' ? native.AF_INET : native.AF_INET6;
+}
+
+function toAddress(a: native.Addr | null): SocketAddress | null {
+  if (a === null || a.family === 'netlink') return null;
+  return a;
+}
+
+function safeName(fn: () => native.Addr | null): SocketAddress | null {
+  try {
+    return toAddress(fn());
+  } catch {
+    return null;
+  }
+}
+
+/** A stream socket over a connected non-blocking descriptor. */
+class FdStream implements StreamSocket {
+  readonly remote: SocketAddress | null;
+  readonly local: SocketAddress | null;
+  private fd: number;
+  private queue: Uint8Array[] = [];
+  private queued = 0;
+  private closing = false;
+  private closed = false;
+  private paused = false;
+  private dataCb: (chunk: Uint8Array) => void = () => {};
+  private closeCb: (error: HostError | null) => void = () => {};
+  private drainCb: () => void = () => {};
+
+  constructor(fd: number, remote: SocketAddress | null) {
+    this.fd = fd;
+    this.remote = remote ?? safeName(() => native.getpeername(fd));
+    this.local = safeName(() => native.getsockname(fd));
+    os.setReadHandler(fd, () => this.readable());
+  }
+
+  get pending(): number {
+    return this.queued;
+  }
+
+  onData(cb: (chunk: Uint8Array) => void): void {
+    this.dataCb = cb;
+  }
+  onClose(cb: (error: HostError | null) => void): void {
+    this.closeCb = cb;
+  }
+  onDrain(cb: () => void): void {
+    this.drainCb = cb;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.closed || this.closing) return this.queued;
+    if (this.queued === 0) {
+      const sent = this.trySend(data);
+      if (sent < 0) return 0;
+      if (sent === data.length) return 0;
+      data = data.subarray(sent);
+    }
+    // Copy: the caller may reuse its buffer after write() returns.
+    this.queue.push(data.slice());
+    this.queued += data.length;
+    os.setWriteHandler(this.fd, () => this.writable());
+    return this.queued;
+  }
+
+  pause(): void {
+    if (this.closed || this.paused) return;
+    this.paused = true;
+    os.setReadHandler(this.fd, null);
+  }
+
+  resume(): void {
+    if (this.closed || !this.paused) return;
+    this.paused = false;
+    os.setReadHandler(this.fd, () => this.readable());
+  }
+
+  close(abort = false): void {
+    if (this.closed) return;
+    if (!abort && this.queued > 0) {
+      this.closing = true;
+      return;
+    }
+    this.finish(null);
+  }
+
+  /** Bytes sent now, or -1 after a fatal error (the socket is then closed). */
+  private trySend(data: Uint8Array): number {
+    try {
+      return native.send(this.fd, data) ?? 0;
+    } catch (e) {
+      this.finish(toHostError(e));
+      return -1;
+    }
+  }
+
+  private writable(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0] as Uint8Array;
+      const sent = this.trySend(head);
+      if (sent < 0) return;
+      this.queued -= sent;
+      if (sent < head.length) {
+        this.queue[0] = head.subarray(sent);
+        return;
+      }
+      this.queue.shift();
+    }
+    os.setWriteHandler(this.fd, null);
+    if (this.closing) this.finish(null);
+    else this.drainCb();
+  }
+
+  private readable(): void {
+    let n: number | null;
+    try {
+      n = native.recv(this.fd, recvBuffer);
+    } catch (e) {
+      this.finish(toHostError(e));
+      return;
+    }
+    if (n === null) return;
+    if (n === 0) {
+      this.finish(null);
+      return;
+    }
+    this.dataCb(recvBuffer.slice(0, n));
+  }
+
+  private finish(error: HostError | null): void {
+    if (this.closed) return;
+    this.closed = true;
+    os.setReadHandler(this.fd, null);
+    os.setWriteHandler(this.fd, null);
+    try {
+      native.close(this.fd);
+    } catch {
+      // The descriptor is gone either way.
+    }
+    this.fd = -1;
+    this.queue = [];
+    this.queued = 0;
+    this.closeCb(error);
+  }
+}
+
+export function connect(address: SocketAddress): Promise<StreamSocket> {
+  return new Promise((resolve, reject) => {
+    let fd = -1;
+    try {
+      fd = native.socket(domainOf(address), native.SOCK_STREAM, 0);
+      if (address.family !== 'unix') native.setsockopt(fd, native.IPPROTO_TCP, native.TCP_NODELAY, 1);
+      if (native.connect(fd, address)) {
+        resolve(new FdStream(fd, address));
+        return;
+      }
+    } catch (e) {
+      if (fd >= 0) native.close(fd);
+      reject(toHostError(e));
+      return;
+    }
+    // In progress: the socket becomes writable when the handshake finishes.
+    os.setWriteHandler(fd, () => {
+      os.setWriteHandler(fd, null);
+      const errno = native.socketError(fd);
+      if (errno !== 0) {
+        native.close(fd);
+        reject(errnoError('connect', describe(address), errno));
+      } else {
+        resolve(new FdStream(fd, address));
+      }
+    });
+  });
+}
+
+export function listen(address: SocketAddress, onConnection: (s: StreamSocket) => void): Promise<StreamServer> {
+  let fd = -1;
+  try {
+    fd = native.socket(domainOf(address), native.SOCK_STREAM, 0);
+    if (address.family !== 'unix') native.setsockopt(fd, native.SOL_SOCKET, native.SO_REUSEADDR, 1);
+    native.bind(fd, address);
+    native.listen(fd, 128);
+  } catch (e) {
+    if (fd >= 0) native.close(fd);
+    return Promise.reject(toHostError(e));
+  }
+  const bound = toAddress(native.getsockname(fd)) ?? address;
+  os.setReadHandler(fd, () => {
+    // Accept everything pending; a burst of clients must not wait one poll each.
+    for (;;) {
+      let c: ReturnType<typeof native.accept>;
+      try {
+        c = native.accept(fd);
+      } catch {
+        return; // EMFILE and friends: try again on the next readiness.
+      }
+      if (c === null) return;
+      if (address.family !== 'unix') {
+        try {
+          native.setsockopt(c.fd, native.IPPROTO_TCP, native.TCP_NODELAY, 1);
+        } catch {
+          // Not fatal for the connection.
+        }
+      }
+      onConnection(new FdStream(c.fd, toAddress(c.addr)));
+    }
+  });
+  let open = true;
+  return Promise.resolve({
+    address: bound,
+    close() {
+      if (!open) return;
+      open = false;
+      os.setReadHandler(fd, null);
+      native.close(fd);
+    },
+  });
+}
+
+export function streamPair(): [StreamSocket, StreamSocket] {
+  const [a, b] = native.socketpair(native.AF_UNIX, native.SOCK_STREAM);
+  return [new FdStream(a, null), new FdStream(b, null)];
+}
+
+export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddress): DatagramSocket {
+  const domain = family === 'unix' ? native.AF_UNIX : family === 'inet' ? native.AF_INET : native.AF_INET6;
+  let fd = -1;
+  try {
+    fd = native.socket(domain, native.SOCK_DGRAM, 0);
+    if (bindTo) native.bind(fd, bindTo);
+  } catch (e) {
+    if (fd >= 0) native.close(fd);
+    throw toHostError(e);
+  }
+  let messageCb: (d: Uint8Array, from: SocketAddress | null) => void = () => {};
+  let errorCb: (e: HostError) => void = () => {};
+  let open = true;
+  os.setReadHandler(fd, () => {
+    try {
+      const r = native.recvmsg(fd, recvBuffer);
+      if (r !== null) messageCb(recvBuffer.slice(0, r.bytes), toAddress(r.addr));
+    } catch (e) {
+      errorCb(toHostError(e));
+    }
+  });
+  return {
+    local: safeName(() => native.getsockname(fd)),
+    send(data, to) {
+      if (!open) throw new HostError('send: socket is closed', 'EBADF', 9);
+      try {
+        // Datagrams are not queued: a full socket buffer drops, as UDP would.
+        if (native.sendmsg(fd, data, { addr: to }) === null) errorCb(errnoError('send', describe(to), native.EAGAIN));
+      } catch (e) {
+        throw toHostError(e);
+      }
+    },
+    onMessage(cb) {
+      messageCb = cb;
+    },
+    onError(cb) {
+      errorCb = cb;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      os.setReadHandler(fd, null);
+      native.close(fd);
+    },
+  };
+}
+
+export function netlink(protocol: number, options: NetlinkOptions = {}): NetlinkSocket {
+  let fd = -1;
+  try {
+    fd = native.socket(native.AF_NETLINK, native.SOCK_RAW, protocol);
+    const rcvbuf = options.receiveBuffer ?? 1 << 20;
+    try {
+      // Root may exceed net.core.rmem_max; others get what the sysctl allows.
+      native.setsockopt(fd, native.SOL_SOCKET, native.SO_RCVBUFFORCE, rcvbuf);
+    } catch {
+      native.setsockopt(fd, native.SOL_SOCKET, native.SO_RCVBUF, rcvbuf);
+    }
+    if (options.extendedAck !== false) {
+      try {
+        native.setsockopt(fd, native.SOL_NETLINK, native.NETLINK_EXT_ACK, 1);
+      } catch {
+        // Kernels before 4.12 have no extended ACK; plain errors still work.
+      }
+    }
+    native.bind(fd, { family: 'netlink', pid: 0, groups: options.groups ?? 0 });
+  } catch (e) {
+    if (fd >= 0) native.close(fd);
+    throw toHostError(e);
+  }
+  const name = native.getsockname(fd);
+  const portId = name !== null && name.family === 'netlink' ? name.pid : 0;
+  let buffer = new Uint8Array(RECV_SIZE);
+  let messageCb: (d: Uint8Array) => void = () => {};
+  let errorCb: (e: HostError) => void = () => {};
+  let open = true;
+  os.setReadHandler(fd, () => {
+    try {
+      const r = native.recvmsg(fd, buffer);
+      if (r === null) return;
+      if (r.truncated) {
+        // The datagram is lost; grow so the next one fits and let the client resync.
+        buffer = new Uint8Array(buffer.length * 2);
+        errorCb(new HostError('netlink: message larger than the receive buffer', 'EMSGSIZE', 90));
+        return;
+      }
+      messageCb(buffer.slice(0, r.bytes));
+    } catch (e) {
+      errorCb(toHostError(e));
+    }
+  });
+  const kernel: native.Addr = { family: 'netlink', pid: 0, groups: 0 };
+  return {
+    portId,
+    send(message) {
+      if (!open) throw new HostError('netlink send: socket is closed', 'EBADF', 9);
+      try {
+        if (native.sendmsg(fd, message, { addr: kernel }) === null) {
+          throw errnoError('netlink send', '', native.EAGAIN);
+        }
+      } catch (e) {
+        throw toHostError(e);
+      }
+    },
+    onMessage(cb) {
+      messageCb = cb;
+    },
+    onError(cb) {
+      errorCb = cb;
+    },
+    joinGroup(group) {
+      try {
+        native.setsockopt(fd, native.SOL_NETLINK, native.NETLINK_ADD_MEMBERSHIP, group);
+      } catch (e) {
+        throw toHostError(e);
+      }
+    },
+    leaveGroup(group) {
+      try {
+        native.setsockopt(fd, native.SOL_NETLINK, native.NETLINK_DROP_MEMBERSHIP, group);
+      } catch (e) {
+        throw toHostError(e);
+      }
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      os.setReadHandler(fd, null);
+      native.close(fd);
+    },
+  };
+}
