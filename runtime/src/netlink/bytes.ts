@@ -1,0 +1,142 @@
+/**
+ * Byte helpers: host byte order, bounds-checked integer reads, UTF-8 and MAC text.
+ *
+ * Netlink headers and most attribute payloads are in the host's byte order, which is
+ * big-endian on many MIPS routers, so the order is probed once, never assumed.
+ */
+
+/** True when this machine stores integers little-endian. */
+export const HOST_LITTLE_ENDIAN: boolean = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+const TWO_POW_32 = 4294967296;
+
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+// The read helpers assume the caller checked `offset + size <= bytes.length`;
+// every decoder does that before calling them (DataView would throw otherwise).
+export function readU16(view: DataView, offset: number): number {
+  return view.getUint16(offset, HOST_LITTLE_ENDIAN);
+}
+export function readU32(view: DataView, offset: number): number {
+  return view.getUint32(offset, HOST_LITTLE_ENDIAN);
+}
+export function readS32(view: DataView, offset: number): number {
+  return view.getInt32(offset, HOST_LITTLE_ENDIAN);
+}
+/** u64 as a number: exact up to 2^53 (9 PB of counters), which is enough for stats. */
+export function readU64(view: DataView, offset: number): number {
+  const a = view.getUint32(offset, HOST_LITTLE_ENDIAN);
+  const b = view.getUint32(offset + 4, HOST_LITTLE_ENDIAN);
+  return HOST_LITTLE_ENDIAN ? b * TWO_POW_32 + a : a * TWO_POW_32 + b;
+}
+
+export function writeU64(view: DataView, offset: number, value: number): void {
+  const hi = Math.floor(value / TWO_POW_32) >>> 0;
+  const lo = value >>> 0;
+  view.setUint32(offset, HOST_LITTLE_ENDIAN ? lo : hi, HOST_LITTLE_ENDIAN);
+  view.setUint32(offset + 4, HOST_LITTLE_ENDIAN ? hi : lo, HOST_LITTLE_ENDIAN);
+}
+
+/** UTF-8 encode (own helper: not every engine build has TextEncoder). */
+export function utf8Encode(text: string): Uint8Array {
+  const out: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    let c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) {
+        c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+      }
+    }
+    if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd; // lone surrogate
+    if (c < 0x80) out.push(c);
+    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    else out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+  }
+  return Uint8Array.from(out);
+}
+
+/** UTF-8 decode; invalid sequences become U+FFFD (never throws). */
+export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
+  let s = '';
+  let i = start;
+  while (i < end) {
+    const b = bytes[i] as number;
+    if (b < 0x80) {
+      s += String.fromCharCode(b);
+      i++;
+      continue;
+    }
+    // bytes that follow a lead byte: 1..3, or -1 for an invalid lead byte
+    const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    if (need < 0 || i + need >= end) {
+      s += '\ufffd';
+      i++;
+      continue;
+    }
+    let cp = b & (need === 1 ? 0x1f : need === 2 ? 0x0f : 0x07);
+    let valid = true;
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k] as number;
+      if ((c & 0xc0) !== 0x80) {
+        valid = false;
+        break;
+      }
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (!valid || (need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff))) {
+      s += '\ufffd';
+      i++;
+      continue;
+    }
+    s += String.fromCodePoint(cp);
+    i += need + 1;
+  }
+  return s;
+}
+
+/** A C string: up to the first NUL (or the end when there is none). */
+export function cString(bytes: Uint8Array): string {
+  let end = bytes.indexOf(0);
+  if (end < 0) end = bytes.length;
+  return utf8Decode(bytes, 0, end);
+}
+
+const HEX = '0123456789abcdef';
+
+export function hexByte(b: number): string {
+  return (HEX[(b >> 4) & 15] as string) + (HEX[b & 15] as string);
+}
+
+/** "aa:bb:cc:dd:ee:ff" from 6 bytes (longer hardware addresses print all bytes). */
+export function formatMac(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (i ? ':' : '') + hexByte(bytes[i] as number);
+  return s;
+}
+
+/** Parse "aa:bb:cc:dd:ee:ff" (also '-' separated); null when malformed. */
+export function parseMac(text: string): Uint8Array | null {
+  const parts = text.split(/[:-]/);
+  if (parts.length !== 6) return null;
+  const out = new Uint8Array(6);
+  for (let i = 0; i < 6; i++) {
+    const p = parts[i] as string;
+    if (!/^[0-9a-fA-F]{1,2}$/.test(p)) return null;
+    out[i] = Number.parseInt(p, 16);
+  }
+  return out;
+}
+
+/** Dotted quad from 4 bytes in network order. */
+export function formatIPv4(bytes: Uint8Array): string {
+  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+}
