@@ -262,7 +262,9 @@ export class NetlinkClient {
   private onSocketError(error: HostError): void {
     if (this.closed) return;
     const netlinkError: NetlinkError = { kind: 'socket', message: error.message, errno: error.errno, code: error.code };
-    if (error.code === 'ENOBUFS') {
+    // ENOBUFS: the kernel dropped messages for us; EMSGSIZE: the host dropped a
+    // datagram larger than its buffer. Either way something was lost.
+    if (error.code === 'ENOBUFS' || error.code === 'EMSGSIZE') {
       this.stats.enobufs++;
       for (const listener of this.resyncListeners) listener(netlinkError);
       // A dump can simply be repeated; a 'do' may have taken effect, so the caller decides.
