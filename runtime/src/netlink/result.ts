@@ -16,8 +16,9 @@ export type { Result };
  * - `closed`: the client was closed while the request was pending.
  * - `unsupported`: the engine or kernel lacks what is needed (no netlink, family missing).
  * - `limit`: an answer exceeded a configured bound (message count / bytes).
+ * - `invalid`: the caller asked for something invalid (checked before sending).
  */
-export type NetlinkErrorKind = 'kernel' | 'decode' | 'timeout' | 'socket' | 'interrupted' | 'closed' | 'unsupported' | 'limit';
+export type NetlinkErrorKind = 'kernel' | 'decode' | 'timeout' | 'socket' | 'interrupted' | 'closed' | 'unsupported' | 'limit' | 'invalid';
 
 /** Extended ACK details (NLMSGERR_ATTR_*), when the kernel sent them. */
 export interface ExtendedAck {

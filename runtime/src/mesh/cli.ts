@@ -1,0 +1,152 @@
+/**
+ * `x0tta6bl4 mesh originators|neighbors|gateways|interfaces [--json] [-H] [--meshif IF]`:
+ * batctl-style tables (or JSON) read over netlink. Without batman-adv it says so in
+ * one line and exits 1.
+ */
+import type { Command, CommandContext } from '../cli/context.js';
+import type { Host } from '../host/types.js';
+import type { NetlinkError } from '../netlink/result.js';
+import { openGenl, openRtnl } from '../netlink/open.js';
+import type { GenlResolver } from '../netlink/genl.js';
+import type { Rtnl } from '../netlink/rtnl.js';
+import { Batadv } from './batadv.js';
+import { formatGateways, formatInterfaces, formatNeighbors, formatOriginators, meshHeaderLine } from './format.js';
+import { listGateways } from './gateways.js';
+import { listHardInterfaces } from './hardifs.js';
+import { getMeshInfo } from './mesh-info.js';
+import { listNeighbors } from './neighbors.js';
+import { listOriginators } from './originators.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+export type MeshTable = 'originators' | 'neighbors' | 'gateways' | 'interfaces';
+
+/** Sub-command names, with batctl's short forms. */
+const TABLES: Record<string, MeshTable> = {
+  originators: 'originators', o: 'originators',
+  neighbors: 'neighbors', neighbours: 'neighbors', n: 'neighbors',
+  gateways: 'gateways', gwl: 'gateways',
+  interfaces: 'interfaces', interface: 'interfaces', if: 'interfaces',
+};
+
+export interface MeshCliOptions {
+  table: MeshTable;
+  meshIfname: string;
+  json: boolean;
+  noHeader: boolean;
+}
+
+/** Run one table; writes to host.stdout/stderr and returns the exit code. */
+export async function runMeshTable(host: Host, opts: MeshCliOptions): Promise<number> {
+  const failLine = (message: string) => {
+    host.stderr.write(`x0tta6bl4 mesh: ${message}\n`);
+    return EXIT_FAILURE;
+  };
+  const genl = openGenl();
+  if (!genl.ok) return failLine(genl.error.message);
+  const rtnlOpened = openRtnl();
+  if (!rtnlOpened.ok) {
+    genl.value.client.close();
+    return failLine(rtnlOpened.error.message);
+  }
+  try {
+    return await runWith(host, opts, genl.value, rtnlOpened.value, failLine);
+  } finally {
+    genl.value.client.close();
+    rtnlOpened.value.client.close();
+  }
+}
+
+async function runWith(host: Host, opts: MeshCliOptions, genl: GenlResolver, rtnl: Rtnl, failLine: (m: string) => number): Promise<number> {
+  const describe = (e: NetlinkError) => e.message;
+  // batman-adv first: on a machine without it, bat0 is missing too, and this says why.
+  const family = await genl.resolve('batadv');
+  if (!family.ok) {
+    return failLine(family.error.kind === 'unsupported' ? 'batman-adv is not available on this machine (kernel module not loaded)' : describe(family.error));
+  }
+  const meshLink = await rtnl.link(opts.meshIfname);
+  if (!meshLink.ok) {
+    return failLine(meshLink.error.code === 'ENODEV' ? `mesh interface ${opts.meshIfname} does not exist` : describe(meshLink.error));
+  }
+  const batadv = new Batadv(genl, family.value, meshLink.value.index);
+  const info = await getMeshInfo(batadv);
+  if (!info.ok) {
+    const notMesh = info.error.kind === 'kernel' && (info.error.code === 'ENODEV' || info.error.code === 'EINVAL');
+    return failLine(notMesh ? `${opts.meshIfname} is not a batman-adv mesh interface` : describe(info.error));
+  }
+  const print = (text: string) => host.stdout.write(text);
+  const printJson = (value: unknown) => print(`${JSON.stringify(value, null, 2)}\n`);
+
+  if (opts.table === 'interfaces') {
+    const [links, hardifs] = [await rtnl.links(), await listHardInterfaces(batadv)];
+    if (!links.ok) return failLine(describe(links.error));
+    if (!hardifs.ok) return failLine(describe(hardifs.error));
+    const byIndex = new Map(hardifs.value.map((h) => [h.ifindex, h]));
+    // batctl lists the enslaved links in rtnetlink dump order, with GET_HARDIF's ACTIVE flag.
+    const rows = links.value
+      .filter((l) => l.master === meshLink.value.index)
+      .map((l) => byIndex.get(l.index) ?? { ifindex: l.index, ifname: l.name, address: l.address, active: false, hopPenalty: null, elpIntervalMs: null, throughputOverrideKbit: null });
+    if (opts.json) printJson({ mesh: info.value.meshIfname, interfaces: rows });
+    else print(formatInterfaces(rows));
+    return EXIT_OK;
+  }
+
+  if (!info.value.primary && !opts.json) {
+    // batctl prints this instead of a table when the mesh has no active primary interface.
+    return failLine(meshHeaderLine(info.value));
+  }
+  const tableOpts = { noHeader: opts.noHeader };
+  switch (opts.table) {
+    case 'originators': {
+      const r = await listOriginators(batadv);
+      if (!r.ok) return failLine(describe(r.error));
+      if (opts.json) printJson({ mesh: info.value, originators: r.value });
+      else print(formatOriginators(info.value, r.value, tableOpts));
+      return EXIT_OK;
+    }
+    case 'neighbors': {
+      const r = await listNeighbors(batadv);
+      if (!r.ok) return failLine(describe(r.error));
+      if (opts.json) printJson({ mesh: info.value, neighbors: r.value });
+      else print(formatNeighbors(info.value, r.value, tableOpts));
+      return EXIT_OK;
+    }
+    case 'gateways': {
+      const r = await listGateways(batadv);
+      if (!r.ok) return failLine(describe(r.error));
+      if (opts.json) printJson({ mesh: info.value, gateways: r.value });
+      else print(formatGateways(info.value, r.value, tableOpts));
+      return EXIT_OK;
+    }
+  }
+}
+
+/** The command object for runtime/src/cli/main.ts's COMMANDS list. */
+export const meshCommand: Command = {
+  name: 'mesh',
+  summary: 'show batman-adv originators|neighbors|gateways|interfaces (like batctl)',
+  synopsis: 'originators|neighbors|gateways|interfaces [--json] [-H] [--meshif IFACE]',
+  maxOperands: 1,
+  options: [
+    { name: 'json', value: false, help: 'print JSON instead of a table' },
+    { name: 'no-header', short: 'H', value: false, help: 'table rows only, like batctl -H' },
+    { name: 'meshif', short: 'm', value: true, metavar: 'IFACE', help: 'batman-adv mesh interface (default bat0)' },
+  ],
+  async run(ctx: CommandContext): Promise<number> {
+    const which = ctx.operands[0];
+    const table = which === undefined ? undefined : TABLES[which];
+    if (!table) {
+      ctx.host.stderr.write(`x0tta6bl4 mesh: ${which === undefined ? 'missing table' : `unknown table '${which}'`} (originators|neighbors|gateways|interfaces)\n`);
+      return EXIT_USAGE;
+    }
+    const meshif = ctx.args.options.get('meshif');
+    return runMeshTable(ctx.host, {
+      table,
+      meshIfname: typeof meshif === 'string' ? meshif : 'bat0',
+      json: ctx.args.options.has('json'),
+      noHeader: ctx.args.options.has('no-header'),
+    });
+  },
+};

@@ -1,0 +1,54 @@
+/**
+ * GET_GATEWAYS: gateways announced in the mesh. Units differ by field and algorithm:
+ * bandwidths are in 100 kbit/s; BATMAN_V's THROUGHPUT here is also in 100 kbit/s
+ * (unlike originator/neighbour dumps, which send kbit/s). We normalise all to kbit/s.
+ */
+import { type NlResult, ok } from '../netlink/result.js';
+import { missing } from './attrs.js';
+import type { Batadv } from './batadv.js';
+import { BATADV_CMD, KBIT_PER_UNIT } from './constants.js';
+import type { BatadvAttrs } from './policy.js';
+
+export interface Gateway {
+  originator: string;
+  /** Next hop towards the gateway. */
+  router: string;
+  ifindex: number;
+  ifname: string;
+  /** The gateway this node selected (batctl's "*"). */
+  best: boolean;
+  bandwidthDownKbit: number;
+  bandwidthUpKbit: number;
+  /** BATMAN_IV: TQ towards the gateway. */
+  tq: number | null;
+  /** BATMAN_V: path throughput in kbit/s (the kernel's 100 kbit/s value × 100). */
+  throughputKbit: number | null;
+}
+
+export function parseGateway(a: BatadvAttrs): NlResult<Gateway> {
+  const bad = missing(a, ['origAddress', 'router', 'hardIfname', 'bandwidthDown', 'bandwidthUp'], 'gateway');
+  if (bad) return bad;
+  return ok({
+    originator: a.origAddress as string,
+    router: a.router as string,
+    ifindex: a.hardIfindex ?? 0,
+    ifname: a.hardIfname as string,
+    best: a.best === true,
+    bandwidthDownKbit: (a.bandwidthDown as number) * KBIT_PER_UNIT,
+    bandwidthUpKbit: (a.bandwidthUp as number) * KBIT_PER_UNIT,
+    tq: a.tq ?? null,
+    throughputKbit: a.throughput === undefined ? null : a.throughput * KBIT_PER_UNIT,
+  });
+}
+
+export async function listGateways(batadv: Batadv): Promise<NlResult<Gateway[]>> {
+  const entries = await batadv.dump(BATADV_CMD.GET_GATEWAYS);
+  if (!entries.ok) return entries;
+  const out: Gateway[] = [];
+  for (const e of entries.value) {
+    const g = parseGateway(e.attrs);
+    if (!g.ok) return g;
+    out.push(g.value);
+  }
+  return ok(out);
+}
