@@ -64,21 +64,39 @@ export function utf8Encode(text: string): Uint8Array {
   return Uint8Array.from(out);
 }
 
+const NON_ASCII = /[\x80-\xff]/;
+const APPLY_CHUNK = 8192;
+
+/** Code units (bytes or UTF-16) to a string; `apply` on a typed array is fast on quickjs-ng. */
+function unitsToString(units: Uint8Array | Uint16Array): string {
+  let s = '';
+  for (let i = 0; i < units.length; i += APPLY_CHUNK) {
+    s += String.fromCharCode.apply(null, units.subarray(i, i + APPLY_CHUNK) as unknown as number[]);
+  }
+  return s;
+}
+
 /** UTF-8 decode; invalid sequences become U+FFFD (never throws). */
 export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  let s = '';
-  let i = start;
-  while (i < end) {
+  const lo = Math.max(0, Math.min(start, bytes.length));
+  const hi = Math.max(lo, Math.min(end, bytes.length));
+  // Fast path: interface names and most strings are ASCII.
+  const latin = unitsToString(bytes.subarray(lo, hi));
+  if (!NON_ASCII.test(latin)) return latin;
+  const units = new Uint16Array(hi - lo);
+  let n = 0;
+  let i = lo;
+  while (i < hi) {
     const b = bytes[i] as number;
     if (b < 0x80) {
-      s += String.fromCharCode(b);
+      units[n++] = b;
       i++;
       continue;
     }
     // bytes that follow a lead byte: 1..3, or -1 for an invalid lead byte
     const need = b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
-    if (need < 0 || i + need >= end) {
-      s += '\ufffd';
+    if (need < 0 || i + need >= hi) {
+      units[n++] = 0xfffd;
       i++;
       continue;
     }
@@ -93,14 +111,20 @@ export function utf8Decode(bytes: Uint8Array, start = 0, end = bytes.length): st
       cp = (cp << 6) | (c & 0x3f);
     }
     if (!valid || (need === 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (need === 3 && (cp < 0x10000 || cp > 0x10ffff))) {
-      s += '\ufffd';
+      units[n++] = 0xfffd;
       i++;
       continue;
     }
-    s += String.fromCodePoint(cp);
+    // A 4-byte sequence (2 units) always replaces 4 bytes, so `units` cannot overflow.
+    if (cp >= 0x10000) {
+      units[n++] = 0xd800 + ((cp - 0x10000) >> 10);
+      units[n++] = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+    } else {
+      units[n++] = cp;
+    }
     i += need + 1;
   }
-  return s;
+  return unitsToString(units.subarray(0, n));
 }
 
 /** A C string: up to the first NUL (or the end when there is none). */

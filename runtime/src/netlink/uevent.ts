@@ -22,22 +22,24 @@ const MAX_UEVENT = 8192;
 export function decodeUevent(datagram: Uint8Array): NlResult<Uevent> {
   if (datagram.length === 0) return decodeError('uevent: empty datagram');
   if (datagram.length > MAX_UEVENT) return decodeError(`uevent: ${datagram.length} bytes is more than ${MAX_UEVENT}`);
-  const parts: string[] = [];
-  let start = 0;
-  for (let i = 0; i <= datagram.length; i++) {
-    if (i === datagram.length || datagram[i] === 0) {
-      if (i > start) parts.push(utf8Decode(datagram, start, i));
-      start = i + 1;
-    }
-  }
-  const head = parts[0];
-  if (head === undefined || head === 'libudev') return decodeError('uevent: not a kernel uevent');
+  // The header first: anything that is not "action@/path" is rejected before the rest is decoded.
+  let nul = datagram.indexOf(0);
+  if (nul < 0) nul = datagram.length;
+  const head = utf8Decode(datagram, 0, nul);
+  if (head === 'libudev') return decodeError('uevent: a udev message, not a kernel uevent');
   const at = head.indexOf('@');
-  if (at <= 0) return decodeError(`uevent: header "${head.slice(0, 64)}" is not ACTION@DEVPATH`);
+  if (at <= 0 || head.charCodeAt(at + 1) !== 0x2f /* '/' */) return decodeError(`uevent: header "${head.slice(0, 64)}" is not ACTION@DEVPATH`);
   const env: Record<string, string> = {};
-  for (const kv of parts.slice(1)) {
-    const eq = kv.indexOf('=');
-    if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  let start = nul + 1;
+  while (start < datagram.length) {
+    let end = datagram.indexOf(0, start);
+    if (end < 0) end = datagram.length;
+    if (end > start) {
+      const kv = utf8Decode(datagram, start, end);
+      const eq = kv.indexOf('=');
+      if (eq > 0) env[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    start = end + 1;
   }
   return ok({ action: head.slice(0, at), devpath: head.slice(at + 1), env });
 }
