@@ -591,12 +591,21 @@ async function fault(f: Fault): Promise<{ t: number; tEnd: number }> {
       startAgent(f.node);
       break;
     case "uplink_loss":
+      // Deleting the pair first makes the uplink vanish now (netns cleanup is deferred).
+      await run(["ip", "-n", `u${f.node}`, "link", "del", "wan"]);
       await must(["ip", "netns", "del", `u${f.node}`]);
       namespaces.delete(`u${f.node}`);
       break;
     case "uplink_restore":
       await uplinkUp(f.node);
       break;
+    case "exec": {
+      const nd = plan.nodes[f.node];
+      if (!nd) throw new Error(`no node ${f.node}`);
+      const r = await run(inNs(nd.ns, f.argv), { timeoutMs: 30_000 });
+      detail = `exit ${r.code}${r.stdout.trim() ? `: ${r.stdout.trim().slice(0, 300)}` : ""}${r.stderr.trim() ? ` (stderr: ${r.stderr.trim().slice(0, 300)})` : ""}`;
+      break;
+    }
     case "mark":
       break;
     default:

@@ -276,6 +276,9 @@ export class Lab {
         case "uplink_restore":
           f = { do: e.do, node: nodeRef(e.node) };
           break;
+        case "exec":
+          f = { do: "exec", node: nodeRef(e.node), argv: e.cmd ?? [] };
+          break;
         case "mark":
           f = { do: "mark", label: e.label ?? "" };
           break;

@@ -88,6 +88,7 @@ export type Fault =
   | { do: "agent_kill"; node: number; signal?: string }
   | { do: "agent_restart" | "agent_start" | "agent_stop"; node: number }
   | { do: "uplink_loss" | "uplink_restore"; node: number }
+  | { do: "exec"; node: number; argv: string[] }
   | { do: "mark"; label: string };
 
 /** Timeline events produced by the guest (the host adds scenario/lab records). */

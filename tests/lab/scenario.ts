@@ -24,6 +24,7 @@ export interface ScenarioEvent {
   count?: number; // flap cycles
   signal?: string; // agent_kill
   label?: string; // mark
+  cmd?: string[]; // exec: argv run in the node's namespace (a string runs with sh -c)
   until?: "converged" | "rerouted" | "reused" | "stable"; // wait
   timeout?: number; // wait, s
   quiet?: number; // wait until stable: s without route changes
@@ -46,10 +47,10 @@ export interface Scenario {
 const FAULTS = new Set([
   "link_down", "link_up", "link_lost", "link_restore", "set_link", "flap", "deaf",
   "node_crash", "node_restore", "agent_kill", "agent_restart", "agent_start", "agent_stop",
-  "uplink_loss", "uplink_restore", "mark", "wait",
+  "uplink_loss", "uplink_restore", "exec", "mark", "wait",
 ]);
 const NEEDS_LINK = new Set(["link_down", "link_up", "link_lost", "link_restore", "set_link", "flap"]);
-const NEEDS_NODE = new Set(["deaf", "node_crash", "node_restore", "agent_kill", "agent_restart", "agent_start", "agent_stop", "uplink_loss", "uplink_restore"]);
+const NEEDS_NODE = new Set(["exec", "deaf", "node_crash", "node_restore", "agent_kill", "agent_restart", "agent_start", "agent_stop", "uplink_loss", "uplink_restore"]);
 
 export function parseScenario(text: string, file?: string): Scenario {
   let raw: Record<string, unknown>;
@@ -82,6 +83,10 @@ export function parseScenario(text: string, file?: string): Scenario {
       for (const k of ["loss", "delay", "jitter"] as const) if (typeof e[k] === "number") imp[k] = e[k] as number;
       if (typeof e.rate === "string") imp.rate = e.rate;
       e.impair = imp;
+    }
+    if (e.do === "exec") {
+      if (typeof e.cmd === "string") e.cmd = ["sh", "-c", e.cmd];
+      if (!Array.isArray(e.cmd) || e.cmd.length === 0 || !e.cmd.every((x) => typeof x === "string")) throw new LabError(`${w}: exec needs "cmd" (a string or an argv array)`);
     }
     if (e.do === "flap") {
       if (typeof e.period !== "number" || e.period <= 0) throw new LabError(`${w}: flap needs "period" (s)`);
