@@ -52,10 +52,17 @@ static void report_exception(JSContext *ctx, const char *where)
     JS_FreeValue(ctx, exc);
 }
 
-/* Evaluate a compiled or loaded module and wait for its top-level await. */
+/*
+ * Evaluate a compiled or loaded module and run the event loop until nothing is
+ * left to wait for. We do not use js_std_await(): in quickjs-ng 0.17 it runs one
+ * pending job per turn and then blocks in poll(), so an await chain that needs
+ * several jobs after one I/O event stalls. js_std_loop() drains every job before
+ * it polls; the module's promise is checked once the loop ends.
+ */
 static int run_module(JSContext *ctx, JSValue mod, const char *where)
 {
-    JSValue val;
+    JSValue promise;
+    int rc = 0;
     if (JS_IsException(mod))
         goto fail;
     if (JS_VALUE_GET_TAG(mod) == JS_TAG_MODULE) {
@@ -64,14 +71,22 @@ static int run_module(JSContext *ctx, JSValue mod, const char *where)
             goto fail;
         }
     }
-    val = JS_EvalFunction(ctx, mod);
-    if (JS_IsException(val))
+    promise = JS_EvalFunction(ctx, mod);
+    if (JS_IsException(promise))
         goto fail;
-    val = js_std_await(ctx, val);
-    if (JS_IsException(val))
-        goto fail;
-    JS_FreeValue(ctx, val);
-    return 0;
+    if (js_std_loop(ctx) != 0) {
+        report_exception(ctx, "uncaught");
+        rc = -1;
+    } else if (JS_PromiseState(ctx, promise) == JS_PROMISE_REJECTED) {
+        JS_Throw(ctx, JS_PromiseResult(ctx, promise));
+        report_exception(ctx, where);
+        rc = -1;
+    } else if (JS_PromiseState(ctx, promise) == JS_PROMISE_PENDING) {
+        fprintf(stderr, "x0tta6bl4: %s: top-level await never settled (nothing left to wait for)\n", where);
+        rc = -1;
+    }
+    JS_FreeValue(ctx, promise);
+    return rc;
 fail:
     report_exception(ctx, where);
     return -1;
@@ -126,10 +141,6 @@ int main(int argc, char **argv)
     else
         rc = run_module(ctx, JS_ReadObject(ctx, x0_bundle, x0_bundle_size, JS_READ_OBJ_BYTECODE),
                         "fatal");
-    if (rc == 0 && js_std_loop(ctx) != 0) {
-        report_exception(ctx, "uncaught");
-        rc = -1;
-    }
     js_std_free_handlers(rt);
     JS_FreeContext(ctx);
     JS_FreeRuntime(rt);

@@ -287,7 +287,11 @@ export function createNodeHost(argv: readonly string[] = process.argv.slice(2)):
       }),
       mkdirp: wrap((p: string, mode = 0o755) => void fs.mkdirSync(p, { recursive: true, mode })),
       readdir: wrap((p: string) => fs.readdirSync(p)),
-      remove: wrap((p: string) => fs.rmSync(p, { force: true, recursive: false })),
+      remove: wrap((p: string) => {
+        // Like the quickjs host: a file or an empty directory; absent is fine.
+        if (fs.statSync(p, { throwIfNoEntry: false })?.isDirectory()) fs.rmdirSync(p);
+        else fs.rmSync(p, { force: true });
+      }),
       rename: wrap((a: string, b: string) => fs.renameSync(a, b)),
     },
     processes,

@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+// The test runner behind `npm test` and `npm run test:unit`.
+//
+// The same tests/unit/*.test.ts files are bundled twice by esbuild: once for Node
+// (run under c8 for coverage) and once for our quickjs-ng binary (`x0tta6bl4 run`).
+// tests/native/*.test.ts exercise the native module against the real kernel and run
+// only on the binary, also on its AddressSanitizer/UBSan build. Quality gates (tsc,
+// the linter, coverage) count as one check each. The last line is always
+// "N passed, N failed" (", N skipped" when some were).
+//
+//   node tests/run.mjs --unit     unit tests on both engines (fast loop)
+//   node tests/run.mjs --all      everything npm test runs
+//   options: --no-build, --no-lab, --filter SUBSTRING
+import * as esbuild from 'esbuild';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { nodeOptions, quickjsOptions } from '../esbuild.config.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const mode = args.includes('--all') ? 'all' : 'unit';
+const filterAt = args.indexOf('--filter');
+const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
+const outDir = join(root, 'build', 'tests');
+const binary = join(root, 'dist', 'x0tta6bl4');
+const asanBinary = join(root, 'dist', 'x0tta6bl4-asan');
+const COVERAGE_GATE = 75;
+
+/** @type {{suite: string, passed: number, failed: number, skipped: number, note?: string}[]} */
+const results = [];
+
+function say(msg) {
+  process.stdout.write(`${msg}\n`);
+}
+
+function record(suite, passed, failed, skipped = 0, note = '') {
+  results.push({ suite, passed, failed, skipped, note });
+  const extra = skipped ? `, ${skipped} skipped` : '';
+  say(`== ${suite}: ${passed} passed, ${failed} failed${extra}${note ? ` (${note})` : ''}`);
+}
+
+/** Run a command, streaming its output, and return {code, output}. */
+function run(cmd, argv, opts = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, argv, { cwd: root, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const onData = (b) => {
+      output += b.toString();
+      if (!opts.quiet) process.stdout.write(b);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 5 * 60 * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: code ?? 128, signal, output });
+    });
+  });
+}
+
+function testFiles(dir) {
+  const full = join(root, 'tests', dir);
+  if (!existsSync(full)) return [];
+  return readdirSync(full)
+    .filter((f) => f.endsWith('.test.ts') && (!filter || f.includes(filter)))
+    .sort()
+    .map((f) => join(full, f));
+}
+
+/** Write an entry that loads every test file into uvu's queue, then runs them. */
+async function bundleTests(name, files, engine) {
+  mkdirSync(outDir, { recursive: true });
+  const entry = join(outDir, `${name}.entry.ts`);
+  const prelude = join(root, 'tests', 'support', `prelude-${engine}.ts`);
+  const lines = [`import ${JSON.stringify(prelude)};`, `import { exec } from 'uvu';`, 'const q = (globalThis as any).UVU_QUEUE;'];
+  files.forEach((f, i) => {
+    const label = f.slice(root.length + 1);
+    lines.push(`q.push([${JSON.stringify(label)}]); (globalThis as any).UVU_INDEX = ${i}; await import(${JSON.stringify(f)});`);
+  });
+  // Exit explicitly: a failed test may leave a socket or timer that keeps the loop alive.
+  lines.push(`import { getHost } from ${JSON.stringify(join(root, 'runtime/src/host/index.ts'))};`);
+  lines.push('await exec();', 'getHost().exit((globalThis as any).process?.exitCode ?? 0);');
+  writeFileSync(entry, `${lines.join('\n')}\n`);
+  const outfile = join(outDir, `${name}.${engine === 'node' ? 'mjs' : 'js'}`);
+  const base = engine === 'node' ? nodeOptions() : quickjsOptions();
+  await esbuild.build({ ...base, entryPoints: [entry], outfile, sourcemap: engine === 'node' ? 'inline' : false, minify: false });
+  return outfile;
+}
+
+/** uvu prints "Total: N", "Passed: N", "Skipped: N" at the end. */
+function parseUvu(output) {
+  const num = (label) => {
+    const m = output.match(new RegExp(`${label}:\\s+(\\d+)`));
+    return m ? Number(m[1]) : null;
+  };
+  const total = num('Total');
+  const passed = num('Passed');
+  const skipped = num('Skipped') ?? 0;
+  if (total === null || passed === null) return null;
+  return { passed, failed: total - passed, skipped };
+}
+
+async function uvuSuite(label, cmd, argv, opts) {
+  const r = await run(cmd, argv, opts);
+  const counts = parseUvu(r.output);
+  if (!counts) {
+    record(label, 0, 1, 0, `runner did not finish: exit ${r.code}${r.signal ? ` ${r.signal}` : ''}`);
+    return;
+  }
+  // A crash after the summary (or a non-zero exit) is a failure even if tests passed.
+  const crashed = r.code !== 0 && counts.failed === 0 ? 1 : 0;
+  record(label, counts.passed, counts.failed + crashed, counts.skipped, crashed ? `exit ${r.code}` : '');
+}
+
+async function gate(label, cmd, argv, opts) {
+  const r = await run(cmd, argv, opts);
+  if (r.code === 0) record(label, 1, 0);
+  else record(label, 0, 1, 0, `exit ${r.code}`);
+  return r;
+}
+
+async function main() {
+  const started = Date.now();
+  if (!args.includes('--no-build')) {
+    say('== building (npm run build)');
+    const b = await run('npm', ['run', '-s', 'build']);
+    if (b.code !== 0) {
+      record('build', 0, 1, 0, 'npm run build failed');
+      return finish(started);
+    }
+  }
+  const unit = testFiles('unit');
+  const native = testFiles('native');
+  const nodeBundle = await bundleTests('unit-node', unit, 'node');
+  const qjsBundle = await bundleTests('unit-quickjs', unit, 'quickjs');
+  const nativeBundle = native.length ? await bundleTests('native-quickjs', native, 'quickjs') : null;
+
+  if (mode === 'unit') {
+    say(`\n== unit tests on Node (${unit.length} files)`);
+    await uvuSuite('unit/node', process.execPath, ['--enable-source-maps', nodeBundle]);
+  } else {
+    say(`\n== unit tests on Node with coverage (${unit.length} files)`);
+    rmSync(join(root, 'coverage'), { recursive: true, force: true });
+    const c8 = join(root, 'node_modules', '.bin', 'c8');
+    await uvuSuite('unit/node', c8, [
+      '--reporter=text-summary', '--reporter=json-summary', '--all', '--src=runtime/src',
+      '--include=runtime/src/**', '--exclude=runtime/src/host/quickjs/**', '--exclude=runtime/src/main.ts',
+      '--exclude=runtime/src/main-node.ts', '--exclude=**/*.d.ts', '--exclude-after-remap',
+      process.execPath, '--enable-source-maps', nodeBundle,
+    ]);
+  }
+  say(`\n== unit tests on quickjs-ng (${unit.length} files)`);
+  await uvuSuite('unit/quickjs-ng', binary, ['run', qjsBundle]);
+  if (nativeBundle) {
+    say(`\n== native module against the kernel (${native.length} files)`);
+    await uvuSuite('native/quickjs-ng', binary, ['run', nativeBundle]);
+  }
+
+  if (mode === 'all') {
+    say('\n== gates');
+    await coverageGate();
+    await gate('gate/tsc --noEmit (strict)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']);
+    await gate('gate/lint (biome)', join(root, 'node_modules', '.bin', 'biome'), ['lint', 'runtime/src', 'tests', 'esbuild.config.mjs']);
+    say('\n== C with AddressSanitizer + UndefinedBehaviorSanitizer');
+    const s = await run('make', ['-s', '-C', 'runtime/native', 'sanitize']);
+    if (s.code !== 0) record('sanitize/build', 0, 1, 0, 'make sanitize failed');
+    else {
+      const env = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
+      if (nativeBundle) await uvuSuite('native/asan+ubsan', asanBinary, ['run', nativeBundle], { env });
+      await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
+    }
+    if (!args.includes('--no-lab')) await labSuite();
+  }
+  finish(started);
+}
+
+async function coverageGate() {
+  const summary = join(root, 'coverage', 'coverage-summary.json');
+  if (!existsSync(summary)) {
+    record('gate/coverage', 0, 1, 0, 'no coverage summary');
+    return;
+  }
+  const { total } = JSON.parse((await import('node:fs')).readFileSync(summary, 'utf8'));
+  const pct = total.lines.pct;
+  say(`coverage of runtime/src on Node: ${pct}% of lines (${total.lines.covered}/${total.lines.total}), gate ${COVERAGE_GATE}%`);
+  if (pct >= COVERAGE_GATE) record('gate/coverage', 1, 0, 0, `${pct}% lines`);
+  else record('gate/coverage', 0, 1, 0, `${pct}% lines < ${COVERAGE_GATE}%`);
+}
+
+/** The lab (tests/lab/test.sh) prints "N passed, N failed" as its last line. */
+async function labSuite() {
+  const script = join(root, 'tests', 'lab', 'test.sh');
+  if (!existsSync(script)) return;
+  say('\n== lab: batman-adv mesh under QEMU');
+  const r = await run('bash', [script], { timeoutMs: 40 * 60 * 1000 });
+  const lines = r.output.trim().split('\n');
+  const m = (lines[lines.length - 1] ?? '').match(/^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/);
+  if (!m) {
+    record('lab', 0, 1, 0, `no summary line, exit ${r.code}`);
+    return;
+  }
+  const failed = Number(m[2]) + (r.code !== 0 && Number(m[2]) === 0 ? 1 : 0);
+  record('lab', Number(m[1]), failed, Number(m[3] ?? 0));
+}
+
+function finish(started) {
+  const sum = (k) => results.reduce((a, r) => a + r[k], 0);
+  const passed = sum('passed');
+  const failed = sum('failed');
+  const skipped = sum('skipped');
+  say(`\n${'suite'.padEnd(32)} passed  failed  skipped`);
+  for (const r of results) say(`${r.suite.padEnd(32)} ${String(r.passed).padStart(6)}  ${String(r.failed).padStart(6)}  ${String(r.skipped).padStart(7)}`);
+  say(`(${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  say(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exitCode = failed > 0 || results.length === 0 ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,80 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Agent, type LoopPhase } from '../../runtime/src/agent/agent.js';
+import { DEFAULTS } from '../../runtime/src/config/settings.js';
+import { getHost, type Host } from '../../runtime/src/host/index.js';
+import { createLog } from '../../runtime/src/log.js';
+import { waitFor } from '../support/tmp.js';
+
+const t = suite('agent: main loop');
+
+function quietHost(): { host: Host; lines: string[] } {
+  const lines: string[] = [];
+  const base = getHost();
+  return { host: { ...base, logger: { log: (l, m) => void lines.push(`${l} ${m}`), openSyslog() {} } }, lines };
+}
+
+t('runs the phases in order, once per cycle', async () => {
+  const { host } = quietHost();
+  const order: string[] = [];
+  const phases: LoopPhase[] = ['monitor', 'analyze', 'plan', 'execute'].map((name) => ({ name, run: () => void order.push(name) }));
+  const agent = new Agent(host, { ...DEFAULTS, cycleMs: 100 }, createLog(host, 'err'), phases);
+  agent.start();
+  await waitFor(() => agent.stats.cycles >= 2, 3000, 'two cycles');
+  await agent.stop();
+  assert.equal(order.slice(0, 8), ['monitor', 'analyze', 'plan', 'execute', 'monitor', 'analyze', 'plan', 'execute']);
+});
+
+t('a failing phase is logged and the loop goes on', async () => {
+  const { host, lines } = quietHost();
+  let after = 0;
+  const phases: LoopPhase[] = [
+    { name: 'broken', run: () => { throw new Error('boom'); } },
+    { name: 'next', run: () => void after++ },
+  ];
+  const agent = new Agent(host, { ...DEFAULTS, cycleMs: 100 }, createLog(host, 'info'), phases);
+  agent.start();
+  await waitFor(() => agent.stats.cycles >= 2, 3000, 'two cycles');
+  await agent.stop();
+  assert.ok(after >= 2);
+  assert.ok(agent.stats.phaseErrors >= 2);
+  assert.ok(lines.some((l) => l === 'err cycle 1: broken failed: boom'), lines.join('|'));
+});
+
+t('stop() waits for the cycle in progress and no cycle starts after it', async () => {
+  const { host } = quietHost();
+  let release: () => void = () => {};
+  let started = 0;
+  let finished = 0;
+  const phases: LoopPhase[] = [
+    {
+      name: 'slow',
+      run: () => {
+        started++;
+        return new Promise<void>((r) => {
+          release = () => {
+            finished++;
+            r();
+          };
+        });
+      },
+    },
+  ];
+  const agent = new Agent(host, { ...DEFAULTS, cycleMs: 100 }, createLog(host, 'err'), phases);
+  agent.start();
+  await waitFor(() => started === 1);
+  const stopped = agent.stop();
+  let done = false;
+  void stopped.then(() => {
+    done = true;
+  });
+  await new Promise<void>((r) => host.timers.setTimeout(r, 30));
+  assert.not.ok(done, 'stop returned while a cycle was running');
+  release();
+  await stopped;
+  assert.is(finished, 1);
+  await new Promise<void>((r) => host.timers.setTimeout(r, 250));
+  assert.is(started, 1);
+});
+
+t.run();

@@ -1,0 +1,56 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { runCli } from '../../runtime/src/cli/main.js';
+import { getHost, type Host } from '../../runtime/src/host/index.js';
+import { VERSION } from '../../runtime/src/version.js';
+
+/** The current host with stdout/stderr captured. */
+function capture(): { host: Host; out: () => string; err: () => string } {
+  const base = getHost();
+  let out = '';
+  let err = '';
+  const host: Host = { ...base, stdout: { write: (s) => void (out += s) }, stderr: { write: (s) => void (err += s) } };
+  return { host, out: () => out, err: () => err };
+}
+
+const t = suite('cli: commands and exit codes');
+
+t('--version names our version and the engine', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['--version']), 0);
+  assert.is(c.out(), `x0tta6bl4 ${VERSION} (${c.host.engine} ${c.host.engineVersion})\n`);
+});
+
+t('--help lists the commands and every option with its config key', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['--help']), 0);
+  assert.match(c.out(), /^usage: x0tta6bl4/);
+  assert.match(c.out(), /agent +run the self-healing agent/);
+  assert.match(c.out(), /--state-dir DIR .*\[agent\.state_dir\]/);
+});
+
+t('unknown command: exit 2, one line of error, then the usage', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['frobnicate']), 2);
+  const [first, second] = c.err().split('\n');
+  assert.is(first, "x0tta6bl4: unknown command 'frobnicate'");
+  assert.match(second ?? '', /^usage:/);
+  assert.is(c.out(), '');
+});
+
+t('bad options and missing command exit 2', async () => {
+  for (const argv of [['--bogus'], [], ['agent', 'extra'], ['version', '--state-dir']]) {
+    const c = capture();
+    assert.is(await runCli(c.host, argv), 2, argv.join(' '));
+    assert.match(c.err(), /^x0tta6bl4: /);
+  }
+});
+
+t('a config that cannot be read exits 1 with one line', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['--config', '/nonexistent/x0tta6bl4', 'version']), 1);
+  assert.is(c.err().trim().split('\n').length, 1);
+  assert.match(c.err(), /^x0tta6bl4: config \/nonexistent\/x0tta6bl4: /);
+});
+
+t.run();
