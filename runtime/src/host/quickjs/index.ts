@@ -18,6 +18,14 @@ const syslogPriority: Record<LogLevel, number> = {
   crit: native.LOG_CRIT,
 };
 
+const signalNumbers: Record<SignalName, number> = {
+  SIGTERM: native.SIGTERM,
+  SIGINT: native.SIGINT,
+  SIGHUP: native.SIGHUP,
+  SIGUSR1: native.SIGUSR1,
+  SIGUSR2: native.SIGUSR2,
+};
+
 function writeTo(file: typeof std.out, text: string): void {
   file.puts(text);
   file.flush();
@@ -68,7 +76,7 @@ export function createQuickjsHost(): Host {
     },
     signals: {
       on(signal: SignalName, handler: () => void) {
-        os.signal(native[signal], handler);
+        os.signal(signalNumbers[signal], handler);
       },
     },
     logger: {

@@ -32,10 +32,15 @@ function collect(fd: number, max: number, done: (text: string) => void): void {
   });
 }
 
-const signalNames: Record<number, string> = {};
-for (const name of ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGKILL', 'SIGUSR1', 'SIGUSR2', 'SIGCHLD'] as const) {
-  signalNames[native[name]] = name;
-}
+const signalNames: Record<number, string> = {
+  [native.SIGHUP]: 'SIGHUP',
+  [native.SIGINT]: 'SIGINT',
+  [native.SIGTERM]: 'SIGTERM',
+  [native.SIGKILL]: 'SIGKILL',
+  [native.SIGUSR1]: 'SIGUSR1',
+  [native.SIGUSR2]: 'SIGUSR2',
+  [native.SIGCHLD]: 'SIGCHLD',
+};
 
 export const processes: Processes = {
   pid: native.getpid(),

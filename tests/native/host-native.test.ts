@@ -1,0 +1,112 @@
+// The native module against the real kernel, through the quickjs host (these run
+// only on our binary: Node has no socketpair, AF_UNIX datagrams or netlink).
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { getHost, isHostError } from '../../runtime/src/host/index.js';
+import { removeTree, tempDir, waitFor } from '../support/tmp.js';
+
+const t = suite('native: sockets, files and clock on the kernel');
+
+t('a unix socket pair carries bytes both ways and reports the close', async () => {
+  const [a, b] = getHost().net.streamPair();
+  const gotA: number[] = [];
+  const gotB: number[] = [];
+  a.onData((c) => gotA.push(...c));
+  b.onData((c) => gotB.push(...c));
+  let bClosed: string | null | undefined;
+  b.onClose((e) => {
+    bClosed = e ? e.code : null;
+  });
+  a.write(new Uint8Array([1, 2, 3]));
+  b.write(new Uint8Array([9]));
+  await waitFor(() => gotA.length === 1 && gotB.length === 3);
+  assert.equal(gotB, [1, 2, 3]);
+  assert.equal(gotA, [9]);
+  a.close();
+  await waitFor(() => bClosed !== undefined);
+  assert.is(bClosed, null);
+});
+
+t('AF_UNIX datagrams: sender address and message boundaries are kept', async () => {
+  const dir = tempDir('dgram');
+  const server = getHost().net.datagram('unix', { family: 'unix', path: `${dir}/srv` });
+  const client = getHost().net.datagram('unix', { family: 'unix', path: `${dir}/cli` });
+  const seen: { text: string; from: string }[] = [];
+  server.onMessage((d, from) => seen.push({ text: new TextDecoder().decode(d), from: from?.family === 'unix' ? from.path : '?' }));
+  client.send(new TextEncoder().encode('one'), { family: 'unix', path: `${dir}/srv` });
+  client.send(new TextEncoder().encode('two'), { family: 'unix', path: `${dir}/srv` });
+  await waitFor(() => seen.length === 2);
+  assert.equal(seen, [
+    { text: 'one', from: `${dir}/cli` },
+    { text: 'two', from: `${dir}/cli` },
+  ]);
+  server.close();
+  client.close();
+  removeTree(dir);
+});
+
+t('binding an address in use is EADDRINUSE with a one-line message', async () => {
+  const host = getHost();
+  const first = await host.net.listen({ family: 'inet', host: '127.0.0.1', port: 0 }, () => {});
+  try {
+    await host.net.listen(first.address, () => {});
+    assert.unreachable('second bind should fail');
+  } catch (e) {
+    assert.ok(isHostError(e));
+    if (isHostError(e)) {
+      assert.is(e.code, 'EADDRINUSE');
+      assert.is(e.errno, 98);
+      assert.not.match(e.message, /\n/);
+    }
+  }
+  first.close();
+});
+
+t('UDP on loopback: a datagram reaches a bound socket', async () => {
+  const host = getHost();
+  const rx = host.net.datagram('inet', { family: 'inet', host: '127.0.0.1', port: 0 });
+  const tx = host.net.datagram('inet');
+  const to = rx.local;
+  assert.ok(to && to.family === 'inet' && to.port > 0);
+  let got = '';
+  rx.onMessage((d) => {
+    got = new TextDecoder().decode(d);
+  });
+  if (to) tx.send(new TextEncoder().encode('tq=255'), to);
+  await waitFor(() => got !== '');
+  assert.is(got, 'tq=255');
+  rx.close();
+  tx.close();
+});
+
+t('monotonic clock: ns and ms agree and move forward', async () => {
+  const c = getHost().clock;
+  const ns0 = c.monotonicNs();
+  const ms0 = c.monotonicMs();
+  await new Promise<void>((r) => getHost().timers.setTimeout(r, 20));
+  const ns1 = c.monotonicNs();
+  const ms1 = c.monotonicMs();
+  assert.ok(ns1 > ns0);
+  assert.ok(ms1 - ms0 >= 19, `${ms1 - ms0}`);
+  assert.ok(Math.abs(Number(ns1 - ns0) / 1e6 - (ms1 - ms0)) < 5);
+});
+
+t('interface index: lo is 1 here; a missing interface is ENODEV', () => {
+  const net = getHost().net;
+  assert.is(net.ifNameToIndex('lo'), 1);
+  try {
+    net.ifNameToIndex('nosuchif0');
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.ok(isHostError(e));
+    if (isHostError(e)) assert.is(e.code, 'ENODEV');
+  }
+});
+
+t('resource usage reports a plausible RSS', () => {
+  const r = getHost().resourceUsage();
+  assert.ok(r.rssBytes > 256 * 1024 && r.rssBytes < 512 * 1024 * 1024, String(r.rssBytes));
+  assert.ok(r.maxRssBytes >= r.rssBytes);
+});
+
+t.run();
