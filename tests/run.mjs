@@ -132,9 +132,18 @@ async function main() {
   }
   const unit = testFiles('unit');
   const native = testFiles('native');
-  const nodeBundle = await bundleTests('unit-node', unit, 'node');
-  const qjsBundle = await bundleTests('unit-quickjs', unit, 'quickjs');
-  const nativeBundle = native.length ? await bundleTests('native-quickjs', native, 'quickjs') : null;
+  let nodeBundle;
+  let qjsBundle;
+  let nativeBundle = null;
+  try {
+    nodeBundle = await bundleTests('unit-node', unit, 'node');
+    qjsBundle = await bundleTests('unit-quickjs', unit, 'quickjs');
+    if (native.length) nativeBundle = await bundleTests('native-quickjs', native, 'quickjs');
+  } catch (e) {
+    say(String(e.message ?? e));
+    record('bundle tests', 0, 1, 0, 'esbuild could not bundle the tests');
+    return finish(started);
+  }
 
   if (mode === 'unit') {
     say(`\n== unit tests on Node (${unit.length} files)`);

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Prepare a Debian machine to build and test x0tta6bl4, saying what it does:
+# Debian packages that are missing (as root), npm dependencies, quickjs-ng's
+# source (Debian unstable's qjs-src, cached outside git) and the runtime build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+say() { printf '[setup] %s\n' "$*"; }
+
+need_pkgs=()
+command -v cc >/dev/null 2>&1 || need_pkgs+=(build-essential)
+command -v make >/dev/null 2>&1 || need_pkgs+=(make)
+[ -f /usr/include/stdio.h ] || need_pkgs+=(libc6-dev)
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_pkgs+=(debian-archive-keyring)
+command -v strip >/dev/null 2>&1 || need_pkgs+=(binutils)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"
+    exit 1
+  fi
+  say "installing Debian packages: ${need_pkgs[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  say "Node.js 20.19 or newer is required (for the build and the tests); none found"
+  exit 1
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || {
+  say "Node.js $(node --version) is too old: 20.19 or newer is required"
+  exit 1
+}
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+qjs_src=$(bash scripts/fetch-quickjs.sh)
+say "quickjs-ng $(cat "$qjs_src/../VERSION") source in $qjs_src"
+say "building the bundle and the runtime (npm run build)"
+npm run -s build
+say "built $(./dist/x0tta6bl4 --version)"
