@@ -118,7 +118,8 @@ export interface FakeKernelLog {
 
 /** Install a kernel for `mesh` on a ScriptedSocket (used for both genl and rtnl clients). */
 export function fakeKernel(mesh: FakeMesh, log: FakeKernelLog = { sets: [] }) {
-  return (request: Uint8Array, h: NetlinkHeader, s: ScriptedSocket): void => {
+  // Returns whatever the last delivery returned; callers ignore it (a kernel answers by delivering).
+  return (request: Uint8Array, h: NetlinkHeader, s: ScriptedSocket): unknown => {
     const pid = s.portId;
     const sendDump = (messages: Uint8Array[]) => {
       for (let i = 0; i < messages.length; i += mesh.perDatagram) s.deliver(concatBytes(...messages.slice(i, i + mesh.perDatagram)));
@@ -185,7 +186,7 @@ export function fakeKernel(mesh: FakeMesh, log: FakeKernelLog = { sets: [] }) {
     const cmd = request[16] as number;
     const attrs = requestAttrs(request);
     const meshIdx = attrs.get(A.MESH_IFINDEX);
-    if (!meshIdx || meshIdx.length !== 4) return s.deliver(ackMessage(request, 22, pid));
+    if (meshIdx?.length !== 4) return s.deliver(ackMessage(request, 22, pid));
     if (readU32(viewOf(meshIdx), 0) !== mesh.meshIfindex) return s.deliver(ackMessage(request, 19, pid));
     const v = mesh.algorithm === 'BATMAN_V';
     const primary = mesh.hardifs.find((x) => x.ifindex === mesh.primary && x.active);

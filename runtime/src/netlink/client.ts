@@ -231,29 +231,45 @@ export class NetlinkClient {
         return;
       case NLMSG_ERROR: {
         const decoded = decodeErrorMessage(message);
-        if (!decoded.ok) return this.finish(p, decoded);
+        if (!decoded.ok) {
+          this.finish(p, decoded);
+          return;
+        }
         const { errno, extack } = decoded.value;
-        if (errno === 0) return this.finish(p, ok(p.replies));
-        return this.finish(p, kernelError(errno, extack));
+        if (errno === 0) {
+          this.finish(p, ok(p.replies));
+          return;
+        }
+        this.finish(p, kernelError(errno, extack));
+        return;
       }
       case NLMSG_DONE: {
         const decoded = decodeDoneMessage(message);
-        if (!decoded.ok) return this.finish(p, decoded);
-        if (decoded.value.errno) return this.finish(p, kernelError(decoded.value.errno, decoded.value.extack));
+        if (!decoded.ok) {
+          this.finish(p, decoded);
+          return;
+        }
+        if (decoded.value.errno) {
+          this.finish(p, kernelError(decoded.value.errno, decoded.value.extack));
+          return;
+        }
         if (p.kind === 'dump' && (p.interrupted || message.flags & NLM_F_DUMP_INTR)) {
           if (p.attempts > this.dumpRetries) {
-            return this.finish(p, fail('interrupted', `dump still inconsistent (NLM_F_DUMP_INTR) after ${p.attempts} attempts`, { code: 'EINTR' }));
+            this.finish(p, fail('interrupted', `dump still inconsistent (NLM_F_DUMP_INTR) after ${p.attempts} attempts`, { code: 'EINTR' }));
+            return;
           }
           this.stats.dumpRetries++;
           this.send(p);
           return;
         }
-        return this.finish(p, ok(p.replies));
+        this.finish(p, ok(p.replies));
+        return;
       }
       default:
         if (message.flags & NLM_F_DUMP_INTR) p.interrupted = true;
         if (p.replies.length >= this.maxMessages) {
-          return this.finish(p, fail('limit', `more than ${this.maxMessages} reply messages`, { code: 'E2BIG' }));
+          this.finish(p, fail('limit', `more than ${this.maxMessages} reply messages`, { code: 'E2BIG' }));
+          return;
         }
         p.replies.push(message);
     }
