@@ -53,4 +53,18 @@ t('a config that cannot be read exits 1 with one line', async () => {
   assert.match(c.err(), /^x0tta6bl4: config \/nonexistent\/x0tta6bl4: /);
 });
 
+t('mesh without batman-adv (or without netlink): exit 1 and one line', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['mesh', 'originators']), 1);
+  const lines = c.err().trim().split('\n');
+  assert.is(lines.length, 1, c.err());
+  assert.match(lines[0] ?? '', /^x0tta6bl4 mesh: (batman-adv is not available|netlink is not available)/);
+});
+
+t('mesh with an unknown table is a usage error', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['mesh', 'frob']), 2);
+  assert.match(c.err(), /^x0tta6bl4: mesh: unknown table 'frob'/);
+});
+
 t.run();

@@ -8,6 +8,7 @@ import { SETTINGS } from '../config/settings.js';
 import type { Host } from '../host/index.js';
 import { type OptionSpec, parseArgs } from './args.js';
 import { agentCommand } from './commands/agent.js';
+import { meshCommand } from './commands/mesh.js';
 import { versionCommand, versionLine } from './commands/version.js';
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './context.js';
 
@@ -18,7 +19,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   ...SETTINGS.map((s) => ({ name: s.option, value: true, metavar: s.metavar, configKey: s.key, help: `${s.help} [agent.${s.key}]` })),
 ];
 
-export const COMMANDS: readonly Command[] = [agentCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [agentCommand, meshCommand, versionCommand];
 
 function optionLine(o: OptionSpec): string {
   const left = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.value ? ` ${o.metavar ?? 'VALUE'}` : ''}`;

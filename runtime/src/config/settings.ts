@@ -13,10 +13,12 @@ export interface AgentConfig {
   logLevel: LogLevel;
   syslog: boolean;
   cycleMs: number;
+  meshInterface: string;
 }
 
 type Kind =
   | { type: 'path' }
+  | { type: 'ifname' }
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] };
@@ -39,12 +41,14 @@ export const DEFAULTS: AgentConfig = {
   logLevel: 'info',
   syslog: true,
   cycleMs: 1000,
+  meshInterface: 'bat0',
 };
 
 export const SETTINGS: readonly Setting[] = [
   { field: 'stateDir', key: 'state_dir', option: 'state-dir', metavar: 'DIR', kind: { type: 'path' }, help: 'state directory (incidents, actions, baselines)' },
   { field: 'logLevel', key: 'log_level', option: 'log-level', metavar: 'LEVEL', kind: { type: 'enum', values: LOG_LEVELS }, help: 'least severe level logged: debug|info|notice|warning|err|crit' },
   { field: 'syslog', key: 'syslog', option: 'syslog', metavar: '0|1', kind: { type: 'bool' }, help: 'also log to syslog (default 1)' },
+  { field: 'meshInterface', key: 'mesh_interface', option: 'mesh-interface', metavar: 'IF', kind: { type: 'ifname' }, help: 'batman-adv mesh interface (default bat0)' },
   { field: 'cycleMs', key: 'cycle_ms', option: 'cycle-ms', metavar: 'MS', kind: { type: 'int', min: 100, max: 600000 }, help: 'main loop period in milliseconds (default 1000)' },
 ];
 
@@ -54,6 +58,10 @@ export function convertSetting(setting: Setting, raw: string): { ok: true; value
   switch (k.type) {
     case 'path':
       if (raw.length === 0 || raw.includes('\0')) return { ok: false, error: `${setting.key}: empty or invalid path` };
+      return { ok: true, value: raw };
+    case 'ifname':
+      // Linux interface names: 1..15 bytes, no '/', no whitespace.
+      if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an interface name` };
       return { ok: true, value: raw };
     case 'int': {
       if (!/^-?[0-9]{1,10}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an integer` };

@@ -17,3 +17,8 @@ export function getHost(): Host {
   if (current === null) throw new Error('x0tta6bl4: no host installed (entry point must call installHost)');
   return current;
 }
+
+/** The installed host, or null (pure code that can run without one, e.g. decoders). */
+export function currentHost(): Host | null {
+  return current;
+}

@@ -215,4 +215,8 @@ export interface Host {
   readonly signals: Signals;
   readonly logger: Logger;
   resourceUsage(): ResourceUsage;
+  /** errno number to its symbolic name on this machine (numbers differ on MIPS). */
+  errnoName(errno: number): string;
+  /** errno number to the C library's message. */
+  strerror(errno: number): string;
 }

@@ -9,6 +9,7 @@ import * as net from 'node:net';
 import * as dgram from 'node:dgram';
 import * as path from 'node:path';
 import * as os from 'node:os';
+import * as util from 'node:util';
 import { formatLogLine } from '../log-format.js';
 import type {
   DatagramSocket,
@@ -321,6 +322,25 @@ export function createNodeHost(argv: readonly string[] = process.argv.slice(2)):
       openSyslog() {
         syslogOpen = true;
       },
+    },
+    errnoName: (errno) => {
+      try {
+        return util.getSystemErrorName(-Math.abs(errno));
+      } catch {
+        return 'EUNKNOWN';
+      }
+    },
+    strerror: (errno) => {
+      const name = (() => {
+        try {
+          return util.getSystemErrorName(-Math.abs(errno));
+        } catch {
+          return `E${errno}`;
+        }
+      })();
+      // libuv's table (through Node) says "invalid argument" where glibc says "Invalid argument".
+      const text = util.getSystemErrorMap().get(-Math.abs(errno))?.[1];
+      return text ? text.charAt(0).toUpperCase() + text.slice(1) : `Unknown error ${errno} (${name})`;
     },
     resourceUsage() {
       const r = process.resourceUsage();

@@ -90,6 +90,8 @@ export function createQuickjsHost(): Host {
       },
     },
     resourceUsage: native.resourceUsage,
+    errnoName: native.errnoName,
+    strerror: native.strerror,
   };
   return host;
 }

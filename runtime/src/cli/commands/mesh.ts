@@ -1,25 +1,21 @@
 /**
- * `x0tta6bl4 mesh originators|neighbors|gateways|interfaces [--json] [-H] [--meshif IF]`:
+ * `x0tta6bl4 mesh originators|neighbors|gateways|interfaces [--json] [-H] [--mesh-interface IF]`:
  * batctl-style tables (or JSON) read over netlink. Without batman-adv it says so in
  * one line and exits 1.
  */
-import type { Command, CommandContext } from '../cli/context.js';
-import type { Host } from '../host/types.js';
-import type { NetlinkError } from '../netlink/result.js';
-import { openGenl, openRtnl } from '../netlink/open.js';
-import type { GenlResolver } from '../netlink/genl.js';
-import type { Rtnl } from '../netlink/rtnl.js';
-import { Batadv } from './batadv.js';
-import { formatGateways, formatInterfaces, formatNeighbors, formatOriginators, meshHeaderLine } from './format.js';
-import { listGateways } from './gateways.js';
-import { listHardInterfaces } from './hardifs.js';
-import { getMeshInfo } from './mesh-info.js';
-import { listNeighbors } from './neighbors.js';
-import { listOriginators } from './originators.js';
-
-const EXIT_OK = 0;
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
+import type { Host } from '../../host/types.js';
+import { Batadv } from '../../mesh/batadv.js';
+import { formatGateways, formatInterfaces, formatNeighbors, formatOriginators, meshHeaderLine } from '../../mesh/format.js';
+import { listGateways } from '../../mesh/gateways.js';
+import { listHardInterfaces } from '../../mesh/hardifs.js';
+import { getMeshInfo } from '../../mesh/mesh-info.js';
+import { listNeighbors } from '../../mesh/neighbors.js';
+import { listOriginators } from '../../mesh/originators.js';
+import type { GenlResolver } from '../../netlink/genl.js';
+import { openGenl, openRtnl } from '../../netlink/open.js';
+import type { NetlinkError } from '../../netlink/result.js';
+import type { Rtnl } from '../../netlink/rtnl.js';
+import { type Command, type CommandContext, EXIT_FAILURE, EXIT_OK, UsageError } from '../context.js';
 
 export type MeshTable = 'originators' | 'neighbors' | 'gateways' | 'interfaces';
 
@@ -127,24 +123,21 @@ async function runWith(host: Host, opts: MeshCliOptions, genl: GenlResolver, rtn
 export const meshCommand: Command = {
   name: 'mesh',
   summary: 'show batman-adv originators|neighbors|gateways|interfaces (like batctl)',
-  synopsis: 'originators|neighbors|gateways|interfaces [--json] [-H] [--meshif IFACE]',
+  synopsis: 'originators|neighbors|gateways|interfaces [--json] [-H]',
   maxOperands: 1,
   options: [
     { name: 'json', value: false, help: 'print JSON instead of a table' },
     { name: 'no-header', short: 'H', value: false, help: 'table rows only, like batctl -H' },
-    { name: 'meshif', short: 'm', value: true, metavar: 'IFACE', help: 'batman-adv mesh interface (default bat0)' },
   ],
   async run(ctx: CommandContext): Promise<number> {
     const which = ctx.operands[0];
     const table = which === undefined ? undefined : TABLES[which];
     if (!table) {
-      ctx.host.stderr.write(`x0tta6bl4 mesh: ${which === undefined ? 'missing table' : `unknown table '${which}'`} (originators|neighbors|gateways|interfaces)\n`);
-      return EXIT_USAGE;
+      throw new UsageError(`mesh: ${which === undefined ? 'missing table' : `unknown table '${which}'`} (originators|neighbors|gateways|interfaces)`);
     }
-    const meshif = ctx.args.options.get('meshif');
     return runMeshTable(ctx.host, {
       table,
-      meshIfname: typeof meshif === 'string' ? meshif : 'bat0',
+      meshIfname: ctx.config.meshInterface,
       json: ctx.args.options.has('json'),
       noHeader: ctx.args.options.has('no-header'),
     });
