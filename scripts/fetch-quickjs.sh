@@ -10,7 +10,7 @@ min="${QJS_MIN_VERSION:-0.17.0}"
 dest="$cache/quickjs-ng"
 log() { printf 'fetch-quickjs: %s\n' "$*" >&2; }
 
-if [ -f "$dest/src/quickjs.c" ] && [ -f "$dest/VERSION" ]; then
+if [ -f "$dest/src/quickjs.c" ] && [ -f "$dest/VERSION" ] && [ -f "$dest/copyright" ]; then
   echo "$dest/src"; exit 0
 fi
 
@@ -39,7 +39,10 @@ upstream=$(sed -n 's/^#define QJS_VERSION_MAJOR \([0-9]*\).*/\1/p;s/^#define QJS
 if [ "$(printf '%s\n%s\n' "$min" "$upstream" | sort -V | head -n1)" != "$min" ]; then
   log "quickjs-ng $upstream is older than the required $min"; exit 1
 fi
-mv "$srcdir" "$dest.tmp/src"; rm -rf "$dest.tmp/x"
+mv "$srcdir" "$dest.tmp/src"
+# The MIT notice that must travel with every binary built from this source.
+cp "$dest.tmp/x/usr/share/doc/qjs-src/copyright" "$dest.tmp/copyright"
+rm -rf "$dest.tmp/x"
 echo "$upstream" > "$dest.tmp/VERSION"; echo "$ver" > "$dest.tmp/DEBIAN_VERSION"
 rm -rf "$dest"; mv "$dest.tmp" "$dest"
 log "quickjs-ng $upstream (Debian $ver) in $dest/src"
