@@ -163,7 +163,7 @@ async function main() {
   await uvuSuite('unit/quickjs-ng', binary, ['run', qjsBundle]);
   if (nativeBundle) {
     say(`\n== native module against the kernel (${native.length} files)`);
-    await uvuSuite('native/quickjs-ng', binary, ['run', nativeBundle]);
+    await uvuSuite('native/quickjs-ng', binary, ['run', nativeBundle], { env: { X0_BINARY: binary } });
   }
 
   if (mode === 'all') {
@@ -175,7 +175,8 @@ async function main() {
     const s = await run('make', ['-s', '-C', 'runtime/native', 'sanitize']);
     if (s.code !== 0) record('sanitize/build', 0, 1, 0, 'make sanitize failed');
     else {
-      const env = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
+      // X0_BINARY: the agent processes that native tests start are the sanitized build too.
+      const env = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1', X0_BINARY: asanBinary };
       if (nativeBundle) await uvuSuite('native/asan+ubsan', asanBinary, ['run', nativeBundle], { env });
       await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
     }
