@@ -3,7 +3,7 @@
 // root shared read-only over virtio-9p, and a virtio-serial control port that the
 // host reaches through a Unix socket.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, closeSync, copyFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { type Socket, connect } from "node:net";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
@@ -173,6 +173,29 @@ export async function detectAccel(kernel: Kernel, initrd: string): Promise<"kvm"
   return accel;
 }
 
+/** Temp dirs of labs whose process died without cleaning up (e.g. SIGKILL). */
+function removeStaleDirs(): void {
+  for (const d of readdirSync(tmpdir())) {
+    if (!d.startsWith("x0lab-vm-")) continue;
+    const dir = join(tmpdir(), d);
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(dir, "owner"), "utf8"));
+    } catch {
+      /* no owner file yet: leave it */
+      continue;
+    }
+    let alive = false;
+    try {
+      process.kill(owner, 0);
+      alive = true;
+    } catch {
+      alive = false;
+    }
+    if (!alive) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class Vm {
   conn!: GuestConn;
   hello!: Extract<GuestEvent, { type: "hello" }>;
@@ -195,7 +218,9 @@ export class Vm {
 
   private async start(o: VmOptions): Promise<void> {
     this.accel = o.accel && o.accel !== "auto" ? o.accel : await detectAccel(o.kernel, o.initrd);
+    removeStaleDirs();
     this.dir = mkdtempSync(join(tmpdir(), "x0lab-vm-"));
+    writeFileSync(join(this.dir, "owner"), String(process.pid));
     const sock = join(this.dir, "ctl.sock");
     const args = [
       ...qemuBaseArgs({
