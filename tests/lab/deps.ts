@@ -19,6 +19,7 @@ function kernelWithBatman(): boolean {
 }
 
 function dpkgInstalled(pkg: string): boolean {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
   const r = runSync("dpkg-query", ["-W", "-f=${Status}", pkg], 10_000);
   return r.code === 0 && r.stdout.includes("install ok installed");
 }

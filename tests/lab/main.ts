@@ -86,7 +86,7 @@ async function main(): Promise<number> {
   const scenario: Scenario = loadScenario(v.scenario ?? join(root, "tests/lab/scenarios/link-failure.json"));
   const topoFile = v.topology ?? scenario.topology ?? join(root, "tests/lab/topologies/freifunk-leipzig.json");
   let topo = loadTopology(topoFile);
-  const n = int(v.nodes, "nodes") ?? scenario.nodes ?? (topo.nodes.length > 5 ? 5 : topo.nodes.length);
+  const n = int(v.nodes, "nodes") ?? scenario.nodes ?? Math.min(5, topo.nodes.length);
   const start = v.start ?? scenario.start;
   if (n < topo.nodes.length || start !== undefined) topo = subgraph(topo, n, start);
   const algo = (v.algo ?? scenario.algo ?? "BATMAN_IV").toUpperCase();

@@ -215,8 +215,6 @@ test("link lost keeps the carrier, batman-adv reroutes; restore is used again", 
 test("deaf interface, cleared by an interface restart; gateway uplink loss", async () => {
   check(lab, "no VM");
   const t = topo("square.json");
-  const A = findNode(t, "A");
-  const B = findNode(t, "B");
   const D = findNode(t, "D");
   const sc = scen({
     name: "deaf-crash-uplink",

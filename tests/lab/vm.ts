@@ -8,7 +8,7 @@ import { type Socket, connect } from "node:net";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
 import type { GuestEvent } from "./protocol";
-import { type Kernel } from "./initramfs";
+import type { Kernel } from "./initramfs";
 import { LabError, cacheDir, log, onCleanup, runSync, sha256, sleep, warn } from "./util";
 
 export interface VmOptions {
