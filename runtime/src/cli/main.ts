@@ -100,3 +100,14 @@ export async function runCli(host: Host, argv: readonly string[] = host.argv): P
     return EXIT_FAILURE;
   }
 }
+
+/** Run the command line and exit with its status: the whole of an entry point's work. */
+export function runCliAndExit(host: Host): void {
+  runCli(host).then(
+    (code) => host.exit(code),
+    (e: unknown) => {
+      host.stderr.write(`x0tta6bl4: ${(e as Error).message ?? String(e)}\n`);
+      host.exit(1);
+    },
+  );
+}

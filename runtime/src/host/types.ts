@@ -31,6 +31,17 @@ export function isHostError(e: unknown): e is HostError {
   return e instanceof Error && typeof (e as HostError).code === 'string' && 'errno' in e;
 }
 
+/** Wrap `fn` so that whatever it throws reaches the caller as a HostError (via `convert`). */
+export function throwingHostErrors<A extends unknown[], R>(convert: (e: unknown) => HostError, fn: (...a: A) => R): (...a: A) => R {
+  return (...a: A) => {
+    try {
+      return fn(...a);
+    } catch (e) {
+      throw convert(e);
+    }
+  };
+}
+
 /** Result type for operations where failure is an expected outcome, not a bug. */
 export type Result<T, E = HostError> = { ok: true; value: T } | { ok: false; error: E };
 

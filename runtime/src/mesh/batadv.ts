@@ -50,6 +50,19 @@ export class Batadv {
     return replies.ok ? decodeAll(replies.value, cmd) : replies;
   }
 
+  /** Dump `cmd` and parse every entry; the first entry that does not parse fails the whole dump. */
+  async dumpEach<T>(cmd: number, parse: (a: BatadvAttrs) => NlResult<T>, fill?: (w: MessageWriter) => void): Promise<NlResult<T[]>> {
+    const entries = await this.dump(cmd, fill);
+    if (!entries.ok) return entries;
+    const out: T[] = [];
+    for (const e of entries.value) {
+      const parsed = parse(e.attrs);
+      if (!parsed.ok) return parsed;
+      out.push(parsed.value);
+    }
+    return ok(out);
+  }
+
   /** Join the "config" multicast group (SET_MESH / SET_HARDIF / SET_VLAN notifications). */
   joinConfigGroup(): Promise<NlResult<number>> {
     return this.resolver.joinGroup(BATADV_NL_NAME, BATADV_NL_MCAST_GROUP_CONFIG);

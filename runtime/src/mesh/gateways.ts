@@ -42,13 +42,5 @@ export function parseGateway(a: BatadvAttrs): NlResult<Gateway> {
 }
 
 export async function listGateways(batadv: Batadv): Promise<NlResult<Gateway[]>> {
-  const entries = await batadv.dump(BATADV_CMD.GET_GATEWAYS);
-  if (!entries.ok) return entries;
-  const out: Gateway[] = [];
-  for (const e of entries.value) {
-    const g = parseGateway(e.attrs);
-    if (!g.ok) return g;
-    out.push(g.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_GATEWAYS, parseGateway);
 }

@@ -33,15 +33,7 @@ export function parseHardInterface(a: BatadvAttrs): NlResult<HardInterface> {
 }
 
 export async function listHardInterfaces(batadv: Batadv): Promise<NlResult<HardInterface[]>> {
-  const entries = await batadv.dump(BATADV_CMD.GET_HARDIF);
-  if (!entries.ok) return entries;
-  const out: HardInterface[] = [];
-  for (const e of entries.value) {
-    const h = parseHardInterface(e.attrs);
-    if (!h.ok) return h;
-    out.push(h.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_HARDIF, parseHardInterface);
 }
 
 export async function getHardInterface(batadv: Batadv, ifindex: number): Promise<NlResult<HardInterface>> {

@@ -27,16 +27,5 @@ export function parseNeighbor(a: BatadvAttrs): NlResult<Neighbor> {
 }
 
 export async function listNeighbors(batadv: Batadv, hardIfindex?: number): Promise<NlResult<Neighbor[]>> {
-  const entries = await batadv.dump(
-    BATADV_CMD.GET_NEIGHBORS,
-    hardIfindex === undefined ? undefined : (w) => w.attrU32(BATADV_ATTR.HARD_IFINDEX, hardIfindex),
-  );
-  if (!entries.ok) return entries;
-  const out: Neighbor[] = [];
-  for (const e of entries.value) {
-    const n = parseNeighbor(e.attrs);
-    if (!n.ok) return n;
-    out.push(n.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_NEIGHBORS, parseNeighbor, hardIfindex === undefined ? undefined : (w) => w.attrU32(BATADV_ATTR.HARD_IFINDEX, hardIfindex));
 }

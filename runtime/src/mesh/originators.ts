@@ -41,18 +41,7 @@ export function parseOriginator(a: BatadvAttrs): NlResult<OriginatorEntry> {
 
 /** All pairs; `outgoingIfindex` limits the table to one outgoing interface (batctl o -i). */
 export async function listOriginators(batadv: Batadv, outgoingIfindex?: number): Promise<NlResult<OriginatorEntry[]>> {
-  const entries = await batadv.dump(
-    BATADV_CMD.GET_ORIGINATORS,
-    outgoingIfindex === undefined ? undefined : (w) => w.attrU32(BATADV_ATTR.HARD_IFINDEX, outgoingIfindex),
-  );
-  if (!entries.ok) return entries;
-  const out: OriginatorEntry[] = [];
-  for (const e of entries.value) {
-    const o = parseOriginator(e.attrs);
-    if (!o.ok) return o;
-    out.push(o.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_ORIGINATORS, parseOriginator, outgoingIfindex === undefined ? undefined : (w) => w.attrU32(BATADV_ATTR.HARD_IFINDEX, outgoingIfindex));
 }
 
 /** The best route to each originator (entries flagged best), in dump order. */

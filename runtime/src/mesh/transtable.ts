@@ -65,25 +65,9 @@ export function parseGlobalTt(a: BatadvAttrs): NlResult<GlobalTtEntry> {
 }
 
 export async function listLocalTranslations(batadv: Batadv): Promise<NlResult<LocalTtEntry[]>> {
-  const entries = await batadv.dump(BATADV_CMD.GET_TRANSTABLE_LOCAL);
-  if (!entries.ok) return entries;
-  const out: LocalTtEntry[] = [];
-  for (const e of entries.value) {
-    const x = parseLocalTt(e.attrs);
-    if (!x.ok) return x;
-    out.push(x.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_TRANSTABLE_LOCAL, parseLocalTt);
 }
 
 export async function listGlobalTranslations(batadv: Batadv): Promise<NlResult<GlobalTtEntry[]>> {
-  const entries = await batadv.dump(BATADV_CMD.GET_TRANSTABLE_GLOBAL);
-  if (!entries.ok) return entries;
-  const out: GlobalTtEntry[] = [];
-  for (const e of entries.value) {
-    const x = parseGlobalTt(e.attrs);
-    if (!x.ok) return x;
-    out.push(x.value);
-  }
-  return ok(out);
+  return batadv.dumpEach(BATADV_CMD.GET_TRANSTABLE_GLOBAL, parseGlobalTt);
 }

@@ -21,7 +21,7 @@ import type {
   StreamSocket,
   TimerHandle,
 } from '../types.js';
-import { HostError } from '../types.js';
+import { HostError, throwingHostErrors } from '../types.js';
 
 function toHostError(e: unknown): HostError {
   if (e instanceof HostError) return e;
@@ -32,13 +32,7 @@ function toHostError(e: unknown): HostError {
 }
 
 function wrap<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R {
-  return (...a: A) => {
-    try {
-      return fn(...a);
-    } catch (e) {
-      throw toHostError(e);
-    }
-  };
+  return throwingHostErrors(toHostError, fn);
 }
 
 function nodeAddress(a: string | net.AddressInfo | null | undefined, family: 'inet' | 'inet6' | 'unix'): SocketAddress | null {

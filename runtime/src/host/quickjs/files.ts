@@ -1,16 +1,10 @@
 /** Files on quickjs-ng: our native module's errno-carrying helpers. */
 import * as native from 'x0tta6bl4:native';
-import type { Files } from '../types.js';
+import { type Files, throwingHostErrors } from '../types.js';
 import { toHostError } from './sockets.js';
 
 function wrap<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R {
-  return (...a: A) => {
-    try {
-      return fn(...a);
-    } catch (e) {
-      throw toHostError(e);
-    }
-  };
+  return throwingHostErrors(toHostError, fn);
 }
 
 export const files: Files = {
