@@ -46,6 +46,19 @@ static int would_block(int err)
     return err == EAGAIN || err == EWOULDBLOCK;
 }
 
+/* Retry a call interrupted by a signal (the JS loop handles signals itself). */
+#define RETRY_EINTR(var, call) do (var) = (call); while ((var) < 0 && errno == EINTR)
+
+/* A transfer's result: bytes as a number, would-block as null, other errors thrown. */
+static JSValue transfer_result(JSContext *ctx, ssize_t r, const char *op)
+{
+    if (r >= 0)
+        return JS_NewInt64(ctx, r);
+    if (would_block(errno))
+        return JS_NULL;
+    return x0_throw_errno(ctx, op, errno);
+}
+
 /* socket(domain, type, protocol) -> fd */
 static JSValue js_socket(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -146,9 +159,7 @@ static JSValue js_accept(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     (void)this_val; (void)argc;
     if (arg_fd(ctx, argv[0], &fd))
         return JS_EXCEPTION;
-    do
-        c = accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    while (c < 0 && errno == EINTR);
+    RETRY_EINTR(c, accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC));
     if (c < 0) {
         /* A client that went away before we accepted it is not the server's error. */
         if (would_block(errno) || errno == ECONNABORTED)
@@ -173,15 +184,8 @@ static JSValue js_send(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     if (arg_fd(ctx, argv[0], &fd) || x0_get_byte_range(ctx, argc, argv, 1, &p, &n) ||
         arg_int(ctx, argc, argv, 4, 0, &flags))
         return JS_EXCEPTION;
-    do
-        r = send(fd, p, n, flags | MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        if (would_block(errno))
-            return JS_NULL;
-        return x0_throw_errno(ctx, "send", errno);
-    }
-    return JS_NewInt64(ctx, r);
+    RETRY_EINTR(r, send(fd, p, n, flags | MSG_NOSIGNAL));
+    return transfer_result(ctx, r, "send");
 }
 
 /* recv(fd, buffer, offset?, length?, flags?) -> bytes read (0 = EOF) | null (would block) */
@@ -196,15 +200,8 @@ static JSValue js_recv(JSContext *ctx, JSValueConst this_val, int argc, JSValueC
     if (arg_fd(ctx, argv[0], &fd) || x0_get_byte_range(ctx, argc, argv, 1, &p, &n) ||
         arg_int(ctx, argc, argv, 4, 0, &flags))
         return JS_EXCEPTION;
-    do
-        r = recv(fd, p, n, flags);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        if (would_block(errno))
-            return JS_NULL;
-        return x0_throw_errno(ctx, "recv", errno);
-    }
-    return JS_NewInt64(ctx, r);
+    RETRY_EINTR(r, recv(fd, p, n, flags));
+    return transfer_result(ctx, r, "recv");
 }
 
 /*
@@ -271,15 +268,8 @@ static JSValue js_sendmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
         memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
     }
-    do
-        r = sendmsg(fd, &msg, MSG_NOSIGNAL);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        if (would_block(errno))
-            return JS_NULL;
-        return x0_throw_errno(ctx, "sendmsg", errno);
-    }
-    return JS_NewInt64(ctx, r);
+    RETRY_EINTR(r, sendmsg(fd, &msg, MSG_NOSIGNAL));
+    return transfer_result(ctx, r, "sendmsg");
 }
 
 /*
@@ -310,14 +300,9 @@ static JSValue js_recvmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     msg.msg_iovlen = 1;
     msg.msg_control = cbuf.buf;
     msg.msg_controllen = sizeof(cbuf.buf);
-    do
-        r = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    while (r < 0 && errno == EINTR);
-    if (r < 0) {
-        if (would_block(errno))
-            return JS_NULL;
-        return x0_throw_errno(ctx, "recvmsg", errno);
-    }
+    RETRY_EINTR(r, recvmsg(fd, &msg, MSG_CMSG_CLOEXEC));
+    if (r < 0)
+        return transfer_result(ctx, r, "recvmsg");
     JSValue o = JS_NewObject(ctx);
     JSValue fdarr = JS_NewArray(ctx);
     uint32_t k = 0;
