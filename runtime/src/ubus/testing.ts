@@ -147,3 +147,16 @@ export async function replayUbusd(t: Transcript, path: string, waitMs = 3000): P
     },
   };
 }
+
+/** Deterministic PRNG for fuzz tests: xorshift32, in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x / 4294967296;
+  };
+}
