@@ -1,0 +1,73 @@
+/**
+ * The healing loop on the real host: netlink for the mesh and the actuators,
+ * host.processes for probes and hooks, the knowledge store under the state
+ * directory, alfred for the node summary. The agent command calls this once at
+ * start-up and hands `phases` to its Agent.
+ */
+import { AlfredClient } from '../alfred/client.js';
+import type { Host } from '../host/index.js';
+import { KnowledgeStore } from '../knowledge/store.js';
+import type { Log } from '../log.js';
+import { takeSnapshot } from '../mesh/snapshot.js';
+import { openGenl, openRtnl } from '../netlink/open.js';
+import { MeshActuator } from './actuator.js';
+import { createHealingLoop, type HealingLoop } from './healing-loop.js';
+import { hostProbe } from './probe.js';
+import type { LoopConfig } from './settings.js';
+
+export interface AgentLoopOptions {
+  meshIfname: string;
+  stateDir: string;
+  agentVersion: string;
+}
+
+export type AgentLoopResult = { ok: true; loop: HealingLoop } | { ok: false; error: string };
+
+function nodeName(host: Host): string {
+  try {
+    const name = host.files.readText('/proc/sys/kernel/hostname', 256).trim();
+    if (name !== '') return name;
+  } catch {
+    // fall through
+  }
+  return host.getenv('HOSTNAME') ?? 'unknown';
+}
+
+export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopOptions, config: LoopConfig): AgentLoopResult {
+  const rtnl = openRtnl();
+  if (!rtnl.ok) return { ok: false, error: `rtnetlink: ${rtnl.error.message}` };
+  const genl = openGenl();
+  if (!genl.ok) return { ok: false, error: `generic netlink: ${genl.error.message}` };
+  const sources = { rtnl: rtnl.value, genl: genl.value, clock: host.clock };
+  const opened = KnowledgeStore.open(host, options.stateDir);
+  let store: KnowledgeStore | null = null;
+  if (opened.ok) {
+    store = opened.store;
+    const r = opened.report;
+    if (r.corruptLines > 0 || r.tornBytes > 0 || r.snapshotDiscarded) {
+      log.warning(`knowledge: recovered after a crash: ${r.corruptLines} corrupt line(s), ${r.tornBytes} torn byte(s) dropped${r.snapshotDiscarded ? ', unreadable snapshot set aside' : ''}`);
+    }
+  } else {
+    log.err(`${opened.error}; running without a knowledge store`);
+  }
+  const alfred = new AlfredClient(host, { socketPath: config.alfredSocket, timeoutMs: 5000 });
+  const loop = createHealingLoop({
+    host,
+    log,
+    meshIfname: options.meshIfname,
+    config,
+    mesh: { read: () => takeSnapshot(options.meshIfname, sources) },
+    actuator: new MeshActuator(host, options.meshIfname, rtnl.value, genl.value),
+    probe: hostProbe(host),
+    store,
+    summarySink: {
+      async push(type, data) {
+        const r = await alfred.push(type, data);
+        return r.ok ? { ok: true } : r;
+      },
+    },
+    nodeName: nodeName(host),
+    agentVersion: options.agentVersion,
+  });
+  return { ok: true, loop };
+}

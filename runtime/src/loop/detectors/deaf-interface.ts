@@ -1,0 +1,81 @@
+/**
+ * Deaf interface: a hard interface that is up with carrier and keeps transmitting,
+ * yet has no live neighbour and receives nothing, for a whole deaf_window_ms.
+ * (A radio that is up but deaf; batman-adv cannot tell, the counters can.)
+ */
+import type { Detector, Hysteresis } from '../detector.js';
+import type { InterfaceSeries, MeshView } from '../monitor.js';
+import type { LoopConfig } from '../settings.js';
+import type { Observation } from '../types.js';
+
+export interface DeafJudgement {
+  bad: boolean;
+  windowMs: number;
+  txDelta: number;
+  rxDelta: number;
+  carrierThroughout: boolean;
+  neighborsSeen: number;
+}
+
+/** Judge the samples of the last `windowMs`; null when the series does not cover it yet. */
+export function judgeDeaf(s: InterfaceSeries, nowMono: number, windowMs: number): DeafJudgement | null {
+  const n = s.times.length;
+  if (n < 2) return null;
+  const from = nowMono - windowMs;
+  let first = -1;
+  for (let i = n - 1; i >= 0; i--) {
+    if (s.times.at(i) <= from) {
+      first = i;
+      break;
+    }
+  }
+  if (first < 0) return null;
+  let carrierThroughout = true;
+  let neighborsSeen = 0;
+  for (let i = first; i < n; i++) {
+    if (s.carrierUp.at(i) !== 1) carrierThroughout = false;
+    neighborsSeen = Math.max(neighborsSeen, s.neighbors.at(i));
+  }
+  const txDelta = s.txPackets.last() - s.txPackets.at(first);
+  const rxDelta = s.rxPackets.last() - s.rxPackets.at(first);
+  if (!Number.isFinite(txDelta) || !Number.isFinite(rxDelta)) return null;
+  const bad = carrierThroughout && neighborsSeen === 0 && txDelta > 0 && rxDelta <= 0;
+  return { bad, windowMs: nowMono - s.times.at(first), txDelta, rxDelta, carrierThroughout, neighborsSeen };
+}
+
+export class DeafInterfaceDetector implements Detector {
+  readonly kind = 'deaf-interface' as const;
+  readonly enabled = true;
+  readonly hysteresis: Hysteresis = { raiseAfter: 1, clearAfter: 3 };
+
+  constructor(private readonly config: () => LoopConfig) {}
+
+  observe(view: MeshView): Observation[] {
+    const windowMs = this.config().deafWindowMs;
+    const out: Observation[] = [];
+    for (const s of view.interfaces.values()) {
+      const j = judgeDeaf(s, view.nowMono, windowMs);
+      if (!j) continue;
+      out.push({
+        target: `if:${s.ifname}`,
+        bad: j.bad,
+        severity: 'critical',
+        evidence: {
+          summary: j.bad
+            ? `${s.ifname} up with carrier, sent ${j.txDelta} packets, received ${j.rxDelta} and heard no neighbour in ${Math.round(j.windowMs / 1000)} s`
+            : `${s.ifname} hears (${j.rxDelta} packets received, ${j.neighborsSeen} live neighbours)`,
+          values: {
+            ifname: s.ifname,
+            windowMs: Math.round(j.windowMs),
+            txPackets: j.txDelta,
+            rxPackets: j.rxDelta,
+            carrier: j.carrierThroughout,
+            liveNeighbors: j.neighborsSeen,
+            active: s.active,
+          },
+        },
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Neighbour lost: a neighbour we have heard stops being heard for longer than
+ * neighbor_lost_ms (its batman-adv last-seen age grows, or it leaves the table).
+ * batman-adv reroutes around it on its own; this detector records it so that both
+ * ends of a dead link say so within seconds. No policy acts on it.
+ */
+import type { Detector, Hysteresis } from '../detector.js';
+import type { MeshView } from '../monitor.js';
+import type { LoopConfig } from '../settings.js';
+import type { Observation } from '../types.js';
+
+export class NeighborLostDetector implements Detector {
+  readonly kind = 'neighbor-lost' as const;
+  readonly enabled = true;
+  readonly hysteresis: Hysteresis = { raiseAfter: 1, clearAfter: 2 };
+
+  constructor(private readonly config: () => LoopConfig) {}
+
+  observe(view: MeshView): Observation[] {
+    const out: Observation[] = [];
+    const threshold = this.config().neighborLostMs;
+    for (const link of view.links.values()) {
+      if (!link.everLive) continue;
+      const silentMs = link.present && link.lastSeenMs !== null ? link.lastSeenMs : view.nowMono - link.lastLiveMono + threshold;
+      const iface = view.interfaces.get(link.ifname);
+      out.push({
+        target: `link:${link.key}`,
+        bad: !link.live,
+        severity: view.node.liveNeighbors === 0 ? 'critical' : 'warning',
+        evidence: {
+          summary: link.live
+            ? `${link.neighbor} on ${link.ifname} heard ${link.lastSeenMs} ms ago`
+            : `${link.neighbor} on ${link.ifname} not heard for ${Math.round(silentMs)} ms (threshold ${threshold} ms)${link.present ? '' : ', gone from the neighbour table'}`,
+          values: {
+            ifname: link.ifname,
+            neighbor: link.neighbor,
+            lastSeenMs: link.lastSeenMs,
+            inTable: link.present,
+            thresholdMs: threshold,
+            carrier: iface?.carrier ?? null,
+            liveNeighborsOnNode: view.node.liveNeighbors,
+          },
+        },
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,278 @@
+/**
+ * The healing loop as the agent runs it: five LoopPhases sharing one cycle state.
+ *   monitor   snapshot the mesh (netlink) and start the uplink probe when due
+ *   analyze   run the detectors, open/update/resolve incidents
+ *   plan      ask the policies for actions (not in mode "off")
+ *   execute   the safe executor (budget, cooldown, invariants, rollback, audit)
+ *   knowledge store incidents, audit records, baselines; share the node summary
+ * `createHealingLoop` takes its dependencies (tests pass scripted ones);
+ * `createAgentHealingLoop` builds the real ones on the host.
+ */
+import type { CycleContext, LoopPhase } from '../agent/agent.js';
+import type { NodeSummary } from '../alfred/summary.js';
+import { encodeSummary, SUMMARY_VERSION } from '../alfred/summary.js';
+import type { Host } from '../host/index.js';
+import type { KnowledgeStore } from '../knowledge/store.js';
+import type { Log } from '../log.js';
+import type { MeshSnapshot } from '../mesh/snapshot.js';
+import type { NlResult } from '../netlink/result.js';
+import type { Actuator } from './actuator.js';
+import type { Detector, LinkScorer } from './detector.js';
+import { DeafInterfaceDetector } from './detectors/deaf-interface.js';
+import { IsolatedNodeDetector } from './detectors/isolated-node.js';
+import { LinkDegradedDetector } from './detectors/link-degraded.js';
+import { NeighborLostDetector } from './detectors/neighbor-lost.js';
+import { RouteFlappingDetector } from './detectors/route-flapping.js';
+import { UplinkLostDetector } from './detectors/uplink-lost.js';
+import { type Executed, Executor } from './executor.js';
+import { IncidentBook } from './incidents.js';
+import { MONITOR_LIMITS, type MeshView, Monitor, type MonitorLimits } from './monitor.js';
+import { DeafRestartPolicy } from './policies/deaf-restart.js';
+import { GatewayUplinkPolicy } from './policies/gateway-uplink.js';
+import { HopPenaltyPolicy } from './policies/hop-penalty.js';
+import { IsolatedHookPolicy } from './policies/isolated-hook.js';
+import type { Policy } from './policy.js';
+import { type ProbeAttempt, UplinkProbe } from './probe.js';
+import type { LoopConfig } from './settings.js';
+import type { Incident, IncidentEvent, PlannedAction } from './types.js';
+
+export interface MeshReader {
+  read(): Promise<NlResult<MeshSnapshot>>;
+}
+
+/** Where the node summary goes (alfred's client in the agent). */
+export interface SummarySink {
+  push(type: number, data: Uint8Array): Promise<{ ok: true } | { ok: false; error: string }>;
+}
+
+export interface HealingLoopDeps {
+  host: Host;
+  log: Log;
+  meshIfname: string;
+  config: LoopConfig;
+  mesh: MeshReader;
+  actuator: Actuator;
+  probe: ProbeAttempt;
+  store: KnowledgeStore | null;
+  summarySink: SummarySink | null;
+  nodeName: string;
+  agentVersion: string;
+  /** The anomaly model's link scorer, when there is one. */
+  linkScorer?: LinkScorer;
+}
+
+export interface LoopStatus {
+  mode: string;
+  cycles: number;
+  meshState: string;
+  open: Incident[];
+  recent: readonly Incident[];
+  budgetUsed: number;
+  budget: number;
+  lastActions: Executed['audit'][];
+  snapshotErrors: number;
+  store: { writeErrors: number; lastError: string | null } | null;
+}
+
+export interface HealingLoop {
+  readonly phases: LoopPhase[];
+  reconfigure(config: LoopConfig): void;
+  status(): LoopStatus;
+  summary(): NodeSummary;
+  /** For tests and status: the current series. */
+  readonly view: MeshView;
+}
+
+function monitorLimits(c: LoopConfig): MonitorLimits {
+  return {
+    ...MONITOR_LIMITS,
+    seriesLength: c.seriesLength,
+    retentionMs: c.retentionMs,
+    neighborLostMs: c.neighborLostMs,
+    baselineAlpha: c.baselineAlphaPermille / 1000,
+  };
+}
+
+const LAST_ACTIONS_KEPT = 16;
+
+export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
+  const { host, log } = deps;
+  let config = deps.config;
+  const cfg = () => config;
+  const monitor = new Monitor(deps.meshIfname, monitorLimits(config));
+  const probe = new UplinkProbe(deps.probe);
+  const book = new IncidentBook();
+  const detectors: Detector[] = [
+    new NeighborLostDetector(cfg),
+    new LinkDegradedDetector(cfg, deps.linkScorer ?? null),
+    new RouteFlappingDetector(cfg),
+    new DeafInterfaceDetector(cfg),
+    new UplinkLostDetector(cfg, () => probe.record),
+    new IsolatedNodeDetector(cfg),
+  ];
+  const policies: Policy[] = [new HopPenaltyPolicy(), new DeafRestartPolicy(), new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
+  const executor = new Executor(cfg, deps.actuator, { wallMs: () => host.clock.wallMs(), monoMs: () => host.clock.monotonicMs() });
+
+  const store = deps.store;
+  if (store) {
+    // Incidents left open by the previous run cannot be followed up: close them.
+    for (const inc of store.incidents()) {
+      if (inc.status !== 'open') continue;
+      store.recordIncident({ ...inc, status: 'resolved', resolvedAtMs: host.clock.wallMs(), resolveReason: 'agent restarted' });
+    }
+    monitor.restoreBaselines(store.baselines());
+  }
+
+  let fresh = false;
+  let snapshotErrors = 0;
+  let lastSnapshotError = '';
+  let events: IncidentEvent[] = [];
+  let planned: PlannedAction[] = [];
+  let executed: Executed[] = [];
+  const lastActions: Executed['audit'][] = [];
+  let lastBaselineSave = host.clock.monotonicMs();
+  let lastPush = Number.NEGATIVE_INFINITY;
+  let pushing = false;
+
+  const monitorPhase: LoopPhase = {
+    name: 'monitor',
+    async run(ctx: CycleContext) {
+      probe.tick(config, ctx.startedMs);
+      const r = await deps.mesh.read();
+      if (!r.ok) {
+        fresh = false;
+        snapshotErrors++;
+        if (r.error.message !== lastSnapshotError) log.warning(`monitor: mesh snapshot failed: ${r.error.message}`);
+        lastSnapshotError = r.error.message;
+        return;
+      }
+      if (lastSnapshotError !== '') log.notice('monitor: mesh snapshot works again');
+      lastSnapshotError = '';
+      monitor.observe(r.value, host.clock.monotonicMs());
+      fresh = true;
+    },
+  };
+
+  const analyzePhase: LoopPhase = {
+    name: 'analyze',
+    run() {
+      events = [];
+      if (!fresh) return;
+      const at = { wallMs: host.clock.wallMs(), monoMs: monitor.view.nowMono };
+      for (const d of detectors) {
+        if (!d.enabled) continue;
+        for (const e of book.apply(d, d.observe(monitor.view), at)) {
+          events.push(e);
+          const i = e.incident;
+          if (e.type === 'opened') log.notice(`incident ${i.id} opened: ${i.kind} ${i.target}: ${i.evidence.summary}`);
+          else if (e.type === 'resolved') log.notice(`incident ${i.id} resolved (${i.resolveReason}): ${i.kind} ${i.target}`);
+          else log.info(`incident ${i.id} now ${i.severity}: ${i.evidence.summary}`);
+        }
+      }
+    },
+  };
+
+  const planPhase: LoopPhase = {
+    name: 'plan',
+    run() {
+      planned = [];
+      if (!fresh || config.mode === 'off') return;
+      const ctx = { view: monitor.view, open: book.openIncidents(), config, nowMono: monitor.view.nowMono };
+      for (const p of policies) planned.push(...p.plan(ctx));
+    },
+  };
+
+  const executePhase: LoopPhase = {
+    name: 'execute',
+    async run() {
+      executed = [];
+      if (!fresh) return;
+      executed = await executor.execute(planned, monitor.view);
+      for (const x of executed) {
+        policies.find((p) => p.name === x.action.policy)?.executed?.(x.action, x.result);
+        const a = x.audit;
+        const line = `action ${a.id} ${a.result}: ${a.action.kind} ${a.target} for ${a.incidentKind} ${a.incidentId}: ${a.detail}`;
+        if (a.action.kind === 'alert' && a.result !== 'refused') log.err(`ALERT ${a.action.message} (${a.incidentId})`);
+        if (a.result === 'failed' || a.result === 'rolled-back') log.warning(line);
+        else if (a.result === 'done') log.notice(line);
+        else log.info(line);
+        lastActions.push(a);
+        if (lastActions.length > LAST_ACTIONS_KEPT) lastActions.shift();
+      }
+    },
+  };
+
+  const knowledgePhase: LoopPhase = {
+    name: 'knowledge',
+    run() {
+      const now = host.clock.monotonicMs();
+      if (store) {
+        for (const e of events) store.recordIncident(e.incident);
+        for (const x of executed) store.recordAudit(x.audit);
+        if (now - lastBaselineSave >= config.baselineSaveMs) {
+          lastBaselineSave = now;
+          store.saveBaselines(monitor.baselines());
+        }
+      }
+      if (deps.summarySink && config.alfredPushMs > 0 && !pushing && now - lastPush >= config.alfredPushMs) {
+        lastPush = now;
+        const bytes = encodeSummary(loop.summary());
+        if (!bytes.ok) {
+          log.warning(`alfred: ${bytes.error}`);
+          return;
+        }
+        pushing = true;
+        // Not awaited: alfred must never hold up a cycle.
+        void deps.summarySink.push(config.alfredType, bytes.value).then((r) => {
+          pushing = false;
+          if (!r.ok) log.debug(`alfred: push failed: ${r.error}`);
+        });
+      }
+    },
+  };
+
+  const loop: HealingLoop = {
+    phases: [monitorPhase, analyzePhase, planPhase, executePhase, knowledgePhase],
+    view: monitor.view,
+    reconfigure(next: LoopConfig) {
+      config = next;
+      monitor.setLimits(monitorLimits(next));
+    },
+    status(): LoopStatus {
+      return {
+        mode: config.mode,
+        cycles: monitor.view.cycles,
+        meshState: monitor.view.node.meshState,
+        open: book.openIncidents(),
+        recent: book.recent(),
+        budgetUsed: executor.budgetUsed(),
+        budget: config.budgetPer10Min,
+        lastActions: [...lastActions],
+        snapshotErrors,
+        store: store ? { writeErrors: store.writeErrors, lastError: store.lastError } : null,
+      };
+    },
+    summary(): NodeSummary {
+      const open = book.openIncidents();
+      const node = monitor.view.node;
+      const critical = open.some((i) => i.severity === 'critical');
+      return {
+        v: SUMMARY_VERSION,
+        name: deps.nodeName,
+        agent: deps.agentVersion,
+        batman: node.version,
+        algo: node.algorithm,
+        mode: config.mode,
+        health: critical ? 'critical' : open.length > 0 ? 'degraded' : 'ok',
+        open: open.length,
+        kinds: [...new Set(open.map((i) => i.kind))],
+        neighbors: node.liveNeighbors,
+        originators: node.reachableOriginators,
+        gw: node.gwMode,
+        actions: executor.budgetUsed(),
+        t: Math.floor(host.clock.wallMs() / 1000),
+      };
+    },
+  };
+  return loop;
+}

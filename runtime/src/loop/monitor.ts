@@ -1,0 +1,351 @@
+/**
+ * Monitor: turns successive mesh snapshots into bounded time series per hard
+ * interface, per link (hard interface + neighbour) and for the node, and derives
+ * what the detectors need: live neighbours, link metric samples, best-next-hop
+ * changes per link. Every series is a fixed ring; links and originators that stay
+ * absent longer than the retention are forgotten, and their number is capped, so
+ * memory does not grow with uptime.
+ */
+import type { MeshSnapshot } from '../mesh/snapshot.js';
+import { type BaselineState, EwmaBaseline } from './ewma.js';
+import { NumberRing } from './ring.js';
+
+export interface MonitorLimits {
+  seriesLength: number;
+  retentionMs: number;
+  neighborLostMs: number;
+  baselineAlpha: number;
+  maxLinks: number;
+  maxOriginators: number;
+  /** Route-change timestamps kept per link. */
+  routeChangesKept: number;
+}
+
+export const MONITOR_LIMITS: MonitorLimits = {
+  seriesLength: 120,
+  retentionMs: 300_000,
+  neighborLostMs: 2000,
+  baselineAlpha: 0.02,
+  maxLinks: 256,
+  maxOriginators: 1024,
+  routeChangesKept: 64,
+};
+
+export interface InterfaceSeries {
+  ifname: string;
+  ifindex: number;
+  up: boolean;
+  carrier: boolean;
+  /** batman-adv uses it. */
+  active: boolean;
+  hopPenalty: number | null;
+  liveNeighbors: number;
+  /** Monotonic ms of each sample, and the samples taken then. */
+  times: NumberRing;
+  rxPackets: NumberRing;
+  txPackets: NumberRing;
+  neighbors: NumberRing;
+  carrierUp: NumberRing;
+}
+
+export interface LinkSeries {
+  /** "ifname/neighbour-mac". */
+  key: string;
+  ifname: string;
+  neighbor: string;
+  /** In the neighbour table this cycle. */
+  present: boolean;
+  /** Present and heard within neighborLostMs. */
+  live: boolean;
+  /** batman-adv's last-seen age of the neighbour (ms), or null when absent. */
+  lastSeenMs: number | null;
+  /** Has it ever been live while we watched? */
+  everLive: boolean;
+  metricName: 'tq' | 'throughput';
+  /** TQ (BATMAN_IV) or throughput in kbit/s (BATMAN_V); NaN when not measured this cycle. */
+  metric: NumberRing;
+  baseline: EwmaBaseline;
+  /** Monotonic ms of best-next-hop changes of originators whose route left or joined this link. */
+  routeChanges: NumberRing;
+  firstSeenMono: number;
+  lastPresentMono: number;
+  lastLiveMono: number;
+}
+
+export interface NodeSeries {
+  meshState: MeshSnapshot['state'];
+  algorithm: string | null;
+  version: string | null;
+  gwMode: string | null;
+  gwBandwidthDownKbit: number | null;
+  gwBandwidthUpKbit: number | null;
+  liveNeighbors: number;
+  reachableOriginators: number;
+  times: NumberRing;
+  neighbors: NumberRing;
+  originators: NumberRing;
+  /** Best-route changes over all originators. */
+  routeChanges: NumberRing;
+}
+
+export interface MeshView {
+  nowMono: number;
+  cycles: number;
+  meshIfname: string;
+  node: NodeSeries;
+  interfaces: Map<string, InterfaceSeries>;
+  links: Map<string, LinkSeries>;
+}
+
+interface OriginatorTrack {
+  linkKey: string;
+  lastSeenMono: number;
+}
+
+export function linkKey(ifname: string, neighbor: string): string {
+  return `${ifname}/${neighbor}`;
+}
+
+/** Count samples of a ring of timestamps that are newer than `sinceMono`. */
+export function countSince(ring: NumberRing, sinceMono: number): number {
+  let n = 0;
+  for (let i = ring.length - 1; i >= 0; i--) {
+    if (ring.at(i) <= sinceMono) break;
+    n++;
+  }
+  return n;
+}
+
+export class Monitor {
+  readonly view: MeshView;
+  private readonly originators = new Map<string, OriginatorTrack>();
+  /** Baselines loaded from the store for links not seen yet. */
+  private readonly storedBaselines = new Map<string, BaselineState>();
+
+  constructor(
+    meshIfname: string,
+    private limits: MonitorLimits = MONITOR_LIMITS,
+  ) {
+    const n = limits.seriesLength;
+    this.view = {
+      nowMono: 0,
+      cycles: 0,
+      meshIfname,
+      interfaces: new Map(),
+      links: new Map(),
+      node: {
+        meshState: 'absent',
+        algorithm: null,
+        version: null,
+        gwMode: null,
+        gwBandwidthDownKbit: null,
+        gwBandwidthUpKbit: null,
+        liveNeighbors: 0,
+        reachableOriginators: 0,
+        times: new NumberRing(n),
+        neighbors: new NumberRing(n),
+        originators: new NumberRing(n),
+        routeChanges: new NumberRing(limits.routeChangesKept),
+      },
+    };
+  }
+
+  /** Thresholds that can change on reload (series lengths apply to new series). */
+  setLimits(limits: MonitorLimits): void {
+    this.limits = limits;
+    for (const link of this.view.links.values()) link.baseline.setAlpha(limits.baselineAlpha);
+  }
+
+  /** Baselines from the knowledge store, applied when their link appears (bounded by maxLinks). */
+  restoreBaselines(entries: Iterable<[string, BaselineState]>): void {
+    for (const [key, state] of entries) {
+      if (this.storedBaselines.size >= this.limits.maxLinks) break;
+      const live = this.view.links.get(key);
+      if (live) live.baseline = EwmaBaseline.from(state, this.limits.baselineAlpha);
+      else this.storedBaselines.set(key, state);
+    }
+  }
+
+  baselines(): [string, BaselineState][] {
+    const out: [string, BaselineState][] = [];
+    for (const link of this.view.links.values()) if (link.baseline.samples > 0) out.push([link.key, link.baseline.state()]);
+    return out;
+  }
+
+  observe(snap: MeshSnapshot, nowMono: number): MeshView {
+    const view = this.view;
+    view.nowMono = nowMono;
+    view.cycles++;
+    const node = view.node;
+    node.meshState = snap.state;
+    node.algorithm = snap.mesh?.algorithm ?? null;
+    node.version = snap.mesh?.version ?? null;
+    node.gwMode = snap.mesh?.tunables.gwMode ?? null;
+    node.gwBandwidthDownKbit = snap.mesh?.tunables.gwBandwidthDownKbit ?? null;
+    node.gwBandwidthUpKbit = snap.mesh?.tunables.gwBandwidthUpKbit ?? null;
+
+    const ifnameByIndex = new Map<number, string>();
+    for (const h of snap.hardInterfaces) ifnameByIndex.set(h.ifindex, h.ifname);
+    this.observeLinks(snap, nowMono, ifnameByIndex);
+    this.observeInterfaces(snap, nowMono);
+    this.observeRoutes(snap, nowMono, ifnameByIndex);
+
+    let live = 0;
+    for (const l of view.links.values()) if (l.live) live++;
+    node.liveNeighbors = live;
+    node.reachableOriginators = snap.bestRoutes.length;
+    node.times.push(nowMono);
+    node.neighbors.push(live);
+    node.originators.push(snap.bestRoutes.length);
+    return view;
+  }
+
+  private observeLinks(snap: MeshSnapshot, nowMono: number, ifnameByIndex: Map<number, string>): void {
+    const links = this.view.links;
+    const isV = snap.mesh?.algorithm === 'BATMAN_V';
+    // One-hop TQ (BATMAN_IV): the originator entry whose originator is the neighbour itself.
+    const tq = new Map<string, number>();
+    for (const o of snap.originators) {
+      if (o.originator !== o.neighbor || o.tq === null) continue;
+      const key = linkKey(o.ifname || ifnameByIndex.get(o.ifindex) || String(o.ifindex), o.neighbor);
+      tq.set(key, Math.max(tq.get(key) ?? 0, o.tq));
+    }
+    const seen = new Set<string>();
+    for (const n of snap.neighbors) {
+      const ifname = n.ifname || ifnameByIndex.get(n.ifindex) || String(n.ifindex);
+      const key = linkKey(ifname, n.neighbor);
+      seen.add(key);
+      let link = links.get(key);
+      if (!link) {
+        if (links.size >= this.limits.maxLinks) this.evictOldestLink();
+        link = this.newLink(key, ifname, n.neighbor, isV, nowMono);
+        links.set(key, link);
+      }
+      link.present = true;
+      link.lastSeenMs = n.lastSeenMs;
+      link.live = n.lastSeenMs <= this.limits.neighborLostMs;
+      link.lastPresentMono = nowMono;
+      if (link.live) {
+        link.everLive = true;
+        link.lastLiveMono = nowMono;
+      }
+      const metric = isV ? n.throughputKbit : tq.get(key);
+      link.metric.push(link.live && metric !== null && metric !== undefined ? metric : Number.NaN);
+    }
+    for (const [key, link] of links) {
+      if (seen.has(key)) continue;
+      link.present = false;
+      link.live = false;
+      link.lastSeenMs = null;
+      link.metric.push(Number.NaN);
+      if (nowMono - link.lastPresentMono > this.limits.retentionMs) links.delete(key);
+    }
+  }
+
+  private newLink(key: string, ifname: string, neighbor: string, isV: boolean, nowMono: number): LinkSeries {
+    const stored = this.storedBaselines.get(key);
+    if (stored) this.storedBaselines.delete(key);
+    return {
+      key,
+      ifname,
+      neighbor,
+      present: true,
+      live: false,
+      lastSeenMs: null,
+      everLive: false,
+      metricName: isV ? 'throughput' : 'tq',
+      metric: new NumberRing(this.limits.seriesLength),
+      baseline: stored ? EwmaBaseline.from(stored, this.limits.baselineAlpha) : new EwmaBaseline(this.limits.baselineAlpha),
+      routeChanges: new NumberRing(this.limits.routeChangesKept),
+      firstSeenMono: nowMono,
+      lastPresentMono: nowMono,
+      lastLiveMono: Number.NEGATIVE_INFINITY,
+    };
+  }
+
+  private evictOldestLink(): void {
+    let oldest: LinkSeries | null = null;
+    for (const l of this.view.links.values()) if (!oldest || l.lastPresentMono < oldest.lastPresentMono) oldest = l;
+    if (oldest) this.view.links.delete(oldest.key);
+  }
+
+  private observeInterfaces(snap: MeshSnapshot, nowMono: number): void {
+    const interfaces = this.view.interfaces;
+    const current = new Set<string>();
+    for (const h of snap.hardInterfaces) {
+      current.add(h.ifname);
+      const link = snap.links.find((l) => l.index === h.ifindex);
+      let s = interfaces.get(h.ifname);
+      if (!s || s.ifindex !== h.ifindex) {
+        const n = this.limits.seriesLength;
+        s = {
+          ifname: h.ifname,
+          ifindex: h.ifindex,
+          up: false,
+          carrier: false,
+          active: false,
+          hopPenalty: null,
+          liveNeighbors: 0,
+          times: new NumberRing(n),
+          rxPackets: new NumberRing(n),
+          txPackets: new NumberRing(n),
+          neighbors: new NumberRing(n),
+          carrierUp: new NumberRing(n),
+        };
+        interfaces.set(h.ifname, s);
+      }
+      s.active = h.active;
+      s.hopPenalty = h.hopPenalty;
+      s.up = link?.up ?? false;
+      s.carrier = link ? (link.carrier ?? link.lowerUp) : false;
+      let live = 0;
+      for (const l of this.view.links.values()) if (l.ifname === h.ifname && l.live) live++;
+      s.liveNeighbors = live;
+      s.times.push(nowMono);
+      s.rxPackets.push(link?.stats ? link.stats.rxPackets : Number.NaN);
+      s.txPackets.push(link?.stats ? link.stats.txPackets : Number.NaN);
+      s.neighbors.push(live);
+      s.carrierUp.push(s.up && s.carrier ? 1 : 0);
+    }
+    for (const name of [...interfaces.keys()]) if (!current.has(name)) interfaces.delete(name);
+  }
+
+  private observeRoutes(snap: MeshSnapshot, nowMono: number, ifnameByIndex: Map<number, string>): void {
+    const links = this.view.links;
+    for (const r of snap.bestRoutes) {
+      const key = linkKey(r.ifname || ifnameByIndex.get(r.ifindex) || String(r.ifindex), r.neighbor);
+      const track = this.originators.get(r.originator);
+      if (!track) {
+        if (this.originators.size >= this.limits.maxOriginators) this.evictOldestOriginator();
+        this.originators.set(r.originator, { linkKey: key, lastSeenMono: nowMono });
+        continue;
+      }
+      track.lastSeenMono = nowMono;
+      if (track.linkKey === key) continue;
+      links.get(track.linkKey)?.routeChanges.push(nowMono);
+      links.get(key)?.routeChanges.push(nowMono);
+      this.view.node.routeChanges.push(nowMono);
+      track.linkKey = key;
+    }
+    for (const [orig, track] of this.originators) {
+      if (nowMono - track.lastSeenMono > this.limits.retentionMs) this.originators.delete(orig);
+    }
+  }
+
+  private evictOldestOriginator(): void {
+    let oldestKey: string | null = null;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const [k, t] of this.originators) {
+      if (t.lastSeenMono < oldest) {
+        oldest = t.lastSeenMono;
+        oldestKey = k;
+      }
+    }
+    if (oldestKey !== null) this.originators.delete(oldestKey);
+  }
+
+  /** Originators tracked (for tests of the bound). */
+  get originatorCount(): number {
+    return this.originators.size;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Flapping or degraded link -> raise that hard interface's hop penalty by
+ * hop_penalty_step (never above hop_penalty_max), one step per cooldown while the
+ * incident stays open; once no such incident has been open on the interface for
+ * hop_penalty_stable_ms, restore the value it had before the first step.
+ */
+import type { PlanContext, Policy } from '../policy.js';
+import { incidentIfname } from '../policy.js';
+import type { ActionResult, Incident, PlannedAction } from '../types.js';
+
+interface Raised {
+  original: number;
+  lastUnstableMono: number;
+  incident: Incident;
+}
+
+export class HopPenaltyPolicy implements Policy {
+  readonly name = 'hop-penalty';
+  private readonly raised = new Map<string, Raised>();
+
+  plan(ctx: PlanContext): PlannedAction[] {
+    const { view, config, nowMono } = ctx;
+    const out: PlannedAction[] = [];
+    const unstable = new Map<string, Incident>();
+    for (const inc of ctx.open) {
+      if (inc.kind !== 'route-flapping' && inc.kind !== 'link-degraded') continue;
+      const ifname = incidentIfname(inc);
+      if (ifname && !unstable.has(ifname)) unstable.set(ifname, inc);
+    }
+    for (const [ifname, inc] of unstable) {
+      const iface = view.interfaces.get(ifname);
+      if (!iface || iface.hopPenalty === null) continue;
+      const current = iface.hopPenalty;
+      const state = this.raised.get(ifname);
+      if (state) {
+        state.lastUnstableMono = nowMono;
+        state.incident = inc;
+      }
+      if (current >= config.hopPenaltyMax) continue;
+      const to = Math.min(config.hopPenaltyMax, current + config.hopPenaltyStep);
+      out.push({
+        policy: this.name,
+        target: `if:${ifname}`,
+        params: { kind: 'set-hop-penalty', ifname, from: current, to },
+        undo: { kind: 'set-hop-penalty', ifname, from: to, to: current },
+        incident: inc,
+        reason: `${inc.kind} on ${ifname}: make routes avoid it (hop penalty ${current} -> ${to})`,
+        priority: 50,
+        preconditions: [
+          { name: 'interface in mesh', check: () => (view.interfaces.has(ifname) ? null : `${ifname} left the mesh`) },
+          { name: 'penalty unchanged', check: () => (view.interfaces.get(ifname)?.hopPenalty === current ? null : `${ifname}'s hop penalty changed meanwhile`) },
+        ],
+      });
+    }
+    for (const [ifname, state] of this.raised) {
+      if (unstable.has(ifname)) continue;
+      const iface = view.interfaces.get(ifname);
+      if (!iface || iface.hopPenalty === null) {
+        this.raised.delete(ifname);
+        continue;
+      }
+      if (iface.hopPenalty === state.original) {
+        this.raised.delete(ifname);
+        continue;
+      }
+      if (nowMono - state.lastUnstableMono < config.hopPenaltyStableMs) continue;
+      out.push({
+        policy: this.name,
+        target: `if:${ifname}`,
+        params: { kind: 'set-hop-penalty', ifname, from: iface.hopPenalty, to: state.original },
+        incident: state.incident,
+        reason: `${ifname} stable for ${Math.round((nowMono - state.lastUnstableMono) / 1000)} s: restore hop penalty ${state.original}`,
+        priority: 40,
+        restoring: true,
+        preconditions: [],
+      });
+    }
+    return out;
+  }
+
+  executed(action: PlannedAction, result: ActionResult): void {
+    if (action.params.kind !== 'set-hop-penalty' || action.restoring) return;
+    if (result !== 'done' && result !== 'advised') return;
+    const { ifname, from } = action.params;
+    if (!this.raised.has(ifname)) this.raised.set(ifname, { original: from, lastUnstableMono: Number.NEGATIVE_INFINITY, incident: action.incident });
+  }
+
+  /** Interfaces whose penalty this policy raised, with the value to restore. */
+  raisedPenalties(): Map<string, number> {
+    return new Map([...this.raised].map(([k, v]) => [k, v.original]));
+  }
+}
