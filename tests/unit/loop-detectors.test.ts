@@ -1,0 +1,260 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Detector } from '../../runtime/src/loop/detector.js';
+import { DeafInterfaceDetector } from '../../runtime/src/loop/detectors/deaf-interface.js';
+import { IsolatedNodeDetector } from '../../runtime/src/loop/detectors/isolated-node.js';
+import { LinkDegradedDetector } from '../../runtime/src/loop/detectors/link-degraded.js';
+import { NeighborLostDetector } from '../../runtime/src/loop/detectors/neighbor-lost.js';
+import { RouteFlappingDetector } from '../../runtime/src/loop/detectors/route-flapping.js';
+import { UplinkLostDetector } from '../../runtime/src/loop/detectors/uplink-lost.js';
+import { IncidentBook } from '../../runtime/src/loop/incidents.js';
+import { MONITOR_LIMITS, Monitor } from '../../runtime/src/loop/monitor.js';
+import { UplinkProbe } from '../../runtime/src/loop/probe.js';
+import type { LoopConfig } from '../../runtime/src/loop/settings.js';
+import type { IncidentEvent } from '../../runtime/src/loop/types.js';
+import type { MeshSnapshot } from '../../runtime/src/mesh/snapshot.js';
+import { config, type SynthMesh, snapshot } from './loop-fixtures.test.js';
+
+const t = suite('loop: detectors');
+const A = 'aa:00:00:00:00:0a';
+const B = 'aa:00:00:00:00:0b';
+const FAR = 'aa:00:00:00:00:99';
+
+/** A monitor, an incident book and one detector, stepped one 1 s cycle at a time. */
+function rig(make: (c: () => LoopConfig) => Detector, over: Partial<LoopConfig> = {}) {
+  const cfg = config(over);
+  const detector = make(() => cfg);
+  const monitor = new Monitor('bat0', { ...MONITOR_LIMITS, neighborLostMs: cfg.neighborLostMs, seriesLength: cfg.seriesLength });
+  const book = new IncidentBook();
+  let now = 10_000;
+  const all: IncidentEvent[] = [];
+  return {
+    book,
+    monitor,
+    all,
+    get now() {
+      return now;
+    },
+    step(m: SynthMesh | MeshSnapshot): IncidentEvent[] {
+      now += 1000;
+      const view = monitor.observe('meshIfname' in m ? m : snapshot(m), now);
+      const ev = book.apply(detector, detector.observe(view), { wallMs: now, monoMs: now });
+      all.push(...ev);
+      return ev;
+    },
+    opened: () => all.filter((e) => e.type === 'opened'),
+    resolved: () => all.filter((e) => e.type === 'resolved'),
+  };
+}
+
+const twoNeighbours = (lastSeenA = 200, tqA = 240): SynthMesh => ({
+  interfaces: [{ ifname: 'eth1', ifindex: 2, rx: 0, tx: 0 }],
+  neighbors: [
+    { ifname: 'eth1', mac: A, lastSeenMs: lastSeenA, tq: tqA },
+    { ifname: 'eth1', mac: B, lastSeenMs: 300, tq: 230 },
+  ],
+});
+
+t('neighbour lost: opens in the first cycle past neighbor_lost_ms, with evidence, and resolves when heard again', () => {
+  const r = rig((c) => new NeighborLostDetector(c));
+  for (let i = 0; i < 5; i++) assert.equal(r.step(twoNeighbours()), []);
+  const ev = r.step(twoNeighbours(2600));
+  assert.is(ev.length, 1);
+  assert.is(ev[0]?.type, 'opened');
+  const inc = ev[0]!.incident;
+  assert.is(inc.kind, 'neighbor-lost');
+  assert.is(inc.target, `link:eth1/${A}`);
+  assert.is(inc.evidence.values.lastSeenMs, 2600);
+  assert.is(inc.evidence.values.thresholdMs, 2000);
+  assert.match(inc.evidence.summary, /not heard for 2600 ms/);
+  r.step(twoNeighbours(3600));
+  r.step(twoNeighbours(200));
+  assert.is(r.resolved().length, 0, 'one good cycle is not enough (clearAfter 2)');
+  r.step(twoNeighbours(200));
+  assert.is(r.resolved().length, 1);
+  assert.is(r.resolved()[0]?.incident.id, inc.id);
+});
+
+t('neighbour lost: a neighbour that leaves the table counts too', () => {
+  const r = rig((c) => new NeighborLostDetector(c));
+  r.step(twoNeighbours());
+  r.step(twoNeighbours());
+  const gone: SynthMesh = { interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: B }] };
+  const ev = r.step(gone);
+  assert.is(ev[0]?.incident.evidence.values.inTable, false);
+});
+
+t('neighbour lost: hysteresis keeps one incident while a link wobbles every cycle', () => {
+  const r = rig((c) => new NeighborLostDetector(c));
+  r.step(twoNeighbours());
+  for (let i = 0; i < 20; i++) r.step(twoNeighbours(i % 2 === 0 ? 2500 : 200));
+  assert.is(r.opened().length, 1);
+  assert.is(r.resolved().length, 0);
+});
+
+t('link degraded: fires after degraded_cycles below the baseline, not during warm-up or on noise; baseline frozen meanwhile', () => {
+  const r = rig((c) => new LinkDegradedDetector(c));
+  for (let i = 0; i < 40; i++) assert.equal(r.step(twoNeighbours(200, 238 + (i % 5))), []);
+  const before = r.monitor.view.links.get(`eth1/${A}`)!.baseline.mean;
+  for (let i = 0; i < 4; i++) assert.equal(r.step(twoNeighbours(200, 100)), [], `cycle ${i + 1} of 5`);
+  const ev = r.step(twoNeighbours(200, 100));
+  assert.is(ev[0]?.type, 'opened');
+  const e = ev[0]!.incident.evidence.values;
+  assert.is(e.value, 100);
+  assert.ok((e.dropPercent as number) > 50, String(e.dropPercent));
+  assert.is(ev[0]!.incident.target, `link:eth1/${A}`);
+  assert.ok(Math.abs(r.monitor.view.links.get(`eth1/${A}`)!.baseline.mean - before) < 0.001, 'baseline did not learn the bad samples');
+  for (let i = 0; i < 10; i++) r.step(twoNeighbours(200, 240));
+  assert.is(r.resolved().length, 1);
+});
+
+t('link degraded: no opinion before the warm-up, and a link that was always poor is its own normal', () => {
+  const r = rig((c) => new LinkDegradedDetector(c));
+  for (let i = 0; i < 10; i++) r.step(twoNeighbours(200, 240));
+  for (let i = 0; i < 10; i++) r.step(twoNeighbours(200, 60));
+  assert.is(r.opened().length, 0, 'warm-up (30 samples) not reached');
+  for (let i = 0; i < 100; i++) r.step(twoNeighbours(200, 60));
+  assert.is(r.opened().length, 0);
+});
+
+t('link degraded: BATMAN_V throughput is the metric', () => {
+  const r = rig((c) => new LinkDegradedDetector(c), { degradedWarmupSamples: 5, degradedCycles: 2 });
+  const v = (kbit: number): SynthMesh => ({ algo: 'BATMAN_V', interfaces: [{ ifname: 'wl0', ifindex: 3 }], neighbors: [{ ifname: 'wl0', mac: A, throughputKbit: kbit }] });
+  for (let i = 0; i < 10; i++) r.step(v(50_000));
+  r.step(v(5_000));
+  const ev = r.step(v(5_000));
+  assert.is(ev[0]?.incident.evidence.values.metric, 'throughput');
+});
+
+function flapping(via: string): SynthMesh {
+  return {
+    interfaces: [{ ifname: 'eth1', ifindex: 2 }],
+    neighbors: [
+      { ifname: 'eth1', mac: A },
+      { ifname: 'eth1', mac: B },
+    ],
+    routes: [{ originator: FAR, ifname: 'eth1', via }],
+  };
+}
+
+t('route flapping: best next hop toggling every 4 s is detected within 30 s, stable routes are not', () => {
+  const stable = rig((c) => new RouteFlappingDetector(c));
+  for (let i = 0; i < 90; i++) stable.step(flapping(A));
+  assert.is(stable.opened().length, 0);
+
+  const r = rig((c) => new RouteFlappingDetector(c));
+  let openedAt = -1;
+  for (let i = 0; i < 60 && openedAt < 0; i++) {
+    const ev = r.step(flapping(Math.floor(i / 4) % 2 === 0 ? A : B));
+    if (ev.some((e) => e.type === 'opened')) openedAt = i;
+  }
+  assert.ok(openedAt >= 0 && openedAt <= 30, `opened at ${openedAt} s`);
+  const inc = r.opened()[0]!.incident;
+  assert.ok((inc.evidence.values.changes as number) >= 6);
+  assert.is(inc.evidence.values.ifname, 'eth1');
+  // Stable again: the window slides, the incident resolves.
+  for (let i = 0; i < 80; i++) r.step(flapping(A));
+  assert.ok(r.resolved().length >= 1);
+});
+
+function deaf(i: number, rxMoving = false, carrier = true): SynthMesh {
+  return { interfaces: [{ ifname: 'wl0', ifindex: 3, carrier, tx: 1000 + i * 10, rx: rxMoving ? 500 + i * 3 : 500 }], neighbors: [] };
+}
+
+t('deaf interface: up, carrier, transmitting, nothing received for the whole window opens it; not before', () => {
+  const r = rig((c) => new DeafInterfaceDetector(c));
+  let openedAt = -1;
+  for (let i = 0; i < 20 && openedAt < 0; i++) if (r.step(deaf(i)).length > 0) openedAt = i;
+  // The first sample at i = 0; the window (10 s) is covered at i = 10.
+  assert.is(openedAt, 10);
+  const e = r.opened()[0]!.incident.evidence.values;
+  assert.is(e.rxPackets, 0);
+  assert.ok((e.txPackets as number) > 0);
+  assert.is(e.carrier, true);
+  assert.is(r.opened()[0]!.incident.target, 'if:wl0');
+});
+
+t('deaf interface: receiving, carrier down, or a live neighbour is not deaf', () => {
+  for (const make of [(i: number) => deaf(i, true), (i: number) => deaf(i, false, false)]) {
+    const r = rig((c) => new DeafInterfaceDetector(c));
+    for (let i = 0; i < 30; i++) r.step(make(i));
+    assert.is(r.opened().length, 0);
+  }
+  const r = rig((c) => new DeafInterfaceDetector(c));
+  for (let i = 0; i < 30; i++) r.step({ ...deaf(i), neighbors: [{ ifname: 'wl0', mac: A }] });
+  assert.is(r.opened().length, 0);
+});
+
+t('uplink lost: N failures open it; it resolves only after uplink_recoveries successes', () => {
+  const probe = new UplinkProbe(() => Promise.resolve({ ok: true, rttMs: 1 }));
+  const r = rig((c) => new UplinkLostDetector(c, () => probe.record), { uplinkProbe: 'tcp', uplinkTarget: '192.0.2.1:53' });
+  const mesh: SynthMesh = { interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: A }], gwMode: 'server' };
+  probe.note({ ok: true, rttMs: 2 });
+  r.step(mesh);
+  for (let i = 0; i < 2; i++) {
+    probe.note({ ok: false, error: 'ECONNREFUSED' });
+    assert.equal(r.step(mesh), []);
+  }
+  probe.note({ ok: false, error: 'ECONNREFUSED' });
+  const ev = r.step(mesh);
+  assert.is(ev[0]?.type, 'opened');
+  assert.is(ev[0]?.incident.evidence.values.consecutiveFailures, 3);
+  assert.is(ev[0]?.incident.evidence.values.lastError, 'ECONNREFUSED');
+  for (let i = 0; i < 4; i++) {
+    probe.note({ ok: true, rttMs: 3 });
+    assert.equal(r.step(mesh), [], `success ${i + 1} of 5`);
+  }
+  probe.note({ ok: true, rttMs: 3 });
+  assert.is(r.step(mesh)[0]?.type, 'resolved');
+});
+
+t('uplink lost: disabled without a probe', () => {
+  const probe = new UplinkProbe(() => Promise.resolve({ ok: true, rttMs: 1 }));
+  const d = new UplinkLostDetector(() => config(), () => probe.record);
+  assert.is(d.enabled, false);
+});
+
+t('isolated node: no live neighbour for isolated_cycles opens it; neighbours back resolve it', () => {
+  const r = rig((c) => new IsolatedNodeDetector(c));
+  const alone: SynthMesh = { interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [] };
+  r.step(twoNeighbours());
+  for (let i = 0; i < 4; i++) assert.equal(r.step(alone), []);
+  assert.is(r.step(alone)[0]?.type, 'opened');
+  assert.is(r.opened()[0]?.incident.evidence.values.liveNeighbors, 0);
+  for (let i = 0; i < 3; i++) r.step(twoNeighbours());
+  assert.is(r.resolved().length, 1);
+});
+
+t('isolated node: an absent mesh is not judged', () => {
+  const r = rig((c) => new IsolatedNodeDetector(c));
+  for (let i = 0; i < 10; i++) r.step({ state: 'absent', interfaces: [] });
+  assert.is(r.opened().length, 0);
+});
+
+t('monitor: memory is bounded however many neighbours and originators come and go', () => {
+  const monitor = new Monitor('bat0', { ...MONITOR_LIMITS, retentionMs: 5000, maxLinks: 64, maxOriginators: 128, seriesLength: 16 });
+  let now = 0;
+  for (let i = 0; i < 2000; i++) {
+    now += 1000;
+    const mac = `aa:00:00:00:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`;
+    monitor.observe(
+      snapshot({ interfaces: [{ ifname: 'eth1', ifindex: 2, tx: i, rx: i }], neighbors: [{ ifname: 'eth1', mac }], routes: [{ originator: `${mac}x`, ifname: 'eth1', via: mac }] }),
+      now,
+    );
+  }
+  assert.ok(monitor.view.links.size <= 64, String(monitor.view.links.size));
+  assert.ok(monitor.originatorCount <= 128, String(monitor.originatorCount));
+  assert.is(monitor.view.interfaces.get('eth1')?.times.length, 16);
+});
+
+t('monitor: best-next-hop changes are counted on both links', () => {
+  const monitor = new Monitor('bat0');
+  monitor.observe(snapshot(flapping(A)), 1000);
+  monitor.observe(snapshot(flapping(B)), 2000);
+  monitor.observe(snapshot(flapping(A)), 3000);
+  assert.is(monitor.view.links.get(`eth1/${A}`)?.routeChanges.length, 2);
+  assert.is(monitor.view.links.get(`eth1/${B}`)?.routeChanges.length, 2);
+  assert.is(monitor.view.node.routeChanges.length, 2);
+});
+
+t.run();
