@@ -34,7 +34,7 @@ import { IsolatedHookPolicy } from './policies/isolated-hook.js';
 import type { Policy } from './policy.js';
 import { type ProbeAttempt, UplinkProbe } from './probe.js';
 import type { LoopConfig } from './settings.js';
-import type { Incident, IncidentEvent, PlannedAction } from './types.js';
+import type { AuditRecord, Incident, IncidentEvent, PlannedAction } from './types.js';
 
 export interface MeshReader {
   read(): Promise<NlResult<MeshSnapshot>>;
@@ -59,6 +59,9 @@ export interface HealingLoopDeps {
   agentVersion: string;
   /** The anomaly model's link scorer, when there is one. */
   linkScorer?: LinkScorer;
+  /** Told of every incident change and every audit record (ubus events, metrics, tests). */
+  onIncident?: (event: IncidentEvent) => void;
+  onAudit?: (record: AuditRecord) => void;
 }
 
 export interface LoopStatus {
@@ -163,6 +166,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         if (!d.enabled) continue;
         for (const e of book.apply(d, d.observe(monitor.view), at)) {
           events.push(e);
+          deps.onIncident?.(e);
           const i = e.incident;
           if (e.type === 'opened') log.notice(`incident ${i.id} opened: ${i.kind} ${i.target}: ${i.evidence.summary}`);
           else if (e.type === 'resolved') log.notice(`incident ${i.id} resolved (${i.resolveReason}): ${i.kind} ${i.target}`);
@@ -196,6 +200,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         if (a.result === 'failed' || a.result === 'rolled-back') log.warning(line);
         else if (a.result === 'done') log.notice(line);
         else log.info(line);
+        deps.onAudit?.(a);
         lastActions.push(a);
         if (lastActions.length > LAST_ACTIONS_KEPT) lastActions.shift();
       }

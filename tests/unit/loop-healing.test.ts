@@ -1,0 +1,400 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { CycleContext } from '../../runtime/src/agent/agent.js';
+import { getHost, type Host } from '../../runtime/src/host/index.js';
+import { Executor } from '../../runtime/src/loop/executor.js';
+import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
+import { Monitor } from '../../runtime/src/loop/monitor.js';
+import type { LoopConfig } from '../../runtime/src/loop/settings.js';
+import type { AuditRecord, Incident, PlannedAction } from '../../runtime/src/loop/types.js';
+import { createLog } from '../../runtime/src/log.js';
+import { ok } from '../../runtime/src/netlink/result.js';
+import { config, RecordingActuator, type SynthInterface, type SynthMesh, snapshot } from './loop-fixtures.test.js';
+
+const t = suite('loop: policies and the safe executor');
+const A = 'aa:00:00:00:00:0a';
+const B = 'aa:00:00:00:00:0b';
+const FAR = 'aa:00:00:00:00:99';
+
+/** The whole loop on a manual clock, a scripted mesh and a recording actuator (which also plays the kernel). */
+function harness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean) {
+  let now = 1_000_000;
+  const base = getHost();
+  const lines: string[] = [];
+  const host: Host = {
+    ...base,
+    clock: { monotonicMs: () => now, monotonicNs: () => BigInt(now) * 1_000_000n, wallMs: () => 1_700_000_000_000 + now },
+    logger: { log: (l, m) => void lines.push(`${l} ${m}`), openSyslog() {} },
+  };
+  const actuator = new RecordingActuator();
+  const penalties = new Map<string, number>();
+  let gw: 'off' | 'server' | 'client' = 'server';
+  actuator.onCall = (c) => {
+    if (c.op === 'hop') penalties.set(c.args[0] as string, c.args[1] as number);
+    if (c.op === 'gw') gw = c.args[0] as typeof gw;
+  };
+  let cycle = 0;
+  const cfg = config(over);
+  const audits: AuditRecord[] = [];
+  const loop: HealingLoop = createHealingLoop({
+    host,
+    log: createLog(host, 'debug'),
+    meshIfname: 'bat0',
+    config: cfg,
+    mesh: {
+      read: () => {
+        const m = mesh(cycle);
+        const withKernel: SynthMesh = {
+          gwMode: gw,
+          gwDownKbit: 50_000,
+          gwUpKbit: 10_000,
+          ...m,
+          interfaces: m.interfaces.map((i): SynthInterface => ({ ...i, hopPenalty: penalties.get(i.ifname) ?? i.hopPenalty ?? 0 })),
+        };
+        return Promise.resolve(ok(snapshot(withKernel)));
+      },
+    },
+    actuator,
+    probe: () => Promise.resolve(probe?.() === false ? { ok: false as const, error: 'ETIMEDOUT' } : { ok: true as const, rttMs: 5 }),
+    store: null,
+    summarySink: null,
+    nodeName: 'node1',
+    agentVersion: '0.1.0',
+    onAudit: (a) => void audits.push(a),
+  });
+  const runCycle = async () => {
+    cycle++;
+    now += 1000;
+    const ctx: CycleContext = { cycle, startedMs: now };
+    for (const p of loop.phases) await p.run(ctx);
+  };
+  return {
+    loop,
+    actuator,
+    lines,
+    audits,
+    penalties,
+    get gw() {
+      return gw;
+    },
+    async cycles(n: number) {
+      for (let i = 0; i < n; i++) await runCycle();
+    },
+    // Let a probe promise settle between cycles.
+    settle: () => new Promise<void>((r) => base.timers.setTimeout(r, 0)),
+  };
+}
+
+/** Two neighbours on eth1; the far originator's best hop toggles every 4 s while `flap` says so. */
+function flappingMesh(flap: (cycle: number) => boolean) {
+  return (cycle: number): SynthMesh => ({
+    interfaces: [
+      { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
+      { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
+    ],
+    neighbors: [
+      { ifname: 'eth1', mac: A },
+      { ifname: 'eth1', mac: B },
+      { ifname: 'eth2', mac: 'aa:00:00:00:00:0c' },
+    ],
+    routes: [{ originator: FAR, ifname: 'eth1', via: flap(cycle) && Math.floor(cycle / 4) % 2 === 1 ? B : A }],
+  });
+}
+
+t('flapping link: hop penalty raised in steps (one per cooldown, capped), restored after stable; every action audited', async () => {
+  let flap = true;
+  const h = harness({ hopPenaltyStep: 30, hopPenaltyMax: 60, cooldownMs: 20_000, hopPenaltyStableMs: 30_000 }, flappingMesh(() => flap));
+  await h.cycles(120);
+  const hops = h.actuator.calls.filter((c) => c.op === 'hop');
+  assert.equal(hops.map((c) => c.args), [['eth1', 30], ['eth1', 60]], 'two steps, capped at 60');
+  assert.is(h.penalties.get('eth1'), 60);
+  flap = false;
+  await h.cycles(150);
+  assert.equal(h.actuator.calls.filter((c) => c.op === 'hop').at(-1)?.args, ['eth1', 0], 'restored to the original 0');
+  const hopAudits = h.audits.filter((a) => a.action.kind === 'set-hop-penalty');
+  assert.is(hopAudits.length, 3);
+  for (const a of hopAudits) {
+    assert.is(a.result, 'done');
+    assert.ok(a.incidentId.startsWith('inc-'));
+    assert.ok(a.evidence.summary.length > 0);
+  }
+  assert.is(hopAudits[0]?.incidentKind, 'route-flapping');
+});
+
+function deafMesh(healAfterRestarts: number | null, actuator: () => RecordingActuator) {
+  return (cycle: number): SynthMesh => {
+    const restarts = actuator().calls.filter((c) => c.op === 'restart').length;
+    const healed = healAfterRestarts !== null && restarts >= healAfterRestarts;
+    return {
+      interfaces: [
+        { ifname: 'wl0', ifindex: 3, tx: cycle * 20, rx: healed ? cycle * 20 : 7 },
+        { ifname: 'eth1', ifindex: 2, tx: cycle * 5, rx: cycle * 5 },
+      ],
+      neighbors: [{ ifname: 'eth1', mac: A }, ...(healed ? [{ ifname: 'wl0', mac: B }] : [])],
+    };
+  };
+}
+
+t('deaf interface that a restart fixes: one restart, then quiet', async () => {
+  let act: RecordingActuator | null = null;
+  const h = harness({}, deafMesh(1, () => act!));
+  act = h.actuator;
+  await h.cycles(60);
+  const restarts = h.actuator.calls.filter((c) => c.op === 'restart');
+  assert.equal(restarts.map((c) => c.args), [['wl0', 'link']]);
+  const first = h.audits.find((a) => a.action.kind === 'restart-interface');
+  assert.is(first?.result, 'done');
+  assert.is(h.loop.status().open.filter((i) => i.kind === 'deaf-interface').length, 0);
+});
+
+t('deaf interface that a restart does not fix: restart_max restarts, one alert, then nothing more', async () => {
+  let act: RecordingActuator | null = null;
+  const h = harness({ restartMax: 2, restartMethod: 'ubus', cooldownMs: 15_000 }, deafMesh(null, () => act!));
+  act = h.actuator;
+  await h.cycles(400);
+  const restarts = h.actuator.calls.filter((c) => c.op === 'restart');
+  assert.equal(restarts.map((c) => c.args), [['wl0', 'ubus'], ['wl0', 'ubus']]);
+  const alerts = h.audits.filter((a) => a.action.kind === 'alert');
+  assert.is(alerts.length, 1);
+  assert.ok(h.lines.some((l) => l.startsWith('err ALERT wl0 is still deaf after 2 restart(s)')), h.lines.join('\n'));
+});
+
+t('gateway uplink lost: gateway mode off, then server again with its bandwidths once the uplink is back', async () => {
+  let up = true;
+  const mesh = (): SynthMesh => ({ interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: A }] });
+  const h = harness({ uplinkProbe: 'tcp', uplinkTarget: '192.0.2.1:80', uplinkIntervalMs: 1000, uplinkFailures: 3, uplinkRecoveries: 3 }, mesh, () => up);
+  for (let i = 0; i < 5; i++) {
+    await h.cycles(1);
+    await h.settle();
+  }
+  assert.is(h.gw, 'server');
+  up = false;
+  let offAfter = -1;
+  for (let i = 0; i < 15 && offAfter < 0; i++) {
+    await h.cycles(1);
+    await h.settle();
+    if (h.gw === 'off') offAfter = i + 1;
+  }
+  assert.ok(offAfter > 0 && offAfter <= 10, `gateway off after ${offAfter} s`);
+  up = true;
+  for (let i = 0; i < 15; i++) {
+    await h.cycles(1);
+    await h.settle();
+  }
+  assert.is(h.gw, 'server');
+  const gwAudits = h.audits.filter((a) => a.action.kind === 'set-gateway-mode');
+  assert.equal(gwAudits.map((a) => (a.action.kind === 'set-gateway-mode' ? a.action.mode : '')), ['off', 'server']);
+  const restore = gwAudits[1]?.action;
+  assert.ok(restore?.kind === 'set-gateway-mode' && restore.bandwidthDownKbit === 50_000 && restore.bandwidthUpKbit === 10_000);
+});
+
+t('isolated node: the hook runs once and is undone when neighbours return', async () => {
+  let alone = false;
+  const mesh = (): SynthMesh => ({ interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: alone ? [] : [{ ifname: 'eth1', mac: A }] });
+  const h = harness({ isolatedHook: 'ssid offline', isolatedUndoHook: 'ssid online' }, mesh);
+  await h.cycles(5);
+  alone = true;
+  await h.cycles(30);
+  alone = false;
+  await h.cycles(10);
+  assert.equal(
+    h.actuator.calls.filter((c) => c.op === 'hook').map((c) => c.args),
+    [['ssid offline', 'isolated'], ['ssid online', 'isolated-undo']],
+  );
+});
+
+t('no faults: zero actions', async () => {
+  const h = harness({ isolatedHook: 'x' }, flappingMesh(() => false));
+  await h.cycles(300);
+  assert.is(h.actuator.calls.length, 0);
+  assert.is(h.audits.length, 0);
+  assert.is(h.loop.status().open.length, 0);
+});
+
+t('advise mode plans and records but acts on nothing; off mode does not even plan', async () => {
+  const advise = harness({ mode: 'advise' }, flappingMesh(() => true));
+  await advise.cycles(120);
+  assert.is(advise.actuator.calls.length, 0);
+  assert.ok(advise.audits.length > 0);
+  assert.ok(advise.audits.every((a) => a.result === 'advised' && a.mode === 'advise'));
+  const off = harness({ mode: 'off' }, flappingMesh(() => true));
+  await off.cycles(120);
+  assert.is(off.actuator.calls.length, 0);
+  assert.is(off.audits.length, 0);
+  assert.ok(off.loop.status().open.length > 0, 'incidents are still detected');
+});
+
+t('excluded interfaces are never acted on; the refusal is recorded once', async () => {
+  const h = harness({ excludeInterfaces: ['eth1'] }, flappingMesh(() => true));
+  await h.cycles(200);
+  assert.is(h.actuator.calls.length, 0);
+  const refused = h.audits.filter((a) => a.result === 'refused');
+  assert.is(refused.length, 1);
+  assert.match(refused[0]!.detail, /excluded/);
+});
+
+t('budget holds under a storm: twenty flapping interfaces, at most action_budget changes per 10 minutes', async () => {
+  const n = 20;
+  const mesh = (cycle: number): SynthMesh => {
+    const interfaces: SynthInterface[] = [];
+    const neighbors = [];
+    const routes = [];
+    for (let i = 0; i < n; i++) {
+      const ifname = `m${i}`;
+      const a = `aa:00:00:00:${i.toString(16).padStart(2, '0')}:0a`;
+      const b = `aa:00:00:00:${i.toString(16).padStart(2, '0')}:0b`;
+      interfaces.push({ ifname, ifindex: 10 + i, rx: cycle, tx: cycle });
+      neighbors.push({ ifname, mac: a }, { ifname, mac: b });
+      routes.push({ originator: `ff:00:00:00:${i.toString(16).padStart(2, '0')}:99`, ifname, via: Math.floor(cycle / 3) % 2 ? a : b });
+    }
+    return { interfaces, neighbors, routes };
+  };
+  const h = harness({ budgetPer10Min: 5, cooldownMs: 1000, hopPenaltyMax: 255, hopPenaltyStep: 1 }, mesh);
+  await h.cycles(600);
+  assert.is(h.actuator.calls.length, 5);
+  await h.cycles(600);
+  assert.is(h.actuator.calls.length, 10, 'the next window allows the next five');
+  const done = h.audits.filter((a) => a.result === 'done');
+  assert.is(done.length, h.actuator.calls.length, 'an audit record for every action');
+  const refused = h.audits.filter((a) => a.result === 'refused');
+  assert.ok(refused.length <= 2 * n, `refusals are recorded once per target and reason, got ${refused.length}`);
+});
+
+t('a failed action is audited as failed', async () => {
+  let act: RecordingActuator | null = null;
+  const h = harness({}, deafMesh(null, () => act!));
+  act = h.actuator;
+  h.actuator.fail = true;
+  await h.cycles(20);
+  const a = h.audits.find((x) => x.action.kind === 'restart-interface');
+  assert.is(a?.result, 'failed');
+  assert.match(a?.detail ?? '', /refused by the test/);
+});
+
+function incident(kind: Incident['kind'], target: string): Incident {
+  const evidence = { summary: 'test', values: {} };
+  return { id: 'inc-test-1', kind, target, severity: 'warning', status: 'open', startedAtMs: 0, startedMono: 0, updatedAtMs: 0, resolvedAtMs: null, openedWith: evidence, evidence, resolveReason: null };
+}
+
+function executorRig(over: Partial<LoopConfig> = {}) {
+  let now = 0;
+  const actuator = new RecordingActuator();
+  const cfg = config(over);
+  const executor = new Executor(() => cfg, actuator, { wallMs: () => now, monoMs: () => now });
+  const monitor = new Monitor('bat0');
+  const observe = (m: SynthMesh) => monitor.observe(snapshot(m), now);
+  return {
+    executor,
+    actuator,
+    observe,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+t('never restarts the last mesh interface that hears a neighbour', async () => {
+  const r = executorRig();
+  const view = r.observe({ interfaces: [{ ifname: 'wl0', ifindex: 3 }, { ifname: 'wl1', ifindex: 4 }], neighbors: [{ ifname: 'wl0', mac: A }] });
+  const action: PlannedAction = {
+    policy: 'test',
+    target: 'if:wl0',
+    params: { kind: 'restart-interface', ifname: 'wl0', method: 'link', attempt: 1 },
+    incident: incident('deaf-interface', 'if:wl0'),
+    reason: 'test',
+    priority: 1,
+    preconditions: [],
+  };
+  const out = await r.executor.execute([action], view);
+  assert.is(r.actuator.calls.length, 0);
+  assert.is(out[0]?.result, 'refused');
+  assert.match(out[0]!.audit.detail, /last mesh interface/);
+  const notMesh = await r.executor.execute([{ ...action, target: 'if:lan', params: { kind: 'restart-interface', ifname: 'lan', method: 'link', attempt: 1 } }], view);
+  assert.match(notMesh[0]!.audit.detail, /not a hard interface/);
+});
+
+t('one change per target per cycle (highest priority), a cooldown per target, preconditions checked', async () => {
+  const r = executorRig({ cooldownMs: 10_000 });
+  const view = r.observe({ interfaces: [{ ifname: 'eth1', ifindex: 2 }, { ifname: 'eth2', ifindex: 3 }], neighbors: [{ ifname: 'eth2', mac: A }] });
+  const hop = (to: number, priority: number): PlannedAction => ({
+    policy: 'test',
+    target: 'if:eth1',
+    params: { kind: 'set-hop-penalty', ifname: 'eth1', from: 0, to },
+    incident: incident('route-flapping', 'link:eth1/x'),
+    reason: 'test',
+    priority,
+    preconditions: [],
+  });
+  await r.executor.execute([hop(10, 1), hop(20, 5)], view);
+  assert.equal(r.actuator.calls.map((c) => c.args), [['eth1', 20]]);
+  r.advance(5000);
+  assert.equal(await r.executor.execute([hop(30, 1)], view), [], 'cooling down: silently later');
+  r.advance(5000);
+  await r.executor.execute([hop(30, 1)], view);
+  assert.is(r.actuator.calls.length, 2);
+  r.advance(20_000);
+  const pre = await r.executor.execute([{ ...hop(40, 1), preconditions: [{ name: 'penalty unchanged', check: () => 'changed meanwhile' }] }], view);
+  assert.is(pre[0]?.result, 'refused');
+  assert.match(pre[0]!.audit.detail, /precondition 'penalty unchanged' failed/);
+  assert.is(r.actuator.calls.length, 2);
+});
+
+t('rollback: a change after which far fewer originators are reachable is undone and the target left alone', async () => {
+  const r = executorRig({ verifyMs: 20_000, rollbackDropPercent: 30, cooldownMs: 1000 });
+  const many = { interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: A }], routes: [1, 2, 3, 4, 5].map((i) => ({ originator: `ff:00:00:00:00:0${i}`, ifname: 'eth1', via: A })) };
+  const few = { ...many, routes: many.routes.slice(0, 2) };
+  const action: PlannedAction = {
+    policy: 'test',
+    target: 'if:eth1',
+    params: { kind: 'set-hop-penalty', ifname: 'eth1', from: 0, to: 30 },
+    undo: { kind: 'set-hop-penalty', ifname: 'eth1', from: 30, to: 0 },
+    incident: incident('link-degraded', 'link:eth1/x'),
+    reason: 'test',
+    priority: 1,
+    preconditions: [],
+  };
+  await r.executor.execute([action], r.observe(many));
+  assert.is(r.executor.pendingVerifications, 1);
+  r.advance(10_000);
+  assert.equal(await r.executor.execute([], r.observe(few)), [], 'not judged before verify_ms');
+  r.advance(10_000);
+  const out = await r.executor.execute([], r.observe(few));
+  assert.is(out[0]?.result, 'rolled-back');
+  assert.match(out[0]!.audit.detail, /reachable originators fell from 6 to 3/);
+  assert.equal(r.actuator.calls.map((c) => c.args), [['eth1', 30], ['eth1', 0]]);
+  r.advance(2000);
+  assert.equal(await r.executor.execute([action], r.observe(many)), [], 'the target is left alone after a rollback');
+  assert.is(r.actuator.calls.length, 2);
+});
+
+t('a change that did no harm is kept', async () => {
+  const r = executorRig({ verifyMs: 1000 });
+  const m = { interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: A }] };
+  const action: PlannedAction = {
+    policy: 'test',
+    target: 'if:eth1',
+    params: { kind: 'set-hop-penalty', ifname: 'eth1', from: 0, to: 30 },
+    undo: { kind: 'set-hop-penalty', ifname: 'eth1', from: 30, to: 0 },
+    incident: incident('link-degraded', 'link:eth1/x'),
+    reason: 'test',
+    priority: 1,
+    preconditions: [],
+  };
+  await r.executor.execute([action], r.observe(m));
+  r.advance(2000);
+  assert.equal(await r.executor.execute([], r.observe(m)), []);
+  assert.is(r.executor.pendingVerifications, 0);
+  assert.is(r.actuator.calls.length, 1);
+});
+
+t('the node summary reflects open incidents', async () => {
+  const h = harness({}, flappingMesh(() => true));
+  await h.cycles(40);
+  const s = h.loop.summary();
+  assert.is(s.health, 'degraded');
+  assert.ok(s.kinds.includes('route-flapping'));
+  assert.is(s.name, 'node1');
+  assert.is(s.batman, '2022.3');
+});
+
+t.run();
