@@ -42,6 +42,7 @@ export function encodeSummary(s: NodeSummary): Decoded<Uint8Array> {
 const str = (x: unknown): x is string => typeof x === 'string' && x.length <= 256;
 const strOrNull = (x: unknown): x is string | null => x === null || str(x);
 const count = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
+const seconds = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
 
 export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
   if (bytes.length > SUMMARY_MAX_BYTES) return { ok: false, error: `summary of ${bytes.length} bytes is too large` };
@@ -59,7 +60,7 @@ export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
   if (!str(s.name) || !str(s.agent) || !strOrNull(s.batman) || !strOrNull(s.algo) || !str(s.mode) || health === null || kinds === null) {
     return { ok: false, error: 'summary has missing or invalid fields' };
   }
-  if (!count(s.open) || !count(s.neighbors) || !count(s.originators) || !strOrNull(s.gw) || !count(s.actions) || !count(s.t)) {
+  if (!count(s.open) || !count(s.neighbors) || !count(s.originators) || !strOrNull(s.gw) || !count(s.actions) || !seconds(s.t)) {
     return { ok: false, error: 'summary has missing or invalid counters' };
   }
   return {
