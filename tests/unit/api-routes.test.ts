@@ -99,7 +99,12 @@ t('GET /metrics, /api/<method>: JSON and errors with the right statuses', async 
 
 t('ubus methods: same JSON; ubus_rpc_session ignored, nulls tolerated, INT8 accepted as an integer', async () => {
   const seen: unknown[] = [];
-  const s = setup({ incidents: async (q) => (seen.push(q), [{ id: 'i1' }]) });
+  const s = setup({
+    incidents: async (q) => {
+      seen.push(q);
+      return [{ id: 'i1' }];
+    },
+  });
   const table = ubusMethodTable(s.api);
   assert.equal(table.incidents?.signature, { since: 5, limit: 5, open: 7 });
   const inv = { object: 'x0tta6bl4', method: 'incidents', peer: 1 };
