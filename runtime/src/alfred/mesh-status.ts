@@ -49,6 +49,6 @@ export function formatMeshStatus(entries: readonly MeshEntry[], nowS: number, st
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const lines = rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  '));
-  const summary = `${entries.length} node(s), ${entries.filter((e) => !e.summary || e.summary.health !== 'ok').length} not ok`;
+  const summary = `${entries.length} node(s), ${entries.filter((e) => e.summary?.health !== 'ok').length} not ok`;
   return `${lines.join('\n')}\n${summary}\n`;
 }
