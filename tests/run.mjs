@@ -22,7 +22,9 @@ const args = process.argv.slice(2);
 const mode = args.includes('--all') ? 'all' : 'unit';
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
-const outDir = join(root, 'build', 'tests');
+// One directory per run: concurrent runs (several developers' loops) must not
+// overwrite each other's bundles.
+const outDir = join(root, 'build', 'tests', String(process.pid));
 const binary = join(root, 'dist', 'x0tta6bl4');
 const asanBinary = join(root, 'dist', 'x0tta6bl4-asan');
 const COVERAGE_GATE = 75;
@@ -68,16 +70,46 @@ function testFiles(dir) {
     .map((f) => join(full, f));
 }
 
+/** The source lines of an entry that loads every test file into uvu's queue, then runs them. */
+function entryLines(files, prelude, importPath) {
+  const lines = [`import ${JSON.stringify(prelude)};`, `import { exec } from 'uvu';`, 'const q = globalThis.UVU_QUEUE;'];
+  files.forEach((f, i) => {
+    lines.push(`q.push([${JSON.stringify(f.slice(root.length + 1))}]); globalThis.UVU_INDEX = ${i}; await import(${JSON.stringify(importPath(f))});`);
+  });
+  return lines;
+}
+
+/**
+ * For coverage on Node: every module transpiled on its own (not bundled), with an
+ * inline source map, so that c8 maps V8's block coverage back to each .ts file.
+ * (Through one bundle's source map, c8 counted every line of a loaded module as
+ * covered.)
+ */
+async function transpileForCoverage(files) {
+  const dir = join(outDir, 'cov');
+  rmSync(dir, { recursive: true, force: true });
+  const walk = (d) =>
+    readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(d, e.name)] : [],
+    );
+  const sources = [...walk(join(root, 'runtime', 'src')).filter((f) => !f.includes('/host/quickjs/')), ...files, ...walk(join(root, 'tests', 'support'))];
+  const { define } = nodeOptions();
+  await esbuild.build({ entryPoints: sources, outdir: dir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'es2023', sourcemap: 'inline', define, logLevel: 'warning' });
+  const toJs = (f) => join(dir, f.slice(root.length + 1)).replace(/\.ts$/, '.js');
+  const lines = entryLines(files, toJs(join(root, 'tests', 'support', 'prelude-node.ts')), toJs);
+  lines.push(`import { getHost } from ${JSON.stringify(toJs(join(root, 'runtime/src/host/index.ts')))};`);
+  lines.push('await exec();', 'getHost().exit(globalThis.process?.exitCode ?? 0);');
+  const entry = join(dir, 'entry.mjs');
+  writeFileSync(entry, `${lines.join('\n')}\n`);
+  return entry;
+}
+
 /** Write an entry that loads every test file into uvu's queue, then runs them. */
 async function bundleTests(name, files, engine) {
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, `${name}.entry.ts`);
   const prelude = join(root, 'tests', 'support', `prelude-${engine}.ts`);
-  const lines = [`import ${JSON.stringify(prelude)};`, `import { exec } from 'uvu';`, 'const q = (globalThis as any).UVU_QUEUE;'];
-  files.forEach((f, i) => {
-    const label = f.slice(root.length + 1);
-    lines.push(`q.push([${JSON.stringify(label)}]); (globalThis as any).UVU_INDEX = ${i}; await import(${JSON.stringify(f)});`);
-  });
+  const lines = entryLines(files, prelude, (f) => f).map((l) => l.replaceAll('globalThis.', '(globalThis as any).'));
   // Exit explicitly: a failed test may leave a socket or timer that keeps the loop alive.
   lines.push(`import { getHost } from ${JSON.stringify(join(root, 'runtime/src/host/index.ts'))};`);
   lines.push('await exec();', 'getHost().exit((globalThis as any).process?.exitCode ?? 0);');
@@ -152,11 +184,12 @@ async function main() {
     say(`\n== unit tests on Node with coverage (${unit.length} files)`);
     rmSync(join(root, 'coverage'), { recursive: true, force: true });
     const c8 = join(root, 'node_modules', '.bin', 'c8');
+    const covEntry = await transpileForCoverage(unit);
     await uvuSuite('unit/node', c8, [
-      '--reporter=text-summary', '--reporter=json-summary', '--all', '--src=runtime/src',
+      '--reporter=text-summary', '--reporter=json-summary', '--reporter=text', '--all', '--src=runtime/src',
       '--include=runtime/src/**', '--exclude=runtime/src/host/quickjs/**', '--exclude=runtime/src/main.ts',
       '--exclude=runtime/src/main-node.ts', '--exclude=**/*.d.ts', '--exclude-after-remap',
-      process.execPath, '--enable-source-maps', nodeBundle,
+      process.execPath, '--enable-source-maps', covEntry,
     ]);
   }
   say(`\n== unit tests on quickjs-ng (${unit.length} files)`);
@@ -215,6 +248,7 @@ async function labSuite() {
 }
 
 function finish(started) {
+  rmSync(outDir, { recursive: true, force: true });
   const sum = (k) => results.reduce((a, r) => a + r[k], 0);
   const passed = sum('passed');
   const failed = sum('failed');

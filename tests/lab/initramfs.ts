@@ -51,13 +51,14 @@ export PATH=/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
-mode=run; guest=; node=; gargs=
+mode=run; guest=; node=; gargs=; keeps=
 for a in $(cat /proc/cmdline); do
   case "$a" in
     lab.mode=*) mode=\${a#lab.mode=};;
     lab.guest=*) guest=\${a#lab.guest=};;
     lab.node=*) node=\${a#lab.node=};;
     lab.arg=*) gargs="$gargs \${a#lab.arg=}";;
+    lab.keep=*) keeps="$keeps \${a#lab.keep=}";;
   esac
 done
 if [ "$mode" = probe ]; then echo LAB-INIT-OK; poweroff -f; fi
@@ -69,8 +70,15 @@ fi
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
+# Host paths under /tmp or /run that the guest needs (a repository cloned into /tmp,
+# a cache there) would vanish under the guest's own tmpfs: hold them with a bind
+# mount first, then put them back at the same path on top of the tmpfs.
+i=0
+for p in $keeps; do mkdir -p /keep/$i; mount -o bind "/host$p" /keep/$i || echo "lab-init: cannot keep $p"; i=$((i+1)); done
 mount -t tmpfs -o mode=1777 tmp /host/tmp
 mount -t tmpfs -o mode=755 run /host/run
+i=0
+for p in $keeps; do mkdir -p "/host$p"; mount -o bind /keep/$i "/host$p" || echo "lab-init: cannot restore $p"; i=$((i+1)); done
 hostname lab
 echo "LAB-INIT-READY $(cut -d' ' -f1 /proc/uptime)"
 chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp TMPDIR=/tmp \\

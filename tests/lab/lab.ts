@@ -72,18 +72,18 @@ export class Lab {
 
   private async init(o: LabOptions): Promise<void> {
     await ensureDeps();
-    for (const [what, p] of [
-      ["the repository", o.root],
-      ["the cache (X0_CACHE)", cacheDir()],
-    ] as const) {
-      if (/^\/(tmp|run)(\/|$)/.test(p)) throw new LabError(`${what} is under /tmp or /run (${p}), which the guest replaces with its own tmpfs; use another directory`);
+    // The guest puts its own tmpfs on /tmp and /run; paths of ours there are bind-mounted
+    // back on top of it by the guest's /init (a repository cloned into /tmp, say).
+    const keep = [o.root, cacheDir()].filter((p) => /^\/(tmp|run)\//.test(p));
+    for (const p of keep) {
+      if (/\s/.test(p)) throw new LabError(`${p}: a path under /tmp or /run with spaces cannot be passed to the guest`);
     }
     const guest = join(o.root, "dist/lab/guest.mjs");
     if (!existsSync(guest)) throw new LabError(`${guest} missing: build it first (scripts/lab.sh does)`);
     this.kernel = findKernel();
     const initrd = ensureInitramfs(this.kernel);
     this.probe = ensureProbe(o.root);
-    this.vm = await Vm.boot({ kernel: this.kernel, initrd, guestScript: guest, memMb: o.memMb, cpus: o.cpus, accel: o.accel });
+    this.vm = await Vm.boot({ kernel: this.kernel, initrd, guestScript: guest, memMb: o.memMb, cpus: o.cpus, accel: o.accel, keepPaths: keep });
   }
 
   get bootMs(): number {

@@ -15,6 +15,8 @@ export interface VmOptions {
   kernel: Kernel;
   initrd: string;
   guestScript: string; // absolute host path of dist/lab/guest.mjs
+  /** Host paths under /tmp or /run the guest must still see (bind-mounted over its tmpfs). */
+  keepPaths?: readonly string[];
   memMb?: number;
   cpus?: number;
   accel?: "auto" | "kvm" | "tcg";
@@ -229,7 +231,7 @@ export class Vm {
         accel: this.accel,
         memMb: o.memMb ?? 2048,
         cpus: o.cpus ?? Math.min(cpus().length, 4),
-        append: `lab.guest=${o.guestScript} lab.node=${process.execPath}`,
+        append: `lab.guest=${o.guestScript} lab.node=${process.execPath}${(o.keepPaths ?? []).map((p) => ` lab.keep=${p}`).join('')}`,
         consoleLog: this.consoleLog,
       }),
       "-fsdev", "local,id=r,path=/,security_model=none,readonly=on,multidevs=remap",

@@ -7,9 +7,9 @@ import {
   listGlobalTranslations, listHardInterfaces, listLocalTranslations, listNeighbors, listOriginators,
   listRoutingAlgorithms, setHardifTunables, setMeshTunables, takeSnapshot, watchConfig,
 } from '../../runtime/src/mesh/index.js';
-import { FAKE_BATADV_FAMILY, FAKE_CONFIG_GROUP, type FakeKernelLog, type FakeMesh, fakeKernel, fakeMesh } from '../../runtime/src/mesh/testing.js';
+import { FAKE_BATADV_FAMILY, FAKE_CONFIG_GROUP, type FakeKernelLog, type FakeMesh, fakeKernel, fakeMesh } from '../support/batadv-kernel-script.js';
 import { decodeUevent, GenlResolver, HOST_LITTLE_ENDIAN, MessageWriter, NetlinkClient, type NlResult, Rtnl, splitMessages, utf8Encode } from '../../runtime/src/netlink/index.js';
-import { ManualTimers, reply, ScriptedSocket } from '../../runtime/src/netlink/testing.js';
+import { ManualTimers, reply, ScriptedSocket } from '../support/netlink-kernel-script.js';
 
 const t = suite('mesh client');
 

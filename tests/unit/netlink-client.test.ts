@@ -4,7 +4,7 @@ import {
   decodeHeader, GenlResolver, HOST_LITTLE_ENDIAN, MessageWriter, NLM_F_ACK, NLM_F_DUMP, NLM_F_DUMP_INTR, NLM_F_MULTI,
   NLM_F_REQUEST, NetlinkClient, type NetlinkMessage, type NlResult, Rtnl, RTM_NEWLINK, RTNLGRP_LINK,
 } from '../../runtime/src/netlink/index.js';
-import { ackMessage, concatBytes, doneMessage, ManualTimers, reply, ScriptedSocket } from '../../runtime/src/netlink/testing.js';
+import { ackMessage, concatBytes, doneMessage, ManualTimers, reply, ScriptedSocket } from '../support/netlink-kernel-script.js';
 
 const t = suite('netlink client');
 const PID = 4242;

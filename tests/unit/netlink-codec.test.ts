@@ -7,7 +7,7 @@ import {
   linkSetUpRequest, MessageWriter, type NetlinkMessage, NLA_F_NESTED, NLM_F_ACK_TLVS, NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLMSG_ERROR,
   parseMac, readU64, RTM_NEWLINK, RTM_SETLINK, splitMessages, utf8Decode, utf8Encode, viewOf, writeU64,
 } from '../../runtime/src/netlink/index.js';
-import { ackMessage, concatBytes, doneMessage, reply, u16h, u32h } from '../../runtime/src/netlink/testing.js';
+import { ackMessage, concatBytes, doneMessage, reply, u16h, u32h } from '../support/netlink-kernel-script.js';
 
 const t = suite('netlink codec');
 

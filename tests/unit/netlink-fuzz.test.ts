@@ -9,13 +9,13 @@ import {
   BATADV_POLICY, decodeBatadvMessage, decodeConfigEvent, decodeGatewayUevent, meshTunablesFrom, parseGateway,
   parseGlobalTt, parseHardInterface, parseLocalTt, parseMeshInfo, parseNeighbor, parseOriginator,
 } from '../../runtime/src/mesh/index.js';
-import { fakeKernel, fakeMesh } from '../../runtime/src/mesh/testing.js';
+import { fakeKernel, fakeMesh } from '../support/batadv-kernel-script.js';
 import {
   createBatadvRequest, decodeAttributes, decodeDoneMessage, decodeErrorMessage, decodeExtendedAck, decodeFamily,
   decodeGenl, decodeLink, decodeLinkEvent, decodeStats64, decodeUevent, decodeWithPolicy, GenlResolver,
   getFamilyRequest, HOST_LITTLE_ENDIAN, linkDumpRequest, MessageWriter, NetlinkClient, Rtnl, splitMessages, utf8Encode,
 } from '../../runtime/src/netlink/index.js';
-import { ackMessage, doneMessage, ManualTimers, prng, ScriptedSocket } from '../../runtime/src/netlink/testing.js';
+import { ackMessage, doneMessage, ManualTimers, prng, ScriptedSocket } from '../support/netlink-kernel-script.js';
 
 const t = suite('netlink fuzz');
 const CASES = 100_000;

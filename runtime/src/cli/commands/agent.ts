@@ -44,8 +44,9 @@ export const agentCommand: Command = {
           log.err(`reload: ${next.error}; keeping the last good config`);
           return;
         }
-        agent.reconfigure(next.value);
+        // Said before applying: a new log_level may silence notices from here on.
         log.notice(`reload: config ${next.source ?? '(defaults)'} applied`);
+        agent.reconfigure(next.value);
       });
     });
   },

@@ -280,7 +280,19 @@ export function createNodeHost(argv: readonly string[] = process.argv.slice(2)):
         if (!st) return null;
         return { size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, isFile: st.isFile(), isDirectory: st.isDirectory() };
       }),
-      mkdirp: wrap((p: string, mode = 0o755) => void fs.mkdirSync(p, { recursive: true, mode })),
+      // Component by component like the quickjs host: Node's recursive mkdirSync
+      // never returns for some paths (e.g. under /proc).
+      mkdirp: wrap((p: string, mode = 0o755) => {
+        let prefix = p.startsWith('/') ? '/' : '';
+        for (const part of p.split('/').filter((x) => x.length > 0)) {
+          prefix += `${part}/`;
+          try {
+            fs.mkdirSync(prefix, { mode });
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !fs.statSync(prefix).isDirectory()) throw e;
+          }
+        }
+      }),
       readdir: wrap((p: string) => fs.readdirSync(p)),
       remove: wrap((p: string) => {
         // Like the quickjs host: a file or an empty directory; absent is fine.

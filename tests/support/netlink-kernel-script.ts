@@ -2,11 +2,11 @@
  * Test support (not used by the agent): manual timers, a scripted NetlinkSocket that
  * replays kernel byte sequences, and builders for kernel-side control messages.
  */
-import { HostError, type NetlinkSocket, type TimerHandle, type Timers } from '../host/types.js';
-import { HOST_LITTLE_ENDIAN } from './bytes.js';
-import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS } from './constants.js';
-import { decodeHeader, type NetlinkHeader } from './message.js';
-import { MessageWriter, stampMessage } from './writer.js';
+import { HostError, type NetlinkSocket, type TimerHandle, type Timers } from '../../runtime/src/host/types.js';
+import { HOST_LITTLE_ENDIAN } from '../../runtime/src/netlink/bytes.js';
+import { NLM_F_ACK_TLVS, NLM_F_CAPPED, NLM_F_MULTI, NLMSG_DONE, NLMSG_ERROR, NLMSGERR_ATTR_MSG, NLMSGERR_ATTR_OFFS } from '../../runtime/src/netlink/constants.js';
+import { decodeHeader, type NetlinkHeader } from '../../runtime/src/netlink/message.js';
+import { MessageWriter, stampMessage } from '../../runtime/src/netlink/writer.js';
 
 /** Timers driven by `advance(ms)`. */
 export class ManualTimers implements Timers {

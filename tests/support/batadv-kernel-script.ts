@@ -3,17 +3,17 @@
  * controller, batadv commands and RTM_GETLINK the way Linux 6.1 fills them
  * (net/batman-adv netlink.c, bat_iv_ogm.c, bat_v.c), for a described mesh.
  */
-import { BATADV_ATTR as A, BATADV_CMD as C } from './constants.js';
+import { BATADV_ATTR as A, BATADV_CMD as C } from '../../runtime/src/mesh/constants.js';
 import {
   CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_HDRSIZE, CTRL_ATTR_MAXATTR, CTRL_ATTR_MCAST_GROUPS,
   CTRL_ATTR_MCAST_GRP_ID, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_VERSION, GENL_ID_CTRL, IFLA_IFNAME, IFLA_INFO_KIND,
   IFLA_LINKINFO, IFLA_MASTER, IFLA_OPERSTATE, IFLA_STATS64, NLM_F_MULTI, RTM_GETLINK, RTM_NEWLINK,
-} from '../netlink/constants.js';
-import { decodeAttributes } from '../netlink/attributes.js';
-import { cString, parseMac, readU32, viewOf } from '../netlink/bytes.js';
-import { MessageWriter } from '../netlink/writer.js';
-import { ackMessage, concatBytes, doneMessage, reply, type ScriptedSocket } from '../netlink/testing.js';
-import type { NetlinkHeader } from '../netlink/message.js';
+} from '../../runtime/src/netlink/constants.js';
+import { decodeAttributes } from '../../runtime/src/netlink/attributes.js';
+import { cString, parseMac, readU32, viewOf } from '../../runtime/src/netlink/bytes.js';
+import { MessageWriter } from '../../runtime/src/netlink/writer.js';
+import { ackMessage, concatBytes, doneMessage, reply, type ScriptedSocket } from './netlink-kernel-script.js';
+import type { NetlinkHeader } from '../../runtime/src/netlink/message.js';
 
 export const FAKE_BATADV_FAMILY = 0x1b;
 export const FAKE_CONFIG_GROUP = 9;
