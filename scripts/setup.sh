@@ -12,6 +12,12 @@ command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 [ -f /usr/include/stdio.h ] || need_pkgs+=(libc6-dev)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_pkgs+=(debian-archive-keyring)
 command -v strip >/dev/null 2>&1 || need_pkgs+=(binutils)
+# The native tests run Debian's alfred in network namespaces (ip netns) and use
+# unshare for a private /dev/log; the benchmarks time whole processes.
+command -v alfred >/dev/null 2>&1 || need_pkgs+=(alfred)
+command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
+command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
+[ -x /usr/bin/time ] || need_pkgs+=(time)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"

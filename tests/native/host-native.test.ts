@@ -113,4 +113,19 @@ t('resource usage: RSS agrees with VmRSS from the kernel', () => {
   assert.ok(r.maxRssBytes > 0 && r.userCpuMs >= 0 && r.systemCpuMs >= 0);
 });
 
+t('a signal while the loop waits in poll() runs its handler (EINTR is not fatal)', async () => {
+  const host = getHost();
+  // An open socket makes the loop wait in poll(); quickjs-ng 0.17 ended the whole
+  // loop when a signal interrupted that wait (see runtime/native/Makefile).
+  const sock = host.net.datagram('inet', { family: 'inet', host: '127.0.0.1', port: 0 });
+  let got = 0;
+  host.signals.on('SIGUSR1', () => {
+    got++;
+  });
+  const r = await host.processes.run(['sh', '-c', `sleep 0.2; kill -USR1 ${host.processes.pid}`]);
+  assert.is(r.status, 0);
+  await waitFor(() => got === 1, 3000, 'the SIGUSR1 handler');
+  sock.close();
+});
+
 t.run();

@@ -39,6 +39,8 @@ export class Agent {
     private config: AgentConfig,
     private readonly log: Log,
     private readonly phases: readonly LoopPhase[] = [],
+    /** Told how long each cycle took (the cycle-duration histogram). */
+    private readonly onCycle: (ms: number) => void = () => {},
   ) {}
 
   get isRunning(): boolean {
@@ -91,6 +93,7 @@ export class Agent {
     this.stats.cycles = ctx.cycle;
     this.stats.lastCycleMs = took;
     if (took > this.stats.maxCycleMs) this.stats.maxCycleMs = took;
+    this.onCycle(took);
     if (this.running) this.schedule(Math.max(0, this.config.cycleMs - took));
   }
 }

@@ -5,6 +5,7 @@
  */
 import { loadConfig } from '../config/load.js';
 import { SETTINGS } from '../config/settings.js';
+import { LOOP_SETTINGS } from '../loop/settings.js';
 import type { Host } from '../host/index.js';
 import { type OptionSpec, parseArgs } from './args.js';
 import { agentCommand } from './commands/agent.js';
@@ -18,6 +19,15 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'config', value: true, metavar: 'FILE', help: 'UCI config file (default /etc/config/x0tta6bl4)' },
   ...SETTINGS.map((s) => ({ name: s.option, value: true, metavar: s.metavar, configKey: s.key, help: `${s.help} [agent.${s.key}]` })),
 ];
+
+/** The healing loop's thresholds: global options too, listed apart in the help. */
+export const LOOP_OPTIONS: readonly OptionSpec[] = LOOP_SETTINGS.map((s) => ({
+  name: s.option,
+  value: true,
+  metavar: s.metavar,
+  configKey: s.key,
+  help: `${s.help} [agent.${s.key}]`,
+}));
 
 export const COMMANDS: readonly Command[] = [agentCommand, meshCommand, versionCommand];
 
@@ -40,6 +50,11 @@ export function usage(): string {
     '',
     'options (each also settable in the config file, section "agent", key in brackets):',
     ...GLOBAL_OPTIONS.map(optionLine),
+    '',
+    'healing loop options (docs/healing.md):',
+    ...LOOP_OPTIONS.map(optionLine),
+    '',
+    'command options:',
     ...cmdOptions,
     '',
   ].join('\n');
@@ -51,7 +66,7 @@ function usageError(host: Host, message: string): number {
 }
 
 export async function runCli(host: Host, argv: readonly string[] = host.argv): Promise<number> {
-  const specs = [...GLOBAL_OPTIONS, ...COMMANDS.flatMap((c) => c.options)];
+  const specs = [...GLOBAL_OPTIONS, ...LOOP_OPTIONS, ...COMMANDS.flatMap((c) => c.options)];
   const parsed = parseArgs(argv, specs);
   if (!parsed.ok) return usageError(host, parsed.error);
   const { options, positionals } = parsed.value;
@@ -72,7 +87,7 @@ export async function runCli(host: Host, argv: readonly string[] = host.argv): P
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) return usageError(host, `unknown command '${name}'`);
   const foreign = [...options.keys()].find(
-    (o) => !GLOBAL_OPTIONS.some((g) => g.name === o) && !command.options.some((c) => c.name === o),
+    (o) => !GLOBAL_OPTIONS.some((g) => g.name === o) && !LOOP_OPTIONS.some((g) => g.name === o) && !command.options.some((c) => c.name === o),
   );
   if (foreign !== undefined) return usageError(host, `option '--${foreign}' does not apply to '${name}'`);
   if (operands.length > command.maxOperands) return usageError(host, `'${name}': unexpected argument '${operands[command.maxOperands]}'`);

@@ -5,7 +5,8 @@
  */
 import type { Host } from '../host/index.js';
 import { isHostError } from '../host/index.js';
-import { parseUci } from './uci.js';
+import { loopConfigFrom } from '../loop/settings.js';
+import { parseUci, type UciSection } from './uci.js';
 import { type AgentConfig, convertSetting, DEFAULT_CONFIG_PATH, DEFAULTS, SETTINGS } from './settings.js';
 
 export type ConfigResult = { ok: true; value: AgentConfig; source: string | null } | { ok: false; error: string };
@@ -32,10 +33,12 @@ export function loadConfig(host: Host, req: ConfigRequest): ConfigResult {
   const set = (field: keyof AgentConfig, value: string | number | boolean): void => {
     (config as unknown as Record<string, unknown>)[field] = value;
   };
+  let sections: UciSection[] = [];
   if (text !== null) {
     const parsed = parseUci(text);
     if (!parsed.ok) return { ok: false, error: `${path}:${parsed.line}: ${parsed.error}` };
-    for (const section of parsed.value.sections) {
+    sections = parsed.value.sections;
+    for (const section of sections) {
       if (section.type !== 'agent') continue;
       for (const [key, raw] of section.options) {
         const setting = SETTINGS.find((s) => s.key === key);
@@ -54,5 +57,8 @@ export function loadConfig(host: Host, req: ConfigRequest): ConfigResult {
     if (!v.ok) return { ok: false, error: `--${setting.option}: ${v.error.slice(v.error.indexOf(':') + 2)}` };
     set(setting.field, v.value);
   }
+  const loop = loopConfigFrom(sections, req.overrides);
+  if (!loop.ok) return { ok: false, error: loop.line > 0 ? `${path}:${loop.line}: ${loop.error}` : loop.error };
+  config.loop = loop.value;
   return { ok: true, value: config, source };
 }

@@ -5,6 +5,7 @@
  * option can never lack its config key.
  */
 import type { LogLevel } from '../host/index.js';
+import { LOOP_DEFAULTS, type LoopConfig } from '../loop/settings.js';
 
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'notice', 'warning', 'err', 'crit'];
 
@@ -14,11 +15,19 @@ export interface AgentConfig {
   syslog: boolean;
   cycleMs: number;
   meshInterface: string;
+  /** ubus: register object x0tta6bl4 (and the socket to find ubusd at). */
+  ubus: boolean;
+  ubusSocket: string;
+  /** HTTP listener "ADDR:PORT" for /health, /metrics, /api; "" = none. */
+  http: string;
+  /** The healing loop's settings (runtime/src/loop/settings.ts, same UCI section). */
+  loop: LoopConfig;
 }
 
 type Kind =
   | { type: 'path' }
   | { type: 'ifname' }
+  | { type: 'listen' }
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] };
@@ -42,6 +51,10 @@ export const DEFAULTS: AgentConfig = {
   syslog: true,
   cycleMs: 1000,
   meshInterface: 'bat0',
+  ubus: true,
+  ubusSocket: '/var/run/ubus/ubus.sock',
+  http: '127.0.0.1:9478',
+  loop: LOOP_DEFAULTS,
 };
 
 export const SETTINGS: readonly Setting[] = [
@@ -49,6 +62,9 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'logLevel', key: 'log_level', option: 'log-level', metavar: 'LEVEL', kind: { type: 'enum', values: LOG_LEVELS }, help: 'least severe level logged: debug|info|notice|warning|err|crit' },
   { field: 'syslog', key: 'syslog', option: 'syslog', metavar: '0|1', kind: { type: 'bool' }, help: 'also log to syslog (default 1)' },
   { field: 'meshInterface', key: 'mesh_interface', option: 'mesh-interface', metavar: 'IF', kind: { type: 'ifname' }, help: 'batman-adv mesh interface (default bat0)' },
+  { field: 'ubus', key: 'ubus', option: 'ubus', metavar: '0|1', kind: { type: 'bool' }, help: 'register the ubus object x0tta6bl4 (default 1)' },
+  { field: 'ubusSocket', key: 'ubus_socket', option: 'ubus-socket', metavar: 'PATH', kind: { type: 'path' }, help: 'ubusd socket (default /var/run/ubus/ubus.sock)' },
+  { field: 'http', key: 'http', option: 'http', metavar: 'ADDR:PORT', kind: { type: 'listen' }, help: "HTTP for /health, /metrics, /api; 'off' for none (default 127.0.0.1:9478)" },
   { field: 'cycleMs', key: 'cycle_ms', option: 'cycle-ms', metavar: 'MS', kind: { type: 'int', min: 100, max: 600000 }, help: 'main loop period in milliseconds (default 1000)' },
 ];
 
@@ -63,6 +79,11 @@ export function convertSetting(setting: Setting, raw: string): { ok: true; value
       // Linux interface names: 1..15 bytes, no '/', no whitespace.
       if (!/^[A-Za-z0-9_.:@-]{1,15}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an interface name` };
       return { ok: true, value: raw };
+    case 'listen': {
+      if (raw === '' || raw === 'off' || raw === '0') return { ok: true, value: '' };
+      const a = parseListenAddress(raw);
+      return a ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not ADDR:PORT (e.g. 127.0.0.1:9478, [::1]:9478) or off` };
+    }
     case 'int': {
       if (!/^-?[0-9]{1,10}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an integer` };
       const n = Number.parseInt(raw, 10);
@@ -78,4 +99,17 @@ export function convertSetting(setting: Setting, raw: string): { ok: true; value
       if (!k.values.includes(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not one of ${k.values.join(', ')}` };
       return { ok: true, value: raw };
   }
+}
+
+/** "127.0.0.1:9478" or "[::1]:9478" as a socket address; null when malformed. */
+export function parseListenAddress(text: string): { family: 'inet' | 'inet6'; host: string; port: number } | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  if (m[1] !== undefined) return { family: 'inet6', host: m[1], port };
+  const host = m[2] as string;
+  const parts = host.split('.');
+  if (parts.length !== 4 || parts.some((p) => p === '' || Number(p) > 255)) return null;
+  return { family: 'inet', host, port };
 }

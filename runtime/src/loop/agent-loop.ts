@@ -8,10 +8,10 @@ import { AlfredClient } from '../alfred/client.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
-import { takeSnapshot } from '../mesh/snapshot.js';
+import { type MeshSnapshot, takeSnapshot } from '../mesh/snapshot.js';
 import { openGenl, openRtnl } from '../netlink/open.js';
 import { MeshActuator } from './actuator.js';
-import { createHealingLoop, type HealingLoop } from './healing-loop.js';
+import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from './healing-loop.js';
 import { hostProbe } from './probe.js';
 import type { LoopConfig } from './settings.js';
 
@@ -19,9 +19,19 @@ export interface AgentLoopOptions {
   meshIfname: string;
   stateDir: string;
   agentVersion: string;
+  /** Each snapshot the monitor takes (the API and /metrics read the latest one). */
+  onSnapshot?: (s: MeshSnapshot) => void;
+  onIncident?: HealingLoopDeps['onIncident'];
+  onAudit?: HealingLoopDeps['onAudit'];
 }
 
-export type AgentLoopResult = { ok: true; loop: HealingLoop } | { ok: false; error: string };
+export interface AgentHealing {
+  loop: HealingLoop;
+  store: KnowledgeStore | null;
+  alfred: AlfredClient;
+}
+
+export type AgentLoopResult = ({ ok: true } & AgentHealing) | { ok: false; error: string };
 
 function nodeName(host: Host): string {
   try {
@@ -56,7 +66,13 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     log,
     meshIfname: options.meshIfname,
     config,
-    mesh: { read: () => takeSnapshot(options.meshIfname, sources) },
+    mesh: {
+      async read() {
+        const r = await takeSnapshot(options.meshIfname, sources);
+        if (r.ok) options.onSnapshot?.(r.value);
+        return r;
+      },
+    },
     actuator: new MeshActuator(host, options.meshIfname, rtnl.value, genl.value),
     probe: hostProbe(host),
     store,
@@ -68,6 +84,8 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     },
     nodeName: nodeName(host),
     agentVersion: options.agentVersion,
+    ...(options.onIncident ? { onIncident: options.onIncident } : {}),
+    ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
-  return { ok: true, loop };
+  return { ok: true, loop, store, alfred };
 }

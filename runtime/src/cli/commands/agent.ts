@@ -1,18 +1,41 @@
-/** `x0tta6bl4 agent`: run the self-healing loop until SIGTERM/SIGINT; SIGHUP reloads the config. */
+/**
+ * `x0tta6bl4 agent`: the daemon procd starts. It runs the healing loop (monitor,
+ * analyze, plan, execute, knowledge) every cycle, serves ubus and HTTP, stops on
+ * SIGTERM/SIGINT and reloads its config on SIGHUP (keeping the last good one).
+ */
 import { Agent } from '../../agent/agent.js';
+import { auditJson, incidentJson, loopSources } from '../../agent/api-sources.js';
+import { type Services, startServices } from '../../agent/services.js';
+import { createAgentApi } from '../../api/agent-api.js';
+import type { AgentMode } from '../../api/types.js';
 import { loadConfig } from '../../config/load.js';
+import { type AgentConfig, SETTINGS } from '../../config/settings.js';
 import { createLog } from '../../log.js';
+import { createAgentHealingLoop } from '../../loop/agent-loop.js';
+import { LOOP_SETTINGS } from '../../loop/settings.js';
+import type { MeshSnapshot } from '../../mesh/snapshot.js';
+import { createAgentMetrics } from '../../metrics/agent-metrics.js';
+import type { JsonObject, JsonValue } from '../../ubus/blobmsg.js';
 import { VERSION } from '../../version.js';
 import { type Command, EXIT_FAILURE, EXIT_OK } from '../context.js';
+
+/** The effective config as the operator writes it: UCI keys and their values. */
+export function configJson(c: AgentConfig): JsonObject {
+  const out: JsonObject = {};
+  for (const s of SETTINGS) out[s.key] = c[s.field] as JsonValue;
+  for (const s of LOOP_SETTINGS) out[s.key] = c.loop[s.field] as JsonValue;
+  return out;
+}
 
 export const agentCommand: Command = {
   name: 'agent',
   summary: 'run the self-healing agent (the daemon procd starts)',
-  synopsis: '[--state-dir DIR] [--cycle-ms MS]',
+  synopsis: '[--state-dir DIR] [--mode auto|advise|off]',
   maxOperands: 0,
   options: [],
   async run(ctx) {
-    const { host, config } = ctx;
+    const { host } = ctx;
+    let config = ctx.config;
     const log = createLog(host, config.logLevel);
     if (config.syslog) host.logger.openSyslog('x0tta6bl4');
     log.notice(`x0tta6bl4 ${VERSION} starting (${host.engine} ${host.engineVersion}, pid ${host.processes.pid})`);
@@ -22,32 +45,94 @@ export const agentCommand: Command = {
       log.err(`state directory ${config.stateDir}: ${(e as Error).message}`);
       return EXIT_FAILURE;
     }
-    const agent = new Agent(host, config, log);
-    agent.start();
-    log.info(`main loop running every ${config.cycleMs} ms, state in ${config.stateDir}`);
-    return new Promise<number>((resolve) => {
-      let stopping = false;
-      const stop = (signal: string) => () => {
-        if (stopping) return;
-        stopping = true;
-        log.notice(`${signal}: stopping`);
-        void agent.stop().then(() => {
-          log.notice(`stopped after ${agent.stats.cycles} cycles`);
-          resolve(EXIT_OK);
-        });
-      };
-      host.signals.on('SIGTERM', stop('SIGTERM'));
-      host.signals.on('SIGINT', stop('SIGINT'));
-      host.signals.on('SIGHUP', () => {
-        const next = loadConfig(host, { path: ctx.configPath, overrides: ctx.args.options });
-        if (!next.ok) {
-          log.err(`reload: ${next.error}; keeping the last good config`);
-          return;
-        }
-        // Said before applying: a new log_level may silence notices from here on.
-        log.notice(`reload: config ${next.source ?? '(defaults)'} applied`);
-        agent.reconfigure(next.value);
-      });
+    const startedMs = host.clock.monotonicMs();
+    let latest: MeshSnapshot | null = null;
+    const snapshot = async () => latest;
+    // Filled in once the services run; incidents before that only reach the log.
+    let emit: (id: 'x0tta6bl4.incident' | 'x0tta6bl4.action', data: JsonObject) => void = () => {};
+    const loopView = { isRunning: false, stats: { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0 } };
+    const metrics = createAgentMetrics({ host, version: VERSION, startedMs, loop: loopView, snapshot, mode: () => config.loop.mode });
+    const healing = createAgentHealingLoop(
+      host,
+      log,
+      {
+        meshIfname: config.meshInterface,
+        stateDir: config.stateDir,
+        agentVersion: VERSION,
+        onSnapshot: (s) => {
+          latest = s;
+        },
+        onIncident: (e) => {
+          if (e.type === 'opened') metrics.countIncident(e.incident.kind);
+          emit('x0tta6bl4.incident', { event: e.type, ...incidentJson(e.incident) });
+        },
+        onAudit: (a) => {
+          metrics.countAction(a.action.kind, a.result);
+          emit('x0tta6bl4.action', auditJson(a));
+        },
+      },
+      config.loop,
+    );
+    if (!healing.ok) log.warning(`healing loop unavailable: ${healing.error}; serving status only`);
+    const agent = new Agent(host, config, log, healing.ok ? healing.loop.phases : [], (ms) => metrics.observeCycle(ms));
+    // The API and /metrics read the live Agent through this view.
+    Object.defineProperty(loopView, 'isRunning', { get: () => agent.isRunning });
+    loopView.stats = agent.stats;
+    const setMode = (mode: AgentMode): void => {
+      if (!healing.ok || mode === config.loop.mode) return;
+      config = { ...config, loop: { ...config.loop, mode } };
+      healing.loop.reconfigure(config.loop);
+      log.notice(`mode set to ${mode} through the API (until the next reload or restart)`);
+    };
+    const api = createAgentApi({
+      host,
+      version: VERSION,
+      startedMs,
+      loop: agent,
+      config: () => configJson(config),
+      snapshot,
+      sources: healing.ok ? loopSources(healing, () => config.loop, setMode) : {},
     });
+    // Signals first: a SIGTERM while the services start must still stop cleanly.
+    let services: Services | null = null;
+    let stopping = false;
+    let finish: (code: number) => void = () => {};
+    const done = new Promise<number>((resolve) => {
+      finish = resolve;
+    });
+    const stop = (signal: string) => () => {
+      if (stopping) return;
+      stopping = true;
+      log.notice(`${signal}: stopping`);
+      void agent.stop().then(() => {
+        services?.stop();
+        log.notice(`stopped after ${agent.stats.cycles} cycles`);
+        finish(EXIT_OK);
+      });
+    };
+    host.signals.on('SIGTERM', stop('SIGTERM'));
+    host.signals.on('SIGINT', stop('SIGINT'));
+    host.signals.on('SIGHUP', () => {
+      const next = loadConfig(host, { path: ctx.configPath, overrides: ctx.args.options });
+      if (!next.ok) {
+        log.err(`reload: ${next.error}; keeping the last good config`);
+        return;
+      }
+      // Said before applying: a new log_level may silence notices from here on.
+      log.notice(`reload: config ${next.source ?? '(defaults)'} applied`);
+      config = next.value;
+      agent.reconfigure(config);
+      if (healing.ok) healing.loop.reconfigure(config.loop);
+    });
+    const started = await startServices({ host, log, config, api, metrics: metrics.registry, version: VERSION });
+    if (stopping) {
+      started.stop();
+      return done;
+    }
+    services = started;
+    emit = started.event;
+    agent.start();
+    log.info(`main loop running every ${config.cycleMs} ms, mode ${config.loop.mode}, state in ${config.stateDir}`);
+    return done;
   },
 };

@@ -1,0 +1,86 @@
+/**
+ * The healing loop behind the API (ubus and HTTP): mode, incidents, actions, counts
+ * and the alfred mesh view. Records come from the knowledge store when there is one
+ * (they survive restarts), else from the loop's memory.
+ */
+import { readMeshSummaries } from '../alfred/mesh-status.js';
+import type { LoopSources } from '../api/agent-api.js';
+import type { AgentMode } from '../api/types.js';
+import type { AgentHealing } from '../loop/agent-loop.js';
+import type { LoopConfig } from '../loop/settings.js';
+import type { AuditRecord, Incident } from '../loop/types.js';
+import type { JsonObject } from '../ubus/blobmsg.js';
+
+export function incidentJson(i: Incident): JsonObject {
+  return {
+    id: i.id,
+    kind: i.kind,
+    target: i.target,
+    severity: i.severity,
+    status: i.status,
+    started_at_ms: i.startedAtMs,
+    updated_at_ms: i.updatedAtMs,
+    resolved_at_ms: i.resolvedAtMs,
+    resolve_reason: i.resolveReason,
+    evidence: i.evidence.summary,
+    opened_with: i.openedWith.summary,
+  };
+}
+
+export function auditJson(a: AuditRecord): JsonObject {
+  return {
+    id: a.id,
+    at_ms: a.atMs,
+    mode: a.mode,
+    policy: a.policy,
+    incident: a.incidentId,
+    incident_kind: a.incidentKind,
+    target: a.target,
+    evidence: a.evidence.summary,
+    action: a.action.kind,
+    reason: a.reason,
+    result: a.result,
+    detail: a.detail,
+  };
+}
+
+/** Newest first, filtered by `since` (wall ms), cut to `limit`. */
+function pick<T>(items: readonly T[], atMs: (t: T) => number, since: number | undefined, limit: number | undefined, keep: (t: T) => boolean = () => true): T[] {
+  const out: T[] = [];
+  for (let i = items.length - 1; i >= 0 && out.length < (limit ?? 100); i--) {
+    const t = items[i] as T;
+    if (since !== undefined && atMs(t) < since) continue;
+    if (keep(t)) out.push(t);
+  }
+  return out;
+}
+
+export function loopSources(h: AgentHealing, getConfig: () => LoopConfig, setMode: (m: AgentMode) => void): LoopSources {
+  const incidents = (): readonly Incident[] => {
+    if (h.store) return h.store.incidents();
+    const s = h.loop.status();
+    return [...s.recent, ...s.open];
+  };
+  const audits = (): readonly AuditRecord[] => (h.store ? h.store.audits() : h.loop.status().lastActions);
+  return {
+    mode: { get: () => h.loop.status().mode as AgentMode, set: setMode },
+    incidents: async (q) => pick(incidents(), (i) => i.updatedAtMs, q.since, q.limit, (i) => q.open === undefined || (i.status === 'open') === q.open).map(incidentJson),
+    actions: async (q) => pick(audits(), (a) => a.atMs, q.since, q.limit).map(auditJson),
+    counts: () => {
+      const s = h.loop.status();
+      return {
+        incidents_open: s.open.length,
+        actions_budget_used: s.budgetUsed,
+        actions_budget: s.budget,
+        snapshot_errors: s.snapshotErrors,
+        store_write_errors: s.store ? s.store.writeErrors : null,
+      };
+    },
+    meshView: async (): Promise<JsonObject> => {
+      const r = await readMeshSummaries(h.alfred, getConfig().alfredType);
+      if (!r.ok) return { nodes: [], error: r.error };
+      const nodes: JsonObject[] = r.value.map((e) => ({ source: e.source, error: e.error, summary: (e.summary as unknown as JsonObject) ?? null }));
+      return { nodes, error: null };
+    },
+  };
+}
