@@ -27,7 +27,9 @@ const test = (name: string, fn: () => Promise<void>) => tests.push({ name, fn })
 
 let lab: Lab | null = null;
 const agentBin = join(root, "dist/x0tta6bl4");
-const agent: AgentSpec = { argv: [agentBin, "agent", "--state-dir", "{state}", "--config", "{config}"], config: { log_level: "debug" }, env: {} };
+// These tests check the lab and batman-adv themselves: the agents run, detect and
+// advise, but must not heal the faults the tests inject (mode advise).
+const agent: AgentSpec = { argv: [agentBin, "agent", "--state-dir", "{state}", "--config", "{config}"], config: { log_level: "debug", mode: "advise" }, env: {} };
 const outBase = join(cacheDir(), "test-runs");
 rmSync(outBase, { recursive: true, force: true });
 const tmpBefore = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith("x0lab-")));

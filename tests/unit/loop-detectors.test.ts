@@ -161,12 +161,19 @@ function deaf(i: number, rxMoving = false, carrier = true): SynthMesh {
   return { interfaces: [{ ifname: 'wl0', ifindex: 3, carrier, tx: 1000 + i * 10, rx: rxMoving ? 500 + i * 3 : 500 }], neighbors: [] };
 }
 
-t('deaf interface: up, carrier, transmitting, nothing received for the whole window opens it; not before', () => {
+/** The radio works (a neighbour, packets in) for the first 3 s, then goes deaf. */
+function goesDeaf(i: number): SynthMesh {
+  if (i >= 3) return deaf(i);
+  return { interfaces: [{ ifname: 'wl0', ifindex: 3, carrier: true, tx: 1000 + i * 10, rx: 400 + i * 50 }], neighbors: [{ ifname: 'wl0', mac: A }] };
+}
+
+t('deaf interface: heard before, then up, carrier, transmitting, nothing received for the whole window opens it; not before', () => {
   const r = rig((c) => new DeafInterfaceDetector(c));
   let openedAt = -1;
-  for (let i = 0; i < 20 && openedAt < 0; i++) if (r.step(deaf(i)).length > 0) openedAt = i;
-  // The first sample at i = 0; the window (10 s) is covered at i = 10.
-  assert.is(openedAt, 10);
+  for (let i = 0; i < 30 && openedAt < 0; i++) if (r.step(goesDeaf(i)).length > 0) openedAt = i;
+  // Deaf from i = 3 (the neighbour stays live until neighbor_lost_ms); the 10 s window
+  // must then hold only deaf samples.
+  assert.ok(openedAt >= 13 && openedAt <= 16, `opened at ${openedAt} s`);
   const e = r.opened()[0]!.incident.evidence.values;
   assert.is(e.rxPackets, 0);
   assert.ok((e.txPackets as number) > 0);
@@ -174,8 +181,14 @@ t('deaf interface: up, carrier, transmitting, nothing received for the whole win
   assert.is(r.opened()[0]!.incident.target, 'if:wl0');
 });
 
+t('deaf interface: one that never heard anyone (a dummy primary0, an unplugged port) is not deaf', () => {
+  const r = rig((c) => new DeafInterfaceDetector(c));
+  for (let i = 0; i < 60; i++) r.step(deaf(i));
+  assert.is(r.opened().length, 0);
+});
+
 t('deaf interface: receiving, carrier down, or a live neighbour is not deaf', () => {
-  for (const make of [(i: number) => deaf(i, true), (i: number) => deaf(i, false, false)]) {
+  for (const make of [(i: number) => (i < 3 ? goesDeaf(i) : deaf(i, true)), (i: number) => (i < 3 ? goesDeaf(i) : deaf(i, false, false))]) {
     const r = rig((c) => new DeafInterfaceDetector(c));
     for (let i = 0; i < 30; i++) r.step(make(i));
     assert.is(r.opened().length, 0);

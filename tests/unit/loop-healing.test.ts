@@ -121,10 +121,11 @@ t('flapping link: hop penalty raised in steps (one per cooldown, capped), restor
   assert.is(hopAudits[0]?.incidentKind, 'route-flapping');
 });
 
+/** wl0 hears B for the first 3 cycles, then goes deaf until `healAfterRestarts` restarts. */
 function deafMesh(healAfterRestarts: number | null, actuator: () => RecordingActuator) {
   return (cycle: number): SynthMesh => {
     const restarts = actuator().calls.filter((c) => c.op === 'restart').length;
-    const healed = healAfterRestarts !== null && restarts >= healAfterRestarts;
+    const healed = cycle < 3 || (healAfterRestarts !== null && restarts >= healAfterRestarts);
     return {
       interfaces: [
         { ifname: 'wl0', ifindex: 3, tx: cycle * 20, rx: healed ? cycle * 20 : 7 },

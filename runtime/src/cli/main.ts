@@ -10,6 +10,10 @@ import type { Host } from '../host/index.js';
 import { type OptionSpec, parseArgs } from './args.js';
 import { agentCommand } from './commands/agent.js';
 import { meshCommand } from './commands/mesh.js';
+import { modeCommand } from './commands/mode.js';
+import { actionsCommand, incidentsCommand } from './commands/records.js';
+import { statusCommand } from './commands/status.js';
+import { ubusCommand } from './commands/ubus.js';
 import { versionCommand, versionLine } from './commands/version.js';
 import { type Command, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './context.js';
 
@@ -29,7 +33,16 @@ export const LOOP_OPTIONS: readonly OptionSpec[] = LOOP_SETTINGS.map((s) => ({
   help: `${s.help} [agent.${s.key}]`,
 }));
 
-export const COMMANDS: readonly Command[] = [agentCommand, meshCommand, versionCommand];
+export const COMMANDS: readonly Command[] = [
+  agentCommand,
+  statusCommand,
+  incidentsCommand,
+  actionsCommand,
+  modeCommand,
+  meshCommand,
+  ubusCommand,
+  versionCommand,
+];
 
 function optionLine(o: OptionSpec): string {
   const left = `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.value ? ` ${o.metavar ?? 'VALUE'}` : ''}`;
@@ -38,7 +51,16 @@ function optionLine(o: OptionSpec): string {
 
 export function usage(): string {
   const cmds = [...COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`), `  ${'help'.padEnd(10)} show this help`];
-  const cmdOptions = COMMANDS.flatMap((c) => c.options.map((o) => `${optionLine(o)} (${c.name})`));
+  // One line per option name, naming every command that takes it.
+  const byName = new Map<string, { spec: OptionSpec; commands: string[] }>();
+  for (const c of COMMANDS) {
+    for (const o of c.options) {
+      const e = byName.get(o.name) ?? { spec: o, commands: [] };
+      e.commands.push(c.name);
+      byName.set(o.name, e);
+    }
+  }
+  const cmdOptions = [...byName.values()].map((e) => `${optionLine(e.spec)} (${e.commands.join(', ')})`);
   return [
     'usage: x0tta6bl4 [options] <command> [args]',
     '       x0tta6bl4 run FILE.js [args]',

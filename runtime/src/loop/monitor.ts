@@ -40,6 +40,12 @@ export interface InterfaceSeries {
   active: boolean;
   hopPenalty: number | null;
   liveNeighbors: number;
+  /**
+   * It has heard a neighbour since the agent started (or the store says a link on it
+   * had a baseline). Only such an interface can go deaf: a dummy primary interface
+   * (Gluon's primary0) or an unplugged port never had anyone to hear.
+   */
+  heardBefore: boolean;
   /** Monotonic ms of each sample, and the samples taken then. */
   times: NumberRing;
   rxPackets: NumberRing;
@@ -121,6 +127,8 @@ export class Monitor {
   private readonly originators = new Map<string, OriginatorTrack>();
   /** Baselines loaded from the store for links not seen yet. */
   private readonly storedBaselines = new Map<string, BaselineState>();
+  /** Interfaces that links in the stored baselines were on (bounded like the baselines). */
+  private readonly storedInterfaces = new Set<string>();
 
   constructor(
     meshIfname: string,
@@ -159,6 +167,13 @@ export class Monitor {
   /** Baselines from the knowledge store, applied when their link appears (bounded by maxLinks). */
   restoreBaselines(entries: Iterable<[string, BaselineState]>): void {
     for (const [key, state] of entries) {
+      // Link keys are "ifname/neighbour": that interface has heard someone before.
+      const ifname = key.slice(0, key.indexOf('/'));
+      if (ifname !== '') {
+        this.storedInterfaces.add(ifname);
+        const s = this.view.interfaces.get(ifname);
+        if (s) s.heardBefore = true;
+      }
       if (this.storedBaselines.size >= this.limits.maxLinks) break;
       const live = this.view.links.get(key);
       if (live) live.baseline = EwmaBaseline.from(state, this.limits.baselineAlpha);
@@ -286,6 +301,7 @@ export class Monitor {
           active: false,
           hopPenalty: null,
           liveNeighbors: 0,
+          heardBefore: this.storedInterfaces.has(h.ifname),
           times: new NumberRing(n),
           rxPackets: new NumberRing(n),
           txPackets: new NumberRing(n),
@@ -301,6 +317,7 @@ export class Monitor {
       let live = 0;
       for (const l of this.view.links.values()) if (l.ifname === h.ifname && l.live) live++;
       s.liveNeighbors = live;
+      if (live > 0) s.heardBefore = true;
       s.times.push(nowMono);
       s.rxPackets.push(link?.stats ? link.stats.rxPackets : Number.NaN);
       s.txPackets.push(link?.stats ? link.stats.txPackets : Number.NaN);

@@ -1,7 +1,9 @@
 /**
  * Deaf interface: a hard interface that is up with carrier and keeps transmitting,
- * yet has no live neighbour and receives nothing, for a whole deaf_window_ms.
- * (A radio that is up but deaf; batman-adv cannot tell, the counters can.)
+ * yet has no live neighbour and receives nothing, for a whole deaf_window_ms, after
+ * it had heard neighbours before. (A radio that is up but deaf; batman-adv cannot
+ * tell, the counters can.) An interface that never heard anyone is not judged: a
+ * dummy primary interface or an unplugged port looks exactly like a deaf radio.
  */
 import type { Detector, Hysteresis } from '../detector.js';
 import type { InterfaceSeries, MeshView } from '../monitor.js';
@@ -54,6 +56,7 @@ export class DeafInterfaceDetector implements Detector {
     const windowMs = this.config().deafWindowMs;
     const out: Observation[] = [];
     for (const s of view.interfaces.values()) {
+      if (!s.heardBefore) continue;
       const j = judgeDeaf(s, view.nowMono, windowMs);
       if (!j) continue;
       out.push({

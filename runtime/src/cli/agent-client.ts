@@ -1,0 +1,47 @@
+/**
+ * How CLI commands reach the running agent: through ubus when ubusd's socket is
+ * there (as on OpenWrt), else over the agent's HTTP API. Both return the same JSON.
+ */
+import { parseListenAddress } from '../config/settings.js';
+import type { AgentConfig } from '../config/settings.js';
+import type { Host } from '../host/index.js';
+import { httpRequest } from '../http/client.js';
+import type { JsonObject } from '../ubus/blobmsg.js';
+import { UbusConnection } from '../ubus/connection.js';
+
+export type AgentCall = { ok: true; data: JsonObject; via: 'ubus' | 'http' } | { ok: false; error: string; via: 'ubus' | 'http' | 'none' };
+
+export async function callAgent(host: Host, config: AgentConfig, method: string, args: JsonObject, mutating = false): Promise<AgentCall> {
+  if (config.ubus && host.files.stat(config.ubusSocket) !== null) {
+    const conn = await UbusConnection.connect(config.ubusSocket);
+    if (conn.ok) {
+      try {
+        const r = await conn.value.call('x0tta6bl4', method, args, 10_000);
+        if (!r.ok) return { ok: false, error: r.error.message, via: 'ubus' };
+        return { ok: true, data: Object.assign({}, ...r.value) as JsonObject, via: 'ubus' };
+      } finally {
+        conn.value.close();
+      }
+    }
+  }
+  const address = config.http === '' ? null : parseListenAddress(config.http);
+  if (address === null) return { ok: false, error: 'no ubus socket and no HTTP address (agent.http) to reach the agent', via: 'none' };
+  const query = Object.entries(args)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
+  const r = mutating
+    ? await httpRequest(address, 'POST', `/api/${method}`, JSON.stringify(args))
+    : await httpRequest(address, 'GET', `/api/${method}${query ? `?${query}` : ''}`);
+  if (!r.ok) return { ok: false, error: `agent at ${config.http}: ${r.error}`, via: 'http' };
+  let body: unknown;
+  try {
+    body = JSON.parse(r.value.body);
+  } catch {
+    return { ok: false, error: `agent at ${config.http}: answer is not JSON (HTTP ${r.value.status})`, via: 'http' };
+  }
+  if (r.value.status !== 200) {
+    const msg = (body as { message?: string })?.message ?? `HTTP ${r.value.status}`;
+    return { ok: false, error: msg, via: 'http' };
+  }
+  return { ok: true, data: body as JsonObject, via: 'http' };
+}
