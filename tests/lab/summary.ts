@@ -42,7 +42,16 @@ const RECOVERS = new Set(["link_up", "link_restore", "node_restore"]);
 const DETECT = /detect|anomal|suspect|fault|degrad/i;
 const HEAL = /heal|repair|recover|remediat|fixed|restor/i;
 
-function agentKind(j: Record<string, unknown> | undefined): "detect" | "heal" | null {
+// x0tta6bl4's own log lines: "... notice incident <id> opened: <kind> <target>: ..." and
+// "... notice action <id> done: <action> <target> for <kind> <incident>: ...".
+const AGENT_OPENED = /\bincident \S+ opened: /;
+const AGENT_DONE = /\baction \S+ done: /;
+
+function agentKind(j: Record<string, unknown> | undefined, line?: string): "detect" | "heal" | null {
+  if (line !== undefined) {
+    if (AGENT_DONE.test(line)) return "heal";
+    if (AGENT_OPENED.test(line)) return "detect";
+  }
   if (!j) return null;
   const s = ["event", "type", "kind", "msg", "action"].map((k) => (typeof j[k] === "string" ? j[k] : "")).join(" ");
   if (HEAL.test(s)) return "heal";
@@ -122,7 +131,7 @@ export function summarize(plan: Plan, recs: Rec[], extra: { bootMs?: number; age
       }
     } else if (r.type === "agent") {
       agentLines++;
-      const k = agentKind(r.json);
+      const k = agentKind(r.json, r.line);
       if (k) agentEvents++;
       for (const fs of agentOpen) {
         if (k === "detect" && fs.agentDetectMs === null) fs.agentDetectMs = round(r.t - fs.t);
