@@ -3,8 +3,8 @@
  * and a replayer that plays ubusd's side of one over a real unix socket, checking that
  * what our peer sends equals what libubus sent.
  */
-import { getHost, type StreamServer, type StreamSocket } from '../host/index.js';
-import { UbusFramer } from './message.js';
+import { getHost, type StreamServer, type StreamSocket } from '../../runtime/src/host/index.js';
+import { UbusFramer } from '../../runtime/src/ubus/message.js';
 
 export interface TranscriptFrame {
   dir: 'to_ubusd' | 'from_ubusd';

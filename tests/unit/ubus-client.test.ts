@@ -4,7 +4,7 @@ import { getHost } from '../../runtime/src/host/index.js';
 import { BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_STRING } from '../../runtime/src/ubus/blobmsg.js';
 import { UbusClient } from '../../runtime/src/ubus/client.js';
 import type { UbusMethodTable } from '../../runtime/src/ubus/connection.js';
-import { loadTranscript, replayUbusd } from '../../runtime/src/ubus/testing.js';
+import { loadTranscript, replayUbusd } from '../support/ubus-transcript.js';
 import { removeTree, tempDir, waitFor } from '../support/tmp.js';
 
 const t = suite('ubus: client reconnects and re-registers');

@@ -7,7 +7,7 @@ import {
 } from '../../runtime/src/ubus/blobmsg.js';
 import { decodeMessage, UBUS_MSG_INVOKE, UbusFramer } from '../../runtime/src/ubus/message.js';
 import { addObjectMessage, invokeMessage, replyDataMessage, replyStatusMessage } from '../../runtime/src/ubus/requests.js';
-import { bytesToHex, concat, hexToBytes } from '../../runtime/src/ubus/testing.js';
+import { bytesToHex, concat, hexToBytes } from '../support/ubus-transcript.js';
 
 const t = suite('ubus: blob/blobmsg codec and messages');
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { jsonText, decodeBlobmsgTable, DEFAULT_BLOBMSG_LIMITS, nodesToObject } from '../../runtime/src/ubus/blobmsg.js';
 import { decodeMessage, UbusFramer } from '../../runtime/src/ubus/message.js';
 import { addObjectMessage, invokeMessage, replyDataMessage, replyStatusMessage, sendEventMessage } from '../../runtime/src/ubus/requests.js';
-import { loadTranscript, messagesOf, seededRandom } from '../../runtime/src/ubus/testing.js';
+import { loadTranscript, messagesOf, seededRandom } from '../support/ubus-transcript.js';
 
 
 const t = suite('ubus fuzz');

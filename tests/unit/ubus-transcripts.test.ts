@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_STRING, decodeBlobmsgTable, type JsonObject, nodesToObject } from '../../runtime/src/ubus/blobmsg.js';
 import { UbusConnection, type UbusMethodTable } from '../../runtime/src/ubus/connection.js';
 import { decodeMessage, UBUS_MSG_INVOKE, UBUS_STATUS_METHOD_NOT_FOUND, UBUS_STATUS_NOT_FOUND } from '../../runtime/src/ubus/message.js';
-import { loadTranscript, messagesOf, replayUbusd, type Transcript } from '../../runtime/src/ubus/testing.js';
+import { loadTranscript, messagesOf, replayUbusd, type Transcript } from '../support/ubus-transcript.js';
 import { removeTree, tempDir } from '../support/tmp.js';
 
 const t = suite('ubus: real ubusd transcripts');

@@ -30,46 +30,57 @@ export interface MeshActuatorOptions {
   hookTimeoutMs?: number;
 }
 
+/** The netlink clients, opened on demand (an action fails cleanly while they cannot be). */
+export type NetlinkClients = () => { ok: true; value: { rtnl: Rtnl; genl: GenlResolver } } | { ok: false; error: string };
+
 export class MeshActuator implements Actuator {
   constructor(
     private readonly host: Host,
     private readonly meshIfname: string,
-    private readonly rtnl: Rtnl,
-    private readonly genl: GenlResolver,
+    private readonly netlink: NetlinkClients,
     private readonly options: MeshActuatorOptions = {},
   ) {}
 
-  private async batadv(): Promise<{ ok: true; value: Batadv } | { ok: false; error: string }> {
-    const mesh = await this.rtnl.link(this.meshIfname);
+  private rtnl(): { ok: true; value: Rtnl } | { ok: false; error: string } {
+    const n = this.netlink();
+    return n.ok ? { ok: true, value: n.value.rtnl } : n;
+  }
+
+  private async batadv(): Promise<{ ok: true; value: { batadv: Batadv; rtnl: Rtnl } } | { ok: false; error: string }> {
+    const n = this.netlink();
+    if (!n.ok) return n;
+    const mesh = await n.value.rtnl.link(this.meshIfname);
     if (!mesh.ok) return { ok: false, error: `${this.meshIfname}: ${nlText(mesh.error)}` };
-    const b = await Batadv.open(this.genl, mesh.value.index);
-    return b.ok ? b : { ok: false, error: `batadv: ${nlText(b.error)}` };
+    const b = await Batadv.open(n.value.genl, mesh.value.index);
+    return b.ok ? { ok: true, value: { batadv: b.value, rtnl: n.value.rtnl } } : { ok: false, error: `batadv: ${nlText(b.error)}` };
   }
 
   async setHopPenalty(ifname: string, value: number): Promise<ActOutcome> {
     const b = await this.batadv();
     if (!b.ok) return b;
-    const link = await this.rtnl.link(ifname);
+    const link = await b.value.rtnl.link(ifname);
     if (!link.ok) return { ok: false, error: `${ifname}: ${nlText(link.error)}` };
-    const r = await setHardifTunables(b.value, link.value.index, { hopPenalty: value });
+    const r = await setHardifTunables(b.value.batadv, link.value.index, { hopPenalty: value });
     return r.ok ? { ok: true, detail: `hop_penalty of ${ifname} set to ${value}` } : { ok: false, error: nlText(r.error) };
   }
 
   async setGatewayMode(setting: GatewaySetting): Promise<ActOutcome> {
     const b = await this.batadv();
     if (!b.ok) return b;
-    const r = await setMeshTunables(b.value, { gateway: setting });
+    const r = await setMeshTunables(b.value.batadv, { gateway: setting });
     return r.ok ? { ok: true, detail: `gw_mode of ${this.meshIfname} set to ${setting.mode}` } : { ok: false, error: nlText(r.error) };
   }
 
   async restartInterface(ifname: string, method: RestartMethod): Promise<ActOutcome> {
     if (method === 'link') {
-      const link = await this.rtnl.link(ifname);
+      const rtnl = this.rtnl();
+      if (!rtnl.ok) return rtnl;
+      const link = await rtnl.value.link(ifname);
       if (!link.ok) return { ok: false, error: `${ifname}: ${nlText(link.error)}` };
-      const down = await this.rtnl.setUp(link.value.index, false);
+      const down = await rtnl.value.setUp(link.value.index, false);
       if (!down.ok) return { ok: false, error: `${ifname} down: ${nlText(down.error)}` };
       await new Promise<void>((r) => this.host.timers.setTimeout(r, this.options.restartPauseMs ?? 300));
-      const up = await this.rtnl.setUp(link.value.index, true);
+      const up = await rtnl.value.setUp(link.value.index, true);
       return up.ok ? { ok: true, detail: `${ifname} set down and up (rtnetlink)` } : { ok: false, error: `${ifname} up: ${nlText(up.error)}` };
     }
     const [down, up] =

@@ -8,9 +8,12 @@ import { AlfredClient } from '../alfred/client.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
-import { type MeshSnapshot, takeSnapshot } from '../mesh/snapshot.js';
+import { type MeshSnapshot, takeSnapshot, unavailableSnapshot } from '../mesh/snapshot.js';
+import type { GenlResolver } from '../netlink/genl.js';
 import { openGenl, openRtnl } from '../netlink/open.js';
-import { MeshActuator } from './actuator.js';
+import { ok } from '../netlink/result.js';
+import type { Rtnl } from '../netlink/rtnl.js';
+import { MeshActuator, type NetlinkClients } from './actuator.js';
 import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from './healing-loop.js';
 import { hostProbe } from './probe.js';
 import type { LoopConfig } from './settings.js';
@@ -43,12 +46,34 @@ function nodeName(host: Host): string {
   return host.getenv('HOSTNAME') ?? 'unknown';
 }
 
+/**
+ * rtnetlink and generic netlink, opened on first use and reopened after a failure (at
+ * most every 5 s), so that a router whose netlink could not be opened at start-up, or
+ * a host without netlink, still runs the loop and reports why it cannot see the mesh.
+ */
+function lazyNetlink(host: Host): NetlinkClients {
+  let clients: { rtnl: Rtnl; genl: GenlResolver } | null = null;
+  let lastError = '';
+  let retryAfter = 0;
+  return () => {
+    if (clients) return { ok: true, value: clients };
+    const now = host.clock.monotonicMs();
+    if (now < retryAfter) return { ok: false, error: lastError };
+    retryAfter = now + 5000;
+    const rtnl = openRtnl();
+    if (!rtnl.ok) return { ok: false, error: (lastError = `rtnetlink: ${rtnl.error.message}`) };
+    const genl = openGenl();
+    if (!genl.ok) {
+      rtnl.value.client.close();
+      return { ok: false, error: (lastError = `generic netlink: ${genl.error.message}`) };
+    }
+    clients = { rtnl: rtnl.value, genl: genl.value };
+    return { ok: true, value: clients };
+  };
+}
+
 export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopOptions, config: LoopConfig): AgentLoopResult {
-  const rtnl = openRtnl();
-  if (!rtnl.ok) return { ok: false, error: `rtnetlink: ${rtnl.error.message}` };
-  const genl = openGenl();
-  if (!genl.ok) return { ok: false, error: `generic netlink: ${genl.error.message}` };
-  const sources = { rtnl: rtnl.value, genl: genl.value, clock: host.clock };
+  const netlink = lazyNetlink(host);
   const opened = KnowledgeStore.open(host, options.stateDir);
   let store: KnowledgeStore | null = null;
   if (opened.ok) {
@@ -68,12 +93,14 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     config,
     mesh: {
       async read() {
-        const r = await takeSnapshot(options.meshIfname, sources);
+        const n = netlink();
+        // No netlink (yet): a snapshot that says so, so that status and /health can.
+        const r = n.ok ? await takeSnapshot(options.meshIfname, { ...n.value, clock: host.clock }) : ok(unavailableSnapshot(options.meshIfname, n.error, host.clock.wallMs()));
         if (r.ok) options.onSnapshot?.(r.value);
         return r;
       },
     },
-    actuator: new MeshActuator(host, options.meshIfname, rtnl.value, genl.value),
+    actuator: new MeshActuator(host, options.meshIfname, netlink),
     probe: hostProbe(host),
     store,
     summarySink: {

@@ -52,6 +52,24 @@ function isMeshDown(e: NetlinkError): boolean {
 }
 
 /** Returns an error only for failures the caller should see (timeouts, decode errors...). */
+/** The snapshot of a mesh that cannot be looked at (no netlink, say): state and why. */
+export function unavailableSnapshot(meshIfname: string, reason: string, wallMs: number): MeshSnapshot {
+  return {
+    meshIfname,
+    state: 'unavailable',
+    reason,
+    takenAtMs: wallMs,
+    durationMs: 0,
+    mesh: null,
+    hardInterfaces: [],
+    neighbors: [],
+    originators: [],
+    bestRoutes: [],
+    gateways: [],
+    links: [],
+  };
+}
+
 export async function takeSnapshot(meshIfname: string, src: MeshSources): Promise<NlResult<MeshSnapshot>> {
   const started = src.clock.monotonicMs();
   const snap: MeshSnapshot = {
