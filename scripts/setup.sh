@@ -13,8 +13,12 @@ command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_pkgs+=(debian-archive-keyring)
 command -v strip >/dev/null 2>&1 || need_pkgs+=(binutils)
 # The native tests run Debian's alfred in network namespaces (ip netns) and use
-# unshare for a private /dev/log; the benchmarks time whole processes.
+# unshare for a private /dev/log; the benchmarks time whole processes; promtool
+# (package prometheus) lints /metrics. Installing prometheus enables its service:
+# where systemd runs, a Prometheus server then listens on :9090 (check with
+# ss -ltn; stop it with systemctl disable --now prometheus). The tests need only promtool.
 command -v alfred >/dev/null 2>&1 || need_pkgs+=(alfred)
+command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
