@@ -12,7 +12,9 @@ import type { Observation } from '../types.js';
 export class NeighborLostDetector implements Detector {
   readonly kind = 'neighbor-lost' as const;
   readonly enabled = true;
-  readonly hysteresis: Hysteresis = { raiseAfter: 1, clearAfter: 2 };
+  // Clears only after 10 good cycles: on a lossy radio link (10% loss in the lab) a few
+  // missed OGMs in a row are common, and each must not open a new incident.
+  readonly hysteresis: Hysteresis = { raiseAfter: 1, clearAfter: 10 };
 
   constructor(private readonly config: () => LoopConfig) {}
 
