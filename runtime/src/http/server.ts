@@ -218,6 +218,12 @@ class Connection {
     const req: HttpRequest = { ...r.head, body, remote: this.sock.remote };
     this.busy = true;
     this.server.host.timers.clear(this.timer);
+    // Read nothing more until this request is answered (the kernel holds what follows).
+    // Resuming afterwards also puts the connection at the back of quickjs-libc's
+    // handler list, which calls only the first ready handler, in registration order,
+    // each turn: without that, connections that always have a request waiting
+    // starved the later ones for seconds (docs/performance.md, HTTP under load).
+    this.sock.pause();
     void this.run(req, keepAlive);
   }
 
@@ -236,6 +242,7 @@ class Connection {
       this.close();
       return;
     }
+    this.sock.resume();
     this.inRequest = this.buf.length > 0;
     this.arm(this.inRequest ? (this.server.opts.requestTimeoutMs ?? 10_000) : (this.server.opts.idleTimeoutMs ?? 30_000), this.inRequest);
     this.pump();
