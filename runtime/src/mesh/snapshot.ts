@@ -72,20 +72,7 @@ export function unavailableSnapshot(meshIfname: string, reason: string, wallMs: 
 
 export async function takeSnapshot(meshIfname: string, src: MeshSources): Promise<NlResult<MeshSnapshot>> {
   const started = src.clock.monotonicMs();
-  const snap: MeshSnapshot = {
-    meshIfname,
-    state: 'up',
-    reason: null,
-    takenAtMs: src.clock.wallMs(),
-    durationMs: 0,
-    mesh: null,
-    hardInterfaces: [],
-    neighbors: [],
-    originators: [],
-    bestRoutes: [],
-    gateways: [],
-    links: [],
-  };
+  const snap: MeshSnapshot = { ...unavailableSnapshot(meshIfname, '', src.clock.wallMs()), state: 'up', reason: null };
   const done = (state: MeshState, reason: string | null): NlResult<MeshSnapshot> => {
     snap.state = state;
     snap.reason = reason;
