@@ -2,6 +2,7 @@
 // The lab's own tests: one VM boot, several scenarios in it, checked against batman-adv
 // itself (batctl in the guest) and against the host (no QEMU, namespace or temp file
 // left behind). Prints one line per test and, last, "N passed, N failed".
+import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -268,6 +269,225 @@ test("node crash: routes through the node move, its agent is killed", async () =
   }
 });
 
+// ---- our client against batctl (issue 4) ----
+
+const x0bin = join(root, "dist/x0tta6bl4");
+const clientJs = join(root, "dist/lab/compare-client.js");
+/** Bundles tests/lab/compare-client.ts for our quickjs-ng binary (same options as esbuild.config.mjs). */
+function buildClient(): void {
+  const esb = join(root, "node_modules/.bin/esbuild");
+  const args = ["tests/lab/compare-client.ts", "--bundle", "--format=esm", "--target=es2023", "--platform=neutral", "--charset=utf8", "--main-fields=module,main", "--log-level=warning", `--define:__X0_VERSION__="lab"`, `--outfile=${clientJs}`];
+  for (const e of ["qjs:std", "qjs:os", "x0tta6bl4:native"]) args.push(`--external:${e}`);
+  const r = spawnSync(esb, args, { cwd: root, encoding: "utf8" });
+  check(r.status === 0, `bundling compare-client.ts failed: ${r.stderr}`);
+}
+
+/**
+ * Runs a scenario that holds the mesh after convergence until `body` is done: the scenario
+ * touches a "ready" file, then waits (in 25 s exec steps, the guest's exec limit is 30 s)
+ * for a "done" file that this side creates when body returns.
+ */
+async function holdMesh(name: string, o: RunOptions, body: (namespaces: string[]) => Promise<void>): Promise<RunResult> {
+  check(lab, "no VM");
+  const l = lab;
+  const ready = `/tmp/x0cmp-${name}-ready`;
+  const done = `/tmp/x0cmp-${name}-done`;
+  await l.exec(["rm", "-f", ready, done]);
+  const node = o.topology.nodes[0]?.id;
+  const hold = { after: 0, do: "exec", node, cmd: `i=0; while [ ! -e ${done} ] && [ $i -lt 250 ]; do sleep 0.1; i=$((i+1)); done` };
+  const sc = scen({
+    name,
+    events: [{ at: 0, do: "wait", until: "stable", quiet: 2, timeout: 20 }, { after: 0, do: "exec", node, cmd: `touch ${ready}` }, ...Array.from({ length: 12 }, () => hold)],
+    tail: 0,
+  });
+  let settled = false;
+  const runP = l.run({ ...o, scenario: sc }).finally(() => {
+    settled = true;
+  });
+  try {
+    for (;;) {
+      check(!settled, "the scenario ended before the mesh was ready");
+      if ((await l.exec(["test", "-e", ready])).code === 0) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+    const list = await l.exec(["ip", "netns", "list"]);
+    const namespaces = list.stdout
+      .split("\n")
+      .map((x) => x.split(" ")[0] ?? "")
+      .filter((x) => /^n\d+$/.test(x))
+      .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+    check(namespaces.length === o.topology.nodes.length, `namespaces: ${list.stdout}`);
+    await body(namespaces);
+  } finally {
+    await l.exec(["touch", done]).catch(() => {});
+    await runP.catch(() => {});
+  }
+  const r = await runP;
+  check(r.summary.convergenceMs !== null, `${name}: the mesh did not converge`);
+  return r;
+}
+
+const LAST_SEEN = /\b(\d+)\.(\d{3})s\b/;
+/** A row with its last-seen column masked (compared apart, with a tolerance) and that value in seconds. */
+function maskRow(line: string): { key: string; lastSeen: number | null } {
+  const m = LAST_SEEN.exec(line);
+  if (!m) return { key: line, lastSeen: null };
+  return { key: line.replace(LAST_SEEN, "#.###s"), lastSeen: Number(m[1]) + Number(m[2]) / 1000 };
+}
+const rowsOf = (out: string) => out.split("\n").filter((x) => x.trim() !== "");
+
+const TABLES: [batctl: string, ours: string][] = [
+  ["o", "originators"],
+  ["n", "neighbors"],
+  ["gwl", "gateways"],
+  ["if", "interfaces"],
+];
+/**
+ * The last-seen column (o, n) is time-dependent: batman-adv resets it on every OGM/ELP, i.e.
+ * up to once per originator interval (1 s here), so a value read a few ms apart may have
+ * jumped back to ~0. It is compared with a tolerance of 1.5 s (interval + jitter + the time
+ * between the reads); every other column, byte for byte (originator, next hop, outgoing
+ * interface, TQ or throughput, best flag, gateway bandwidths, active/inactive), and the
+ * column layout too.
+ */
+const LAST_SEEN_TOLERANCE_S = 1.5;
+
+const metricOf = (key: string) => Number(/\(\s*([\d.]+)\)/.exec(key)?.[1] ?? Number.NaN);
+const flagOf = (key: string) => /^\s*\*/.test(key);
+/** A row's identity: the masked row without the values that move (TQ/throughput, best flag). */
+const identity = (key: string) => key.replace(/^(\s*)\*/, "$1 ").replace(/\(\s*[\d.]+\)/, "(#)");
+
+/**
+ * batctl, ours, batctl again in one shell, a few ms apart. The set of rows (by identity:
+ * originator or neighbour, next hop, interface) must be the same in all three reads, and
+ * each of our rows must equal batctl's row before or after ours, byte for byte except
+ * last-seen. TQ moves with every OGM on lossy links, so a row may legitimately differ
+ * between the two batctl reads; ours must then be one of them. When the set of rows
+ * itself changed between the batctl reads, try again. Returns the number of rows compared.
+ */
+async function compareTable(ns: string, bt: string, ours: string): Promise<number> {
+  check(lab, "no VM");
+  const b = bt === "if" ? `batctl meshif bat0 if` : `batctl meshif bat0 ${bt} -H`;
+  const cmd = `${b}; echo "@@ $?"; ${x0bin} mesh ${ours} -H; echo "@@ $?"; ${b}; echo "@@ $?"`;
+  let last = "";
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const r = await lab.exec(["sh", "-c", cmd], ns, 20_000);
+    const parts = r.stdout.split(/^@@ (\d+)\n/m);
+    // [out1, code1, out2, code2, out3, code3, ""]
+    check(parts.length >= 7, `${ns} ${bt}: unexpected output ${JSON.stringify(r.stdout)} ${r.stderr}`);
+    const [o1, c1, o2, c2, o3, c3] = parts as [string, string, string, string, string, string];
+    check(c1 === "0" && c3 === "0", `${ns}: ${b} failed: ${r.stderr}`);
+    check(c2 === "0", `${ns}: x0tta6bl4 mesh ${ours} -H exited ${c2}: ${r.stderr}`);
+    const [r1, r2, r3] = [o1, o2, o3].map((o) => rowsOf(o).map(maskRow)) as [ReturnType<typeof maskRow>[], ReturnType<typeof maskRow>[], ReturnType<typeof maskRow>[]];
+    const ids = (rows: { key: string }[]) => rows.map((x) => identity(x.key)).sort().join("\n");
+    if (ids(r1) !== ids(r3)) {
+      last = `batctl's rows changed between the reads\n${o1}--\n${o3}`;
+      continue;
+    }
+    check(ids(r2) === ids(r1), `${ns} ${bt}: not the same rows\nbatctl:\n${o1}ours:\n${o2}batctl again:\n${o3}`);
+    for (const row of r2) {
+      const peers = [...r1, ...r3].filter((x) => identity(x.key) === identity(row.key));
+      let same = peers.filter((p) => p.key === row.key);
+      if (same.length === 0 && new Set(peers.map((p) => p.key)).size > 1) {
+        // The value moved between batctl's reads (it can move twice: TQ 26 -> 29 -> 32):
+        // ours must lie between them, with a best flag one of them had.
+        const v = metricOf(row.key);
+        const vs = peers.map((p) => metricOf(p.key));
+        const flagOk = peers.some((p) => flagOf(p.key) === flagOf(row.key));
+        if (flagOk && v >= Math.min(...vs) && v <= Math.max(...vs)) same = peers;
+      }
+      check(same.length > 0, `${ns} ${bt}: our row\n  ${row.key}\nbatctl's\n  ${peers.map((p) => p.key).join("\n  ")}`);
+      if (row.lastSeen === null) continue;
+      const ok = same.some((p) => p.lastSeen !== null && Math.abs(p.lastSeen - (row.lastSeen ?? 0)) <= LAST_SEEN_TOLERANCE_S);
+      check(ok, `${ns} ${bt}: last-seen of ${row.key} is ${row.lastSeen} s, batctl says ${same.map((p) => p.lastSeen).join(", ")}`);
+    }
+    return r2.length;
+  }
+  throw new Fail(`${ns}: batctl ${bt} vs x0tta6bl4 mesh ${ours}: ${last}`);
+}
+
+async function compareAll(namespaces: string[], nodes: number, algo: string): Promise<string> {
+  const counts: Record<string, number> = {};
+  for (const ns of namespaces) {
+    for (const [bt, ours] of TABLES) {
+      const n = await compareTable(ns, bt, ours);
+      counts[bt] = (counts[bt] ?? 0) + n;
+    }
+  }
+  // Every node knows every other one (at least one row each); interfaces: primary0 + links.
+  check((counts.o ?? 0) >= nodes * (nodes - 1), `${algo}: only ${counts.o} originator rows compared`);
+  check((counts.n ?? 0) >= 2 * (nodes - 1), `${algo}: only ${counts.n} neighbour rows compared`);
+  check((counts.gwl ?? 0) >= nodes - 1, `${algo}: only ${counts.gwl} gateway rows compared`);
+  return `${algo}: ${Object.entries(counts)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")} rows equal`;
+}
+
+/** Sets tunables with our client (tunables.ts over a real socket); batctl must read them back. */
+async function checkTunables(ns: string): Promise<void> {
+  check(lab, "no VM");
+  const ifs = await lab.exec(["batctl", "meshif", "bat0", "if"], ns);
+  const hardif = rowsOf(ifs.stdout)
+    .map((x) => x.split(":")[0] ?? "")
+    .find((x) => x.startsWith("mesh"));
+  check(hardif, `${ns}: no mesh interface in ${ifs.stdout}`);
+  const [meshHp, hardHp, origMs] = [42, 17, 1500];
+  const r = await lab.exec([x0bin, "run", clientJs, "tunables", "bat0", hardif, String(meshHp), String(hardHp), String(origMs)], ns);
+  check(r.code === 0, `setting tunables failed: ${r.stdout} ${r.stderr}`);
+  const read = async (argv: string[]) => (await lab?.exec(argv, ns))?.stdout.trim();
+  const got = {
+    mesh: await read(["batctl", "meshif", "bat0", "hop_penalty"]),
+    hardif: await read(["batctl", "hardif", hardif, "hop_penalty"]),
+    orig: await read(["batctl", "meshif", "bat0", "orig_interval"]),
+  };
+  check(got.mesh === String(meshHp), `batctl meshif bat0 hop_penalty: ${got.mesh}, set ${meshHp}`);
+  check(got.hardif === String(hardHp), `batctl hardif ${hardif} hop_penalty: ${got.hardif}, set ${hardHp}`);
+  check(got.orig === String(origMs), `batctl meshif bat0 orig_interval: ${got.orig}, set ${origMs}`);
+}
+
+interface BenchStats {
+  n: number;
+  meanMs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+}
+async function bench(ns: string, n: number): Promise<{ engine: string; counts: Record<string, number>; snapshot: BenchStats; snapshotInner: BenchStats; batctl3: BenchStats }> {
+  check(lab, "no VM");
+  const r = await lab.exec([x0bin, "run", clientJs, "bench", "bat0", String(n)], ns, 300_000);
+  check(r.code === 0, `bench failed: ${r.stdout} ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}");
+}
+
+test("our client vs batctl: o/n/gwl/if row by row (IV and V), tunables read back, snapshot timing", async () => {
+  check(lab, "no VM");
+  check(existsSync(x0bin), `${x0bin} not built`);
+  buildClient();
+  const t = subgraph(topo("freifunk-leipzig.json"), 5);
+  const gw = t.nodes[t.nodes.length - 1]?.id as string;
+  const notes: string[] = [];
+  for (const algo of ["BATMAN_IV", "BATMAN_V"] as const) {
+    const name = `compare-${algo}`;
+    await holdMesh(name, opts(name, t, scen({ events: [] }), { algo, agent: null, gateways: [gw] }), async (namespaces) => {
+      notes.push(await compareAll(namespaces, t.nodes.length, algo));
+      if (algo === "BATMAN_IV") {
+        const b = await bench(namespaces[0] as string, 50);
+        notes.push(`5 nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms, batctl o+n+gwl median ${b.batctl3.medianMs} ms (${JSON.stringify(b.counts)})`);
+      }
+      await checkTunables(namespaces[0] as string);
+    });
+  }
+  // The timing on a bigger mesh (TQ loss off so that 20 nodes converge quickly).
+  const t20 = subgraph(topo("freifunk-leipzig.json"), 20);
+  const gw20 = t20.nodes[t20.nodes.length - 1]?.id as string;
+  await holdMesh("bench20", opts("bench20", t20, scen({ events: [] }), { agent: null, gateways: [gw20], tqLoss: false }), async (namespaces) => {
+    const b = await bench(namespaces[0] as string, 50);
+    check(b.counts.originators !== undefined && b.counts.originators >= 19, `20 nodes: only ${b.counts.originators} originator entries`);
+    notes.push(`20 nodes ${namespaces[0]}: ${JSON.stringify(b)}`);
+  });
+  process.stdout.write(`     ${notes.join("\n     ")}\n`);
+});
+
 test("teardown and shutdown leave no namespace, QEMU process or temp file", async () => {
   check(lab, "no VM");
   const ns = await lab.exec(["ip", "netns", "list"]);
@@ -298,7 +518,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${passed} passed, ${failed + 1} failed\n`);
     process.exit(1);
   }, 15 * 60_000);
+  // X0_LAB_ONLY=REGEX runs only the matching tests (plus the boot and the teardown check).
+  const only = process.env.X0_LAB_ONLY ? new RegExp(process.env.X0_LAB_ONLY) : null;
   for (const t of tests) {
+    if (only && !only.test(t.name) && !/^(boots|teardown)/.test(t.name)) continue;
     const t0 = Date.now();
     try {
       await t.fn();

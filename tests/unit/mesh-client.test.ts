@@ -228,7 +228,7 @@ t('tables in batctl layout (IV and V)', async () => {
   const vinfo = value(await getMeshInfo(v.batadv));
   const vo = formatOriginators(vinfo, value(await listOriginators(v.batadv))).split('\n');
   assert.is(vo[1], '   Originator        last-seen ( throughput)  Nexthop           [outgoingIF]');
-  assert.is(vo[2], ' * 02:00:00:00:00:02    0.247s (       97.5) 02:00:00:00:00:02 [      eth1]');
+  assert.is(vo[2], ' * 02:00:00:00:00:02    0.247s (       97.5)  02:00:00:00:00:02 [      eth1]');
   assert.is(formatNeighbors(vinfo, value(await listNeighbors(v.batadv)), { noHeader: true }).split('\n')[0], '02:00:00:00:00:02    0.080s (     1000.2) [      eth1]');
   assert.is(formatGateways(vinfo, value(await listGateways(v.batadv)), { noHeader: true }), '* 02:00:00:00:00:02 (      987.6) 02:00:00:00:00:02 [      eth1]: 10.0/2.0 MBit\n');
 });

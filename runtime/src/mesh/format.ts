@@ -35,7 +35,9 @@ export function originatorsHeader(algorithm: string | null): string {
 
 export function originatorRow(o: OriginatorEntry): string {
   const c = o.best ? '*' : ' ';
-  const metric = o.throughputKbit !== null ? `(${mbit(o.throughputKbit)})` : `  (${right(o.tq ?? 0, 3)})`;
+  // batctl separates the throughput from the next hop with two spaces (seen in the lab,
+  // batctl 2023.0), the TQ with one; the header's "( throughput)  Nexthop" agrees.
+  const metric = o.throughputKbit !== null ? `(${mbit(o.throughputKbit)}) ` : `  (${right(o.tq ?? 0, 3)})`;
   return ` ${c} ${o.originator} ${lastSeen(o.lastSeenMs)} ${metric} ${o.neighbor} [${right(o.ifname, 10)}]`;
 }
 

@@ -1,0 +1,101 @@
+// Runs inside a lab node's namespace under our own binary: `dist/x0tta6bl4 run
+// dist/lab/compare-client.js MODE ...` (bundled by tests/lab/tests.ts with esbuild, the
+// quickjs options of esbuild.config.mjs). Prints one JSON line on stdout.
+//   tunables MESHIF HARDIF MESH_HOP_PENALTY HARDIF_HOP_PENALTY ORIG_INTERVAL_MS
+//     sets them over a real netlink socket (runtime/src/mesh/tunables.ts)
+//   bench MESHIF N
+//     N × takeSnapshot, then N × (batctl o -H; batctl n -H; batctl gwl -H) as subprocesses
+import { getHost, installHost } from '../../runtime/src/host/index.js';
+import { createQuickjsHost } from '../../runtime/src/host/quickjs/index.js';
+import { Batadv } from '../../runtime/src/mesh/batadv.js';
+import { takeSnapshot } from '../../runtime/src/mesh/snapshot.js';
+import { setHardifTunables, setMeshTunables } from '../../runtime/src/mesh/tunables.js';
+import { openGenl, openRtnl } from '../../runtime/src/netlink/open.js';
+
+installHost(createQuickjsHost());
+const host = getHost();
+const args = ((globalThis as Record<string, unknown>).scriptArgs as string[]).slice(1);
+
+function out(v: unknown): void {
+  host.stdout.write(`${JSON.stringify(v)}\n`);
+}
+
+function stats(ms: number[]): { n: number; meanMs: number; medianMs: number; minMs: number; maxMs: number } {
+  const s = [...ms].sort((a, b) => a - b);
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return { n: s.length, meanMs: r3(s.reduce((a, b) => a + b, 0) / s.length), medianMs: r3(s[Math.floor(s.length / 2)] ?? 0), minMs: r3(s[0] ?? 0), maxMs: r3(s.at(-1) ?? 0) };
+}
+
+async function main(): Promise<number> {
+  const [mode, meshIfname = 'bat0'] = args;
+  const genl = openGenl();
+  const rtnl = openRtnl();
+  if (!genl.ok || !rtnl.ok) {
+    out({ error: 'netlink', detail: genl.ok ? (rtnl.ok ? '' : rtnl.error.message) : genl.error.message });
+    return 1;
+  }
+  try {
+    if (mode === 'tunables') {
+      const [, , hardifName = 'mesh0', meshHp = '30', hardHp = '17', origMs = '1000'] = args;
+      const mesh = await rtnl.value.link(meshIfname);
+      const hard = await rtnl.value.link(hardifName);
+      if (!mesh.ok || !hard.ok) {
+        out({ error: 'link', detail: mesh.ok ? (hard.ok ? '' : hard.error.message) : mesh.error.message });
+        return 1;
+      }
+      const b = await Batadv.open(genl.value, mesh.value.index);
+      if (!b.ok) {
+        out({ error: 'batadv', detail: b.error.message });
+        return 1;
+      }
+      const m = await setMeshTunables(b.value, { hopPenalty: Number(meshHp), origIntervalMs: Number(origMs) });
+      const h = await setHardifTunables(b.value, hard.value.index, { hopPenalty: Number(hardHp) });
+      out({ mesh: m.ok ? 'ok' : m.error.message, hardif: h.ok ? 'ok' : h.error.message });
+      return m.ok && h.ok ? 0 : 1;
+    }
+    if (mode === 'bench') {
+      const n = Number(args[2] ?? 50);
+      const snap: number[] = [];
+      const inner: number[] = [];
+      let counts = { originators: 0, neighbors: 0, gateways: 0 };
+      for (let i = 0; i < n; i++) {
+        const t0 = host.clock.monotonicMs();
+        const r = await takeSnapshot(meshIfname, { rtnl: rtnl.value, genl: genl.value, clock: host.clock });
+        snap.push(host.clock.monotonicMs() - t0);
+        if (!r.ok || r.value.state !== 'up') {
+          out({ error: 'snapshot', detail: r.ok ? `${r.value.state}: ${r.value.reason}` : r.error.message });
+          return 1;
+        }
+        inner.push(r.value.durationMs);
+        counts = { originators: r.value.originators.length, neighbors: r.value.neighbors.length, gateways: r.value.gateways.length };
+      }
+      const batctl: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = host.clock.monotonicMs();
+        for (const t of ['o', 'n', 'gwl']) {
+          const r = await host.processes.run(['batctl', 'meshif', meshIfname, t, '-H'], { timeoutMs: 10_000 });
+          if (r.status !== 0) {
+            out({ error: 'batctl', detail: `${t}: ${r.status} ${r.stderr}` });
+            return 1;
+          }
+        }
+        batctl.push(host.clock.monotonicMs() - t0);
+      }
+      out({ engine: host.engine, counts, snapshot: stats(snap), snapshotInner: stats(inner), batctl3: stats(batctl) });
+      return 0;
+    }
+    out({ error: `unknown mode ${mode}` });
+    return 2;
+  } finally {
+    genl.value.client.close();
+    rtnl.value.client.close();
+  }
+}
+
+main().then(
+  (c) => host.exit(c),
+  (e) => {
+    out({ error: 'crash', detail: String(e) });
+    host.exit(1);
+  },
+);
