@@ -14,7 +14,7 @@ import { createLog } from '../../log.js';
 import { createAgentHealingLoop } from '../../loop/agent-loop.js';
 import { LOOP_SETTINGS } from '../../loop/settings.js';
 import type { MeshSnapshot } from '../../mesh/snapshot.js';
-import { createAgentMetrics } from '../../metrics/agent-metrics.js';
+import { type AgentMetrics, createAgentMetrics } from '../../metrics/agent-metrics.js';
 import type { JsonObject, JsonValue } from '../../ubus/blobmsg.js';
 import { VERSION } from '../../version.js';
 import { type Command, EXIT_FAILURE, EXIT_OK } from '../context.js';
@@ -50,8 +50,8 @@ export const agentCommand: Command = {
     const snapshot = async () => latest;
     // Filled in once the services run; incidents before that only reach the log.
     let emit: (id: 'x0tta6bl4.incident' | 'x0tta6bl4.action', data: JsonObject) => void = () => {};
-    const loopView = { isRunning: false, stats: { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0 } };
-    const metrics = createAgentMetrics({ host, version: VERSION, startedMs, loop: loopView, snapshot, mode: () => config.loop.mode });
+    // Made once the Agent exists; the loop only reports incidents and actions after it starts.
+    let metrics: AgentMetrics | null = null;
     const healing = createAgentHealingLoop(
       host,
       log,
@@ -63,21 +63,19 @@ export const agentCommand: Command = {
           latest = s;
         },
         onIncident: (e) => {
-          if (e.type === 'opened') metrics.countIncident(e.incident.kind);
+          if (e.type === 'opened') metrics?.countIncident(e.incident.kind);
           emit('x0tta6bl4.incident', { event: e.type, ...incidentJson(e.incident) });
         },
         onAudit: (a) => {
-          metrics.countAction(a.action.kind, a.result);
+          metrics?.countAction(a.action.kind, a.result);
           emit('x0tta6bl4.action', auditJson(a));
         },
       },
       config.loop,
     );
     if (!healing.ok) log.warning(`healing loop unavailable: ${healing.error}; serving status only`);
-    const agent = new Agent(host, config, log, healing.ok ? healing.loop.phases : [], (ms) => metrics.observeCycle(ms));
-    // The API and /metrics read the live Agent through this view.
-    Object.defineProperty(loopView, 'isRunning', { get: () => agent.isRunning });
-    loopView.stats = agent.stats;
+    const agent = new Agent(host, config, log, healing.ok ? healing.loop.phases : [], (ms) => metrics?.observeCycle(ms));
+    metrics = createAgentMetrics({ host, version: VERSION, startedMs, loop: agent, snapshot, mode: () => config.loop.mode });
     const setMode = (mode: AgentMode): void => {
       if (!healing.ok || mode === config.loop.mode) return;
       config = { ...config, loop: { ...config.loop, mode } };
