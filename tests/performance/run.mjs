@@ -35,7 +35,7 @@ async function bundle(engine) {
     `import ${JSON.stringify(join(root, 'tests', 'performance', 'prelude-events.ts'))};`,
     `import { Bench } from 'tinybench';`,
     `const bench = new Bench({ time: ${timeMs}, warmupTime: 100 });`,
-    ...files.map((f, i) => `import { register as r${i} } from ${JSON.stringify(f)}; r${i}(bench);`),
+    ...files.map((f, i) => `import { register as r${i} } from ${JSON.stringify(f)}; await r${i}(bench);`),
     'await bench.run();',
     'const rows = bench.tasks.map((t) => { const r = t.result; const lat = r?.latency; return { name: t.name, hz: r?.throughput?.mean ?? r?.hz, meanUs: (lat?.mean ?? r?.mean) * 1000, p99Us: (lat?.p99 ?? r?.p99) * 1000, samples: lat?.samples?.length ?? r?.samples?.length }; });',
     `console.log('BENCH_JSON ' + JSON.stringify(rows));`,
