@@ -11,6 +11,7 @@ static const x0_part *const parts[] = {
     &x0_socket_part,
     &x0_files_part,
     &x0_sys_part,
+    &x0_nlattr_part,
 };
 
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))

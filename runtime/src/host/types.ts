@@ -230,4 +230,22 @@ export interface Host {
   errnoName(errno: number): string;
   /** errno number to the C library's message. */
   strerror(errno: number): string;
+  /**
+   * A native netlink attribute decoder, when the engine has one (our quickjs-ng binary
+   * does; Node's JIT runs the TypeScript decoder fast enough). runtime/src/netlink/policy.ts
+   * uses it when present; its contract is written there.
+   */
+  readonly nlattr?: NativeAttrDecoder;
+}
+
+/**
+ * decode(bytes, kinds, keys, deferred, start) walks the attribute stream that begins at
+ * `start` (default 0): kinds[type] is one of
+ * `kinds` below or 0 (skip). It returns the decoded object, an error message, or null
+ * (too many deferred attributes: decode it in TypeScript). Attributes it leaves to the
+ * caller are (type, offset, length) triples in deferred[1..], their count in deferred[0].
+ */
+export interface NativeAttrDecoder {
+  decode(bytes: Uint8Array, kinds: Uint8Array, keys: readonly (string | undefined)[], deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
+  readonly kinds: { u8: number; u16: number; u32: number; s32: number; u64: number; flag: number; string: number; mac: number; other: number };
 }

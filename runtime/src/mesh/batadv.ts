@@ -6,7 +6,8 @@ import type { GenlFamily, GenlResolver } from '../netlink/genl.js';
 import { decodeGenl, genlRequest } from '../netlink/genl.js';
 import type { NetlinkMessage } from '../netlink/message.js';
 import { decodeWithPolicy } from '../netlink/policy.js';
-import { type NlResult, ok } from '../netlink/result.js';
+import { decodeError, type NlResult, ok } from '../netlink/result.js';
+import { GENL_HDRLEN } from '../netlink/constants.js';
 import type { MessageWriter } from '../netlink/writer.js';
 import { BATADV_ATTR, BATADV_GENL_VERSION, BATADV_NL_MCAST_GROUP_CONFIG, BATADV_NL_NAME } from './constants.js';
 import { BATADV_POLICY, type BatadvAttrs } from './policy.js';
@@ -52,11 +53,19 @@ export class Batadv {
 
   /** Dump `cmd` and parse every entry; the first entry that does not parse fails the whole dump. */
   async dumpEach<T>(cmd: number, parse: (a: BatadvAttrs) => NlResult<T>, fill?: (w: MessageWriter) => void): Promise<NlResult<T[]>> {
-    const entries = await this.dump(cmd, fill);
-    if (!entries.ok) return entries;
+    const replies = await this.resolver.client.dump(this.build(cmd, fill));
+    if (!replies.ok) return replies;
+    // Decoded and parsed in one pass, with no intermediate message objects: this runs for
+    // every originator entry of every cycle.
     const out: T[] = [];
-    for (const e of entries.value) {
-      const parsed = parse(e.attrs);
+    for (const m of replies.value) {
+      const p = m.payload;
+      if (p.length < GENL_HDRLEN) return decodeError(`generic netlink message of ${p.length} bytes has no ${GENL_HDRLEN}-byte header`);
+      const c = p[0] as number;
+      if (c !== cmd) continue; // batctl ignores messages of other commands in a dump; so do we
+      const attrs = decodeWithPolicy(p, BATADV_POLICY, commandLabel(c), GENL_HDRLEN);
+      if (!attrs.ok) return attrs;
+      const parsed = parse(attrs.value);
       if (!parsed.ok) return parsed;
       out.push(parsed.value);
     }
@@ -69,11 +78,15 @@ export class Batadv {
   }
 }
 
+/** "batadv command N" for error messages, made once rather than per entry. */
+const COMMAND_LABELS: string[] = Array.from({ length: 64 }, (_, cmd) => `batadv command ${cmd}`);
+const commandLabel = (cmd: number): string => COMMAND_LABELS[cmd] ?? `batadv command ${cmd}`;
+
 /** Decode a batadv genl message (any command). */
 export function decodeBatadvMessage(message: NetlinkMessage): NlResult<BatadvMessage> {
   const genl = decodeGenl(message);
   if (!genl.ok) return genl;
-  const attrs = decodeWithPolicy(genl.value.attributes, BATADV_POLICY, `batadv command ${genl.value.cmd}`);
+  const attrs = decodeWithPolicy(genl.value.attributes, BATADV_POLICY, commandLabel(genl.value.cmd));
   if (!attrs.ok) return attrs;
   return ok({ cmd: genl.value.cmd, attrs: attrs.value });
 }

@@ -25,8 +25,10 @@ export interface Gateway {
   throughputKbit: number | null;
 }
 
+const REQUIRED: readonly (keyof BatadvAttrs)[] = ['origAddress', 'router', 'hardIfname', 'bandwidthDown', 'bandwidthUp'];
+
 export function parseGateway(a: BatadvAttrs): NlResult<Gateway> {
-  const bad = missing(a, ['origAddress', 'router', 'hardIfname', 'bandwidthDown', 'bandwidthUp'], 'gateway');
+  const bad = missing(a, REQUIRED, 'gateway');
   if (bad) return bad;
   return ok({
     originator: a.origAddress as string,

@@ -14,8 +14,10 @@ export interface Neighbor {
   throughputKbit: number | null;
 }
 
+const REQUIRED: readonly (keyof BatadvAttrs)[] = ['neighAddress', 'hardIfindex', 'lastSeenMsecs'];
+
 export function parseNeighbor(a: BatadvAttrs): NlResult<Neighbor> {
-  const bad = missing(a, ['neighAddress', 'hardIfindex', 'lastSeenMsecs'], 'neighbor');
+  const bad = missing(a, REQUIRED, 'neighbor');
   if (bad) return bad;
   return ok({
     neighbor: a.neighAddress as string,

@@ -24,8 +24,10 @@ export interface OriginatorEntry {
   throughputKbit: number | null;
 }
 
+const REQUIRED: readonly (keyof BatadvAttrs)[] = ['origAddress', 'neighAddress', 'hardIfindex', 'lastSeenMsecs'];
+
 export function parseOriginator(a: BatadvAttrs): NlResult<OriginatorEntry> {
-  const bad = missing(a, ['origAddress', 'neighAddress', 'hardIfindex', 'lastSeenMsecs'], 'originator');
+  const bad = missing(a, REQUIRED, 'originator');
   if (bad) return bad;
   return ok({
     originator: a.origAddress as string,

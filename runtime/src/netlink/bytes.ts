@@ -140,6 +140,31 @@ export function hexByte(b: number): string {
   return (HEX[(b >> 4) & 15] as string) + (HEX[b & 15] as string);
 }
 
+const HEX_BYTES: string[] = Array.from({ length: 256 }, (_, b) => hexByte(b));
+
+/**
+ * The 6-byte address at `at` as text. The same few hundred addresses come back in every
+ * dump, so their strings are kept in a bounded cache keyed by the 48-bit value.
+ */
+const macCache = new Map<number, string>();
+const MAC_CACHE_MAX = 4096;
+export function macAt(bytes: Uint8Array, at: number): string {
+  const b0 = bytes[at] as number;
+  const b1 = bytes[at + 1] as number;
+  const b2 = bytes[at + 2] as number;
+  const b3 = bytes[at + 3] as number;
+  const b4 = bytes[at + 4] as number;
+  const b5 = bytes[at + 5] as number;
+  const key = (b0 * 256 + b1) * 4294967296 + (((b2 << 24) | (b3 << 16) | (b4 << 8) | b5) >>> 0);
+  let s = macCache.get(key);
+  if (s === undefined) {
+    s = `${HEX_BYTES[b0]}:${HEX_BYTES[b1]}:${HEX_BYTES[b2]}:${HEX_BYTES[b3]}:${HEX_BYTES[b4]}:${HEX_BYTES[b5]}`;
+    if (macCache.size >= MAC_CACHE_MAX) macCache.clear();
+    macCache.set(key, s);
+  }
+  return s;
+}
+
 /** "aa:bb:cc:dd:ee:ff" from 6 bytes (longer hardware addresses print all bytes). */
 export function formatMac(bytes: Uint8Array): string {
   let s = '';

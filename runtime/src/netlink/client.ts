@@ -206,10 +206,16 @@ export class NetlinkClient {
       }
       return;
     }
-    for (const message of split.value) this.route(message);
+    // The request's timeout restarts with every datagram that answers it (once per
+    // datagram, not per message: a timer costs more than decoding an entry on quickjs).
+    const p = this.current;
+    let answered = false;
+    for (const message of split.value) answered = this.route(message) || answered;
+    if (answered && p && this.current === p) this.armTimer(p);
   }
 
-  private route(message: NetlinkMessage): void {
+  /** Delivers one message; true when it belonged to the request in flight. */
+  private route(message: NetlinkMessage): boolean {
     const p = this.current;
     if (!p || message.seq !== p.seq) {
       // Notifications carry seq 0 (and usually pid 0); anything else with a seq we
@@ -220,9 +226,13 @@ export class NetlinkClient {
       } else {
         this.stats.staleMessages++;
       }
-      return;
+      return false;
     }
-    this.armTimer(p);
+    this.routeToCurrent(p, message);
+    return true;
+  }
+
+  private routeToCurrent(p: Pending, message: NetlinkMessage): void {
     switch (message.type) {
       case NLMSG_NOOP:
         return;

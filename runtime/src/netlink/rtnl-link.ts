@@ -53,7 +53,7 @@ export interface Link {
   stats: LinkStats64 | null;
 }
 
-const LINK_POLICY = {
+export const LINK_POLICY = {
   [IFLA_ADDRESS]: { key: 'address', kind: 'hwaddr' },
   [IFLA_IFNAME]: { key: 'name', kind: 'string' },
   [IFLA_MTU]: { key: 'mtu', kind: 'u32' },

@@ -51,6 +51,16 @@ declare module 'x0tta6bl4:native' {
     | { family: 'inet' | 'inet6'; host: string; port: number }
     | { family: 'netlink'; pid: number; groups: number };
   export function socket(domain: number, type: number, protocol: number): number;
+  export function nlDecodeAttrs(bytes: Uint8Array, kinds: Uint8Array, keys: readonly (string | undefined)[], deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
+  export const NL_KIND_U8: number;
+  export const NL_KIND_U16: number;
+  export const NL_KIND_U32: number;
+  export const NL_KIND_S32: number;
+  export const NL_KIND_U64: number;
+  export const NL_KIND_FLAG: number;
+  export const NL_KIND_STRING: number;
+  export const NL_KIND_MAC: number;
+  export const NL_KIND_OTHER: number;
   export function socketpair(domain: number, type: number): [number, number];
   export function bind(fd: number, addr: Addr): void;
   export function connect(fd: number, addr: Addr): boolean;

@@ -60,6 +60,20 @@ export function createQuickjsHost(): Host {
     },
     files,
     processes,
+    nlattr: {
+      decode: native.nlDecodeAttrs,
+      kinds: {
+        u8: native.NL_KIND_U8,
+        u16: native.NL_KIND_U16,
+        u32: native.NL_KIND_U32,
+        s32: native.NL_KIND_S32,
+        u64: native.NL_KIND_U64,
+        flag: native.NL_KIND_FLAG,
+        string: native.NL_KIND_STRING,
+        mac: native.NL_KIND_MAC,
+        other: native.NL_KIND_OTHER,
+      },
+    },
     net: {
       connect: sockets.connect,
       listen: sockets.listen,
