@@ -1,11 +1,19 @@
-// Synthetic mesh snapshots and a recording actuator for the loop's tests (shared by
-// tests/unit/loop-*.test.ts; a candidate for tests/support/). Its own test checks the builder.
+// Synthetic mesh snapshots, a recording actuator and the whole loop on a manual clock,
+// for the loop's tests (shared by tests/unit/loop-*.test.ts; a candidate for
+// tests/support/). Its own test checks the builder.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { CycleContext } from '../../runtime/src/agent/agent.js';
+import { getHost, type Host } from '../../runtime/src/host/index.js';
+import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
+import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
+import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../runtime/src/loop/settings.js';
+import type { AuditRecord } from '../../runtime/src/loop/types.js';
 import type { MeshSnapshot } from '../../runtime/src/mesh/snapshot.js';
 import type { GatewaySetting } from '../../runtime/src/mesh/tunables.js';
+import { ok } from '../../runtime/src/netlink/result.js';
 import type { Link } from '../../runtime/src/netlink/rtnl-link.js';
 
 export interface SynthInterface {
@@ -175,6 +183,98 @@ export class RecordingActuator implements Actuator {
   runHook(command: string, env: Record<string, string>) {
     return this.answer('hook', [command, env.X0_EVENT ?? '']);
   }
+}
+
+/**
+ * The whole loop on a manual clock (1 s per cycle), a scripted mesh and a recording
+ * actuator (which also plays the kernel: hop penalties and gateway mode stick).
+ */
+export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null) {
+  let now = 1_000_000;
+  const base = getHost();
+  const lines: string[] = [];
+  const host: Host = {
+    ...base,
+    clock: { monotonicMs: () => now, monotonicNs: () => BigInt(now) * 1_000_000n, wallMs: () => 1_700_000_000_000 + now },
+    logger: { log: (l, m) => void lines.push(`${l} ${m}`), openSyslog() {} },
+  };
+  const actuator = new RecordingActuator();
+  const penalties = new Map<string, number>();
+  let gw: 'off' | 'server' | 'client' = 'server';
+  actuator.onCall = (c) => {
+    if (c.op === 'hop') penalties.set(c.args[0] as string, c.args[1] as number);
+    if (c.op === 'gw') gw = c.args[0] as typeof gw;
+  };
+  let cycle = 0;
+  let readGate: Promise<void> | null = null;
+  const cfg = config(over);
+  const audits: AuditRecord[] = [];
+  const loop: HealingLoop = createHealingLoop({
+    host,
+    log: createLog(host, 'debug'),
+    meshIfname: 'bat0',
+    config: cfg,
+    mesh: {
+      read: () => {
+        const m = mesh(cycle);
+        const withKernel: SynthMesh = {
+          gwMode: gw,
+          gwDownKbit: 50_000,
+          gwUpKbit: 10_000,
+          ...m,
+          interfaces: m.interfaces.map((i): SynthInterface => ({ ...i, hopPenalty: penalties.get(i.ifname) ?? i.hopPenalty ?? 0 })),
+        };
+        // Taken now; delivered when a held read is let go (see holdReads).
+        const taken = ok(snapshot(withKernel));
+        return readGate ? readGate.then(() => taken) : Promise.resolve(taken);
+      },
+    },
+    actuator,
+    probe: () => Promise.resolve(probe?.() === false ? { ok: false as const, error: 'ETIMEDOUT' } : { ok: true as const, rttMs: 5 }),
+    store,
+    summarySink: null,
+    nodeName: 'node1',
+    agentVersion: '0.1.0',
+    onAudit: (a) => void audits.push(a),
+  });
+  /** Start a cycle and run its phases up to `last`; the returned function runs the rest. */
+  const startCycle = async (last?: string): Promise<() => Promise<void>> => {
+    cycle++;
+    now += 1000;
+    const ctx: CycleContext = { cycle, startedMs: now };
+    const cut = last === undefined ? loop.phases.length : loop.phases.findIndex((p) => p.name === last) + 1;
+    if (cut === 0) throw new Error(`no phase ${last}`);
+    for (const p of loop.phases.slice(0, cut)) await p.run(ctx);
+    return async () => {
+      for (const p of loop.phases.slice(cut)) await p.run(ctx);
+    };
+  };
+  const runCycle = async () => void (await startCycle());
+  return {
+    loop,
+    actuator,
+    lines,
+    audits,
+    penalties,
+    get gw() {
+      return gw;
+    },
+    async cycles(n: number) {
+      for (let i = 0; i < n; i++) await runCycle();
+    },
+    startCycle,
+    /** Snapshots read from now on are taken at once but delivered only when the returned function is called. */
+    holdReads(): () => void {
+      let release: () => void = () => {};
+      readGate = new Promise<void>((r) => (release = r));
+      return () => {
+        readGate = null;
+        release();
+      };
+    },
+    // Let a probe promise settle between cycles.
+    settle: () => new Promise<void>((r) => base.timers.setTimeout(r, 0)),
+  };
 }
 
 const t = suite('loop: synthetic snapshots');
