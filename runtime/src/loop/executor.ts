@@ -10,14 +10,21 @@
  *   changes do not spend it; an undo can only follow a counted change);
  * - after a reversible action, a verification after verify_ms: when the node
  *   reaches far fewer originators than before, the change is rolled back and the
- *   target is left alone for ten cooldowns.
- * Every action, advice, refusal and rollback becomes an audit record.
+ *   target is left alone for ten cooldowns (in advise mode only the changes an
+ *   operator's request made are rolled back: the loop itself made none).
+ * Every action, advice, refusal and rollback becomes an audit record. Advice keeps
+ * its own cooldowns and budget count (so it comes as often as auto would act), apart
+ * from real changes: advice never delays or spends the budget of a real change.
+ *
+ * `request` runs one action an operator asked for (the heal API) through the same
+ * checks, with two differences a person asking explicitly makes: mode `advise` acts
+ * (`off` still refuses), and a cooldown refuses with its reason instead of waiting.
  */
 import type { Actuator, ActOutcome } from './actuator.js';
-import type { MeshView } from './monitor.js';
+import { countSince, type MeshView } from './monitor.js';
 import { NumberRing } from './ring.js';
 import type { LoopConfig } from './settings.js';
-import type { ActionParams, ActionResult, AuditRecord, PlannedAction } from './types.js';
+import type { ActionOrigin, ActionParams, ActionResult, AuditRecord, PlannedAction } from './types.js';
 
 export const BUDGET_WINDOW_MS = 600_000;
 /** Budget timestamps kept: the budget setting's upper bound. */
@@ -30,6 +37,7 @@ interface Verification {
   dueMono: number;
   originatorsBefore: number;
   neighborsBefore: number;
+  origin: ActionOrigin;
 }
 
 export interface ExecutorClock {
@@ -43,9 +51,27 @@ export interface Executed {
   audit: AuditRecord;
 }
 
+/** What became of an operator's request: `planned` only for a dry run the checks allow. */
+export interface Requested {
+  result: 'planned' | 'done' | 'refused' | 'failed';
+  /** The actuator's detail, the refusal's reason or the error. */
+  detail: string;
+  /** The audit record (null for a dry run). */
+  executed: Executed | null;
+}
+
+/** Why an action cannot go now; `wait`: the loop silently tries again later (cooldown). */
+interface Verdict {
+  reason: string;
+  wait: boolean;
+}
+
 export class Executor {
+  /** Changes made, and advice given in advise mode (kept apart: advice changes nothing). */
   private readonly spent = new NumberRing(BUDGET_RING);
+  private readonly advised = new NumberRing(BUDGET_RING);
   private readonly lastActionMono = new Map<string, number>();
+  private readonly lastAdviceMono = new Map<string, number>();
   private readonly blockedUntilMono = new Map<string, number>();
   private readonly lastRefusal = new Map<string, string>();
   private readonly verifications: Verification[] = [];
@@ -57,14 +83,13 @@ export class Executor {
     private readonly clock: ExecutorClock,
   ) {}
 
-  /** New changes made in the last 10 minutes. */
-  budgetUsed(nowMono = this.clock.monoMs()): number {
-    let n = 0;
-    for (let i = this.spent.length - 1; i >= 0; i--) {
-      if (this.spent.at(i) <= nowMono - BUDGET_WINDOW_MS) break;
-      n++;
-    }
-    return n;
+  /**
+   * New changes made in the last 10 minutes; in advise mode also the advice given
+   * (what auto would have spent).
+   */
+  budgetUsed(nowMono = this.clock.monoMs(), withAdvice = this.config().mode === 'advise'): number {
+    const since = nowMono - BUDGET_WINDOW_MS;
+    return countSince(this.spent, since) + (withAdvice ? countSince(this.advised, since) : 0);
   }
 
   get pendingVerifications(): number {
@@ -80,62 +105,97 @@ export class Executor {
     for (const a of [...planned].sort((x, y) => y.priority - x.priority)) if (!chosen.has(a.target)) chosen.set(a.target, a);
     for (const action of chosen.values()) {
       const now = this.clock.monoMs();
-      const refusal = this.refusal(action, view, c, now);
-      if (refusal === 'wait') continue;
-      if (refusal !== null) {
-        const rec = this.refuse(action, refusal, c);
+      const verdict = this.verdict(action, view, c, now, c.mode === 'advise');
+      if (verdict?.wait) continue;
+      if (verdict) {
+        const rec = this.refuse(action, verdict.reason, c);
         if (rec) out.push(rec);
         continue;
       }
       this.lastRefusal.delete(action.target);
       if (c.mode === 'advise') {
-        this.lastActionMono.set(action.target, now);
-        if (!action.informational && !action.restoring) this.spent.push(now);
+        this.lastAdviceMono.set(action.target, now);
+        if (!action.informational && !action.restoring) this.advised.push(now);
         out.push(this.record(action, action.params, 'advised', 'advise mode: not applied', c));
         continue;
       }
-      const outcome = await this.apply(action.params, action);
-      const after = this.clock.monoMs();
-      this.lastActionMono.set(action.target, after);
-      if (!action.informational && !action.restoring) this.spent.push(after);
-      const result: ActionResult = outcome.ok ? 'done' : 'failed';
-      out.push(this.record(action, action.params, result, outcome.ok ? outcome.detail : outcome.error, c));
-      if (outcome.ok && action.undo) {
-        this.verifications.push({
-          action,
-          undo: action.undo,
-          dueMono: after + c.verifyMs,
-          originatorsBefore: view.node.reachableOriginators,
-          neighborsBefore: view.node.liveNeighbors,
-        });
-      }
+      out.push(await this.act(action, view, c, 'loop'));
     }
     return out;
   }
 
-  /** null: go; 'wait': silently later (cooldown); otherwise the reason to refuse. */
-  private refusal(action: PlannedAction, view: MeshView, c: LoopConfig, now: number): string | null | 'wait' {
+  /**
+   * An operator's request for one action, checked like the loop's own. Mode `off`
+   * refuses; `advise` acts (a person asked). A dry run changes nothing, records
+   * nothing and tells whether the checks would let the action go now.
+   */
+  async request(action: PlannedAction, view: MeshView, dryRun: boolean): Promise<Requested> {
+    const c = this.config();
+    const now = this.clock.monoMs();
+    const verdict: Verdict | null =
+      c.mode === 'off' ? { reason: "mode is off: the agent changes nothing (set mode 'advise' to heal by hand)", wait: false } : this.verdict(action, view, c, now, false);
+    if (dryRun) {
+      if (verdict) return { result: 'refused', detail: verdict.reason, executed: null };
+      return { result: 'planned', detail: `dry run: the checks allow it now${c.mode === 'advise' ? ' (advise mode: a heal request acts)' : ''}`, executed: null };
+    }
+    if (verdict) return { result: 'refused', detail: verdict.reason, executed: this.record(action, action.params, 'refused', verdict.reason, c, 'operator') };
+    const x = await this.act(action, view, c, 'operator');
+    return { result: x.result === 'done' ? 'done' : 'failed', detail: x.audit.detail, executed: x };
+  }
+
+  /** Apply an action that passed the checks: it spends the budget, starts its cooldown and, if reversible, its verification. */
+  private async act(action: PlannedAction, view: MeshView, c: LoopConfig, origin: ActionOrigin): Promise<Executed> {
+    const outcome = await this.apply(action.params, action);
+    const after = this.clock.monoMs();
+    this.lastActionMono.set(action.target, after);
+    if (!action.informational && !action.restoring) this.spent.push(after);
+    const result: ActionResult = outcome.ok ? 'done' : 'failed';
+    if (outcome.ok && action.undo) {
+      this.verifications.push({
+        action,
+        undo: action.undo,
+        dueMono: after + c.verifyMs,
+        originatorsBefore: view.node.reachableOriginators,
+        neighborsBefore: view.node.liveNeighbors,
+        origin,
+      });
+    }
+    return this.record(action, action.params, result, outcome.ok ? outcome.detail : outcome.error, c, origin);
+  }
+
+  /**
+   * null: go; otherwise why not, and whether the loop should just wait (cooldown).
+   * `advice`: judging advice, whose cooldown and budget count earlier advice too (a
+   * change, whether the loop's or an operator's, counts only real changes).
+   */
+  private verdict(action: PlannedAction, view: MeshView, c: LoopConfig, now: number, advice: boolean): Verdict | null {
+    const refuse = (reason: string): Verdict => ({ reason, wait: false });
     const ifname = paramsIfname(action.params);
-    if (ifname !== null && c.excludeInterfaces.includes(ifname)) return `${ifname} is excluded by the config (exclude_interface)`;
+    if (ifname !== null && c.excludeInterfaces.includes(ifname)) return refuse(`${ifname} is excluded by the config (exclude_interface)`);
     if (action.params.kind === 'restart-interface') {
       const target = action.params.ifname;
-      if (!view.interfaces.has(target)) return `${target} is not a hard interface of ${view.meshIfname}`;
+      if (!view.interfaces.has(target)) return refuse(`${target} is not a hard interface of ${view.meshIfname}`);
       const hearing = [...view.interfaces.values()].filter((i) => i.liveNeighbors > 0);
-      if (hearing.length === 1 && hearing[0]?.ifname === target) return `${target} is the last mesh interface that hears a neighbour`;
+      if (hearing.length === 1 && hearing[0]?.ifname === target) return refuse(`${target} is the last mesh interface that hears a neighbour`);
     }
     for (const p of action.preconditions) {
       const why = p.check();
-      if (why !== null) return `precondition '${p.name}' failed: ${why}`;
+      if (why !== null) return refuse(`precondition '${p.name}' failed: ${why}`);
     }
     const blocked = this.blockedUntilMono.get(action.target);
     if (blocked !== undefined) {
-      if (now < blocked) return 'wait';
+      if (now < blocked) return { reason: `${action.target} is left alone after a rollback for ${seconds(blocked - now)} s more`, wait: true };
       this.blockedUntilMono.delete(action.target);
     }
-    const last = this.lastActionMono.get(action.target);
-    if (!action.restoring && last !== undefined && now - last < c.cooldownMs) return 'wait';
-    if (!action.informational && !action.restoring && this.budgetUsed(now) >= c.budgetPer10Min) {
-      return `action budget spent (${c.budgetPer10Min} per 10 minutes)`;
+    const changed = this.lastActionMono.get(action.target);
+    const advisedAt = advice ? this.lastAdviceMono.get(action.target) : undefined;
+    const last = Math.max(changed ?? Number.NEGATIVE_INFINITY, advisedAt ?? Number.NEGATIVE_INFINITY);
+    if (!action.restoring && now - last < c.cooldownMs) {
+      const what = last === changed ? 'changed' : 'advised';
+      return { reason: `cooldown: ${action.target} was ${what} ${seconds(now - last)} s ago (cooldown_ms ${c.cooldownMs})`, wait: true };
+    }
+    if (!action.informational && !action.restoring && this.budgetUsed(now, advice) >= c.budgetPer10Min) {
+      return refuse(`action budget spent (${c.budgetPer10Min} per 10 minutes)`);
     }
     return null;
   }
@@ -163,7 +223,8 @@ export class Executor {
       this.verifications.splice(i, 1);
       const worse = isWorse(v, view, c.rollbackDropPercent);
       if (worse === null) continue;
-      if (c.mode !== 'auto') continue;
+      // Advise mode rolls back only what an operator's request changed in it.
+      if (c.mode !== 'auto' && !(c.mode === 'advise' && v.origin === 'operator')) continue;
       const outcome = await this.apply(v.undo, v.action);
       this.blockedUntilMono.set(v.action.target, this.clock.monoMs() + 10 * c.cooldownMs);
       const detail = `${worse}; ${outcome.ok ? `undone: ${outcome.detail}` : `undo failed: ${outcome.error}`}`;
@@ -188,11 +249,11 @@ export class Executor {
         case 'restart-interface':
           return await this.actuator.restartInterface(p.ifname, p.method);
         case 'run-hook':
-          return await this.actuator.runHook(p.command, { X0_EVENT: p.hook, X0_INCIDENT: action.incident.id, X0_TARGET: action.incident.target });
+          return await this.actuator.runHook(p.command, { X0_EVENT: p.hook, ...incidentEnv(action) });
         case 'alert': {
           const hook = this.config().alertHook;
           if (hook === '') return { ok: true, detail: 'alert logged (no alert_hook)' };
-          return await this.actuator.runHook(hook, { X0_EVENT: 'alert', X0_ALERT: p.message, X0_INCIDENT: action.incident.id, X0_TARGET: action.incident.target });
+          return await this.actuator.runHook(hook, { X0_EVENT: 'alert', X0_ALERT: p.message, ...incidentEnv(action) });
         }
       }
     } catch (e) {
@@ -200,7 +261,7 @@ export class Executor {
     }
   }
 
-  private record(action: PlannedAction, params: ActionParams, result: ActionResult, detail: string, c: LoopConfig): Executed {
+  private record(action: PlannedAction, params: ActionParams, result: ActionResult, detail: string, c: LoopConfig, origin: ActionOrigin = 'loop'): Executed {
     this.counter = (this.counter + 1) % 1_000_000;
     const at = this.clock.wallMs();
     const audit: AuditRecord = {
@@ -208,10 +269,11 @@ export class Executor {
       atMs: at,
       mode: c.mode,
       policy: action.policy,
-      incidentId: action.incident.id,
-      incidentKind: action.incident.kind,
+      incidentId: action.incident?.id ?? null,
+      incidentKind: action.incident?.kind ?? null,
+      origin,
       target: action.target,
-      evidence: action.incident.evidence,
+      evidence: action.incident?.evidence ?? { summary: `requested by an operator: ${action.reason}`, values: {} },
       action: params,
       reason: action.reason,
       result,
@@ -219,6 +281,14 @@ export class Executor {
     };
     return { action, result, audit };
   }
+}
+
+function incidentEnv(action: PlannedAction): Record<string, string> {
+  return action.incident ? { X0_INCIDENT: action.incident.id, X0_TARGET: action.incident.target } : { X0_TARGET: action.target };
+}
+
+function seconds(ms: number): number {
+  return Math.ceil(ms / 1000);
 }
 
 function paramsIfname(p: ActionParams): string | null {

@@ -5,6 +5,8 @@
  *   plan      ask the policies for actions (not in mode "off")
  *   execute   the safe executor (budget, cooldown, invariants, rollback, audit)
  *   knowledge store incidents, audit records, baselines; share the node summary
+ * `heal` answers an operator's heal request (heal.ts) between the loop's own uses
+ * of the executor: one at a time, never in the middle of an execute phase.
  * `createHealingLoop` takes its dependencies (tests pass scripted ones);
  * `createAgentHealingLoop` builds the real ones on the host.
  */
@@ -25,6 +27,7 @@ import { NeighborLostDetector } from './detectors/neighbor-lost.js';
 import { RouteFlappingDetector } from './detectors/route-flapping.js';
 import { UplinkLostDetector } from './detectors/uplink-lost.js';
 import { type Executed, Executor } from './executor.js';
+import { type HealAnswer, type HealRequest, heal } from './heal.js';
 import { IncidentBook } from './incidents.js';
 import { MONITOR_LIMITS, type MeshView, Monitor, type MonitorLimits } from './monitor.js';
 import { DeafRestartPolicy } from './policies/deaf-restart.js';
@@ -82,6 +85,8 @@ export interface HealingLoop {
   reconfigure(config: LoopConfig): void;
   status(): LoopStatus;
   summary(): NodeSummary;
+  /** An operator's heal request: remedy an open incident, or one manual action. */
+  heal(request: HealRequest): Promise<HealAnswer>;
   /** For tests and status: the current series. */
   readonly view: MeshView;
 }
@@ -113,7 +118,8 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     new UplinkLostDetector(cfg, () => probe.record),
     new IsolatedNodeDetector(cfg),
   ];
-  const policies: Policy[] = [new HopPenaltyPolicy(), new DeafRestartPolicy(), new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
+  const hopPenalty = new HopPenaltyPolicy();
+  const policies: Policy[] = [hopPenalty, new DeafRestartPolicy(), new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
   const executor = new Executor(cfg, deps.actuator, { wallMs: () => host.clock.wallMs(), monoMs: () => host.clock.monotonicMs() });
 
   const store = deps.store;
@@ -136,12 +142,38 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   let lastBaselineSave = host.clock.monotonicMs();
   let lastPush = Number.NEGATIVE_INFINITY;
   let pushing = false;
+  // The executor serves the execute phase and heal requests one at a time.
+  let executorFree: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const turn = executorFree.then(fn, fn);
+    executorFree = turn.catch(() => {});
+    return turn;
+  };
+  // Heal requests that changed something; a snapshot read while one did may not show
+  // the change, so the cycle that reads it plans nothing.
+  let healsApplied = 0;
+  let planSkip = false;
+
+  const report = (x: Executed): void => {
+    const a = x.audit;
+    const why = `${a.incidentId ? ` for ${a.incidentKind} ${a.incidentId}` : ''}${a.origin === 'operator' ? ' (heal request)' : ''}`;
+    const line = `action ${a.id} ${a.result}: ${a.action.kind} ${a.target}${why}: ${a.detail}`;
+    if (a.action.kind === 'alert' && a.result !== 'refused') log.err(`ALERT ${a.action.message}${a.incidentId ? ` (${a.incidentId})` : ''}`);
+    if (a.result === 'failed' || a.result === 'rolled-back') log.warning(line);
+    else if (a.result === 'done') log.notice(line);
+    else log.info(line);
+    deps.onAudit?.(a);
+    lastActions.push(a);
+    if (lastActions.length > LAST_ACTIONS_KEPT) lastActions.shift();
+  };
 
   const monitorPhase: LoopPhase = {
     name: 'monitor',
     async run(ctx: CycleContext) {
       probe.tick(config, ctx.startedMs);
+      const healsBefore = healsApplied;
       const r = await deps.mesh.read();
+      planSkip = healsApplied !== healsBefore;
       if (!r.ok) {
         fresh = false;
         snapshotErrors++;
@@ -180,7 +212,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     name: 'plan',
     run() {
       planned = [];
-      if (!fresh || config.mode === 'off') return;
+      if (!fresh || config.mode === 'off' || planSkip) return;
       const ctx = { view: monitor.view, open: book.openIncidents(), config, nowMono: monitor.view.nowMono };
       for (const p of policies) planned.push(...p.plan(ctx));
     },
@@ -191,18 +223,10 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     async run() {
       executed = [];
       if (!fresh) return;
-      executed = await executor.execute(planned, monitor.view);
+      executed = await exclusive(() => executor.execute(planned, monitor.view));
       for (const x of executed) {
-        policies.find((p) => p.name === x.action.policy)?.executed?.(x.action, x.result);
-        const a = x.audit;
-        const line = `action ${a.id} ${a.result}: ${a.action.kind} ${a.target} for ${a.incidentKind} ${a.incidentId}: ${a.detail}`;
-        if (a.action.kind === 'alert' && a.result !== 'refused') log.err(`ALERT ${a.action.message} (${a.incidentId})`);
-        if (a.result === 'failed' || a.result === 'rolled-back') log.warning(line);
-        else if (a.result === 'done') log.notice(line);
-        else log.info(line);
-        deps.onAudit?.(a);
-        lastActions.push(a);
-        if (lastActions.length > LAST_ACTIONS_KEPT) lastActions.shift();
+        policies.find((p) => p.name === x.action.policy)?.executed?.(x.action, x.result, monitor.view.nowMono);
+        report(x);
       }
     },
   };
@@ -239,6 +263,32 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   const loop: HealingLoop = {
     phases: [monitorPhase, analyzePhase, planPhase, executePhase, knowledgePhase],
     view: monitor.view,
+    heal(request: HealRequest): Promise<HealAnswer> {
+      return exclusive(async () => {
+        const answer = await heal(request, {
+          view: monitor.view,
+          config,
+          snapshotProblem: fresh || lastSnapshotError === '' ? null : lastSnapshotError,
+          open: book.openIncidents(),
+          findResolved: (id) => book.recent().find((i) => i.id === id) ?? store?.incidents().find((i) => i.id === id && i.status === 'resolved') ?? null,
+          policies,
+          hopOriginals: () => hopPenalty.raisedPenalties(),
+          executor,
+          nowMono: () => host.clock.monotonicMs(),
+        });
+        if (!answer.ok) return answer;
+        const r = answer.report;
+        const what = r.incident ? `incident ${r.incident.id}` : 'manual action';
+        if (r.executed) {
+          if (r.result === 'done' || r.result === 'failed') healsApplied++;
+          report(r.executed);
+          store?.recordAudit(r.executed.audit);
+        } else {
+          log.info(`heal ${what}${r.dryRun ? ' (dry run)' : ''}: ${r.result}${r.action ? ` ${r.action.params.kind} ${r.action.target}` : ''}: ${r.detail}`);
+        }
+        return answer;
+      });
+    },
     reconfigure(next: LoopConfig) {
       config = next;
       monitor.setLimits(monitorLimits(next));

@@ -18,8 +18,11 @@ export interface PlanContext {
 export interface Policy {
   readonly name: string;
   plan(ctx: PlanContext): PlannedAction[];
-  /** The executor's verdict on one of this policy's actions. */
-  executed?(action: PlannedAction, result: ActionResult): void;
+  /**
+   * The executor's verdict on one of this policy's actions, or on an operator's manual
+   * action of the kind this policy owns (its `incident` is then null).
+   */
+  executed?(action: PlannedAction, result: ActionResult, nowMono: number): void;
 }
 
 /** The hard interface an incident is about: "link:IF/MAC" or "if:IF". */

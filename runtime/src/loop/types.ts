@@ -51,6 +51,7 @@ export type ActionKind = 'set-hop-penalty' | 'set-gateway-mode' | 'restart-inter
 export type ActionParams =
   | { kind: 'set-hop-penalty'; ifname: string; from: number; to: number }
   | { kind: 'set-gateway-mode'; mode: 'off' | 'server' | 'client'; bandwidthDownKbit?: number; bandwidthUpKbit?: number; previous: string }
+  /** `attempt`: which of restart_max this is; 0 for a restart an operator asked for. */
   | { kind: 'restart-interface'; ifname: string; method: RestartMethod; attempt: number }
   | { kind: 'run-hook'; hook: string; command: string }
   | { kind: 'alert'; message: string };
@@ -67,7 +68,8 @@ export interface PlannedAction {
   /** What it changes: "if:wlan0", "mesh:bat0/gw", "hook:isolated", "alert:if:wlan0". */
   target: string;
   params: ActionParams;
-  incident: Incident;
+  /** The incident it remedies; null for an action an operator asked for by kind and target. */
+  incident: Incident | null;
   reason: string;
   /** Higher wins when two actions want the same target in one cycle. */
   priority: number;
@@ -82,13 +84,19 @@ export interface PlannedAction {
 
 export type ActionResult = 'done' | 'failed' | 'advised' | 'refused' | 'rolled-back';
 
+/** Who wanted the action: the loop's own cycle, or an operator's heal request. */
+export type ActionOrigin = 'loop' | 'operator';
+
 export interface AuditRecord {
   id: string;
   atMs: number;
   mode: string;
   policy: string;
-  incidentId: string;
-  incidentKind: IncidentKind;
+  /** Null for a manual action (no incident). */
+  incidentId: string | null;
+  incidentKind: IncidentKind | null;
+  /** Absent in records written before heal requests existed: the loop. */
+  origin?: ActionOrigin;
   target: string;
   evidence: Evidence;
   action: ActionParams;

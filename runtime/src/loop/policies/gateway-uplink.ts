@@ -10,7 +10,7 @@ import type { ActionResult, Incident, PlannedAction } from '../types.js';
 interface TurnedOff {
   bandwidthDownKbit: number | null;
   bandwidthUpKbit: number | null;
-  incident: Incident;
+  incident: Incident | null;
   applied: boolean;
 }
 

@@ -2,7 +2,9 @@
  * Flapping or degraded link -> raise that hard interface's hop penalty by
  * hop_penalty_step (never above hop_penalty_max), one step per cooldown while the
  * incident stays open; once no such incident has been open on the interface for
- * hop_penalty_stable_ms, restore the value it had before the first step.
+ * hop_penalty_stable_ms, restore the value it had before the first step. An
+ * operator's manual raise (heal) is adopted the same way: restored once the
+ * interface has been stable for hop_penalty_stable_ms after it.
  */
 import type { PlanContext, Policy } from '../policy.js';
 import { incidentIfname } from '../policy.js';
@@ -11,7 +13,8 @@ import type { ActionResult, Incident, PlannedAction } from '../types.js';
 interface Raised {
   original: number;
   lastUnstableMono: number;
-  incident: Incident;
+  /** The incident of the latest raise; null after a manual one. */
+  incident: Incident | null;
 }
 
 export class HopPenaltyPolicy implements Policy {
@@ -78,11 +81,19 @@ export class HopPenaltyPolicy implements Policy {
     return out;
   }
 
-  executed(action: PlannedAction, result: ActionResult): void {
-    if (action.params.kind !== 'set-hop-penalty' || action.restoring) return;
-    if (result !== 'done' && result !== 'advised') return;
+  executed(action: PlannedAction, result: ActionResult, nowMono: number): void {
+    if (action.params.kind !== 'set-hop-penalty') return;
     const { ifname, from } = action.params;
-    if (!this.raised.has(ifname)) this.raised.set(ifname, { original: from, lastUnstableMono: Number.NEGATIVE_INFINITY, incident: action.incident });
+    if (action.restoring) {
+      // Restored (by this policy or an operator): nothing of ours is left to restore.
+      if (result === 'done') this.raised.delete(ifname);
+      return;
+    }
+    if (result !== 'done' && result !== 'advised') return;
+    // Stable is counted from the latest raise: a manual raise on a quiet interface is not undone at once.
+    const state = this.raised.get(ifname);
+    if (state) state.lastUnstableMono = Math.max(state.lastUnstableMono, nowMono);
+    else this.raised.set(ifname, { original: from, lastUnstableMono: nowMono, incident: action.incident });
   }
 
   /** Interfaces whose penalty this policy raised, with the value to restore. */
