@@ -1,14 +1,15 @@
 /**
- * The healing loop behind the API (ubus and HTTP): mode, incidents, actions, counts
- * and the alfred mesh view. Records come from the knowledge store when there is one
- * (they survive restarts), else from the loop's memory.
+ * The healing loop behind the API (ubus and HTTP): mode, incidents, actions, heal
+ * requests, counts and the alfred mesh view. Records come from the knowledge store
+ * when there is one (they survive restarts), else from the loop's memory.
  */
 import { readMeshSummaries } from '../alfred/mesh-status.js';
 import type { LoopSources } from '../api/agent-api.js';
-import type { AgentMode } from '../api/types.js';
+import { type AgentMode, fail, ok } from '../api/types.js';
 import type { AgentHealing } from '../loop/agent-loop.js';
+import type { HealReport } from '../loop/heal.js';
 import type { LoopConfig } from '../loop/settings.js';
-import type { AuditRecord, Incident } from '../loop/types.js';
+import type { ActionParams, AuditRecord, Incident } from '../loop/types.js';
 import type { JsonObject } from '../ubus/blobmsg.js';
 
 export function incidentJson(i: Incident): JsonObject {
@@ -35,12 +36,35 @@ export function auditJson(a: AuditRecord): JsonObject {
     policy: a.policy,
     incident: a.incidentId,
     incident_kind: a.incidentKind,
+    origin: a.origin ?? 'loop',
     target: a.target,
     evidence: a.evidence.summary,
     action: a.action.kind,
     reason: a.reason,
     result: a.result,
     detail: a.detail,
+  };
+}
+
+function paramsJson(p: ActionParams): JsonObject {
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(p)) if (v !== undefined) out[k] = v as string | number;
+  return out;
+}
+
+/** The answer to a heal request: what was planned, what became of it, its audit record. */
+export function healJson(r: HealReport): JsonObject {
+  const a = r.action;
+  return {
+    dry_run: r.dryRun,
+    mode: r.mode,
+    result: r.result,
+    detail: r.detail,
+    incident: r.incident ? incidentJson(r.incident) : null,
+    action: a
+      ? { kind: a.params.kind, target: a.target, policy: a.policy, reason: a.reason, params: paramsJson(a.params), reversible: a.undo !== undefined, restoring: a.restoring === true }
+      : null,
+    audit_id: r.executed ? r.executed.audit.id : null,
   };
 }
 
@@ -66,6 +90,10 @@ export function loopSources(h: AgentHealing, getConfig: () => LoopConfig, setMod
     mode: { get: () => h.loop.status().mode as AgentMode, set: setMode },
     incidents: async (q) => pick(incidents(), (i) => i.updatedAtMs, q.since, q.limit, (i) => q.open === undefined || (i.status === 'open') === q.open).map(incidentJson),
     actions: async (q) => pick(audits(), (a) => a.atMs, q.since, q.limit).map(auditJson),
+    heal: async (r) => {
+      const a = await h.loop.heal(r);
+      return a.ok ? ok(healJson(a.report)) : fail(a.error, a.message);
+    },
     counts: () => {
       const s = h.loop.status();
       return {

@@ -104,9 +104,9 @@ export const API_METHODS: readonly ApiMethod[] = [
     name: 'heal',
     summary: 'remediate an incident ({incident}) or run one action ({action, target}); dry_run only plans',
     args: {
-      incident: { type: 'string', help: 'incident id' },
-      action: { type: 'string', help: 'action kind' },
-      target: { type: 'string', help: 'what the action applies to (interface, originator)' },
+      incident: { type: 'string', help: 'the id of an open incident' },
+      action: { type: 'string', help: 'a manual action kind, e.g. hop-penalty-raise (docs/api.md lists them)' },
+      target: { type: 'string', help: 'what the action applies to: a hard interface of the mesh, or the mesh interface for gateway-*' },
       dry_run: { type: 'bool', help: 'plan only, change nothing' },
     },
     mutating: (a) => a.dry_run !== true,
