@@ -1,5 +1,5 @@
 // The operator's commands against a running agent, over its HTTP API (no ubusd here):
-// status, mode, incidents, actions; and what they do when no agent answers.
+// status, mode, incidents, actions, heal; and what they do when no agent answers.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../runtime/src/cli/main.js';
@@ -21,7 +21,7 @@ function capture(signals?: Map<SignalName, () => void>): { host: Host; out: () =
   return { host, out: () => out, err: () => err, log };
 }
 
-const t = suite('cli: status, mode, incidents and actions against a running agent');
+const t = suite('cli: status, mode, incidents, actions and heal against a running agent');
 const port = 20000 + Math.floor(Math.random() * 20000);
 const http = `127.0.0.1:${port}`;
 let dir = '';
@@ -77,6 +77,15 @@ t('incidents and actions: tables with headers (none yet), JSON arrays', async ()
   assert.match(i.out, /^id +kind +target +severity +status/);
   assert.equal(JSON.parse((await cli('actions', '--json', '--limit', '5')).out), []);
   assert.is((await cli('actions', '--limit', 'many')).code, 2);
+});
+
+t('heal reaches the loop: an unknown incident is not found; without batman-adv nothing can be healed', async () => {
+  const unknown = await cli('heal', '--incident', 'inc-none-1');
+  assert.is(unknown.code, 1);
+  assert.match(unknown.err, /^x0tta6bl4: heal: no incident inc-none-1 /);
+  const r = await cli('heal', '--action', 'restart-interface', '--target', 'eth1', '--dry-run');
+  assert.is(r.code, 1);
+  assert.match(r.err, /^x0tta6bl4: heal: batman-adv bat0 is (absent|unavailable)\n$/);
 });
 
 t('no agent listening: exit 1 and one line naming where it looked', async () => {

@@ -11,12 +11,13 @@ import { UbusConnection } from '../ubus/connection.js';
 
 export type AgentCall = { ok: true; data: JsonObject; via: 'ubus' | 'http' } | { ok: false; error: string; via: 'ubus' | 'http' | 'none' };
 
-export async function callAgent(host: Host, config: AgentConfig, method: string, args: JsonObject, mutating = false): Promise<AgentCall> {
+/** `timeoutMs`: how long to wait for the answer (an action such as a restart may take tens of seconds). */
+export async function callAgent(host: Host, config: AgentConfig, method: string, args: JsonObject, mutating = false, timeoutMs = 10_000): Promise<AgentCall> {
   if (config.ubus && host.files.stat(config.ubusSocket) !== null) {
     const conn = await UbusConnection.connect(config.ubusSocket);
     if (conn.ok) {
       try {
-        const r = await conn.value.call('x0tta6bl4', method, args, 10_000);
+        const r = await conn.value.call('x0tta6bl4', method, args, timeoutMs);
         if (!r.ok) return { ok: false, error: r.error.message, via: 'ubus' };
         return { ok: true, data: Object.assign({}, ...r.value) as JsonObject, via: 'ubus' };
       } finally {
@@ -30,8 +31,8 @@ export async function callAgent(host: Host, config: AgentConfig, method: string,
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
     .join('&');
   const r = mutating
-    ? await httpRequest(address, 'POST', `/api/${method}`, JSON.stringify(args))
-    : await httpRequest(address, 'GET', `/api/${method}${query ? `?${query}` : ''}`);
+    ? await httpRequest(address, 'POST', `/api/${method}`, JSON.stringify(args), timeoutMs)
+    : await httpRequest(address, 'GET', `/api/${method}${query ? `?${query}` : ''}`, undefined, timeoutMs);
   if (!r.ok) return { ok: false, error: `agent at ${config.http}: ${r.error}`, via: 'http' };
   let body: unknown;
   try {

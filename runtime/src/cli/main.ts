@@ -9,6 +9,7 @@ import { LOOP_SETTINGS } from '../loop/settings.js';
 import type { Host } from '../host/index.js';
 import { type OptionSpec, parseArgs } from './args.js';
 import { agentCommand } from './commands/agent.js';
+import { healCommand } from './commands/heal.js';
 import { meshCommand } from './commands/mesh.js';
 import { modeCommand } from './commands/mode.js';
 import { actionsCommand, incidentsCommand } from './commands/records.js';
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   incidentsCommand,
   actionsCommand,
+  healCommand,
   modeCommand,
   meshCommand,
   ubusCommand,
