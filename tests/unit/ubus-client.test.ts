@@ -3,9 +3,11 @@ import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
 import { BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_STRING } from '../../runtime/src/ubus/blobmsg.js';
 import { UbusClient } from '../../runtime/src/ubus/client.js';
-import type { UbusMethodTable } from '../../runtime/src/ubus/connection.js';
-import { loadTranscript, replayUbusd } from '../support/ubus-transcript.js';
+import { UbusConnection, type UbusMethodTable } from '../../runtime/src/ubus/connection.js';
+import { decodeMessage, encodeMessage, UBUS_MSG_HELLO, UBUS_MSG_INVOKE, UBUS_STATUS_INVALID_ARGUMENT, UbusFramer } from '../../runtime/src/ubus/message.js';
+import { replyDataMessage, replyStatusMessage } from '../../runtime/src/ubus/requests.js';
 import { removeTree, tempDir, waitFor } from '../support/tmp.js';
+import { loadTranscript, replayUbusd } from '../support/ubus-transcript.js';
 
 const t = suite('ubus: client reconnects and re-registers');
 
@@ -52,6 +54,42 @@ t('ubusd goes away and comes back: the client retries with back-off and register
   } finally {
     client.stop();
     replay.close();
+    removeTree(dir);
+  }
+});
+
+t('a failed call keeps what the object said before the status: DATA {"error"} then STATUS 2', async () => {
+  // A ubusd stand-in on a real unix socket: HELLO, then for an INVOKE of object 77 it
+  // forwards what our agent's object sends for bad input (an explanation, then the status).
+  const host = getHost();
+  const dir = tempDir('ubus-error-data');
+  const path = `${dir}/ubus.sock`;
+  const server = await host.net.listen({ family: 'unix', path }, (sock) => {
+    const framer = new UbusFramer();
+    sock.write(encodeMessage(UBUS_MSG_HELLO, 0, 0x1234, () => {}));
+    sock.onData((chunk) => {
+      const frames = framer.push(chunk);
+      if (!frames.ok) return;
+      for (const f of frames.messages) {
+        const m = decodeMessage(f);
+        if (!m.ok || m.value.type !== UBUS_MSG_INVOKE) continue;
+        // ubusd forwards the reply with the header peer set to the object id.
+        sock.write(replyDataMessage(m.value.seq, 77, 77, { error: 'mode: "set" must be one of auto|advise|off' }));
+        sock.write(replyStatusMessage(m.value.seq, 77, 77, UBUS_STATUS_INVALID_ARGUMENT));
+      }
+    });
+    sock.onClose(() => {});
+  });
+  const conn = await UbusConnection.connect(path);
+  try {
+    assert.ok(conn.ok, conn.ok ? '' : conn.error.message);
+    const r = await conn.value.invoke(77, 'mode', { set: 'bogus' }, 2000);
+    assert.ok(!r.ok, 'the call must fail');
+    assert.is(r.error.status, UBUS_STATUS_INVALID_ARGUMENT);
+    assert.equal(r.error.replies, [{ error: 'mode: "set" must be one of auto|advise|off' }]);
+  } finally {
+    if (conn.ok) conn.value.close();
+    server.close();
     removeTree(dir);
   }
 });

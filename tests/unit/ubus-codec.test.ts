@@ -2,8 +2,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BlobWriter, parseBlobList, parseRootBlob } from '../../runtime/src/ubus/blob.js';
 import {
-  BLOBMSG_TYPE_INT16, BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_INT64, BLOBMSG_TYPE_INT8, BLOBMSG_TYPE_STRING, decodeBlobmsgJson, decodeBlobmsgTable,
-  jsonText, putJsonFields,
+  BLOBMSG_TYPE_BOOL, BLOBMSG_TYPE_INT8, BLOBMSG_TYPE_INT16, BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_INT64, BLOBMSG_TYPE_STRING, decodeBlobmsgJson, decodeBlobmsgTable,
+  jsonText, nodesToObject, putJsonFields,
 } from '../../runtime/src/ubus/blobmsg.js';
 import { decodeMessage, UBUS_MSG_INVOKE, UbusFramer } from '../../runtime/src/ubus/message.js';
 import { addObjectMessage, invokeMessage, replyDataMessage, replyStatusMessage } from '../../runtime/src/ubus/requests.js';
@@ -163,6 +163,31 @@ t('nesting deeper than the limit is refused (no recursion blow-up)', () => {
   let deep: unknown = 1;
   for (let i = 0; i < 40; i++) deep = [deep];
   assert.throws(() => rootOf({ deep: deep as number }));
+});
+
+t("messages far past the writer's first 256 bytes: an ADD_OBJECT with a 10-method signature, a 4 KiB reply", () => {
+  // The writer grows its buffer while writing; every write must land in the grown one.
+  const signature: Record<string, Record<string, number>> = {};
+  for (const m of ['status', 'neighbors', 'originators', 'gateways', 'incidents', 'actions', 'heal', 'mode', 'config', 'mesh']) {
+    signature[m] = { since: BLOBMSG_TYPE_INT64, limit: BLOBMSG_TYPE_INT32, open: BLOBMSG_TYPE_BOOL, incident: BLOBMSG_TYPE_STRING, dry_run: BLOBMSG_TYPE_BOOL };
+  }
+  const add = addObjectMessage(7, 'x0tta6bl4', signature);
+  assert.ok(add.length > 600, `${add.length} bytes`);
+  const decoded = decodeMessage(add);
+  assert.ok(decoded.ok, decoded.ok ? '' : decoded.error.message);
+  const sig = decodeBlobmsgTable(decoded.value.attrs.signature as Uint8Array);
+  assert.ok(sig.ok);
+  assert.equal(
+    sig.value.map((x) => x.name),
+    Object.keys(signature),
+  );
+  const big = { text: 'x'.repeat(3000), list: Array.from({ length: 200 }, (_, i) => i * 1000), nested: { deep: { value: 'ü'.repeat(100) } } };
+  const reply = replyDataMessage(9, 0x42, 77, big);
+  const r = decodeMessage(reply);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  const data = decodeBlobmsgTable(r.value.attrs.data as Uint8Array);
+  assert.ok(data.ok);
+  assert.equal(nodesToObject(data.value), big);
 });
 
 t('UTF-8 names and values survive a round trip', () => {

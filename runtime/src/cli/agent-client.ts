@@ -18,7 +18,11 @@ export async function callAgent(host: Host, config: AgentConfig, method: string,
     if (conn.ok) {
       try {
         const r = await conn.value.call('x0tta6bl4', method, args, timeoutMs);
-        if (!r.ok) return { ok: false, error: r.error.message, via: 'ubus' };
+        if (!r.ok) {
+          // The agent explains a refusal in a DATA reply before the status: prefer its words.
+          const said = r.error.replies?.map((x) => x.error).find((x): x is string => typeof x === 'string');
+          return { ok: false, error: said ?? r.error.message, via: 'ubus' };
+        }
         return { ok: true, data: Object.assign({}, ...r.value) as JsonObject, via: 'ubus' };
       } finally {
         conn.value.close();

@@ -128,28 +128,37 @@ export class BlobWriter {
   /** Zero bytes up to the next 4-byte boundary. */
   private pad(): void {
     const n = pad4(this.pos) - this.pos;
-    if (n > 0) this.buf.fill(0, this.reserve(n), this.pos);
+    if (n > 0) {
+      const at = this.reserve(n);
+      this.buf.fill(0, at, this.pos);
+    }
   }
 
   /** Raw bytes with no header (blobmsg name headers, values inside an open attribute). */
   putBytes(bytes: Uint8Array): void {
-    this.buf.set(bytes, this.reserve(bytes.length));
+    const at = this.reserve(bytes.length);
+    this.buf.set(bytes, at);
   }
 
   putU8(v: number): void {
-    this.view.setUint8(this.reserve(1), v & 0xff);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v & 0xff);
   }
   putU16(v: number): void {
-    this.view.setUint16(this.reserve(2), v & 0xffff, false);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v & 0xffff, false);
   }
   putU32(v: number): void {
-    this.view.setUint32(this.reserve(4), v >>> 0, false);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, false);
   }
   putU64(v: bigint): void {
-    this.view.setBigUint64(this.reserve(8), BigInt.asUintN(64, v), false);
+    const at = this.reserve(8);
+    this.view.setBigUint64(at, BigInt.asUintN(64, v), false);
   }
   putF64(v: number): void {
-    this.view.setFloat64(this.reserve(8), v, false);
+    const at = this.reserve(8);
+    this.view.setFloat64(at, v, false);
   }
 
   /** Open an attribute; its content follows; `end()` writes its length and pads. */

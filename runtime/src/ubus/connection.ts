@@ -26,9 +26,17 @@ export interface UbusError {
   kind: 'status' | 'timeout' | 'closed' | 'connect' | 'protocol' | 'limit';
   status?: number;
   message: string;
+  /**
+   * A failed INVOKE: the DATA replies that came before the status. An object explains a
+   * failure this way (ours sends {"error": "..."}); the real `ubus` CLI prints them.
+   */
+  replies?: JsonObject[];
 }
 
 export type UbusResult<T> = { ok: true; value: T } | { ok: false; error: UbusError };
+
+/** A request's messages; a failure status keeps the DATA that came before it. */
+type RequestResult = { ok: true; value: UbusMessage[] } | { ok: false; error: UbusError; data?: UbusMessage[] };
 
 export function statusError(status: number, what: string): { ok: false; error: UbusError } {
   return { ok: false, error: { kind: 'status', status, message: `${what}: ${ubusStatusText(status)}` } };
@@ -70,7 +78,7 @@ export interface UbusObjectInfo {
 
 interface Pending {
   data: UbusMessage[];
-  resolve: (r: UbusResult<UbusMessage[]>) => void;
+  resolve: (r: RequestResult) => void;
   timer: TimerHandle;
   bytes: number;
 }
@@ -214,7 +222,7 @@ export class UbusConnection {
           return;
         }
         const status = m.attrs.status ?? UBUS_STATUS_UNKNOWN_ERROR;
-        this.finishRequest(key, status === UBUS_STATUS_OK ? { ok: true, value: p.data } : { ok: false, error: { kind: 'status', status, message: ubusStatusText(status) } });
+        this.finishRequest(key, status === UBUS_STATUS_OK ? { ok: true, value: p.data } : { ok: false, error: { kind: 'status', status, message: ubusStatusText(status) }, data: p.data });
         return;
       }
       case UBUS_MSG_INVOKE:
@@ -225,7 +233,7 @@ export class UbusConnection {
     }
   }
 
-  private finishRequest(key: string, r: UbusResult<UbusMessage[]>): void {
+  private finishRequest(key: string, r: RequestResult): void {
     const p = this.pending.get(key);
     if (!p) return;
     this.pending.delete(key);
@@ -250,7 +258,7 @@ export class UbusConnection {
   }
 
   /** Send a request built for `seq`; resolve with its DATA messages once STATUS 0 arrives. */
-  request(peer: number, build: (seq: number) => Uint8Array, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<UbusResult<UbusMessage[]>> {
+  request(peer: number, build: (seq: number) => Uint8Array, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): Promise<RequestResult> {
     if (this.closed) return Promise.resolve({ ok: false, error: { kind: 'closed', message: 'ubus: connection closed' } });
     const seq = this.nextSeq();
     let bytes: Uint8Array;
@@ -294,14 +302,15 @@ export class UbusConnection {
   /** INVOKE a method; the DATA replies, each as a JSON object. */
   async invoke(objid: number, method: string, args: JsonObject, timeoutMs?: number): Promise<UbusResult<JsonObject[]>> {
     const r = await this.request(objid, (seq) => invokeMessage(seq, objid, method, args), timeoutMs);
-    if (!r.ok) return r;
+    const messages = r.ok ? r.value : (r.data ?? []);
     const out: JsonObject[] = [];
-    for (const m of r.value) {
+    for (const m of messages) {
       if (!m.attrs.data) continue;
       const t = decodeBlobmsgTable(m.attrs.data);
       if (!t.ok) return { ok: false, error: { kind: 'protocol', message: `ubus: reply of ${method}: ${t.error.message}` } };
       out.push(nodesToObject(t.value));
     }
+    if (!r.ok) return { ok: false, error: out.length ? { ...r.error, replies: out } : r.error };
     return { ok: true, value: out };
   }
 

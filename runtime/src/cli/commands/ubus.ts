@@ -35,6 +35,8 @@ export const ubusCommand: Command = {
     try {
       const r = await conn.value.call(object, method, args, 30_000);
       if (!r.ok) {
+        // What the object said about the failure ({"error": ...}), as the real ubus CLI shows it.
+        for (const reply of r.error.replies ?? []) host.stdout.write(`${jsonText(reply, '\t')}\n`);
         host.stderr.write(`x0tta6bl4: ubus call ${object} ${method}: ${r.error.message}\n`);
         return r.error.status ?? EXIT_FAILURE;
       }
