@@ -106,7 +106,8 @@ t('ubus methods: same JSON; ubus_rpc_session ignored, nulls tolerated, INT8 acce
     },
   });
   const table = ubusMethodTable(s.api);
-  assert.equal(table.incidents?.signature, { since: 5, limit: 5, open: 7 });
+  // since carries ms since the epoch: INT64 (4), not INT32 (5).
+  assert.equal(table.incidents?.signature, { since: 4, limit: 5, open: 7 });
   const inv = { object: 'x0tta6bl4', method: 'incidents', peer: 1 };
   const args: BlobmsgNode[] = [
     { type: BLOBMSG_TYPE_STRING, name: 'ubus_rpc_session', value: '0123' },

@@ -11,6 +11,8 @@ export type ArgType = 'string' | 'int' | 'bool';
 
 export interface ArgSpec {
   type: ArgType;
+  /** An integer that needs 64 bits (ms since the epoch): signed INT64 in the ubus signature. */
+  wide?: boolean;
   min?: number;
   max?: number;
   values?: readonly string[];
@@ -30,7 +32,7 @@ export type Args = Record<string, string | number | boolean>;
 
 export const IGNORED_ARGS: readonly string[] = ['ubus_rpc_session'];
 
-const SINCE: ArgSpec = { type: 'int', min: 0, help: 'only records at or after this time (ms since the epoch)' };
+const SINCE: ArgSpec = { type: 'int', wide: true, min: 0, help: 'only records at or after this time (ms since the epoch)' };
 const LIMIT: ArgSpec = { type: 'int', min: 1, max: 1000, help: 'at most this many records, newest first (default 100)' };
 
 /** Convert and check loose JSON arguments against a method's specs. */

@@ -4,7 +4,7 @@
  * boolean is expected; on bad input the caller gets DATA {"error": "..."} and then
  * STATUS INVALID_ARGUMENT, so `ubus call` prints the reason.
  */
-import { BLOBMSG_TYPE_BOOL, BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_INT8, BLOBMSG_TYPE_STRING, type BlobmsgNode, type JsonObject, nodeToJson } from '../ubus/blobmsg.js';
+import { BLOBMSG_TYPE_BOOL, BLOBMSG_TYPE_INT32, BLOBMSG_TYPE_INT64, BLOBMSG_TYPE_INT8, BLOBMSG_TYPE_STRING, type BlobmsgNode, type JsonObject, nodeToJson } from '../ubus/blobmsg.js';
 import type { UbusMethodResult, UbusMethodTable } from '../ubus/connection.js';
 import {
   UBUS_STATUS_INVALID_ARGUMENT, UBUS_STATUS_NOT_FOUND, UBUS_STATUS_NOT_SUPPORTED, UBUS_STATUS_OK, UBUS_STATUS_UNKNOWN_ERROR,
@@ -40,7 +40,7 @@ export function ubusMethodTable(api: AgentApi): UbusMethodTable {
   const table: UbusMethodTable = {};
   for (const m of API_METHODS) {
     const signature: Record<string, number> = {};
-    for (const [name, spec] of Object.entries(m.args)) signature[name] = SIGNATURE_TYPE[spec.type];
+    for (const [name, spec] of Object.entries(m.args)) signature[name] = spec.wide ? BLOBMSG_TYPE_INT64 : SIGNATURE_TYPE[spec.type];
     table[m.name] = {
       signature,
       handler: async (nodes) => {
