@@ -61,6 +61,26 @@ t('the node summary round-trips through msgpack, is small, and bad input is an e
   for (let i = 1; i < bytes.value.length; i++) decodeSummary(bytes.value.subarray(0, i));
 });
 
+t('the summary carries what the node hears (48 neighbours at most) and its ms clock; a malformed heard list is an error', () => {
+  const heard: [string, number][] = Array.from({ length: 48 }, (_, i) => [`0200000001${i.toString(16).padStart(2, '0')}`, i * 100]);
+  const full = { ...summary, ms: 1_700_000_000_123, heard };
+  const bytes = encodeSummary(full);
+  assert.ok(bytes.ok, bytes.ok ? '' : bytes.error);
+  if (!bytes.ok) return;
+  assert.ok(bytes.value.length < 1024, `${bytes.value.length} bytes with 48 heard neighbours`);
+  const back = decodeSummary(bytes.value);
+  assert.ok(back.ok);
+  if (back.ok) assert.equal(back.value, full);
+  // An older agent's summary (no heard list, no ms) still reads.
+  const old = decodeSummary((encodeSummary(summary) as { ok: true; value: Uint8Array }).value);
+  assert.ok(old.ok && old.value.heard === undefined && old.value.ms === undefined);
+  for (const bad of [[['02:00:00:00:00:01', 5]], [['0200000000zz', 5]], [['020000000001', -1]], [['020000000001']], 'x']) {
+    const b = encodeSummary({ ...summary, heard: bad as unknown as [string, number][] });
+    assert.ok(b.ok);
+    if (b.ok) assert.is(decodeSummary(b.value).ok, false, JSON.stringify(bad));
+  }
+});
+
 /** A stand-in daemon on a unix socket: records what arrives, answers with `reply`. */
 async function fakeDaemon(reply: (request: Uint8Array, socket: StreamSocket) => void) {
   const host = getHost();

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { macHex, type NodeSummary } from '../../runtime/src/alfred/summary.js';
 import type { Detector } from '../../runtime/src/loop/detector.js';
 import { DeafInterfaceDetector } from '../../runtime/src/loop/detectors/deaf-interface.js';
 import { IsolatedNodeDetector } from '../../runtime/src/loop/detectors/isolated-node.js';
@@ -37,7 +38,7 @@ function rig(make: (c: () => LoopConfig) => Detector, over: Partial<LoopConfig> 
     },
     step(m: SynthMesh | MeshSnapshot): IncidentEvent[] {
       now += 1000;
-      const view = monitor.observe('meshIfname' in m ? m : snapshot(m), now);
+      const view = monitor.observe('meshIfname' in m ? m : snapshot({ wallMs: now, ...m }), now);
       const ev = book.apply(detector, detector.observe(view), { wallMs: now, monoMs: now });
       all.push(...ev);
       return ev;
@@ -157,20 +158,31 @@ t('route flapping: best next hop toggling every 4 s is detected within 30 s, sta
   assert.ok(r.resolved().length >= 1);
 });
 
+const WL0 = '02:00:00:00:03:03';
+
 function deaf(i: number, rxMoving = false, carrier = true): SynthMesh {
-  return { interfaces: [{ ifname: 'wl0', ifindex: 3, carrier, tx: 1000 + i * 10, rx: rxMoving ? 500 + i * 3 : 500 }], neighbors: [] };
+  return { interfaces: [{ ifname: 'wl0', ifindex: 3, mac: WL0, carrier, tx: 1000 + i * 10, rx: rxMoving ? 500 + i * 3 : 500 }], neighbors: [] };
 }
 
 /** The radio works (a neighbour, packets in) for the first 3 s, then goes deaf. */
 function goesDeaf(i: number): SynthMesh {
   if (i >= 3) return deaf(i);
-  return { interfaces: [{ ifname: 'wl0', ifindex: 3, carrier: true, tx: 1000 + i * 10, rx: 400 + i * 50 }], neighbors: [{ ifname: 'wl0', mac: A }] };
+  return { interfaces: [{ ifname: 'wl0', ifindex: 3, mac: WL0, carrier: true, tx: 1000 + i * 10, rx: 400 + i * 50 }], neighbors: [{ ifname: 'wl0', mac: A }] };
 }
 
-t('deaf interface: heard before, then up, carrier, transmitting, nothing received for the whole window opens it; not before', () => {
+/** Node B's summary, made at `madeAt` (wall ms), saying it heard `mac` `ageMs` before. */
+function heardBy(madeAt: number, mac = WL0, ageMs = 300): NodeSummary {
+  return { v: 1, name: 'B', agent: '0.1.0', batman: '2022.3', algo: 'BATMAN_IV', mode: 'auto', health: 'ok', open: 0, kinds: [], neighbors: 1, originators: 1, gw: null, actions: 0, t: Math.floor(madeAt / 1000), ms: madeAt, heard: [[macHex(mac), ageMs]] };
+}
+
+t('deaf interface: heard before, then up, carrier, transmitting, nothing received for the whole window while a peer still hears it opens it; not before', () => {
   const r = rig((c) => new DeafInterfaceDetector(c));
   let openedAt = -1;
-  for (let i = 0; i < 30 && openedAt < 0; i++) if (r.step(goesDeaf(i)).length > 0) openedAt = i;
+  for (let i = 0; i < 30 && openedAt < 0; i++) {
+    // B keeps hearing wl0 (its summary arrives each cycle): our radio sends but does not receive.
+    r.monitor.view.peers.update([heardBy(r.now)], 'A', r.now);
+    if (r.step(goesDeaf(i)).length > 0) openedAt = i;
+  }
   // Deaf from i = 3 (the neighbour stays live until neighbor_lost_ms); the 10 s window
   // must then hold only deaf samples.
   assert.ok(openedAt >= 13 && openedAt <= 16, `opened at ${openedAt} s`);
@@ -179,6 +191,33 @@ t('deaf interface: heard before, then up, carrier, transmitting, nothing receive
   assert.ok((e.txPackets as number) > 0);
   assert.is(e.carrier, true);
   assert.is(r.opened()[0]!.incident.target, 'if:wl0');
+});
+
+t('deaf interface: silent with no peer saying it hears us is a dead link: not deaf at 10 s, deaf after deaf_unconfirmed_window_ms', () => {
+  const r = rig((c) => new DeafInterfaceDetector(c));
+  let openedAt = -1;
+  for (let i = 0; i < 90 && openedAt < 0; i++) {
+    // B's summaries arrive, but B no longer hears wl0 (it hears someone else).
+    r.monitor.view.peers.update([heardBy(r.now, 'aa:00:00:00:00:0a')], 'A', r.now);
+    if (r.step(goesDeaf(i)).length > 0) openedAt = i;
+  }
+  assert.ok(openedAt >= 63 && openedAt <= 66, `opened at ${openedAt} s (deaf from 3 s, unconfirmed window 60 s)`);
+  assert.match(r.opened()[0]!.incident.evidence.summary, /no peer says it hears it either/);
+});
+
+t('deaf interface: accounts from before the silence, from a clock 30 s off, or from ourselves confirm nothing', () => {
+  for (const account of [
+    (now: number) => heardBy(now, WL0, 20_000), // B heard wl0 last 20 s ago: before the silence
+    (now: number) => heardBy(now + 45_000), // B's clock is 45 s ahead of ours
+    (now: number) => ({ ...heardBy(now), name: 'A' }), // our own summary
+  ]) {
+    const r = rig((c) => new DeafInterfaceDetector(c));
+    for (let i = 0; i < 40; i++) {
+      r.monitor.view.peers.update([account(r.now)], 'A', r.now);
+      r.step(goesDeaf(i));
+    }
+    assert.is(r.opened().length, 0, JSON.stringify(account(0)));
+  }
 });
 
 t('deaf interface: one that never heard anyone (a dummy primary0, an unplugged port) is not deaf', () => {

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CycleContext } from '../../runtime/src/agent/agent.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
+import type { NodeSummary } from '../../runtime/src/alfred/summary.js';
 import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
@@ -19,6 +20,8 @@ import type { Link } from '../../runtime/src/netlink/rtnl-link.js';
 export interface SynthInterface {
   ifname: string;
   ifindex: number;
+  /** Its MAC (what the peers' heard lists name it by). */
+  mac?: string;
   up?: boolean;
   carrier?: boolean;
   rx?: number;
@@ -49,6 +52,8 @@ export interface SynthMesh {
   gwMode?: 'off' | 'client' | 'server';
   gwDownKbit?: number;
   gwUpKbit?: number;
+  /** Wall clock of the snapshot (compared with the peers' accounts). */
+  wallMs?: number;
 }
 
 function link(i: SynthInterface): Link {
@@ -69,7 +74,7 @@ function link(i: SynthInterface): Link {
     master: 100,
     kind: 'veth',
     slaveKind: 'batadv',
-    address: null,
+    address: i.mac ?? null,
     stats: { ...stats, rxPackets: i.rx ?? 0, txPackets: i.tx ?? 0 } as Link['stats'],
   };
 }
@@ -110,7 +115,7 @@ export function snapshot(m: SynthMesh): MeshSnapshot {
     meshIfname: 'bat0',
     state: m.state ?? 'up',
     reason: null,
-    takenAtMs: 0,
+    takenAtMs: m.wallMs ?? 0,
     durationMs: 1,
     mesh: {
       meshIfindex: 100,
@@ -132,7 +137,7 @@ export function snapshot(m: SynthMesh): MeshSnapshot {
     hardInterfaces: m.interfaces.map((i) => ({
       ifindex: i.ifindex,
       ifname: i.ifname,
-      address: null,
+      address: i.mac ?? null,
       active: i.up ?? true,
       hopPenalty: i.hopPenalty ?? 0,
       elpIntervalMs: null,
@@ -189,7 +194,7 @@ export class RecordingActuator implements Actuator {
  * The whole loop on a manual clock (1 s per cycle), a scripted mesh and a recording
  * actuator (which also plays the kernel: hop penalties and gateway mode stick).
  */
-export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null) {
+export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => NodeSummary[]) {
   let now = 1_000_000;
   const base = getHost();
   const lines: string[] = [];
@@ -221,6 +226,7 @@ export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => 
           gwMode: gw,
           gwDownKbit: 50_000,
           gwUpKbit: 10_000,
+          wallMs: host.clock.wallMs(),
           ...m,
           interfaces: m.interfaces.map((i): SynthInterface => ({ ...i, hopPenalty: penalties.get(i.ifname) ?? i.hopPenalty ?? 0 })),
         };
@@ -233,6 +239,7 @@ export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => 
     probe: () => Promise.resolve(probe?.() === false ? { ok: false as const, error: 'ETIMEDOUT' } : { ok: true as const, rttMs: 5 }),
     store,
     summarySink: null,
+    peerSource: peers ? { read: () => Promise.resolve({ ok: true as const, value: peers(host.clock.wallMs()) }) } : null,
     nodeName: 'node1',
     agentVersion: '0.1.0',
     onAudit: (a) => void audits.push(a),

@@ -1,5 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { macHex, type NodeSummary } from '../../runtime/src/alfred/summary.js';
 import { Executor } from '../../runtime/src/loop/executor.js';
 import { Monitor } from '../../runtime/src/loop/monitor.js';
 import type { LoopConfig } from '../../runtime/src/loop/settings.js';
@@ -48,13 +49,22 @@ t('flapping link: hop penalty raised in steps (one per cooldown, capped), restor
 });
 
 /** wl0 hears B for the first 3 cycles, then goes deaf until `healAfterRestarts` restarts. */
+const WL0 = '02:00:00:00:03:03';
+
+/** Another node's summary (alfred) saying it heard `mac` `ageMs` ago, made at `wallMs`. */
+function peerSummary(name: string, mac: string, wallMs: number, ageMs = 300): NodeSummary {
+  return { v: 1, name, agent: '0.1.0', batman: '2022.3', algo: 'BATMAN_IV', mode: 'auto', health: 'ok', open: 0, kinds: [], neighbors: 1, originators: 1, gw: null, actions: 0, t: Math.floor(wallMs / 1000), ms: wallMs, heard: [[macHex(mac), ageMs]] };
+}
+/** Peers that still hear our wl0: its radio sends, so it is our receiver that is deaf. */
+const wl0StillHeard = (wallMs: number) => [peerSummary('node2', WL0, wallMs)];
+
 function deafMesh(healAfterRestarts: number | null, actuator: () => RecordingActuator) {
   return (cycle: number): SynthMesh => {
     const restarts = actuator().calls.filter((c) => c.op === 'restart').length;
     const healed = cycle < 3 || (healAfterRestarts !== null && restarts >= healAfterRestarts);
     return {
       interfaces: [
-        { ifname: 'wl0', ifindex: 3, tx: cycle * 20, rx: healed ? cycle * 20 : 7 },
+        { ifname: 'wl0', ifindex: 3, mac: WL0, tx: cycle * 20, rx: healed ? cycle * 20 : 7 },
         { ifname: 'eth1', ifindex: 2, tx: cycle * 5, rx: cycle * 5 },
       ],
       neighbors: [{ ifname: 'eth1', mac: A }, ...(healed ? [{ ifname: 'wl0', mac: B }] : [])],
@@ -64,7 +74,7 @@ function deafMesh(healAfterRestarts: number | null, actuator: () => RecordingAct
 
 t('deaf interface that a restart fixes: one restart, then quiet', async () => {
   let act: RecordingActuator | null = null;
-  const h = loopHarness({}, deafMesh(1, () => act!));
+  const h = loopHarness({}, deafMesh(1, () => act!), undefined, null, wl0StillHeard);
   act = h.actuator;
   await h.cycles(60);
   const restarts = h.actuator.calls.filter((c) => c.op === 'restart');
@@ -72,6 +82,18 @@ t('deaf interface that a restart fixes: one restart, then quiet', async () => {
   const first = h.audits.find((a) => a.action.kind === 'restart-interface');
   assert.is(first?.result, 'done');
   assert.is(h.loop.status().open.filter((i) => i.kind === 'deaf-interface').length, 0);
+});
+
+t('dead link (nobody hears wl0 either): no restart while batman-adv reroutes; one only after deaf_unconfirmed_window_ms', async () => {
+  let act: RecordingActuator | null = null;
+  // The peers' summaries arrive but none names wl0 (they no longer hear it).
+  const h = loopHarness({}, deafMesh(1, () => act!), undefined, null, (wallMs) => [peerSummary('node2', 'aa:00:00:00:00:0a', wallMs)]);
+  act = h.actuator;
+  await h.cycles(45);
+  assert.equal(h.actuator.calls.filter((c) => c.op === 'restart'), [], 'restarted a dead link within 45 s');
+  await h.cycles(30);
+  const restarts = h.actuator.calls.filter((c) => c.op === 'restart');
+  assert.equal(restarts.map((c) => c.args), [['wl0', 'link']], 'a radio silent both ways for a minute is still worth one restart');
 });
 
 t('deaf interface that a restart does not fix: restart_max restarts, one alert, then nothing more', async () => {
@@ -189,7 +211,7 @@ t('budget holds under a storm: twenty flapping interfaces, at most action_budget
 
 t('a failed action is audited as failed', async () => {
   let act: RecordingActuator | null = null;
-  const h = loopHarness({}, deafMesh(null, () => act!));
+  const h = loopHarness({}, deafMesh(null, () => act!), undefined, null, wl0StillHeard);
   act = h.actuator;
   h.actuator.fail = true;
   await h.cycles(20);

@@ -7,7 +7,7 @@ import { pack, unpack } from 'msgpackr';
 import type { Decoded } from './packets.js';
 
 export const SUMMARY_VERSION = 1;
-export const SUMMARY_MAX_BYTES = 1024;
+export const SUMMARY_MAX_BYTES = 2048;
 const MAX_KINDS = 8;
 
 export type Health = 'ok' | 'degraded' | 'critical';
@@ -31,10 +31,22 @@ export interface NodeSummary {
   actions: number;
   /** Wall clock, seconds since the epoch, when the summary was made. */
   t: number;
+  /** The same in ms (older agents send only `t`). */
+  ms?: number;
+  /**
+   * The neighbours this node heard lately: [their interface MAC as 12 hex digits, ms since
+   * batman-adv last heard it]. A node whose interface hears nothing learns from this
+   * whether the others still hear it (a deaf radio) or not (a dead link).
+   */
+  heard?: HeardEntry[];
 }
 
+export type HeardEntry = [mac: string, ageMs: number];
+/** At most this many heard neighbours per summary (~13 bytes each). */
+export const HEARD_MAX = 48;
+
 export function encodeSummary(s: NodeSummary): Decoded<Uint8Array> {
-  const bytes = pack({ ...s, kinds: s.kinds.slice(0, MAX_KINDS) }) as Uint8Array;
+  const bytes = pack({ ...s, kinds: s.kinds.slice(0, MAX_KINDS), ...(s.heard && { heard: s.heard.slice(0, HEARD_MAX) }) }) as Uint8Array;
   if (bytes.length > SUMMARY_MAX_BYTES) return { ok: false, error: `node summary is ${bytes.length} bytes (limit ${SUMMARY_MAX_BYTES})` };
   return { ok: true, value: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
 }
@@ -43,6 +55,25 @@ const str = (x: unknown): x is string => typeof x === 'string' && x.length <= 25
 const strOrNull = (x: unknown): x is string | null => x === null || str(x);
 const count = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < 1e9;
 const seconds = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 0xffffffff;
+
+const MAC_HEX = /^[0-9a-f]{12}$/;
+
+/** The heard list, or [] when absent (older agents), or null when malformed. */
+function decodeHeard(x: unknown): HeardEntry[] | null {
+  if (x === undefined) return [];
+  if (!Array.isArray(x) || x.length > HEARD_MAX) return null;
+  const out: HeardEntry[] = [];
+  for (const e of x) {
+    if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string' || !MAC_HEX.test(e[0]) || !count(e[1])) return null;
+    out.push([e[0], e[1]]);
+  }
+  return out;
+}
+
+/** "02:00:00:00:00:0a" → "02000000000a" (the form in the heard list). */
+export function macHex(mac: string): string {
+  return mac.replaceAll(':', '').toLowerCase();
+}
 
 export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
   if (bytes.length > SUMMARY_MAX_BYTES) return { ok: false, error: `summary of ${bytes.length} bytes is too large` };
@@ -63,9 +94,14 @@ export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
   if (!count(s.open) || !count(s.neighbors) || !count(s.originators) || !strOrNull(s.gw) || !count(s.actions) || !seconds(s.t)) {
     return { ok: false, error: 'summary has missing or invalid counters' };
   }
+  const heard = decodeHeard(s.heard);
+  if (heard === null) return { ok: false, error: 'summary has an invalid heard list' };
+  if (s.ms !== undefined && !(typeof s.ms === 'number' && Number.isSafeInteger(s.ms) && s.ms >= 0)) return { ok: false, error: 'summary has an invalid ms' };
   return {
     ok: true,
     value: {
+      ...(s.ms !== undefined && { ms: s.ms as number }),
+      ...(heard.length > 0 && { heard }),
       v: SUMMARY_VERSION,
       name: s.name,
       agent: s.agent,

@@ -5,6 +5,7 @@
  * start-up and hands `phases` to its Agent.
  */
 import { AlfredClient } from '../alfred/client.js';
+import { decodeSummary, type NodeSummary } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
@@ -107,6 +108,19 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
       async push(type, data) {
         const r = await alfred.push(type, data);
         return r.ok ? { ok: true } : r;
+      },
+    },
+    peerSource: {
+      // Every node's summary as the local alfred has it; unreadable ones are skipped.
+      async read(type) {
+        const r = await alfred.request(type);
+        if (!r.ok) return r;
+        const out: NodeSummary[] = [];
+        for (const d of r.value) {
+          const s = decodeSummary(d.data);
+          if (s.ok) out.push(s.value);
+        }
+        return { ok: true, value: out };
       },
     },
     nodeName: nodeName(host),

@@ -12,7 +12,7 @@
  */
 import type { CycleContext, LoopPhase } from '../agent/agent.js';
 import type { NodeSummary } from '../alfred/summary.js';
-import { encodeSummary, SUMMARY_VERSION } from '../alfred/summary.js';
+import { encodeSummary, HEARD_MAX, type HeardEntry, macHex, SUMMARY_VERSION } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import type { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
@@ -48,6 +48,11 @@ export interface SummarySink {
   push(type: number, data: Uint8Array): Promise<{ ok: true } | { ok: false; error: string }>;
 }
 
+/** The other nodes' summaries (alfred's client in the agent). */
+export interface PeerSource {
+  read(type: number): Promise<{ ok: true; value: NodeSummary[] } | { ok: false; error: string }>;
+}
+
 export interface HealingLoopDeps {
   host: Host;
   log: Log;
@@ -58,6 +63,8 @@ export interface HealingLoopDeps {
   probe: ProbeAttempt;
   store: KnowledgeStore | null;
   summarySink: SummarySink | null;
+  /** Where the peers' summaries come from; null = no peer view (deaf needs the long window). */
+  peerSource?: PeerSource | null;
   nodeName: string;
   agentVersion: string;
   /** The anomaly model's link scorer, when there is one. */
@@ -103,6 +110,14 @@ function monitorLimits(c: LoopConfig): MonitorLimits {
 
 const LAST_ACTIONS_KEPT = 16;
 
+/** The neighbours batman-adv heard in the last 10 s, freshest first, for the summary. */
+function heardNeighbors(view: MeshView): HeardEntry[] {
+  const out: HeardEntry[] = [];
+  for (const l of view.links.values()) if (l.present && l.lastSeenMs !== null && l.lastSeenMs <= 10_000) out.push([macHex(l.neighbor), l.lastSeenMs]);
+  out.sort((a, b) => a[1] - b[1]);
+  return out.slice(0, HEARD_MAX);
+}
+
 export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   const { host, log } = deps;
   let config = deps.config;
@@ -142,6 +157,9 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   let lastBaselineSave = host.clock.monotonicMs();
   let lastPush = Number.NEGATIVE_INFINITY;
   let pushing = false;
+  let lastPeerRead = Number.NEGATIVE_INFINITY;
+  let readingPeers = false;
+  let peerReadError = '';
   // The executor serves the execute phase and heal requests one at a time.
   let executorFree: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -257,6 +275,22 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
           if (!r.ok) log.debug(`alfred: push failed: ${r.error}`);
         });
       }
+      const peers = deps.peerSource;
+      if (peers && config.alfredReadMs > 0 && !readingPeers && now - lastPeerRead >= config.alfredReadMs) {
+        lastPeerRead = now;
+        readingPeers = true;
+        // Not awaited either: the next cycles use the view when it arrives.
+        void peers.read(config.alfredType).then((r) => {
+          readingPeers = false;
+          if (r.ok) {
+            monitor.view.peers.update(r.value, deps.nodeName, host.clock.wallMs());
+            peerReadError = '';
+          } else if (r.error !== peerReadError) {
+            peerReadError = r.error;
+            log.debug(`alfred: reading the peers' summaries failed: ${r.error}`);
+          }
+        });
+      }
     },
   };
 
@@ -326,6 +360,8 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         gw: node.gwMode,
         actions: executor.budgetUsed(),
         t: Math.floor(host.clock.wallMs() / 1000),
+        ms: Math.floor(host.clock.wallMs()),
+        heard: heardNeighbors(monitor.view),
       };
     },
   };

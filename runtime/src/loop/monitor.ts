@@ -8,6 +8,7 @@
  */
 import type { MeshSnapshot } from '../mesh/snapshot.js';
 import { type BaselineState, EwmaBaseline } from './ewma.js';
+import { PeerView } from './peer-view.js';
 import { NumberRing } from './ring.js';
 
 export interface MonitorLimits {
@@ -34,6 +35,8 @@ export const MONITOR_LIMITS: MonitorLimits = {
 export interface InterfaceSeries {
   ifname: string;
   ifindex: number;
+  /** Its hardware address: what the neighbours' batman-adv knows it by. */
+  address: string | null;
   up: boolean;
   carrier: boolean;
   /** batman-adv uses it. */
@@ -96,6 +99,10 @@ export interface NodeSeries {
 
 export interface MeshView {
   nowMono: number;
+  /** Wall clock of the latest snapshot (to compare with the peers' accounts). */
+  wallMs: number;
+  /** What the other nodes say they hear (alfred); empty without alfred. */
+  peers: PeerView;
   cycles: number;
   meshIfname: string;
   node: NodeSeries;
@@ -137,6 +144,8 @@ export class Monitor {
     const n = limits.seriesLength;
     this.view = {
       nowMono: 0,
+      wallMs: 0,
+      peers: new PeerView(),
       cycles: 0,
       meshIfname,
       interfaces: new Map(),
@@ -190,6 +199,7 @@ export class Monitor {
   observe(snap: MeshSnapshot, nowMono: number): MeshView {
     const view = this.view;
     view.nowMono = nowMono;
+    view.wallMs = snap.takenAtMs;
     view.cycles++;
     const node = view.node;
     node.meshState = snap.state;
@@ -296,6 +306,7 @@ export class Monitor {
         s = {
           ifname: h.ifname,
           ifindex: h.ifindex,
+          address: null,
           up: false,
           carrier: false,
           active: false,
@@ -311,6 +322,7 @@ export class Monitor {
         interfaces.set(h.ifname, s);
       }
       s.active = h.active;
+      s.address = h.address ?? link?.address ?? null;
       s.hopPenalty = h.hopPenalty;
       s.up = link?.up ?? false;
       s.carrier = link ? (link.carrier ?? link.lowerUp) : false;

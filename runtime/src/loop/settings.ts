@@ -37,6 +37,8 @@ export interface LoopConfig {
   flapChangesPerWindow: number;
 
   deafWindowMs: number;
+  /** Silent this long with no peer saying it still hears the interface: judged deaf anyway. */
+  deafUnconfirmedWindowMs: number;
 
   isolatedCycles: number;
   isolatedHook: string;
@@ -69,6 +71,8 @@ export interface LoopConfig {
   baselineSaveMs: number;
   /** Push the node summary to alfred this often (0 = never). */
   alfredPushMs: number;
+  /** Read the other nodes' summaries (what they hear) this often (0 = never). */
+  alfredReadMs: number;
   alfredSocket: string;
   alfredType: number;
 }
@@ -104,6 +108,7 @@ export const LOOP_DEFAULTS: LoopConfig = {
   flapWindowMs: 60_000,
   flapChangesPerWindow: 6,
   deafWindowMs: 10_000,
+  deafUnconfirmedWindowMs: 60_000,
   isolatedCycles: 5,
   isolatedHook: '',
   isolatedUndoHook: '',
@@ -126,7 +131,8 @@ export const LOOP_DEFAULTS: LoopConfig = {
   verifyMs: 20_000,
   rollbackDropPercent: 30,
   baselineSaveMs: 300_000,
-  alfredPushMs: 30_000,
+  alfredPushMs: 5_000,
+  alfredReadMs: 2_000,
   alfredSocket: '/var/run/alfred.sock',
   alfredType: 200,
 };
@@ -147,7 +153,8 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'baselineAlphaPermille', key: 'baseline_alpha', option: 'baseline-alpha', metavar: 'PERMILLE', kind: int(1, 1000), help: 'EWMA weight of a new sample in 1/1000 (default 20)' },
   { field: 'flapWindowMs', key: 'flap_window_ms', option: 'flap-window-ms', metavar: 'MS', kind: int(5000, 3_600_000), help: 'window for counting best-next-hop changes (default 60000)' },
   { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'route changes through a link per window that mean flapping (default 6)' },
-  { field: 'deafWindowMs', key: 'deaf_window_ms', option: 'deaf-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'up, carrier, transmitting, nothing heard for this long = deaf (default 10000)' },
+  { field: 'deafWindowMs', key: 'deaf_window_ms', option: 'deaf-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'up, carrier, transmitting, nothing heard for this long while a peer still hears it = deaf (default 10000)' },
+  { field: 'deafUnconfirmedWindowMs', key: 'deaf_unconfirmed_window_ms', option: 'deaf-unconfirmed-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'the same with no peer saying it hears the interface (a dead link looks so) = deaf after this long (default 60000)' },
   { field: 'isolatedCycles', key: 'isolated_cycles', option: 'isolated-cycles', metavar: 'N', kind: int(1, 3600), help: 'cycles without any neighbour before the node is isolated (default 5)' },
   { field: 'isolatedHook', key: 'isolated_hook', option: 'isolated-hook', metavar: 'CMD', kind: str(), help: 'shell command run when the node becomes isolated (default none)' },
   { field: 'isolatedUndoHook', key: 'isolated_undo_hook', option: 'isolated-undo-hook', metavar: 'CMD', kind: str(), help: 'shell command run when neighbours return (default none)' },
@@ -170,7 +177,8 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'verifyMs', key: 'verify_ms', option: 'verify-ms', metavar: 'MS', kind: int(1000, 3_600_000), help: 'judge a reversible action this long after it (default 20000)' },
   { field: 'rollbackDropPercent', key: 'rollback_drop_percent', option: 'rollback-drop-percent', metavar: 'PCT', kind: int(1, 100), help: 'undo an action when reachable originators fell by this much (default 30)' },
   { field: 'baselineSaveMs', key: 'baseline_save_ms', option: 'baseline-save-ms', metavar: 'MS', kind: int(10_000, 86_400_000), help: 'store link baselines this often (default 300000)' },
-  { field: 'alfredPushMs', key: 'alfred_push_ms', option: 'alfred-push-ms', metavar: 'MS', kind: int(0, 3_600_000), help: 'push the node summary to alfred this often, 0 = never (default 30000)' },
+  { field: 'alfredPushMs', key: 'alfred_push_ms', option: 'alfred-push-ms', metavar: 'MS', kind: int(0, 3_600_000), help: 'push the node summary to alfred this often, 0 = never (default 5000)' },
+  { field: 'alfredReadMs', key: 'alfred_read_ms', option: 'alfred-read-ms', metavar: 'MS', kind: int(0, 3_600_000), help: "read the other nodes' summaries this often, 0 = never (default 2000)" },
   { field: 'alfredSocket', key: 'alfred_socket', option: 'alfred-socket', metavar: 'PATH', kind: { type: 'path' }, help: 'alfred unix socket (default /var/run/alfred.sock)' },
   { field: 'alfredType', key: 'alfred_type', option: 'alfred-type', metavar: 'N', kind: int(64, 255), help: 'alfred data type of the node summary (default 200)' },
 ];

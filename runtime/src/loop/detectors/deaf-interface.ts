@@ -4,6 +4,14 @@
  * it had heard neighbours before. (A radio that is up but deaf; batman-adv cannot
  * tell, the counters can.) An interface that never heard anyone is not judged: a
  * dummy primary interface or an unplugged port looks exactly like a deaf radio.
+ *
+ * From this end alone a deaf radio and a dead link (every packet lost both ways, as
+ * when a link fades away) look the same. The peers tell them apart: if some other
+ * node's summary (alfred) says it heard this interface after it went silent, our radio
+ * sends but does not receive: deaf, judged after deaf_window_ms. Without such an
+ * account the link is most likely dead and batman-adv reroutes around it; the
+ * interface is judged deaf only after deaf_unconfirmed_window_ms (a radio dead both
+ * ways also looks like this, and a restart is still worth trying then).
  */
 import type { Detector, Hysteresis } from '../detector.js';
 import type { InterfaceSeries, MeshView } from '../monitor.js';
@@ -53,20 +61,33 @@ export class DeafInterfaceDetector implements Detector {
   constructor(private readonly config: () => LoopConfig) {}
 
   observe(view: MeshView): Observation[] {
-    const windowMs = this.config().deafWindowMs;
+    const { deafWindowMs, deafUnconfirmedWindowMs } = this.config();
     const out: Observation[] = [];
     for (const s of view.interfaces.values()) {
       if (!s.heardBefore) continue;
-      const j = judgeDeaf(s, view.nowMono, windowMs);
+      const j = judgeDeaf(s, view.nowMono, deafWindowMs);
       if (!j) continue;
+      let bad = j.bad;
+      let summary = `${s.ifname} hears (${j.rxDelta} packets received, ${j.neighborsSeen} live neighbours)`;
+      // A peer heard us inside the silent window (with a 2 s margin for clock skew).
+      const heard = s.address ? view.peers.heardAt(s.address) : null;
+      const confirmed = heard !== null && heard.heardAtWallMs >= view.wallMs - j.windowMs + 2000;
+      if (j.bad && confirmed) {
+        summary = `${s.ifname} up with carrier, sent ${j.txDelta} packets, received ${j.rxDelta} and heard no neighbour in ${Math.round(j.windowMs / 1000)} s, while ${heard.peer} still hears it ${Math.max(0, Math.round((view.wallMs - heard.heardAtWallMs) / 1000))} s ago`;
+      } else if (j.bad) {
+        // No peer says it hears us: a dead link unless it lasts.
+        const long = judgeDeaf(s, view.nowMono, deafUnconfirmedWindowMs);
+        bad = long?.bad === true;
+        summary = bad
+          ? `${s.ifname} up with carrier, sent ${long?.txDelta} packets and heard nothing in ${Math.round((long?.windowMs ?? 0) / 1000)} s; no peer says it hears it either (dead both ways?)`
+          : `${s.ifname} hears nothing, and no peer says it hears it: a dead link, batman-adv reroutes`;
+      }
       out.push({
         target: `if:${s.ifname}`,
-        bad: j.bad,
+        bad,
         severity: 'critical',
         evidence: {
-          summary: j.bad
-            ? `${s.ifname} up with carrier, sent ${j.txDelta} packets, received ${j.rxDelta} and heard no neighbour in ${Math.round(j.windowMs / 1000)} s`
-            : `${s.ifname} hears (${j.rxDelta} packets received, ${j.neighborsSeen} live neighbours)`,
+          summary,
           values: {
             ifname: s.ifname,
             windowMs: Math.round(j.windowMs),
@@ -75,6 +96,7 @@ export class DeafInterfaceDetector implements Detector {
             carrier: j.carrierThroughout,
             liveNeighbors: j.neighborsSeen,
             active: s.active,
+            peerHears: confirmed ? heard.peer : null,
           },
         },
       });
