@@ -207,17 +207,25 @@ t('deaf interface: silent with no peer saying it hears us is a dead link: not de
 
 t('deaf interface: accounts from before the silence, from a clock 30 s off, or from ourselves confirm nothing', () => {
   for (const account of [
-    (now: number) => heardBy(now, WL0, 20_000), // B heard wl0 last 20 s ago: before the silence
+    (now: number, i: number) => heardBy(now, WL0, Math.max(0, i - 3) * 1000 + 5000), // B last heard wl0 5 s before it went silent
     (now: number) => heardBy(now + 45_000), // B's clock is 45 s ahead of ours
     (now: number) => ({ ...heardBy(now), name: 'A' }), // our own summary
   ]) {
     const r = rig((c) => new DeafInterfaceDetector(c));
     for (let i = 0; i < 40; i++) {
-      r.monitor.view.peers.update([account(r.now)], 'A', r.now);
+      r.monitor.view.peers.update([account(r.now, i)], 'A', r.now);
       r.step(goesDeaf(i));
     }
-    assert.is(r.opened().length, 0, JSON.stringify(account(0)));
+    assert.is(r.opened().length, 0, JSON.stringify(account(0, 0)));
   }
+  // An account that reaches us late (alfred syncs every 10 s) but tells of a time after
+  // the silence began still confirms: B heard wl0 15 s ago, the silence is 25 s old.
+  const r = rig((c) => new DeafInterfaceDetector(c));
+  for (let i = 0; i < 30; i++) {
+    r.monitor.view.peers.update(i >= 3 + 15 ? [heardBy(r.now, WL0, 15_000)] : [], 'A', r.now);
+    r.step(goesDeaf(i));
+  }
+  assert.is(r.opened().length, 1, 'a late account from after the silence began confirms');
 });
 
 t('deaf interface: one that never heard anyone (a dummy primary0, an unplugged port) is not deaf', () => {

@@ -21,6 +21,8 @@ import type { Observation } from '../types.js';
 export interface DeafJudgement {
   bad: boolean;
   windowMs: number;
+  /** How long it has been silent (no rx, no live neighbour, carrier up) up to now, in ms. */
+  silentMs: number;
   txDelta: number;
   rxDelta: number;
   carrierThroughout: boolean;
@@ -50,7 +52,11 @@ export function judgeDeaf(s: InterfaceSeries, nowMono: number, windowMs: number)
   const rxDelta = s.rxPackets.last() - s.rxPackets.at(first);
   if (!Number.isFinite(txDelta) || !Number.isFinite(rxDelta)) return null;
   const bad = carrierThroughout && neighborsSeen === 0 && txDelta > 0 && rxDelta <= 0;
-  return { bad, windowMs: nowMono - s.times.at(first), txDelta, rxDelta, carrierThroughout, neighborsSeen };
+  // Back from the newest sample while nothing was received and nobody was live.
+  let quiet = n - 1;
+  while (quiet > 0 && s.carrierUp.at(quiet - 1) === 1 && s.neighbors.at(quiet - 1) === 0 && s.rxPackets.at(quiet - 1) === s.rxPackets.last()) quiet--;
+  const silentMs = bad ? nowMono - s.times.at(quiet) : 0;
+  return { bad, windowMs: nowMono - s.times.at(first), silentMs, txDelta, rxDelta, carrierThroughout, neighborsSeen };
 }
 
 export class DeafInterfaceDetector implements Detector {
@@ -69,9 +75,11 @@ export class DeafInterfaceDetector implements Detector {
       if (!j) continue;
       let bad = j.bad;
       let summary = `${s.ifname} hears (${j.rxDelta} packets received, ${j.neighborsSeen} live neighbours)`;
-      // A peer heard us inside the silent window (with a 2 s margin for clock skew).
+      // A peer heard us after we went silent (with a 2 s margin for clock skew). alfred
+      // syncs every 10 s by default, so its account may be older than our window but
+      // not older than the silence.
       const heard = s.address ? view.peers.heardAt(s.address) : null;
-      const confirmed = heard !== null && heard.heardAtWallMs >= view.wallMs - j.windowMs + 2000;
+      const confirmed = heard !== null && heard.heardAtWallMs >= view.wallMs - j.silentMs + 2000;
       if (j.bad && confirmed) {
         summary = `${s.ifname} up with carrier, sent ${j.txDelta} packets, received ${j.rxDelta} and heard no neighbour in ${Math.round(j.windowMs / 1000)} s, while ${heard.peer} still hears it ${Math.max(0, Math.round((view.wallMs - heard.heardAtWallMs) / 1000))} s ago`;
       } else if (j.bad) {
