@@ -159,6 +159,9 @@ t('route flapping: best next hop toggling every 4 s is detected within 30 s, sta
 });
 
 const WL0 = '02:00:00:00:03:03';
+/** alfred sources: our mesh interface's MAC (the synthetic snapshot's) and B's. */
+const A_SRC = '02:00:00:00:00:01';
+const B_SRC = '02:00:00:00:00:0b';
 
 function deaf(i: number, rxMoving = false, carrier = true): SynthMesh {
   return { interfaces: [{ ifname: 'wl0', ifindex: 3, mac: WL0, carrier, tx: 1000 + i * 10, rx: rxMoving ? 500 + i * 3 : 500 }], neighbors: [] };
@@ -180,7 +183,7 @@ t('deaf interface: heard before, then up, carrier, transmitting, nothing receive
   let openedAt = -1;
   for (let i = 0; i < 30 && openedAt < 0; i++) {
     // B keeps hearing wl0 (its summary arrives each cycle): our radio sends but does not receive.
-    r.monitor.view.peers.update([heardBy(r.now)], 'A', r.now);
+    r.monitor.view.peers.update([{ source: B_SRC, summary: heardBy(r.now) }], A_SRC, r.now);
     if (r.step(goesDeaf(i)).length > 0) openedAt = i;
   }
   // Deaf from i = 3 (the neighbour stays live until neighbor_lost_ms); the 10 s window
@@ -198,7 +201,7 @@ t('deaf interface: silent with no peer saying it hears us is a dead link: not de
   let openedAt = -1;
   for (let i = 0; i < 90 && openedAt < 0; i++) {
     // B's summaries arrive, but B no longer hears wl0 (it hears someone else).
-    r.monitor.view.peers.update([heardBy(r.now, 'aa:00:00:00:00:0a')], 'A', r.now);
+    r.monitor.view.peers.update([{ source: B_SRC, summary: heardBy(r.now, 'aa:00:00:00:00:0a') }], A_SRC, r.now);
     if (r.step(goesDeaf(i)).length > 0) openedAt = i;
   }
   assert.ok(openedAt >= 63 && openedAt <= 66, `opened at ${openedAt} s (deaf from 3 s, unconfirmed window 60 s)`);
@@ -207,13 +210,13 @@ t('deaf interface: silent with no peer saying it hears us is a dead link: not de
 
 t('deaf interface: accounts from before the silence, from a clock 30 s off, or from ourselves confirm nothing', () => {
   for (const account of [
-    (now: number, i: number) => heardBy(now, WL0, Math.max(0, i - 3) * 1000 + 5000), // B last heard wl0 5 s before it went silent
-    (now: number) => heardBy(now + 45_000), // B's clock is 45 s ahead of ours
-    (now: number) => ({ ...heardBy(now), name: 'A' }), // our own summary
+    (now: number, i: number) => ({ source: B_SRC, summary: heardBy(now, WL0, Math.max(0, i - 3) * 1000 + 5000) }), // B last heard wl0 5 s before it went silent
+    (now: number) => ({ source: B_SRC, summary: heardBy(now + 45_000) }), // B's clock is 45 s ahead of ours
+    (now: number) => ({ source: A_SRC.toUpperCase(), summary: heardBy(now) }), // our own data (alfred source = our mesh MAC)
   ]) {
     const r = rig((c) => new DeafInterfaceDetector(c));
     for (let i = 0; i < 40; i++) {
-      r.monitor.view.peers.update([account(r.now, i)], 'A', r.now);
+      r.monitor.view.peers.update([account(r.now, i)], A_SRC, r.now);
       r.step(goesDeaf(i));
     }
     assert.is(r.opened().length, 0, JSON.stringify(account(0, 0)));
@@ -222,7 +225,7 @@ t('deaf interface: accounts from before the silence, from a clock 30 s off, or f
   // the silence began still confirms: B heard wl0 15 s ago, the silence is 25 s old.
   const r = rig((c) => new DeafInterfaceDetector(c));
   for (let i = 0; i < 30; i++) {
-    r.monitor.view.peers.update(i >= 3 + 15 ? [heardBy(r.now, WL0, 15_000)] : [], 'A', r.now);
+    r.monitor.view.peers.update(i >= 3 + 15 ? [{ source: B_SRC, summary: heardBy(r.now, WL0, 15_000) }] : [], A_SRC, r.now);
     r.step(goesDeaf(i));
   }
   assert.is(r.opened().length, 1, 'a late account from after the silence began confirms');

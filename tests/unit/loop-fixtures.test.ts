@@ -5,7 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CycleContext } from '../../runtime/src/agent/agent.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
-import type { NodeSummary } from '../../runtime/src/alfred/summary.js';
+import type { PeerSummary } from '../../runtime/src/loop/peer-view.js';
 import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
@@ -194,7 +194,7 @@ export class RecordingActuator implements Actuator {
  * The whole loop on a manual clock (1 s per cycle), a scripted mesh and a recording
  * actuator (which also plays the kernel: hop penalties and gateway mode stick).
  */
-export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => NodeSummary[]) {
+export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => PeerSummary[]) {
   let now = 1_000_000;
   const base = getHost();
   const lines: string[] = [];

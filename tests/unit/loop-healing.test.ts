@@ -56,7 +56,7 @@ function peerSummary(name: string, mac: string, wallMs: number, ageMs = 300): No
   return { v: 1, name, agent: '0.1.0', batman: '2022.3', algo: 'BATMAN_IV', mode: 'auto', health: 'ok', open: 0, kinds: [], neighbors: 1, originators: 1, gw: null, actions: 0, t: Math.floor(wallMs / 1000), ms: wallMs, heard: [[macHex(mac), ageMs]] };
 }
 /** Peers that still hear our wl0: its radio sends, so it is our receiver that is deaf. */
-const wl0StillHeard = (wallMs: number) => [peerSummary('node2', WL0, wallMs)];
+const wl0StillHeard = (wallMs: number) => [{ source: '02:00:00:00:00:02', summary: peerSummary('node2', WL0, wallMs) }];
 
 function deafMesh(healAfterRestarts: number | null, actuator: () => RecordingActuator) {
   return (cycle: number): SynthMesh => {
@@ -87,7 +87,7 @@ t('deaf interface that a restart fixes: one restart, then quiet', async () => {
 t('dead link (nobody hears wl0 either): no restart while batman-adv reroutes; one only after deaf_unconfirmed_window_ms', async () => {
   let act: RecordingActuator | null = null;
   // The peers' summaries arrive but none names wl0 (they no longer hear it).
-  const h = loopHarness({}, deafMesh(1, () => act!), undefined, null, (wallMs) => [peerSummary('node2', 'aa:00:00:00:00:0a', wallMs)]);
+  const h = loopHarness({}, deafMesh(1, () => act!), undefined, null, (wallMs) => [{ source: '02:00:00:00:00:02', summary: peerSummary('node2', 'aa:00:00:00:00:0a', wallMs) }]);
   act = h.actuator;
   await h.cycles(45);
   assert.equal(h.actuator.calls.filter((c) => c.op === 'restart'), [], 'restarted a dead link within 45 s');

@@ -5,7 +5,7 @@
  * start-up and hands `phases` to its Agent.
  */
 import { AlfredClient } from '../alfred/client.js';
-import { decodeSummary, type NodeSummary } from '../alfred/summary.js';
+import { decodeSummary } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
@@ -17,6 +17,7 @@ import type { Rtnl } from '../netlink/rtnl.js';
 import { MeshActuator, type NetlinkClients } from './actuator.js';
 import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from './healing-loop.js';
 import { hostProbe } from './probe.js';
+import type { PeerSummary } from './peer-view.js';
 import type { LoopConfig } from './settings.js';
 
 export interface AgentLoopOptions {
@@ -115,10 +116,10 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
       async read(type) {
         const r = await alfred.request(type);
         if (!r.ok) return r;
-        const out: NodeSummary[] = [];
+        const out: PeerSummary[] = [];
         for (const d of r.value) {
           const s = decodeSummary(d.data);
-          if (s.ok) out.push(s.value);
+          if (s.ok) out.push({ source: d.source, summary: s.value });
         }
         return { ok: true, value: out };
       },

@@ -30,6 +30,7 @@ import { type Executed, Executor } from './executor.js';
 import { type HealAnswer, type HealRequest, heal } from './heal.js';
 import { IncidentBook } from './incidents.js';
 import { MONITOR_LIMITS, type MeshView, Monitor, type MonitorLimits } from './monitor.js';
+import type { PeerSummary } from './peer-view.js';
 import { DeafRestartPolicy } from './policies/deaf-restart.js';
 import { GatewayUplinkPolicy } from './policies/gateway-uplink.js';
 import { HopPenaltyPolicy } from './policies/hop-penalty.js';
@@ -50,7 +51,7 @@ export interface SummarySink {
 
 /** The other nodes' summaries (alfred's client in the agent). */
 export interface PeerSource {
-  read(type: number): Promise<{ ok: true; value: NodeSummary[] } | { ok: false; error: string }>;
+  read(type: number): Promise<{ ok: true; value: PeerSummary[] } | { ok: false; error: string }>;
 }
 
 export interface HealingLoopDeps {
@@ -283,7 +284,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         void peers.read(config.alfredType).then((r) => {
           readingPeers = false;
           if (r.ok) {
-            monitor.view.peers.update(r.value, deps.nodeName, host.clock.wallMs());
+            monitor.view.peers.update(r.value, monitor.view.node.meshAddress, host.clock.wallMs());
             peerReadError = '';
           } else if (r.error !== peerReadError) {
             peerReadError = r.error;

@@ -86,6 +86,8 @@ export interface NodeSeries {
   algorithm: string | null;
   version: string | null;
   gwMode: string | null;
+  /** The mesh interface's MAC (alfred's source address for our own data). */
+  meshAddress: string | null;
   gwBandwidthDownKbit: number | null;
   gwBandwidthUpKbit: number | null;
   liveNeighbors: number;
@@ -155,6 +157,7 @@ export class Monitor {
         algorithm: null,
         version: null,
         gwMode: null,
+        meshAddress: null,
         gwBandwidthDownKbit: null,
         gwBandwidthUpKbit: null,
         liveNeighbors: 0,
@@ -206,6 +209,7 @@ export class Monitor {
     node.algorithm = snap.mesh?.algorithm ?? null;
     node.version = snap.mesh?.version ?? null;
     node.gwMode = snap.mesh?.tunables.gwMode ?? null;
+    node.meshAddress = snap.mesh?.meshAddress ?? null;
     node.gwBandwidthDownKbit = snap.mesh?.tunables.gwBandwidthDownKbit ?? null;
     node.gwBandwidthUpKbit = snap.mesh?.tunables.gwBandwidthUpKbit ?? null;
 

@@ -10,8 +10,14 @@
  */
 import { type HeardEntry, macHex, type NodeSummary } from '../alfred/summary.js';
 
+/** A summary and the alfred source (the sender's mesh MAC) it came from. */
+export interface PeerSummary {
+  source: string;
+  summary: NodeSummary;
+}
+
 export interface PeerHeard {
-  /** The peer that heard it (its summary name). */
+  /** The peer that heard it: its summary name and alfred source. */
   peer: string;
   /** Our wall clock when it was heard, by the peer's account. */
   heardAtWallMs: number;
@@ -27,20 +33,23 @@ export class PeerView {
   lastReadWallMs: number | null = null;
   peersSeen = 0;
 
-  /** Replace the view with what `summaries` say; `self` (our node name) is left out. */
-  update(summaries: readonly NodeSummary[], self: string, nowWallMs: number): void {
+  /**
+   * Replace the view with what the summaries say. Our own (alfred source `selfSource`,
+   * our mesh interface's MAC) is left out: it cannot vouch for our own interfaces. Not by
+   * name: routers are often left with the same host name ("OpenWrt").
+   */
+  update(summaries: readonly PeerSummary[], selfSource: string | null, nowWallMs: number): void {
     const next = new Map<string, PeerHeard>();
     let peers = 0;
-    for (const s of summaries) {
-      if (s.name === self) continue;
+    for (const { source, summary: s } of summaries) {
+      if (selfSource !== null && source.toLowerCase() === selfSource.toLowerCase()) continue;
       const madeAt = s.ms ?? s.t * 1000;
       if (Math.abs(nowWallMs - madeAt) > PEER_CLOCK_TOLERANCE_MS) continue;
       peers++;
       for (const [mac, ageMs] of s.heard ?? ([] as HeardEntry[])) {
         const at = madeAt - ageMs;
         const cur = next.get(mac);
-        if ((!cur || cur.heardAtWallMs < at) && next.size < MAX_MACS) next.set(mac, { peer: s.name, heardAtWallMs: at });
-        else if (cur && cur.heardAtWallMs < at) next.set(mac, { peer: s.name, heardAtWallMs: at });
+        if (cur ? cur.heardAtWallMs < at : next.size < MAX_MACS) next.set(mac, { peer: `${s.name} (${source})`, heardAtWallMs: at });
       }
     }
     this.heard = next;
