@@ -5,12 +5,22 @@
 //     sets them over a real netlink socket (runtime/src/mesh/tunables.ts)
 //   bench MESHIF N
 //     N × takeSnapshot, then N × (batctl o -H; batctl n -H; batctl gwl -H) as subprocesses
+//   decodecheck MESHIF
+//     dumps mesh, hard interfaces, originators, neighbours, gateways, translation tables
+//     and links from the real kernel and decodes every message with the native decoder
+//     and with the TypeScript reference: they must agree
 import { getHost, installHost } from '../../runtime/src/host/index.js';
 import { createQuickjsHost } from '../../runtime/src/host/quickjs/index.js';
 import { Batadv } from '../../runtime/src/mesh/batadv.js';
 import { takeSnapshot } from '../../runtime/src/mesh/snapshot.js';
 import { setHardifTunables, setMeshTunables } from '../../runtime/src/mesh/tunables.js';
 import { openGenl, openRtnl } from '../../runtime/src/netlink/open.js';
+import { BATADV_CMD } from '../../runtime/src/mesh/constants.js';
+import { BATADV_POLICY } from '../../runtime/src/mesh/policy.js';
+import { GENL_HDRLEN, NLMSG_DONE } from '../../runtime/src/netlink/constants.js';
+import { decodeWithPolicy, decodeWithPolicyInScript } from '../../runtime/src/netlink/policy.js';
+import { LINK_POLICY, linkDumpRequest } from '../../runtime/src/netlink/rtnl-link.js';
+import type { NetlinkMessage } from '../../runtime/src/netlink/message.js';
 
 installHost(createQuickjsHost());
 const host = getHost();
@@ -52,6 +62,49 @@ async function main(): Promise<number> {
       const h = await setHardifTunables(b.value, hard.value.index, { hopPenalty: Number(hardHp) });
       out({ mesh: m.ok ? 'ok' : m.error.message, hardif: h.ok ? 'ok' : h.error.message });
       return m.ok && h.ok ? 0 : 1;
+    }
+    if (mode === 'decodecheck') {
+      const mesh = await rtnl.value.link(meshIfname);
+      if (!mesh.ok) {
+        out({ error: 'link', detail: mesh.error.message });
+        return 1;
+      }
+      const b = await Batadv.open(genl.value, mesh.value.index);
+      if (!b.ok) {
+        out({ error: 'batadv', detail: b.error.message });
+        return 1;
+      }
+      const sorted = (r: ReturnType<typeof decodeWithPolicy>) => (r.ok ? JSON.stringify(Object.fromEntries(Object.entries(r.value as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : 1)))) : `error ${r.error.message}`);
+      const hex = (m: NetlinkMessage) => [...m.payload].map((x) => x.toString(16).padStart(2, '0')).join('');
+      let messages = 0;
+      const mismatches: string[] = [];
+      const check = (m: NetlinkMessage, policy: typeof BATADV_POLICY | typeof LINK_POLICY, start: number, what: string) => {
+        if (m.type === NLMSG_DONE) return;
+        messages++;
+        const native = sorted(decodeWithPolicy(m.payload, policy, what, start));
+        const script = sorted(decodeWithPolicyInScript(m.payload, policy, what, start));
+        if (native !== script && mismatches.length < 3) mismatches.push(`${what}: native ${native} script ${script} payload ${hex(m)}`);
+      };
+      const cmds = [BATADV_CMD.GET_MESH, BATADV_CMD.GET_HARDIF, BATADV_CMD.GET_ORIGINATORS, BATADV_CMD.GET_NEIGHBORS, BATADV_CMD.GET_GATEWAYS, BATADV_CMD.GET_TRANSTABLE_LOCAL, BATADV_CMD.GET_TRANSTABLE_GLOBAL];
+      for (const cmd of cmds) {
+        const bytes = b.value.build(cmd);
+        const r = cmd === BATADV_CMD.GET_MESH ? await genl.value.client.request(bytes) : await genl.value.client.dump(bytes);
+        if (!r.ok) {
+          // GET_HARDIF is a doit per interface; a dump of it is refused on some kernels.
+          if (cmd === BATADV_CMD.GET_HARDIF) continue;
+          out({ error: `batadv command ${cmd}`, detail: r.error.message });
+          return 1;
+        }
+        for (const m of r.value) check(m, BATADV_POLICY, GENL_HDRLEN, `batadv command ${cmd}`);
+      }
+      const links = await rtnl.value.client.dump(linkDumpRequest());
+      if (!links.ok) {
+        out({ error: 'links', detail: links.error.message });
+        return 1;
+      }
+      for (const m of links.value) check(m, LINK_POLICY, 16, 'link');
+      out({ engine: host.engine, native: host.nlattr !== undefined, messages, mismatches });
+      return mismatches.length === 0 && host.nlattr !== undefined ? 0 : 1;
     }
     if (mode === 'bench') {
       const n = Number(args[2] ?? 50);

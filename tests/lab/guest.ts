@@ -111,6 +111,7 @@ async function must(argv: string[], input?: string, timeoutMs?: number): Promise
   if (r.code !== 0) throw new Error(`${argv.join(" ")} failed (${r.code}): ${r.stderr.trim().slice(0, 2000)}`);
   return r.stdout;
 }
+const meshAddress = (idx: number): string => `10.99.${(idx + 1) >> 8}.${(idx + 1) & 255}`;
 const inNs = (ns: string, argv: string[]): string[] => ["nsenter", `--net=/run/netns/${ns}`, "--", ...argv];
 
 // ---------------------------------------------------------------- mesh state
@@ -259,6 +260,9 @@ async function setup(p: Plan): Promise<{ tStart: number; tUp: number; agents: st
       if (l.b === n.idx) c.push(`link set ${l.ifB} up`);
     }
     c.push("link set bat0 up");
+    // An IPv4 address on the mesh (10.99.0.1 for n0, ...): IP traffic across the mesh,
+    // e.g. Prometheus in one node scraping the agents of all the others.
+    c.push(`addr add ${meshAddress(n.idx)}/16 dev bat0`);
   }
   const wire: string[] = ["link set lo up"];
   const tcw: string[] = [];
@@ -281,6 +285,8 @@ async function setup(p: Plan): Promise<{ tStart: number; tUp: number; agents: st
   const hasGw = p.nodes.some((n) => n.gateway);
   await pool(p.nodes, 4, async (n) => {
     const c = perNode.get(n.idx) as string[];
+    // No duplicate-address detection on bat0: its IPv6 link-local address (alfred's) is usable at once.
+    await must(inNs(n.ns, ["sysctl", "-qw", "net.ipv6.conf.bat0.accept_dad=0"]));
     await must(["ip", "-n", n.ns, "-batch", "-"], `${c.join("\n")}\n`, 60_000);
     const bc = (args: string[]) => must(inNs(n.ns, ["batctl", "meshif", "bat0", ...args]));
     if (p.origIntervalMs) await bc(["orig_interval", String(p.origIntervalMs)]);
@@ -295,6 +301,7 @@ async function setup(p: Plan): Promise<{ tStart: number; tUp: number; agents: st
     const bin = p.agent.argv[0] ?? "";
     if (bin.startsWith("/") && !existsSync(bin)) agentNote = `agent binary not built (${bin} missing)`;
     else {
+      for (const n of p.nodes) startAlfred(n.idx);
       for (const n of p.nodes) startAgent(n.idx);
       agentNote = `agents started: ${p.agent.argv.join(" ")}`;
     }
@@ -412,6 +419,24 @@ function diffView(node: number, v: NodeView, t: number, o: [string, string, stri
 }
 
 // ---------------------------------------------------------------- agents
+/**
+ * Debian's alfred in master mode on each node's bat0 (no batman-adv lookups: -b none),
+ * with its socket next to the agent's state; default sync period (10 s), as on a router.
+ * The agents share their summaries through it and read the others'.
+ */
+const alfreds = new Map<number, ChildProcess>();
+const alfredSocket = (name: string) => `${AGENT_ROOT}/${name}/alfred.sock`;
+function startAlfred(node: number): void {
+  const nd = (plan as Plan).nodes[node];
+  if (!nd || alfreds.has(node)) return;
+  mkdirSync(`${AGENT_ROOT}/${nd.name}`, { recursive: true });
+  const argv = inNs(nd.ns, ["alfred", "-i", "bat0", "-b", "none", "-m", "-u", alfredSocket(nd.name)]);
+  const proc = spawn(argv[0] as string, argv.slice(1), { stdio: ["ignore", "ignore", "pipe"] });
+  proc.on("error", (e) => glog(`alfred ${nd.name}: ${e.message}`));
+  proc.stderr?.setEncoding("utf8").on("data", (d: string) => glog(`alfred ${nd.name}: ${d.trim().slice(0, 300)}`));
+  alfreds.set(node, proc);
+}
+
 function startAgent(node: number): void {
   const p = plan as Plan;
   const spec = p.agent;
@@ -425,7 +450,7 @@ function startAgent(node: number): void {
   const ifaces = p.links.flatMap((l) => (l.a === node ? [l.ifA] : l.b === node ? [l.ifB] : []));
   // The agent reads OpenWrt UCI (section "agent"); the lab's view of the node goes
   // next to it as JSON for tools that want it.
-  const opts: Record<string, unknown> = { state_dir: stateDir, syslog: "0", ...spec.config };
+  const opts: Record<string, unknown> = { state_dir: stateDir, syslog: "0", alfred_socket: alfredSocket(nd.name), ...spec.config };
   const uci = Object.entries(opts).map(([k, v]) => `\toption ${k} '${String(v).replaceAll("'", "'\\''")}'`);
   writeFileSync(config, `config agent 'agent'\n${uci.join("\n")}\n`);
   writeFileSync(`${AGENT_ROOT}/${nd.name}/lab.json`, JSON.stringify({ node: nd.name, ns: nd.ns, meshInterface: "bat0", interfaces: ifaces, primary: "primary0", gateway: nd.gateway, uplink: nd.gateway ? "uplink" : null }, null, 2));
@@ -621,6 +646,8 @@ async function teardown(): Promise<{ ms: number }> {
   generation++;
   await Promise.all([...agents.keys()].map((n) => stopAgent(n, "SIGTERM", 3000)));
   agents.clear();
+  for (const a of alfreds.values()) a.kill("SIGTERM");
+  alfreds.clear();
   if (probe) {
     const p = probe;
     probe = null;

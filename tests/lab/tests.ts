@@ -363,70 +363,126 @@ const flagOf = (key: string) => /^\s*\*/.test(key);
 /** A row's identity: the masked row without the values that move (TQ/throughput, best flag). */
 const identity = (key: string) => key.replace(/^(\s*)\*/, "$1 ").replace(/\(\s*[\d.]+\)/, "(#)");
 
+type Rows = ReturnType<typeof maskRow>[];
+
 /**
- * batctl, ours, batctl again in one shell, a few ms apart. The set of rows (by identity:
+ * One table: batctl's rows before and after ours. The set of rows (by identity:
  * originator or neighbour, next hop, interface) must be the same in all three reads, and
  * each of our rows must equal batctl's row before or after ours, byte for byte except
  * last-seen. TQ moves with every OGM on lossy links, so a row may legitimately differ
- * between the two batctl reads; ours must then be one of them. When the set of rows
- * itself changed between the batctl reads, try again. Returns the number of rows compared.
+ * between the two batctl reads; ours must then be one of them. Returns null when the set
+ * of rows itself changed between the batctl reads (the caller reads again).
  */
-async function compareTable(ns: string, bt: string, ours: string): Promise<number> {
+function compareRows(what: string, r1: Rows, r2: Rows, r3: Rows, raw: [string, string, string]): number | string {
+  const ids = (rows: { key: string }[]) => rows.map((x) => identity(x.key)).sort().join("\n");
+  if (ids(r1) !== ids(r3)) return `${what}: batctl's rows changed between its reads\n${raw[0]}--\n${raw[2]}`;
+  if (ids(r2) !== ids(r1)) return `${what}: not the same rows\nbatctl:\n${raw[0]}ours:\n${raw[1]}batctl again:\n${raw[2]}`;
+  for (const row of r2) {
+    const peers = [...r1, ...r3].filter((x) => identity(x.key) === identity(row.key));
+    let same = peers.filter((p) => p.key === row.key);
+    if (same.length === 0 && new Set(peers.map((p) => p.key)).size > 1) {
+      // The value moved between batctl's reads (it can move twice: TQ 26 -> 29 -> 32):
+      // ours must lie between them, with a best flag one of them had. One exception, seen
+      // twice in the lab and explained by the kernel: BATMAN_IV averages a neighbour's TQ
+      // over a ring of the last 5 OGMs of that originator and pushes a 0 into the ring of
+      // every neighbour that did not deliver the newest one; zeros are left out of the
+      // average unless all 5 are zero. A non-best neighbour on a lossy path therefore
+      // reads 72, then 0, then 104 within one OGM interval (bat_iv_ogm.c,
+      // batadv_iv_ogm_orig_update and batadv_ring_buffer_avg).
+      // Nor does a value in motion move monotonically (216, then 218, then 217 was seen):
+      // ours may lie outside the two reads by as much as they differ, plus 3.
+      const v = metricOf(row.key);
+      const vs = peers.map((p) => metricOf(p.key));
+      const flagOk = peers.some((p) => flagOf(p.key) === flagOf(row.key));
+      const ivRingZero = v === 0 && !flagOf(row.key) && /\(\s*0\)/.test(row.key);
+      const [lo, hi] = [Math.min(...vs), Math.max(...vs)];
+      const slack = hi - lo + 3;
+      if (flagOk && ((v >= lo - slack && v <= hi + slack) || ivRingZero)) same = peers;
+    }
+    if (same.length === 0) return `${what}: our row\n  ${row.key}\nbatctl's\n  ${peers.map((p) => p.key).join("\n  ")}`;
+    if (row.lastSeen === null) continue;
+    // Last-seen grows between OGMs and drops to ~0 when one arrives; on a lossy link it
+    // can reach 2 s and more before it drops. Ours was read between batctl's two reads
+    // of the same row, so it must lie within the range they span, give or take the
+    // tolerance (their TQ may differ, so every read of the row counts here).
+    const seen = peers.map((p) => p.lastSeen).filter((x): x is number => x !== null);
+    const ok = seen.length > 0 && row.lastSeen >= Math.min(...seen) - LAST_SEEN_TOLERANCE_S && row.lastSeen <= Math.max(...seen) + LAST_SEEN_TOLERANCE_S;
+    if (!ok) return `${what}: last-seen of ${row.key} is ${row.lastSeen} s, batctl says ${seen.join(", ")}`;
+  }
+  return r2.length;
+}
+
+/**
+ * Every table of one node in one shell (one exec per node keeps a 20-node comparison
+ * affordable under emulation): all batctl tables, all of ours, all batctl tables again.
+ * A table whose rows changed between the two batctl reads is read again (all of them).
+ */
+let compareRetries = 0;
+async function compareNode(ns: string): Promise<Record<string, number>> {
   check(lab, "no VM");
-  const b = bt === "if" ? `batctl meshif bat0 if` : `batctl meshif bat0 ${bt} -H`;
-  const cmd = `${b}; echo "@@ $?"; ${x0bin} mesh ${ours} -H; echo "@@ $?"; ${b}; echo "@@ $?"`;
+  const bt = (t: string) => (t === "if" ? `batctl meshif bat0 if` : `batctl meshif bat0 ${t} -H`);
+  const batctlAll = TABLES.map(([t]) => `${bt(t)}; echo "@@ $?"`).join("; ");
+  const oursAll = TABLES.map(([, o]) => `${x0bin} mesh ${o} -H; echo "@@ $?"`).join("; ");
+  const cmd = `${batctlAll}; ${oursAll}; ${batctlAll}`;
+  const n = TABLES.length;
   let last = "";
   for (let attempt = 0; attempt < 10; attempt++) {
-    const r = await lab.exec(["sh", "-c", cmd], ns, 20_000);
+    const r = await lab.exec(["sh", "-c", cmd], ns, 25_000);
     const parts = r.stdout.split(/^@@ (\d+)\n/m);
-    // [out1, code1, out2, code2, out3, code3, ""]
-    check(parts.length >= 7, `${ns} ${bt}: unexpected output ${JSON.stringify(r.stdout)} ${r.stderr}`);
-    const [o1, c1, o2, c2, o3, c3] = parts as [string, string, string, string, string, string];
-    check(c1 === "0" && c3 === "0", `${ns}: ${b} failed: ${r.stderr}`);
-    check(c2 === "0", `${ns}: x0tta6bl4 mesh ${ours} -H exited ${c2}: ${r.stderr}`);
-    const [r1, r2, r3] = [o1, o2, o3].map((o) => rowsOf(o).map(maskRow)) as [ReturnType<typeof maskRow>[], ReturnType<typeof maskRow>[], ReturnType<typeof maskRow>[]];
-    const ids = (rows: { key: string }[]) => rows.map((x) => identity(x.key)).sort().join("\n");
-    if (ids(r1) !== ids(r3)) {
-      last = `batctl's rows changed between the reads\n${o1}--\n${o3}`;
-      continue;
+    // [out, code] × 3n, then ""
+    check(parts.length >= 6 * n + 1, `${ns}: unexpected output ${JSON.stringify(r.stdout)} ${r.stderr}`);
+    const outs: string[] = [];
+    for (let i = 0; i < 3 * n; i++) {
+      const [out, code] = [parts[2 * i] as string, parts[2 * i + 1] as string];
+      const table = TABLES[i % n] as [string, string];
+      check(code === "0", i >= n && i < 2 * n ? `${ns}: x0tta6bl4 mesh ${table[1]} -H exited ${code}: ${r.stderr}` : `${ns}: ${bt(table[0])} failed: ${r.stderr}`);
+      outs.push(out);
     }
-    check(ids(r2) === ids(r1), `${ns} ${bt}: not the same rows\nbatctl:\n${o1}ours:\n${o2}batctl again:\n${o3}`);
-    for (const row of r2) {
-      const peers = [...r1, ...r3].filter((x) => identity(x.key) === identity(row.key));
-      let same = peers.filter((p) => p.key === row.key);
-      if (same.length === 0 && new Set(peers.map((p) => p.key)).size > 1) {
-        // The value moved between batctl's reads (it can move twice: TQ 26 -> 29 -> 32):
-        // ours must lie between them, with a best flag one of them had.
-        const v = metricOf(row.key);
-        const vs = peers.map((p) => metricOf(p.key));
-        const flagOk = peers.some((p) => flagOf(p.key) === flagOf(row.key));
-        if (flagOk && v >= Math.min(...vs) && v <= Math.max(...vs)) same = peers;
+    const counts: Record<string, number> = {};
+    let changed = false;
+    for (let k = 0; k < n; k++) {
+      const [t, o] = TABLES[k] as [string, string];
+      const raw: [string, string, string] = [outs[k] as string, outs[n + k] as string, outs[2 * n + k] as string];
+      const [r1, r2, r3] = raw.map((x) => rowsOf(x).map(maskRow)) as [Rows, Rows, Rows];
+      const c = compareRows(`${ns} batctl ${t} vs mesh ${o}`, r1, r2, r3, raw);
+      if (typeof c === "string") {
+        changed = true;
+        last = c;
+        compareRetries++;
+        break;
       }
-      check(same.length > 0, `${ns} ${bt}: our row\n  ${row.key}\nbatctl's\n  ${peers.map((p) => p.key).join("\n  ")}`);
-      if (row.lastSeen === null) continue;
-      const ok = same.some((p) => p.lastSeen !== null && Math.abs(p.lastSeen - (row.lastSeen ?? 0)) <= LAST_SEEN_TOLERANCE_S);
-      check(ok, `${ns} ${bt}: last-seen of ${row.key} is ${row.lastSeen} s, batctl says ${same.map((p) => p.lastSeen).join(", ")}`);
+      counts[t] = c;
     }
-    return r2.length;
+    if (!changed) return counts;
   }
-  throw new Fail(`${ns}: batctl ${bt} vs x0tta6bl4 mesh ${ours}: ${last}`);
+  throw new Fail(`${ns}: 10 reads in a row differed; the last: ${last}`);
+}
+
+/** The native attribute decoder against the TypeScript one on everything the kernel sends this node. */
+async function decodeCheck(ns: string): Promise<number> {
+  check(lab, "no VM");
+  const r = await lab.exec([x0bin, "run", clientJs, "decodecheck", "bat0"], ns);
+  const res = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}") as { messages?: number; mismatches?: string[]; native?: boolean; error?: string };
+  check(r.code === 0, `${ns} decodecheck: ${r.stdout} ${r.stderr}`);
+  check(res.native === true && (res.mismatches ?? []).length === 0, `${ns} decodecheck: ${r.stdout}`);
+  return res.messages ?? 0;
 }
 
 async function compareAll(namespaces: string[], nodes: number, algo: string): Promise<string> {
   const counts: Record<string, number> = {};
+  let decoded = 0;
+  compareRetries = 0;
   for (const ns of namespaces) {
-    for (const [bt, ours] of TABLES) {
-      const n = await compareTable(ns, bt, ours);
-      counts[bt] = (counts[bt] ?? 0) + n;
-    }
+    for (const [t, c] of Object.entries(await compareNode(ns))) counts[t] = (counts[t] ?? 0) + c;
+    decoded += await decodeCheck(ns);
   }
   // Every node knows every other one (at least one row each); interfaces: primary0 + links.
   check((counts.o ?? 0) >= nodes * (nodes - 1), `${algo}: only ${counts.o} originator rows compared`);
   check((counts.n ?? 0) >= 2 * (nodes - 1), `${algo}: only ${counts.n} neighbour rows compared`);
   check((counts.gwl ?? 0) >= nodes - 1, `${algo}: only ${counts.gwl} gateway rows compared`);
-  return `${algo}: ${Object.entries(counts)
+  return `${nodes} nodes ${algo}: ${Object.entries(counts)
     .map(([k, v]) => `${k} ${v}`)
-    .join(", ")} rows equal`;
+    .join(", ")} rows equal (${compareRetries} node reads repeated); native decoder = TypeScript decoder on ${decoded} kernel messages`;
 }
 
 /** Sets tunables with our client (tunables.ts over a real socket); batctl must read them back. */
@@ -465,31 +521,162 @@ async function bench(ns: string, n: number): Promise<{ engine: string; counts: R
   return JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "{}");
 }
 
-test("our client vs batctl: o/n/gwl/if row by row (IV and V), tunables read back, snapshot timing", async () => {
+test("our client vs batctl: o/n/gwl/if row by row on every node of 5 and 20 nodes (IV and V), tunables read back, snapshot timing", async () => {
   check(lab, "no VM");
   check(existsSync(x0bin), `${x0bin} not built`);
   buildClient();
+  const notes: string[] = [];
+  // 5 nodes with the Freifunk links' TQ turned into loss (TQ moves between reads), and 20
+  // nodes without (so that they converge in time under emulation).
+  // X0_LAB_COMPARE_SIZES=5 (say) narrows it while debugging.
+  const sizes = (process.env.X0_LAB_COMPARE_SIZES ?? "5,20").split(",").map(Number);
+  for (const size of sizes) {
+    const t = subgraph(topo("freifunk-leipzig.json"), size);
+    const gw = t.nodes[t.nodes.length - 1]?.id as string;
+    for (const algo of ["BATMAN_IV", "BATMAN_V"] as const) {
+      const name = `compare-${size}-${algo}`;
+      await holdMesh(name, opts(name, t, scen({ events: [] }), { algo, agent: null, gateways: [gw], tqLoss: size === 5 }), async (namespaces) => {
+        notes.push(await compareAll(namespaces, t.nodes.length, algo));
+        if (algo === "BATMAN_IV") {
+          const b = await bench(namespaces[0] as string, 50);
+          if (size === 20) check(b.counts.originators !== undefined && b.counts.originators >= 19, `20 nodes: only ${b.counts.originators} originator entries`);
+          notes.push(`${size} nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms (min ${b.snapshot.minMs}), batctl o+n+gwl median ${b.batctl3.medianMs} ms (min ${b.batctl3.minMs}), ${(b.batctl3.medianMs / b.snapshot.medianMs).toFixed(1)}x; ${JSON.stringify(b.counts)}`);
+        }
+        if (size === 5) await checkTunables(namespaces[0] as string);
+      });
+    }
+  }
+  process.stdout.write(`     ${notes.join("\n     ")}\n`);
+});
+
+/** GET url from inside namespace ns (the guest's node runs fetch): status and body. */
+async function httpGet(ns: string, url: string): Promise<{ status: number; body: string }> {
+  check(lab, "no VM");
+  const js = "fetch(process.argv[1],{signal:AbortSignal.timeout(8000)}).then(async r=>process.stdout.write(JSON.stringify({status:r.status,body:await r.text()})),e=>process.stdout.write(JSON.stringify({status:0,body:String(e)})))";
+  const r = await lab.exec(["node", "-e", js, url], ns, 20_000);
+  try {
+    return JSON.parse(r.stdout) as { status: number; body: string };
+  } catch {
+    return { status: 0, body: `${r.stdout} ${r.stderr}` };
+  }
+}
+
+const meshIp = (ns: string) => `10.99.0.${Number(ns.slice(1)) + 1}`;
+const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+
+test("a real Prometheus scrapes every agent's /metrics over the mesh for 2 minutes; /health flips to 503 without bat0 and back", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), `${agentBin} not built`);
+  const l = lab;
   const t = subgraph(topo("freifunk-leipzig.json"), 5);
   const gw = t.nodes[t.nodes.length - 1]?.id as string;
+  // The agents listen on every address (the default is loopback only).
+  const spec: AgentSpec = { ...agent, config: { ...agent.config, log_level: "info", http: "0.0.0.0:9478" } };
   const notes: string[] = [];
-  for (const algo of ["BATMAN_IV", "BATMAN_V"] as const) {
-    const name = `compare-${algo}`;
-    await holdMesh(name, opts(name, t, scen({ events: [] }), { algo, agent: null, gateways: [gw] }), async (namespaces) => {
-      notes.push(await compareAll(namespaces, t.nodes.length, algo));
-      if (algo === "BATMAN_IV") {
-        const b = await bench(namespaces[0] as string, 50);
-        notes.push(`5 nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms, batctl o+n+gwl median ${b.batctl3.medianMs} ms (${JSON.stringify(b.counts)})`);
+  await holdMesh("prometheus", opts("prometheus", t, scen({ events: [] }), { agent: spec, gateways: [gw], tqLoss: false }), async (namespaces) => {
+    const dir = "/tmp/x0prom";
+    const targets = namespaces.map((ns) => `'${meshIp(ns)}:9478'`).join(", ");
+    const yml = `global:\n  scrape_interval: 5s\n  scrape_timeout: 4s\nscrape_configs:\n  - job_name: x0tta6bl4\n    static_configs:\n      - targets: [${targets}]\n`;
+    const start = `rm -rf ${dir} && mkdir -p ${dir} && printf '%s' "$1" > ${dir}/prometheus.yml && (setsid prometheus --config.file=${dir}/prometheus.yml --storage.tsdb.path=${dir}/data --web.listen-address=127.0.0.1:9090 > ${dir}/log 2>&1 < /dev/null & echo $! > ${dir}/pid)`;
+    const s = await l.exec(["sh", "-c", start, "sh", yml], "n0");
+    check(s.code === 0, `starting prometheus: ${s.stderr}`);
+    try {
+      // Ready, then two minutes of scrapes (24 per target at 5 s).
+      let ready = false;
+      for (let i = 0; i < 60 && !ready; i++) {
+        ready = (await httpGet("n0", "http://127.0.0.1:9090/-/ready")).status === 200;
+        if (!ready) await sleep(1000);
       }
-      await checkTunables(namespaces[0] as string);
-    });
-  }
-  // The timing on a bigger mesh (TQ loss off so that 20 nodes converge quickly).
-  const t20 = subgraph(topo("freifunk-leipzig.json"), 20);
-  const gw20 = t20.nodes[t20.nodes.length - 1]?.id as string;
-  await holdMesh("bench20", opts("bench20", t20, scen({ events: [] }), { agent: null, gateways: [gw20], tqLoss: false }), async (namespaces) => {
-    const b = await bench(namespaces[0] as string, 50);
-    check(b.counts.originators !== undefined && b.counts.originators >= 19, `20 nodes: only ${b.counts.originators} originator entries`);
-    notes.push(`20 nodes ${namespaces[0]}: ${JSON.stringify(b)}`);
+      check(ready, `prometheus did not become ready: ${(await l.exec(["tail", "-5", `${dir}/log`])).stdout}`);
+      // The window starts once every target has been scraped once: the first connections
+      // need ARP across the mesh, which under emulation and Prometheus' own start-up
+      // load failed now and then ("no route to host" for a few seconds). Those are
+      // reported, not counted.
+      const warmStart = Date.now();
+      const warmErrors = new Set<string>();
+      for (;;) {
+        const now = await httpGet("n0", "http://127.0.0.1:9090/api/v1/targets");
+        let targets: { scrapeUrl: string; health: string; lastError: string }[] = [];
+        try {
+          targets = (JSON.parse(now.body) as { data: { activeTargets: typeof targets } }).data.activeTargets;
+        } catch {
+          // not yet
+        }
+        for (const a of targets) if (a.lastError) warmErrors.add(a.lastError.replace(/.*: /, ""));
+        if (targets.length === namespaces.length && targets.every((a) => a.health === "up")) break;
+        check(Date.now() - warmStart < 60_000, `targets not all up after 60 s: ${now.body.slice(0, 600)}`);
+        await sleep(2000);
+      }
+      notes.push(`prometheus: all targets up ${Math.round((Date.now() - warmStart) / 1000)} s after start${warmErrors.size ? ` (before that: ${[...warmErrors].join("; ")})` : ""}`);
+      const t0 = Date.now();
+      // Poll the targets meanwhile: a failed scrape's error shows there until the next scrape.
+      const errors = new Set<string>();
+      while (Date.now() - t0 < 125_000) {
+        await sleep(4000);
+        const now = await httpGet("n0", "http://127.0.0.1:9090/api/v1/targets");
+        try {
+          for (const a of (JSON.parse(now.body) as { data: { activeTargets: { scrapeUrl: string; lastError: string }[] } }).data.activeTargets) {
+            if (a.lastError) errors.add(`${Math.round((Date.now() - t0) / 1000)} s ${a.scrapeUrl}: ${a.lastError}`);
+          }
+        } catch {
+          errors.add(`targets API: ${now.status} ${now.body.slice(0, 200)}`);
+        }
+      }
+      const tg = await httpGet("n0", "http://127.0.0.1:9090/api/v1/targets");
+      const active = (JSON.parse(tg.body) as { data: { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] } }).data.activeTargets;
+      check(active.length === namespaces.length, `${active.length} targets: ${tg.body.slice(0, 500)}`);
+      for (const a of active) check(a.health === "up" && a.lastError === "", `${a.scrapeUrl}: ${a.health} ${a.lastError}`);
+      const query = async (q: string) => {
+        const r = await httpGet("n0", `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(q)}`);
+        const res = (JSON.parse(r.body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+        return new Map(res.map((x) => [x.metric.instance ?? "", Number(x.value[1])]));
+      };
+      const window = `${Math.floor((Date.now() - t0) / 1000)}s`;
+      const scrapes = await query(`count_over_time(up[${window}])`);
+      const worst = await query(`min_over_time(up[${window}])`);
+      const originators = await query("x0tta6bl4_batadv_originators");
+      for (const ns of namespaces) {
+        const inst = `${meshIp(ns)}:9478`;
+        check((scrapes.get(inst) ?? 0) >= 22, `${inst}: only ${scrapes.get(inst)} scrapes in ${window}`);
+        check(worst.get(inst) === 1, `${inst}: a scrape failed in ${window} (min up ${worst.get(inst)}); errors seen: ${[...errors].join("; ") || "none caught"}`);
+        check((originators.get(inst) ?? 0) >= namespaces.length - 1, `${inst}: x0tta6bl4_batadv_originators ${originators.get(inst)}`);
+      }
+      notes.push(`prometheus: ${namespaces.length} targets, ${[...scrapes.values()].join("/")} scrapes in ${window}, all up`);
+      // promtool's linter on what each agent serves.
+      for (const ns of namespaces) {
+        const url = `http://${meshIp(ns)}:9478/metrics`;
+        const lint = await l.exec(["sh", "-c", `node -e "fetch(process.argv[1]).then(r=>r.text()).then(t=>process.stdout.write(t))" "$1" | promtool check metrics`, "sh", url], "n0");
+        check(lint.code === 0 && lint.stdout.trim() === "" && lint.stderr.trim() === "", `promtool check metrics ${url}: exit ${lint.code} ${lint.stdout} ${lint.stderr}`);
+      }
+    } finally {
+      await l.exec(["sh", "-c", `kill $(cat ${dir}/pid) 2>/dev/null; sleep 1; kill -9 $(cat ${dir}/pid) 2>/dev/null; true`]);
+    }
+    // /health on a node whose mesh interface disappears, then comes back.
+    const ns = namespaces[1] as string;
+    const health = () => httpGet(ns, "http://127.0.0.1:9478/health");
+    const h0 = await health();
+    check(h0.status === 200 && JSON.parse(h0.body).status === "ok", `before: ${h0.status} ${h0.body}`);
+    const until = async (want: number, limitMs: number) => {
+      const t1 = Date.now();
+      let h = await health();
+      while (h.status !== want && Date.now() - t1 < limitMs) {
+        await sleep(250);
+        h = await health();
+      }
+      return { ...h, ms: Date.now() - t1 };
+    };
+    const del = await l.exec(["ip", "link", "del", "bat0"], ns);
+    check(del.code === 0, `ip link del bat0: ${del.stderr}`);
+    const down = await until(503, 15_000);
+    check(down.status === 503, `after removing bat0: ${down.status} ${down.body}`);
+    const body = JSON.parse(down.body) as { status: string; reasons?: string[] };
+    check(body.status === "degraded" && (body.reasons ?? []).some((r) => r.includes("bat0")), `503 body: ${down.body}`);
+    const readd = `ip link add bat0 type batadv && ip link set primary0 master bat0 && for i in $(ls /sys/class/net | grep '^mesh'); do ip link set $i master bat0; done && ip link set bat0 up`;
+    const add = await l.exec(["sh", "-c", readd], ns);
+    check(add.code === 0, `re-creating bat0: ${add.stderr}`);
+    const up = await until(200, 15_000);
+    check(up.status === 200 && JSON.parse(up.body).status === "ok", `after re-creating bat0: ${up.status} ${up.body}`);
+    notes.push(`/health on ${ns}: 503 ${down.ms} ms after bat0 was removed (${body.reasons?.join("; ")}), 200 ${up.ms} ms after it was back`);
   });
   process.stdout.write(`     ${notes.join("\n     ")}\n`);
 });
@@ -498,7 +685,7 @@ test("teardown and shutdown leave no namespace, QEMU process or temp file", asyn
   check(lab, "no VM");
   const ns = await lab.exec(["ip", "netns", "list"]);
   check(ns.stdout.trim() === "", `namespaces left in the guest: ${ns.stdout}`);
-  const ps = await lab.exec(["sh", "-c", "ps -eo comm | grep -E 'x0tta6bl4|probe-' || true"]);
+  const ps = await lab.exec(["sh", "-c", "ps -eo comm | grep -E 'x0tta6bl4|probe-|alfred' || true"]);
   check(ps.stdout.trim() === "", `processes left in the guest: ${ps.stdout}`);
   const pid = lab.vm.pid;
   await lab.close();
