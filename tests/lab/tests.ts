@@ -706,11 +706,11 @@ async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
   const limit = setTimeout(() => {
-    process.stdout.write("lab tests: time limit (15 min) exceeded\n");
+    process.stdout.write("lab tests: time limit (25 min) exceeded\n");
     runCleanups();
     process.stdout.write(`${passed} passed, ${failed + 1} failed\n`);
     process.exit(1);
-  }, 15 * 60_000);
+  }, 25 * 60_000);
   // X0_LAB_ONLY=REGEX runs only the matching tests (plus the boot and the teardown check).
   const only = process.env.X0_LAB_ONLY ? new RegExp(process.env.X0_LAB_ONLY) : null;
   for (const t of tests) {

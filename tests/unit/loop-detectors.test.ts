@@ -310,6 +310,28 @@ t('monitor: memory is bounded however many neighbours and originators come and g
   assert.is(monitor.view.interfaces.get('eth1')?.times.length, 16);
 });
 
+t('route flapping: one failure and recovery moving three originators away and back is not flapping; each one toggling is', () => {
+  const far = ['aa:00:00:00:00:f1', 'aa:00:00:00:00:f2', 'aa:00:00:00:00:f3'];
+  const mesh = (via: (o: number) => string): SynthMesh => ({
+    interfaces: [{ ifname: 'eth1', ifindex: 2 }],
+    neighbors: [
+      { ifname: 'eth1', mac: A },
+      { ifname: 'eth1', mac: B },
+    ],
+    routes: far.map((originator, o) => ({ originator, ifname: 'eth1', via: via(o) })),
+  });
+  // The link to A dies for 12 s: all three move to B, then back (6 changes on eth1/A in all).
+  const once = rig((c) => new RouteFlappingDetector(c));
+  for (let i = 0; i < 60; i++) once.step(mesh(() => (i >= 10 && i < 22 ? B : A)));
+  assert.is(once.opened().length, 0, JSON.stringify(once.all.map((e) => e.incident.evidence.summary)));
+  // The same three originators toggling every 4 s: flapping, reported for one of them.
+  const r = rig((c) => new RouteFlappingDetector(c));
+  for (let i = 0; i < 40; i++) r.step(mesh(() => (Math.floor(i / 4) % 2 === 0 ? A : B)));
+  assert.ok(r.opened().length >= 1);
+  const v = r.opened()[0]!.incident.evidence.values;
+  assert.ok((v.changes as number) >= 6 && far.includes(v.originator as string) && v.originatorsMoved === 3, JSON.stringify(v));
+});
+
 t('monitor: best-next-hop changes are counted on both links', () => {
   const monitor = new Monitor('bat0');
   monitor.observe(snapshot(flapping(A)), 1000);

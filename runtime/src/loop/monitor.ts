@@ -76,6 +76,13 @@ export interface LinkSeries {
   baseline: EwmaBaseline;
   /** Monotonic ms of best-next-hop changes of originators whose route left or joined this link. */
   routeChanges: NumberRing;
+  /**
+   * The same per originator (at most ORIGINATORS_PER_LINK, the least recently changed
+   * dropped first). A link that dies once moves every originator behind it away and back:
+   * two changes each, however many originators. A flapping link moves each of them again
+   * and again: what the flapping detector counts.
+   */
+  originatorChanges: Map<string, NumberRing>;
   firstSeenMono: number;
   lastPresentMono: number;
   lastLiveMono: number;
@@ -115,6 +122,27 @@ export interface MeshView {
 interface OriginatorTrack {
   linkKey: string;
   lastSeenMono: number;
+}
+
+const ORIGINATORS_PER_LINK = 64;
+const CHANGES_PER_ORIGINATOR = 16;
+
+function noteOriginatorChange(link: LinkSeries, originator: string, nowMono: number): void {
+  let ring = link.originatorChanges.get(originator);
+  if (!ring) {
+    if (link.originatorChanges.size >= ORIGINATORS_PER_LINK) {
+      let oldest: string | null = null;
+      let oldestAt = Number.POSITIVE_INFINITY;
+      for (const [o, r] of link.originatorChanges) {
+        const at = r.length ? r.last() : Number.NEGATIVE_INFINITY;
+        if (at < oldestAt) [oldest, oldestAt] = [o, at];
+      }
+      if (oldest !== null) link.originatorChanges.delete(oldest);
+    }
+    ring = new NumberRing(CHANGES_PER_ORIGINATOR);
+    link.originatorChanges.set(originator, ring);
+  }
+  ring.push(nowMono);
 }
 
 export function linkKey(ifname: string, neighbor: string): string {
@@ -286,6 +314,7 @@ export class Monitor {
       metric: new NumberRing(this.limits.seriesLength),
       baseline: stored ? EwmaBaseline.from(stored, this.limits.baselineAlpha) : new EwmaBaseline(this.limits.baselineAlpha),
       routeChanges: new NumberRing(this.limits.routeChangesKept),
+      originatorChanges: new Map(),
       firstSeenMono: nowMono,
       lastPresentMono: nowMono,
       lastLiveMono: Number.NEGATIVE_INFINITY,
@@ -355,8 +384,11 @@ export class Monitor {
       }
       track.lastSeenMono = nowMono;
       if (track.linkKey === key) continue;
-      links.get(track.linkKey)?.routeChanges.push(nowMono);
-      links.get(key)?.routeChanges.push(nowMono);
+      for (const l of [links.get(track.linkKey), links.get(key)]) {
+        if (!l) continue;
+        l.routeChanges.push(nowMono);
+        noteOriginatorChange(l, r.originator, nowMono);
+      }
       this.view.node.routeChanges.push(nowMono);
       track.linkKey = key;
     }

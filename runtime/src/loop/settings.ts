@@ -152,7 +152,7 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'degradedCycles', key: 'degraded_cycles', option: 'degraded-cycles', metavar: 'N', kind: int(1, 600), help: 'consecutive bad cycles before a degraded incident opens (default 5)' },
   { field: 'baselineAlphaPermille', key: 'baseline_alpha', option: 'baseline-alpha', metavar: 'PERMILLE', kind: int(1, 1000), help: 'EWMA weight of a new sample in 1/1000 (default 20)' },
   { field: 'flapWindowMs', key: 'flap_window_ms', option: 'flap-window-ms', metavar: 'MS', kind: int(5000, 3_600_000), help: 'window for counting best-next-hop changes (default 60000)' },
-  { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'route changes through a link per window that mean flapping (default 6)' },
+  { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'best-next-hop changes of one originator through a link per window that mean flapping (default 6)' },
   { field: 'deafWindowMs', key: 'deaf_window_ms', option: 'deaf-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'up, carrier, transmitting, nothing heard for this long while a peer still hears it = deaf (default 10000)' },
   { field: 'deafUnconfirmedWindowMs', key: 'deaf_unconfirmed_window_ms', option: 'deaf-unconfirmed-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'the same with no peer saying it hears the interface (a dead link looks so) = deaf after this long (default 60000)' },
   { field: 'isolatedCycles', key: 'isolated_cycles', option: 'isolated-cycles', metavar: 'N', kind: int(1, 3600), help: 'cycles without any neighbour before the node is isolated (default 5)' },

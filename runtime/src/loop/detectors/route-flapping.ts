@@ -1,7 +1,11 @@
 /**
- * Route flapping: best-next-hop changes of originators whose route left or joined
- * a link, counted over a sliding window (flap_window_ms). At flap_changes or more
- * the link flaps; the count decays by itself as the window slides.
+ * Route flapping: the best next hop of an originator behind a link leaves and joins
+ * that link again and again. Counted per originator over a sliding window
+ * (flap_window_ms): when one originator changed flap_changes times or more through the
+ * link, it flaps; the count decays by itself as the window slides. Per originator, not
+ * summed: a link that fails once and comes back moves every originator behind it away
+ * and back (two changes each), which the sum over 3 originators took for flapping in the
+ * lab (a single dead link then got its hop penalty raised).
  */
 import type { Detector, Hysteresis } from '../detector.js';
 import { countSince, type MeshView } from '../monitor.js';
@@ -23,18 +27,29 @@ export class RouteFlappingDetector implements Detector {
     for (const link of view.links.values()) {
       const changes = countSince(link.routeChanges, since);
       if (changes === 0) continue;
+      let worst = 0;
+      let worstOriginator = '';
+      let moved = 0;
+      for (const [originator, ring] of link.originatorChanges) {
+        const n = countSince(ring, since);
+        if (n > 0) moved++;
+        if (n > worst) [worst, worstOriginator] = [n, originator];
+      }
       out.push({
         target: `link:${link.key}`,
-        bad: changes >= c.flapChangesPerWindow,
-        severity: changes >= 2 * c.flapChangesPerWindow ? 'critical' : 'warning',
+        bad: worst >= c.flapChangesPerWindow,
+        severity: worst >= 2 * c.flapChangesPerWindow ? 'critical' : 'warning',
         evidence: {
-          summary: `${changes} best-next-hop changes through ${link.ifname} to ${link.neighbor} in ${c.flapWindowMs / 1000} s (threshold ${c.flapChangesPerWindow})`,
+          summary: `${worstOriginator} changed its best next hop through ${link.ifname} to ${link.neighbor} ${worst} times in ${c.flapWindowMs / 1000} s (threshold ${c.flapChangesPerWindow}); ${changes} changes of ${moved} originator(s) in all`,
           values: {
             ifname: link.ifname,
             neighbor: link.neighbor,
-            changes,
+            changes: worst,
+            originator: worstOriginator,
+            originatorsMoved: moved,
+            totalChanges: changes,
             windowMs: c.flapWindowMs,
-            changesPerMinute: Math.round(changes * perMinute * 10) / 10,
+            changesPerMinute: Math.round(worst * perMinute * 10) / 10,
             threshold: c.flapChangesPerWindow,
             linkLive: link.live,
           },
