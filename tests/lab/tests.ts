@@ -380,7 +380,7 @@ function compareRows(what: string, r1: Rows, r2: Rows, r3: Rows, raw: [string, s
   for (const row of r2) {
     const peers = [...r1, ...r3].filter((x) => identity(x.key) === identity(row.key));
     let same = peers.filter((p) => p.key === row.key);
-    if (same.length === 0 && new Set(peers.map((p) => p.key)).size > 1) {
+    if (same.length === 0 && peers.length > 0) {
       // The value moved between batctl's reads (it can move twice: TQ 26 -> 29 -> 32):
       // ours must lie between them, with a best flag one of them had. One exception, seen
       // twice in the lab and explained by the kernel: BATMAN_IV averages a neighbour's TQ
@@ -395,9 +395,15 @@ function compareRows(what: string, r1: Rows, r2: Rows, r3: Rows, raw: [string, s
       const vs = peers.map((p) => metricOf(p.key));
       const flagOk = peers.some((p) => flagOf(p.key) === flagOf(row.key));
       const ivRingZero = v === 0 && !flagOf(row.key) && /\(\s*0\)/.test(row.key);
+      // Even when both batctl reads agree, the value may have moved and come back between
+      // them: on a 20-node mesh some TQ of ~260 rows always does (223, 222, 223), so a
+      // difference of up to 3 is a value in motion too.
       const [lo, hi] = [Math.min(...vs), Math.max(...vs)];
       const slack = hi - lo + 3;
-      if (flagOk && ((v >= lo - slack && v <= hi + slack) || ivRingZero)) same = peers;
+      if (flagOk && ((v >= lo - slack && v <= hi + slack) || ivRingZero)) {
+        same = peers;
+        valuesInMotion++;
+      }
     }
     if (same.length === 0) return `${what}: our row\n  ${row.key}\nbatctl's\n  ${peers.map((p) => p.key).join("\n  ")}`;
     if (row.lastSeen === null) continue;
@@ -418,6 +424,8 @@ function compareRows(what: string, r1: Rows, r2: Rows, r3: Rows, raw: [string, s
  * A table whose rows changed between the two batctl reads is read again (all of them).
  */
 let compareRetries = 0;
+/** Rows whose TQ/throughput differed from batctl's within the allowance for values in motion. */
+let valuesInMotion = 0;
 async function compareNode(ns: string): Promise<Record<string, number>> {
   check(lab, "no VM");
   const bt = (t: string) => (t === "if" ? `batctl meshif bat0 if` : `batctl meshif bat0 ${t} -H`);
@@ -472,6 +480,7 @@ async function compareAll(namespaces: string[], nodes: number, algo: string): Pr
   const counts: Record<string, number> = {};
   let decoded = 0;
   compareRetries = 0;
+  valuesInMotion = 0;
   for (const ns of namespaces) {
     for (const [t, c] of Object.entries(await compareNode(ns))) counts[t] = (counts[t] ?? 0) + c;
     decoded += await decodeCheck(ns);
@@ -482,7 +491,7 @@ async function compareAll(namespaces: string[], nodes: number, algo: string): Pr
   check((counts.gwl ?? 0) >= nodes - 1, `${algo}: only ${counts.gwl} gateway rows compared`);
   return `${nodes} nodes ${algo}: ${Object.entries(counts)
     .map(([k, v]) => `${k} ${v}`)
-    .join(", ")} rows equal (${compareRetries} node reads repeated); native decoder = TypeScript decoder on ${decoded} kernel messages`;
+    .join(", ")} rows equal (${valuesInMotion} with a TQ/throughput in motion, ${compareRetries} node reads repeated); native decoder = TypeScript decoder on ${decoded} kernel messages`;
 }
 
 /** Sets tunables with our client (tunables.ts over a real socket); batctl must read them back. */
