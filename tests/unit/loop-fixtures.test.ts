@@ -5,11 +5,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CycleContext } from '../../runtime/src/agent/agent.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
-import type { PeerSummary } from '../../runtime/src/loop/peer-view.js';
 import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
 import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
+import type { PeerSummary } from '../../runtime/src/loop/peer-view.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../runtime/src/loop/settings.js';
 import type { AuditRecord } from '../../runtime/src/loop/types.js';
 import type { MeshSnapshot } from '../../runtime/src/mesh/snapshot.js';
@@ -77,6 +77,25 @@ function link(i: SynthInterface): Link {
     address: i.mac ?? null,
     stats: { ...stats, rxPackets: i.rx ?? 0, txPackets: i.tx ?? 0 } as Link['stats'],
   };
+}
+
+/**
+ * eth1 (neighbours aa:..:0a and aa:..:0b) and eth2 (aa:..:0c), both receiving; the far
+ * originator aa:..:99's best hop on eth1 toggles every 4 s while `flap` says so.
+ */
+export function flappingMesh(flap: (cycle: number) => boolean = () => false) {
+  return (cycle: number): SynthMesh => ({
+    interfaces: [
+      { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
+      { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
+    ],
+    neighbors: [
+      { ifname: 'eth1', mac: 'aa:00:00:00:00:0a' },
+      { ifname: 'eth1', mac: 'aa:00:00:00:00:0b' },
+      { ifname: 'eth2', mac: 'aa:00:00:00:00:0c' },
+    ],
+    routes: [{ originator: 'aa:00:00:00:00:99', ifname: 'eth1', via: flap(cycle) && Math.floor(cycle / 4) % 2 === 1 ? 'aa:00:00:00:00:0b' : 'aa:00:00:00:00:0a' }],
+  });
 }
 
 export function snapshot(m: SynthMesh): MeshSnapshot {

@@ -7,29 +7,13 @@ import { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import type { HealAnswer, HealReport, HealRequest } from '../../runtime/src/loop/heal.js';
 import type { Incident } from '../../runtime/src/loop/types.js';
 import { removeTree, tempDir } from '../support/tmp.js';
-import { loopHarness, type SynthMesh } from './loop-fixtures.test.js';
+import { flappingMesh, loopHarness, type SynthMesh } from './loop-fixtures.test.js';
 
 const t = suite('loop: heal requests');
 const A = 'aa:00:00:00:00:0a';
-const B = 'aa:00:00:00:00:0b';
-const C = 'aa:00:00:00:00:0c';
-const FAR = 'aa:00:00:00:00:99';
 
-/** eth1 (two neighbours) and eth2 (one); the far originator's best hop on eth1 toggles every 4 s while `flap()`. */
-function mesh(flap: () => boolean = () => false) {
-  return (cycle: number): SynthMesh => ({
-    interfaces: [
-      { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
-      { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
-    ],
-    neighbors: [
-      { ifname: 'eth1', mac: A },
-      { ifname: 'eth1', mac: B },
-      { ifname: 'eth2', mac: C },
-    ],
-    routes: [{ originator: FAR, ifname: 'eth1', via: flap() && Math.floor(cycle / 4) % 2 === 1 ? B : A }],
-  });
-}
+/** The shared flapping mesh; `flap()` switches the toggling on. */
+const mesh = (flap: () => boolean = () => false) => flappingMesh(() => flap());
 
 type Harness = ReturnType<typeof loopHarness>;
 

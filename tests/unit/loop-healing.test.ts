@@ -5,28 +5,11 @@ import { Executor } from '../../runtime/src/loop/executor.js';
 import { Monitor } from '../../runtime/src/loop/monitor.js';
 import type { LoopConfig } from '../../runtime/src/loop/settings.js';
 import type { Incident, PlannedAction } from '../../runtime/src/loop/types.js';
-import { config, loopHarness, RecordingActuator, type SynthInterface, type SynthMesh, snapshot } from './loop-fixtures.test.js';
+import { config, flappingMesh, loopHarness, RecordingActuator, type SynthInterface, type SynthMesh, snapshot } from './loop-fixtures.test.js';
 
 const t = suite('loop: policies and the safe executor');
 const A = 'aa:00:00:00:00:0a';
 const B = 'aa:00:00:00:00:0b';
-const FAR = 'aa:00:00:00:00:99';
-
-/** Two neighbours on eth1; the far originator's best hop toggles every 4 s while `flap` says so. */
-function flappingMesh(flap: (cycle: number) => boolean) {
-  return (cycle: number): SynthMesh => ({
-    interfaces: [
-      { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
-      { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
-    ],
-    neighbors: [
-      { ifname: 'eth1', mac: A },
-      { ifname: 'eth1', mac: B },
-      { ifname: 'eth2', mac: 'aa:00:00:00:00:0c' },
-    ],
-    routes: [{ originator: FAR, ifname: 'eth1', via: flap(cycle) && Math.floor(cycle / 4) % 2 === 1 ? B : A }],
-  });
-}
 
 t('flapping link: hop penalty raised in steps (one per cooldown, capped), restored after stable; every action audited', async () => {
   let flap = true;
