@@ -108,6 +108,8 @@ export interface NodeSeries {
 
 export interface MeshView {
   nowMono: number;
+  /** Monotonic time of the first snapshot this monitor saw (NaN before it). */
+  firstMono: number;
   /** Wall clock of the latest snapshot (to compare with the peers' accounts). */
   wallMs: number;
   /** What the other nodes say they hear (alfred); empty without alfred. */
@@ -174,6 +176,7 @@ export class Monitor {
     const n = limits.seriesLength;
     this.view = {
       nowMono: 0,
+      firstMono: Number.NaN,
       wallMs: 0,
       peers: new PeerView(),
       cycles: 0,
@@ -230,6 +233,7 @@ export class Monitor {
   observe(snap: MeshSnapshot, nowMono: number): MeshView {
     const view = this.view;
     view.nowMono = nowMono;
+    if (Number.isNaN(view.firstMono)) view.firstMono = nowMono;
     view.wallMs = snap.takenAtMs;
     view.cycles++;
     const node = view.node;

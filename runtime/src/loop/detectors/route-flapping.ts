@@ -6,6 +6,11 @@
  * summed: a link that fails once and comes back moves every originator behind it away
  * and back (two changes each), which the sum over 3 originators took for flapping in the
  * lab (a single dead link then got its hop penalty raised).
+ *
+ * Changes in the first half window after the agent's first snapshot are not counted: an
+ * agent that starts with its router (or with the lab's mesh) watches the mesh converge,
+ * and convergence moves routes about as much as flapping does (the lab opened
+ * route-flapping 20 s after start, before any fault).
  */
 import type { Detector, Hysteresis } from '../detector.js';
 import { countSince, type MeshView } from '../monitor.js';
@@ -22,7 +27,7 @@ export class RouteFlappingDetector implements Detector {
   observe(view: MeshView): Observation[] {
     const c = this.config();
     const out: Observation[] = [];
-    const since = view.nowMono - c.flapWindowMs;
+    const since = Math.max(view.nowMono - c.flapWindowMs, view.firstMono + c.flapWindowMs / 2);
     const perMinute = 60_000 / c.flapWindowMs;
     for (const link of view.links.values()) {
       const changes = countSince(link.routeChanges, since);
