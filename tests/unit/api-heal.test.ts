@@ -13,20 +13,11 @@ import { createAgentMetrics } from '../../runtime/src/metrics/agent-metrics.js';
 import { utf8Encode } from '../../runtime/src/netlink/bytes.js';
 import { BLOBMSG_TYPE_BOOL, BLOBMSG_TYPE_STRING, type BlobmsgNode } from '../../runtime/src/ubus/blobmsg.js';
 import { UBUS_STATUS_INVALID_ARGUMENT, UBUS_STATUS_NOT_FOUND, UBUS_STATUS_OK } from '../../runtime/src/ubus/message.js';
-import { config, loopHarness, type SynthMesh } from './loop-fixtures.test.js';
+import { config, loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
 
 const t = suite('api: heal over HTTP and ubus');
 
-const mesh = (cycle: number): SynthMesh => ({
-  interfaces: [
-    { ifname: 'eth1', ifindex: 2, rx: cycle, tx: cycle },
-    { ifname: 'eth2', ifindex: 3, rx: cycle, tx: cycle },
-  ],
-  neighbors: [
-    { ifname: 'eth1', mac: 'aa:00:00:00:00:0a' },
-    { ifname: 'eth2', mac: 'aa:00:00:00:00:0b' },
-  ],
-});
+const mesh = twoInterfaceMesh;
 
 async function setup() {
   const h = loopHarness({}, mesh);

@@ -10,20 +10,11 @@ import { runCli } from '../../runtime/src/cli/main.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
 import { HttpServer } from '../../runtime/src/http/server.js';
 import { createAgentMetrics } from '../../runtime/src/metrics/agent-metrics.js';
-import { config, loopHarness, type SynthMesh } from './loop-fixtures.test.js';
+import { config, loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
 
 const t = suite('cli: heal against a running agent');
 
-const mesh = (cycle: number): SynthMesh => ({
-  interfaces: [
-    { ifname: 'eth1', ifindex: 2, rx: cycle, tx: cycle },
-    { ifname: 'eth2', ifindex: 3, rx: cycle, tx: cycle },
-  ],
-  neighbors: [
-    { ifname: 'eth1', mac: 'aa:00:00:00:00:0a' },
-    { ifname: 'eth2', mac: 'aa:00:00:00:00:0b' },
-  ],
-});
+const mesh = twoInterfaceMesh;
 
 const h = loopHarness({}, mesh);
 let server: HttpServer | null = null;

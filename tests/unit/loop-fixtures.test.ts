@@ -98,6 +98,18 @@ export function flappingMesh(flap: (cycle: number) => boolean = () => false) {
   });
 }
 
+/** eth1 and eth2, one neighbour each (aa:..:0a, aa:..:0b), both receiving. */
+export const twoInterfaceMesh = (cycle: number): SynthMesh => ({
+  interfaces: [
+    { ifname: 'eth1', ifindex: 2, rx: cycle, tx: cycle },
+    { ifname: 'eth2', ifindex: 3, rx: cycle, tx: cycle },
+  ],
+  neighbors: [
+    { ifname: 'eth1', mac: 'aa:00:00:00:00:0a' },
+    { ifname: 'eth2', mac: 'aa:00:00:00:00:0b' },
+  ],
+});
+
 export function snapshot(m: SynthMesh): MeshSnapshot {
   const algo = m.algo ?? 'BATMAN_IV';
   const index = new Map(m.interfaces.map((i) => [i.ifname, i.ifindex]));

@@ -88,18 +88,25 @@ function planRaise(ifname: string, ctx: ManualContext): ManualPlan {
   if (current === null) return nothing(`batman-adv did not report the hop penalty of ${ifname}`);
   if (current >= config.hopPenaltyMax) return nothing(`the hop penalty of ${ifname} is ${current}, already at hop_penalty_max (${config.hopPenaltyMax})`);
   const to = Math.min(config.hopPenaltyMax, current + config.hopPenaltyStep);
+  return penaltyPlan(view, ifname, current, to, {
+    undo: { kind: 'set-hop-penalty', ifname, from: to, to: current },
+    reason: `operator: make routes avoid ${ifname} (hop penalty ${current} -> ${to})`,
+    priority: 50,
+  });
+}
+
+/** A manual hop-penalty change of `ifname` from `from` to `to`, owned by the hop-penalty policy. */
+function penaltyPlan(view: MeshView, ifname: string, from: number, to: number, extra: Pick<PlannedAction, 'reason' | 'priority'> & Partial<PlannedAction>): ManualPlan {
   return {
     ok: true,
     owner: 'hop-penalty',
     action: {
       policy: MANUAL_POLICY,
       target: `if:${ifname}`,
-      params: { kind: 'set-hop-penalty', ifname, from: current, to },
-      undo: { kind: 'set-hop-penalty', ifname, from: to, to: current },
+      params: { kind: 'set-hop-penalty', ifname, from, to },
       incident: null,
-      reason: `operator: make routes avoid ${ifname} (hop penalty ${current} -> ${to})`,
-      priority: 50,
-      preconditions: penaltyUnchanged(view, ifname, current),
+      preconditions: penaltyUnchanged(view, ifname, from),
+      ...extra,
     },
   };
 }
@@ -111,20 +118,11 @@ function planRestore(ifname: string, ctx: ManualContext): ManualPlan {
   if (original === undefined) return nothing(`the agent has not raised the hop penalty of ${ifname} (or it was restored already): nothing to restore`);
   if (current === null) return nothing(`batman-adv did not report the hop penalty of ${ifname}`);
   if (current === original) return nothing(`the hop penalty of ${ifname} is already ${original}`);
-  return {
-    ok: true,
-    owner: 'hop-penalty',
-    action: {
-      policy: MANUAL_POLICY,
-      target: `if:${ifname}`,
-      params: { kind: 'set-hop-penalty', ifname, from: current, to: original },
-      incident: null,
-      reason: `operator: restore the hop penalty of ${ifname} to ${original}, its value before the agent raised it`,
-      priority: 40,
-      restoring: true,
-      preconditions: penaltyUnchanged(view, ifname, current),
-    },
-  };
+  return penaltyPlan(view, ifname, current, original, {
+    reason: `operator: restore the hop penalty of ${ifname} to ${original}, its value before the agent raised it`,
+    priority: 40,
+    restoring: true,
+  });
 }
 
 function penaltyUnchanged(view: MeshView, ifname: string, current: number): PlannedAction['preconditions'] {
