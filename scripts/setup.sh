@@ -22,6 +22,8 @@ command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
+# The OpenWrt package tests check the init script and maintainer scripts with shellcheck.
+command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"

@@ -13,7 +13,7 @@
 //   options: --no-build, --no-lab, --filter SUBSTRING
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nodeOptions, quickjsOptions } from '../esbuild.config.mjs';
 
@@ -68,6 +68,14 @@ function testFiles(dir) {
     .filter((f) => f.endsWith('.test.ts') && (!filter || f.includes(filter)))
     .sort()
     .map((f) => join(full, f));
+}
+
+/**
+ * A test file whose first line is `// node-only: <why>` tests host tooling that runs
+ * on Node (the packaging tool): it is left out of the quickjs-ng bundles.
+ */
+function nodeOnly(file) {
+  return /^\/\/ node-only: /.test(readFileSync(file, 'utf8'));
 }
 
 /** The source lines of an entry that loads every test file into uvu's queue, then runs them. */
@@ -163,13 +171,14 @@ async function main() {
     }
   }
   const unit = testFiles('unit');
+  const unitQuickjs = unit.filter((f) => !nodeOnly(f));
   const native = testFiles('native');
   let nodeBundle;
   let qjsBundle;
   let nativeBundle = null;
   try {
     nodeBundle = await bundleTests('unit-node', unit, 'node');
-    qjsBundle = await bundleTests('unit-quickjs', unit, 'quickjs');
+    if (unitQuickjs.length) qjsBundle = await bundleTests('unit-quickjs', unitQuickjs, 'quickjs');
     if (native.length) nativeBundle = await bundleTests('native-quickjs', native, 'quickjs');
   } catch (e) {
     say(String(e.message ?? e));
@@ -192,8 +201,11 @@ async function main() {
       process.execPath, '--enable-source-maps', covEntry,
     ]);
   }
-  say(`\n== unit tests on quickjs-ng (${unit.length} files)`);
-  await uvuSuite('unit/quickjs-ng', binary, ['run', qjsBundle]);
+  const skippedNote = unit.length > unitQuickjs.length ? `; ${unit.length - unitQuickjs.length} node-only left out` : '';
+  if (qjsBundle) {
+    say(`\n== unit tests on quickjs-ng (${unitQuickjs.length} files${skippedNote})`);
+    await uvuSuite('unit/quickjs-ng', binary, ['run', qjsBundle]);
+  }
   if (nativeBundle) {
     say(`\n== native module against the kernel (${native.length} files)`);
     await uvuSuite('native/quickjs-ng', binary, ['run', nativeBundle], { env: { X0_BINARY: binary } });
@@ -203,7 +215,7 @@ async function main() {
     say('\n== gates');
     await coverageGate();
     await gate('gate/tsc --noEmit (strict)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']);
-    await gate('gate/lint (biome)', join(root, 'node_modules', '.bin', 'biome'), ['lint', 'runtime/src', 'tests', 'esbuild.config.mjs']);
+    await gate('gate/lint (biome)', join(root, 'node_modules', '.bin', 'biome'), ['lint', 'runtime/src', 'tests', 'esbuild.config.mjs', 'packages-openwrt']);
     say('\n== C with AddressSanitizer + UndefinedBehaviorSanitizer');
     const s = await run('make', ['-s', '-C', 'runtime/native', 'sanitize']);
     if (s.code !== 0) record('sanitize/build', 0, 1, 0, 'make sanitize failed');
@@ -211,7 +223,7 @@ async function main() {
       // X0_BINARY: the agent processes that native tests start are the sanitized build too.
       const env = { ASAN_OPTIONS: 'detect_leaks=1:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1', X0_BINARY: asanBinary };
       if (nativeBundle) await uvuSuite('native/asan+ubsan', asanBinary, ['run', nativeBundle], { env });
-      await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
+      if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
     }
     if (!args.includes('--no-lab')) await labSuite();
   }
