@@ -1,14 +1,15 @@
 // node-only: tests the packaging tool (packages-openwrt/), which runs on Node on the build machine.
 /// <reference types="node" />
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { controlProblems, formatControl, parseControl } from '../../packages-openwrt/src/control.js';
-import { readElf } from '../../packages-openwrt/src/elf.js';
+import { archMatches, defaultArch, isMusl, readElf } from '../../packages-openwrt/src/elf.js';
+import { binaryState } from '../../packages-openwrt/src/inputs.js';
 import { buildIpk } from '../../packages-openwrt/src/ipk.js';
 import { LUCI_ACL_GROUP, agentAcl, luciAcl, luciMenu } from '../../packages-openwrt/src/luci-json.js';
 import { main } from '../../packages-openwrt/src/main.js';
@@ -248,6 +249,80 @@ t('control and tar input is checked: bad names, versions, architectures and path
   // Sorted by path component, as `tar --sort=name` walks: bin/ and its files before bin-x.
   assert.equal(readTar(writeTar([f('usr/bin-x'), f('usr/bin/b'), f('usr/bin/a')], 0)).map((e) => e.name), ['./', './usr/', './usr/bin/', './usr/bin/a', './usr/bin/b', './usr/bin-x']);
   assert.throws(() => readElf(new Uint8Array(100)), /not an ELF file/);
+});
+
+/** A minimal ELF header (no sections) with one PT_INTERP program header. */
+function elf(bits: 32 | 64, little: boolean, machine: number, interp: string): Uint8Array {
+  const b = new Uint8Array(256);
+  const v = new DataView(b.buffer);
+  b.set([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, little ? 1 : 2, 1]);
+  v.setUint16(18, machine, little);
+  const phoff = bits === 64 ? 64 : 52;
+  const text = new TextEncoder().encode(`${interp}\0`);
+  const at = 200;
+  b.set(text, at);
+  if (bits === 64) {
+    v.setBigUint64(32, BigInt(phoff), little);
+    v.setUint16(54, 56, little);
+    v.setUint16(56, 1, little);
+    v.setUint32(phoff, 3, little);
+    v.setBigUint64(phoff + 8, BigInt(at), little);
+    v.setBigUint64(phoff + 32, BigInt(text.length), little);
+  } else {
+    v.setUint32(28, phoff, little);
+    v.setUint16(42, 32, little);
+    v.setUint16(44, 1, little);
+    v.setUint32(phoff, 3, little);
+    v.setUint32(phoff + 4, at, little);
+    v.setUint32(phoff + 16, text.length, little);
+  }
+  return b;
+}
+
+t('the ELF header names the CPU, byte order and C library: big-endian MIPS with musl, x86_64 with glibc', () => {
+  const mips = readElf(elf(32, false, 8, '/lib/ld-musl-mips-sf.so.1'));
+  assert.equal(mips, { machine: 'mips', bits: 32, interpreter: '/lib/ld-musl-mips-sf.so.1' });
+  assert.is(defaultArch(mips), 'mips_24kc');
+  assert.ok(isMusl(mips));
+  assert.ok(archMatches(mips, 'mips_24kc'));
+  assert.not.ok(archMatches(mips, 'mipsel_24kc'));
+  const mipsel = readElf(elf(32, true, 8, '/lib/ld-musl-mipsel-sf.so.1'));
+  assert.is(mipsel.machine, 'mipsel');
+  assert.is(defaultArch(mipsel), 'mipsel_24kc');
+  const a64 = readElf(elf(64, true, 183, '/lib/ld-musl-aarch64.so.1'));
+  assert.is(a64.machine, 'aarch64');
+  assert.ok(archMatches(a64, 'aarch64_cortex-a53'));
+  const host = readElf(new Uint8Array(readFileSync(binaryPath)));
+  assert.is(host.machine, 'x86_64');
+  assert.is(host.bits, 64);
+  assert.is(isMusl(host), /ld-musl-/.test(host.interpreter ?? 'static'));
+  assert.is(defaultArch(readElf(elf(32, true, 40, '/lib/ld-musl-armhf.so.1'))), null);
+});
+
+t('dist/ is used when newer than its sources, reported stale when a source is newer, missing when absent', () => {
+  const dir = tempDir();
+  try {
+    mkdirSync(join(dir, 'runtime/src/loop'), { recursive: true });
+    mkdirSync(join(dir, 'runtime/native'), { recursive: true });
+    mkdirSync(join(dir, 'dist'));
+    const bin = join(dir, 'dist/x0tta6bl4');
+    assert.equal(binaryState(dir, bin), { state: 'missing' });
+    const at = (path: string, s: number) => {
+      writeFileSync(path, 'x');
+      utimesSync(path, s, s);
+    };
+    at(join(dir, 'runtime/src/loop/a.ts'), 1000);
+    at(join(dir, 'runtime/native/x0_module.c'), 1000);
+    at(bin, 2000);
+    assert.equal(binaryState(dir, bin), { state: 'fresh' });
+    at(join(dir, 'runtime/src/loop/a.ts'), 3000);
+    assert.equal(binaryState(dir, bin), { state: 'stale', newer: 'runtime/src/loop/a.ts' });
+    at(join(dir, 'runtime/src/loop/a.ts'), 1000);
+    at(join(dir, 'runtime/native/x0_module.c'), 3000);
+    assert.equal(binaryState(dir, bin), { state: 'stale', newer: 'runtime/native/x0_module.c' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const c = suite('openwrt: init script, UCI file, ACL');
