@@ -100,7 +100,13 @@ async function transpileForCoverage(files) {
     readdirSync(d, { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? walk(join(d, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.d.ts') ? [join(d, e.name)] : [],
     );
-  const sources = [...walk(join(root, 'runtime', 'src')).filter((f) => !f.includes('/host/quickjs/')), ...files, ...walk(join(root, 'tests', 'support'))];
+  const sources = [
+    ...walk(join(root, 'runtime', 'src')).filter((f) => !f.includes('/host/quickjs/')),
+    ...files,
+    ...walk(join(root, 'tests', 'support')),
+    // The packaging tool's modules, which its (Node-only) tests import.
+    ...walk(join(root, 'packages-openwrt', 'src')),
+  ];
   const { define } = nodeOptions();
   await esbuild.build({ entryPoints: sources, outdir: dir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'es2023', sourcemap: 'inline', define, logLevel: 'warning' });
   const toJs = (f) => join(dir, f.slice(root.length + 1)).replace(/\.ts$/, '.js');

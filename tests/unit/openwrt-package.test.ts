@@ -1,7 +1,8 @@
 // node-only: tests the packaging tool (packages-openwrt/), which runs on Node on the build machine.
 /// <reference types="node" />
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -23,7 +24,10 @@ import { getHost } from '../../runtime/src/host/index.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 
 const root = process.cwd();
-const binaryPath = join(root, 'dist', 'x0tta6bl4');
+// One copy of dist/x0tta6bl4 for every test: others may rebuild dist/ meanwhile.
+const binaryDir = mkdtempSync(join(tmpdir(), 'x0-pkg-bin-'));
+const binaryPath = join(binaryDir, 'x0tta6bl4');
+copyFileSync(join(root, 'dist', 'x0tta6bl4'), binaryPath);
 const EPOCH = 1_700_000_000;
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -195,9 +199,9 @@ t('npm run package twice: identical files; bad options are refused with a reason
     const lines: string[] = [];
     const env = { ...process.env, SOURCE_DATE_EPOCH: String(EPOCH) };
     // Once through the command (packages-openwrt/run.mjs, as npm runs it), once in this process.
-    const cli = spawnSync(process.execPath, ['packages-openwrt/run.mjs', '--out', dirs[0] as string, '--binary', 'dist/x0tta6bl4'], { cwd: root, env, encoding: 'utf8' });
+    const cli = spawnSync(process.execPath, ['packages-openwrt/run.mjs', '--out', dirs[0] as string, '--binary', binaryPath], { cwd: root, env, encoding: 'utf8' });
     assert.is(cli.status, 0, cli.stdout + cli.stderr);
-    assert.is(await main(root, ['--out', dirs[1] as string, '--binary', 'dist/x0tta6bl4'], (s) => lines.push(s), env), 0, lines.join('\n'));
+    assert.is(await main(root, ['--out', dirs[1] as string, '--binary', binaryPath], (s) => lines.push(s), env), 0, lines.join('\n'));
     for (const name of [built.agent.fileName, built.luci.fileName]) {
       const [a, b] = dirs.map((d) => readFileSync(join(d as string, name)));
       assert.ok(a?.equals(b as Buffer), `${name} differs between two builds`);
@@ -209,14 +213,14 @@ t('npm run package twice: identical files; bad options are refused with a reason
       const code = await main(root, argv, (s) => out.push(s), e);
       return { code, out: out.join('\n') };
     };
-    const wrongArch = await say(['--out', dirs[0] as string, '--binary', 'dist/x0tta6bl4', '--arch', 'mips_24kc']);
+    const wrongArch = await say(['--out', dirs[0] as string, '--binary', binaryPath, '--arch', 'mips_24kc']);
     assert.is(wrongArch.code, 2);
     assert.match(wrongArch.out, /is a x86_64 binary, not for mips_24kc/);
     const badRelease = await say(['--release', '0']);
     assert.is(badRelease.code, 2);
     assert.match(badRelease.out, /--release '0': a positive integer/);
     assert.match((await say(['--frobnicate'])).out, /unknown argument '--frobnicate'/);
-    const badEpoch = await say(['--out', dirs[0] as string, '--binary', 'dist/x0tta6bl4'], { ...env, SOURCE_DATE_EPOCH: 'yesterday' });
+    const badEpoch = await say(['--out', dirs[0] as string, '--binary', binaryPath], { ...env, SOURCE_DATE_EPOCH: 'yesterday' });
     assert.is(badEpoch.code, 1);
     assert.match(badEpoch.out, /SOURCE_DATE_EPOCH 'yesterday' is not seconds since 1970/);
     const notElf = join(dirs[0] as string, 'not-elf');
@@ -474,7 +478,13 @@ c('the installed agent reads the packaged config, and SIGHUP (the init script\'s
   spawnSync('tar', ['-xzf', join(dir, 'p.ipk'), '-C', dir]);
   spawnSync('tar', ['-xzf', join(dir, 'data.tar.gz'), '-C', rootfs]);
   const config = join(rootfs, 'etc/config/x0tta6bl4');
-  const port = 20000 + Math.floor(Math.random() * 30000);
+  // A port the kernel just handed out and took back: free unless someone races for it.
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
   const agent = spawn(join(rootfs, 'usr/bin/x0tta6bl4'), ['--config', config, '--state-dir', join(dir, 'state'), '--ubus', '0', '--http', `127.0.0.1:${port}`, 'agent'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   agent.stderr.on('data', (b: Buffer) => {
@@ -509,5 +519,7 @@ c('the installed agent reads the packaged config, and SIGHUP (the init script\'s
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+c.after(() => rmSync(binaryDir, { recursive: true, force: true }));
 
 c.run();
