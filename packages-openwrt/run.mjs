@@ -20,7 +20,8 @@ const { main } = await import(pathToFileURL(outfile).href);
 const { rmSync } = await import('node:fs');
 rmSync(outfile, { force: true });
 try {
-  process.exitCode = await main(root, process.argv.slice(2), (s) => process.stdout.write(`${s}\n`));
+  // Diagnostics start with "package: " and go to stderr; the list of packages built and --help to stdout.
+  process.exitCode = await main(root, process.argv.slice(2), (s) => (s.startsWith('package: ') ? process.stderr : process.stdout).write(`${s}\n`));
 } catch (e) {
   process.stderr.write(`package: ${e.message}\n`);
   process.exitCode = 1;

@@ -46,7 +46,7 @@ export function binaryState(root: string, binary: string): BinaryState {
 
 /** `npm run build` under the lab's lock, niced; throws when it fails. */
 export function buildUnderLock(root: string, log: (s: string) => void): void {
-  log(`building dist/ (flock ${BUILD_LOCK} nice -n 10 npm run -s build)`);
+  log(`package: building dist/ (flock ${BUILD_LOCK} nice -n 10 npm run -s build)`);
   const r = spawnSync('flock', [BUILD_LOCK, 'nice', '-n', '10', 'npm', 'run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   if (r.error) throw new Error(`cannot run flock: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`npm run build failed (exit ${r.status})`);
