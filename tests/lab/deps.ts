@@ -33,6 +33,7 @@ const NEEDS: Need[] = [
   { pkg: "iproute2", ok: () => which("ip") !== null && which("tc") !== null, what: "ip and tc" },
   { pkg: "kmod", ok: () => which("depmod") !== null || existsSync("/sbin/depmod"), what: "depmod/modprobe" },
   { pkg: "prometheus", ok: () => which("prometheus") !== null && which("promtool") !== null, what: "prometheus and promtool (a lab test scrapes the agents)" },
+  { pkg: "iputils-ping", ok: () => which("ping") !== null, what: "ping (the agents' uplink probe and the healing scenarios' delivery measurements)" },
   { pkg: "util-linux", ok: () => which("nsenter") !== null, what: "nsenter" },
   { pkg: "gcc", ok: () => which("gcc") !== null, what: "gcc (builds the lab's netlink sampler)" },
   { pkg: "libc6-dev", ok: () => existsSync("/usr/include/stdio.h"), what: "C headers" },

@@ -437,6 +437,20 @@ function startAlfred(node: number): void {
   alfreds.set(node, proc);
 }
 
+/**
+ * The agent options for one node: plain values apply to every node; an object value
+ * applies only to the gateways (key "gateways") or to the node with that id or name.
+ */
+function nodeOptions(config: Record<string, unknown>, nd: { id: string; name: string; gateway: boolean }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const scoped: Record<string, unknown>[] = [];
+  for (const [k, v] of Object.entries(config)) {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) out[k] = v;
+    else if ((k === "gateways" && nd.gateway) || k === nd.id || k === nd.name) scoped.push(v as Record<string, unknown>);
+  }
+  return Object.assign(out, ...scoped);
+}
+
 function startAgent(node: number): void {
   const p = plan as Plan;
   const spec = p.agent;
@@ -450,7 +464,7 @@ function startAgent(node: number): void {
   const ifaces = p.links.flatMap((l) => (l.a === node ? [l.ifA] : l.b === node ? [l.ifB] : []));
   // The agent reads OpenWrt UCI (section "agent"); the lab's view of the node goes
   // next to it as JSON for tools that want it.
-  const opts: Record<string, unknown> = { state_dir: stateDir, syslog: "0", alfred_socket: alfredSocket(nd.name), ...spec.config };
+  const opts: Record<string, unknown> = { state_dir: stateDir, syslog: "0", alfred_socket: alfredSocket(nd.name), ...nodeOptions(spec.config, nd) };
   const uci = Object.entries(opts).map(([k, v]) => `\toption ${k} '${String(v).replaceAll("'", "'\\''")}'`);
   writeFileSync(config, `config agent 'agent'\n${uci.join("\n")}\n`);
   writeFileSync(`${AGENT_ROOT}/${nd.name}/lab.json`, JSON.stringify({ node: nd.name, ns: nd.ns, meshInterface: "bat0", interfaces: ifaces, primary: "primary0", gateway: nd.gateway, uplink: nd.gateway ? "uplink" : null }, null, 2));
@@ -532,6 +546,7 @@ async function flap(f: Extract<Fault, { do: "flap" }>): Promise<void> {
   const gen = generation;
   flapping.add(f.link);
   try {
+    if (f.impair) return await flapImpair(l, f, gen);
     for (let i = 0; i < f.count && gen === generation; i++) {
       let t = now();
       l.flapDown = true;
@@ -547,6 +562,26 @@ async function flap(f: Extract<Fault, { do: "flap" }>): Promise<void> {
     }
   } finally {
     flapping.delete(f.link);
+  }
+}
+
+/** A link whose impairment comes and goes: `impair` for (1 - duty) of each period, then what it had before. */
+async function flapImpair(l: LinkState, f: Extract<Fault, { do: "flap" }>, gen: number): Promise<void> {
+  const before = { toA: { ...l.toA.impair }, toB: { ...l.toB.impair } };
+  for (let i = 0; i < f.count && gen === generation; i++) {
+    let t = now();
+    l.toA.impair = { ...before.toA, ...f.impair };
+    l.toB.impair = { ...before.toB, ...f.impair };
+    await applyNetem([l.toA, l.toB]);
+    emit({ type: "fault", t, tEnd: now(), fault: { do: "set_link", link: f.link, impair: { ...f.impair } }, detail: `flap ${i + 1}/${f.count}: impaired` });
+    await sleep(f.period * (1 - f.duty) * 1000);
+    if (gen !== generation) return;
+    t = now();
+    l.toA.impair = { ...before.toA };
+    l.toB.impair = { ...before.toB };
+    await applyNetem([l.toA, l.toB]);
+    emit({ type: "fault", t, tEnd: now(), fault: { do: "set_link", link: f.link, impair: { ...before.toA } }, detail: `flap ${i + 1}/${f.count}: restored` });
+    await sleep(f.period * f.duty * 1000);
   }
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { ensureDeps } from "./deps";
 import { type Kernel, ensureInitramfs, findKernel } from "./initramfs";
 import type { AgentSpec, Fault, GuestEvent, Plan } from "./protocol";
+import { formatReport, readTimeline } from "./report";
 import type { LinkRef, Scenario, ScenarioEvent } from "./scenario";
 import { type Summary, formatSummary, reachable, summarize } from "./summary";
 import { Timeline } from "./timeline";
@@ -161,6 +162,7 @@ export class Lab {
       if (o.outDir) {
         writeFileSync(join(o.outDir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
         writeFileSync(join(o.outDir, "summary.txt"), `${text}\n`);
+        if (file) writeFileSync(join(o.outDir, "report.txt"), `${formatReport(readTimeline(file))}\n`);
       }
       return { plan, timeline, summary, text, timelineFile: file };
     } finally {
@@ -246,7 +248,7 @@ export class Lab {
           f = { do: "set_link", link: linkRef(e.link, "other"), impair: e.impair ?? {}, ...(e.dir ? { dir: e.dir } : {}) };
           break;
         case "flap":
-          f = { do: "flap", link: linkRef(e.link, "break"), period: e.period ?? 4, duty: e.duty ?? 0.5, count: e.count ?? 3 };
+          f = { do: "flap", link: linkRef(e.link, "break"), period: e.period ?? 4, duty: e.duty ?? 0.5, count: e.count ?? 3, ...(e.impair ? { impair: e.impair } : {}) };
           break;
         case "deaf": {
           const node = nodeRef(e.node);

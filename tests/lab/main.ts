@@ -6,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { Lab } from "./lab";
+import { formatReport, readTimeline } from "./report";
 import type { AgentSpec } from "./protocol";
 import { type Scenario, loadScenario } from "./scenario";
 import { loadTopology, subgraph } from "./topology";
@@ -31,6 +32,9 @@ const HELP = `usage: npm run lab -- [options]
   --timeout S           hard limit for the whole run (default 900)
   --mem MB, --cpus N, --accel auto|kvm|tcg   VM settings (default 2048, host cores, auto)
   --json                print the summary as JSON on stdout
+  --report TIMELINE     print the healing report of a finished run (incidents, actions,
+                        ping measurements with the route changes while they ran) and exit
+                        (also written as report.txt next to every run's timeline)
   -q, --quiet           less progress output`;
 
 async function main(): Promise<number> {
@@ -58,6 +62,7 @@ async function main(): Promise<number> {
       cpus: { type: "string" },
       accel: { type: "string" },
       json: { type: "boolean" },
+      report: { type: "string" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -65,6 +70,10 @@ async function main(): Promise<number> {
   });
   if (v.help) {
     process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (v.report) {
+    process.stdout.write(`${formatReport(readTimeline(v.report))}\n`);
     return 0;
   }
   setQuiet(v.quiet === true);

@@ -82,7 +82,8 @@ function hex(n: number): string {
 export type Fault =
   | { do: "link_down" | "link_up" | "link_lost" | "link_restore"; link: number }
   | { do: "set_link"; link: number; dir?: "both" | "ab" | "ba"; impair: Impair }
-  | { do: "flap"; link: number; period: number; duty: number; count: number }
+  /** Without impair: carrier down/up cycles; with it: the impairment on, then off again. */
+  | { do: "flap"; link: number; period: number; duty: number; count: number; impair?: Impair }
   | { do: "deaf"; node: number; link: number }
   | { do: "node_crash" | "node_restore"; node: number }
   | { do: "agent_kill"; node: number; signal?: string }

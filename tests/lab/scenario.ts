@@ -17,7 +17,7 @@ export interface ScenarioEvent {
   link?: LinkRef;
   node?: string;
   peer?: string; // deaf: the interface of `node` that faces `peer`
-  impair?: Impair; // set_link
+  impair?: Impair; // set_link; flap with loss/delay/jitter/rate toggles them instead of the carrier
   dir?: "both" | "ab" | "ba";
   period?: number; // flap, s
   duty?: number; // flap: share of the period the link is up
@@ -78,11 +78,12 @@ export function parseScenario(text: string, file?: string): Scenario {
     }
     if (e.do === "deaf" && typeof e.peer !== "string" && typeof e.peer !== "number") throw new LabError(`${w}: deaf needs "peer" (the neighbour the deaf interface faces)`);
     if (e.peer !== undefined) e.peer = String(e.peer);
-    if (e.do === "set_link") {
+    if (e.do === "set_link" || e.do === "flap") {
       const imp: Impair = {};
       for (const k of ["loss", "delay", "jitter"] as const) if (typeof e[k] === "number") imp[k] = e[k] as number;
       if (typeof e.rate === "string") imp.rate = e.rate;
-      e.impair = imp;
+      // flap: with an impairment it toggles that impairment instead of the carrier
+      if (e.do === "set_link" || Object.keys(imp).length) e.impair = imp;
     }
     if (e.do === "exec") {
       if (typeof e.cmd === "string") e.cmd = ["sh", "-c", e.cmd];

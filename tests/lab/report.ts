@@ -1,0 +1,159 @@
+/// <reference types="node" />
+// The healing report: what the agents did during a run and what it changed, from a
+// timeline file (node and link names, as written by the lab). Windows are the
+// scenario's `exec` events that ran a measurement (a ping), so each measurement
+// comes with the batman-adv route changes made while it ran. Used by
+// `npm run lab -- --report TIMELINE` and by the lab tests.
+import { readFileSync } from "node:fs";
+
+export interface TRec {
+  type: string;
+  t: number;
+  [k: string]: unknown;
+}
+
+export interface AgentLine {
+  t: number;
+  node: string;
+  line: string;
+}
+
+export interface AgentAction extends AgentLine {
+  id: string;
+  result: string; // done, advised, refused, failed, rolled-back
+  kind: string; // set-hop-penalty, set-gateway-mode, restart-interface, run-hook, alert
+  target: string;
+}
+
+export interface AgentIncident extends AgentLine {
+  id: string;
+  event: "opened" | "resolved";
+  kind: string;
+  target: string;
+}
+
+export interface Window {
+  label: string;
+  node: string;
+  t: number;
+  tEnd: number;
+  transmitted: number | null;
+  received: number | null;
+  /** Route changes in [t, tEnd] of routes that used, or moved to or from, a watched link. */
+  routeChanges: number;
+  routeChangesPerMin: number;
+}
+
+export function readTimeline(file: string): TRec[] {
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as TRec);
+}
+
+function agentLines(recs: TRec[]): AgentLine[] {
+  return recs.filter((r) => r.type === "agent" && typeof r.line === "string").map((r) => ({ t: r.t, node: String(r.node), line: r.line as string }));
+}
+
+// "... notice action <id> <result>: <kind> <target>[ for ...]: <detail>"
+const ACTION = /\baction (\S+) (done|advised|refused|failed|rolled-back): (\S+) (\S+)/;
+// "... incident <id> opened: <kind> <target>: ..." / "incident <id> resolved (<why>): <kind> <target>"
+const INCIDENT = /\bincident (\S+) (opened|resolved)(?: \([^)]*\))?: (\S+) (\S+?):?(?:\s|$)/;
+
+export function agentActions(recs: TRec[]): AgentAction[] {
+  const out: AgentAction[] = [];
+  for (const a of agentLines(recs)) {
+    const m = ACTION.exec(a.line);
+    if (m) out.push({ ...a, id: m[1] as string, result: m[2] as string, kind: m[3] as string, target: m[4] as string });
+  }
+  return out;
+}
+
+export function agentIncidents(recs: TRec[]): AgentIncident[] {
+  const out: AgentIncident[] = [];
+  for (const a of agentLines(recs)) {
+    const m = INCIDENT.exec(a.line);
+    if (m) out.push({ ...a, id: m[1] as string, event: m[2] as "opened" | "resolved", kind: m[3] as string, target: m[4] as string });
+  }
+  return out;
+}
+
+/** Links touched by link faults (set_link, flap, link_down, ...): their names. */
+export function faultedLinks(recs: TRec[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of recs) {
+    const f = r.fault as { link?: unknown } | undefined;
+    if (r.type === "fault" && f && typeof f.link === "string") out.add(f.link);
+  }
+  return out;
+}
+
+export function routeChanges(recs: TRec[], from: number, to: number, links: Set<string>): TRec[] {
+  return recs.filter((r) => r.type === "route" && r.t >= from && r.t <= to && (links.has(String(r.link)) || links.has(String(r.prevLink))));
+}
+
+const PING = /(\d+) packets transmitted, (\d+) (?:packets )?received/;
+
+/** Every `exec` that ran a ping, as a measurement window. */
+export function pingWindows(recs: TRec[], links: Set<string> = faultedLinks(recs)): Window[] {
+  const out: Window[] = [];
+  let label = "";
+  for (const r of recs) {
+    if (r.type !== "fault") continue;
+    const f = r.fault as { do: string; label?: string; node?: string; argv?: string[] };
+    if (f.do === "mark") label = f.label ?? "";
+    if (f.do !== "exec" || !(f.argv ?? []).join(" ").includes("ping")) continue;
+    const tEnd = typeof r.tEnd === "number" ? r.tEnd : r.t;
+    const m = PING.exec(String(r.detail ?? ""));
+    const n = routeChanges(recs, r.t, tEnd, links).length;
+    out.push({
+      label,
+      node: String(f.node),
+      t: r.t,
+      tEnd,
+      transmitted: m ? Number(m[1]) : null,
+      received: m ? Number(m[2]) : null,
+      routeChanges: n,
+      routeChangesPerMin: tEnd > r.t ? Math.round((n * 60_000 * 10) / (tEnd - r.t)) / 10 : 0,
+    });
+  }
+  return out;
+}
+
+/** Totals over the windows whose mark label matches. */
+export function phase(windows: Window[], label: RegExp): { windows: number; seconds: number; transmitted: number; received: number; delivery: number | null; routeChangesPerMin: number | null } {
+  const ws = windows.filter((w) => label.test(w.label));
+  const ms = ws.reduce((s, w) => s + (w.tEnd - w.t), 0);
+  const tx = ws.reduce((s, w) => s + (w.transmitted ?? 0), 0);
+  const rx = ws.reduce((s, w) => s + (w.received ?? 0), 0);
+  const rc = ws.reduce((s, w) => s + w.routeChanges, 0);
+  return {
+    windows: ws.length,
+    seconds: Math.round(ms / 100) / 10,
+    transmitted: tx,
+    received: rx,
+    delivery: tx > 0 ? Math.round((rx / tx) * 1000) / 10 : null,
+    routeChangesPerMin: ms > 0 ? Math.round((rc * 60_000 * 10) / ms) / 10 : null,
+  };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function formatReport(recs: TRec[]): string {
+  const lines: string[] = [];
+  const links = faultedLinks(recs);
+  lines.push(`watched links (faulted): ${[...links].join(", ") || "none"}`);
+  const inc = agentIncidents(recs);
+  lines.push(`incidents: ${inc.filter((i) => i.event === "opened").length} opened, ${inc.filter((i) => i.event === "resolved").length} resolved`);
+  for (const i of inc) lines.push(`  ${s(i.t).padStart(8)}  ${i.node}  ${i.event} ${i.kind} ${i.target}`);
+  const acts = agentActions(recs);
+  lines.push(`actions: ${acts.length} audit lines (${["done", "advised", "refused", "failed", "rolled-back"].map((r) => `${acts.filter((a) => a.result === r).length} ${r}`).join(", ")})`);
+  for (const a of acts) lines.push(`  ${s(a.t).padStart(8)}  ${a.node}  ${a.result} ${a.kind} ${a.target}  ${a.line.replace(/^.*?: \S+ \S+/, "").slice(0, 160)}`);
+  const ws = pingWindows(recs, links);
+  if (ws.length) lines.push("measurements (ping; route changes of routes on the watched links while it ran):");
+  for (const w of ws) {
+    const d = w.transmitted ? `${w.received}/${w.transmitted} (${((100 * (w.received ?? 0)) / w.transmitted).toFixed(0)} %)` : "no ping summary";
+    lines.push(`  ${s(w.t).padStart(8)}-${s(w.tEnd).padStart(8)}  [${w.label}] ${w.node}: ${d}; ${w.routeChanges} route changes (${w.routeChangesPerMin}/min)`);
+  }
+  return lines.join("\n");
+}
