@@ -238,14 +238,27 @@ export interface Host {
   readonly nlattr?: NativeAttrDecoder;
 }
 
+/** A policy compiled by the native decoder (its attribute names already atoms). */
+export interface NativePolicy {
+  readonly __nativePolicy: never;
+}
+
 /**
- * decode(bytes, kinds, keys, deferred, start) walks the attribute stream that begins at
- * `start` (default 0): kinds[type] is one of
- * `kinds` below or 0 (skip). It returns the decoded object, an error message, or null
+ * policy(kinds, keys) compiles a policy: kinds[type] is one of `kinds` below or 0
+ * (skip), keys[type] the property name.
+ * decode(bytes, policy, deferred, start) walks the attribute stream that begins at
+ * `start` (default 0). It returns the decoded object, an error message, or null
  * (too many deferred attributes: decode it in TypeScript). Attributes it leaves to the
  * caller are (type, offset, length) triples in deferred[1..], their count in deferred[0].
+ * decodeDump(datagram, offset, policy, deferred, seq, type, cmd, hdrlen, out) decodes,
+ * from `offset`, the data messages of a dump datagram that answer `seq` with `type`,
+ * carry no NLM_F_DUMP_INTR, a `hdrlen`-byte fixed header whose first byte is `cmd` (-1:
+ * any) and attributes it decodes completely, appending them to `out`; it returns the
+ * offset of the first message it left (the caller's general path takes the rest).
  */
 export interface NativeAttrDecoder {
-  decode(bytes: Uint8Array, kinds: Uint8Array, keys: readonly (string | undefined)[], deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
-  readonly kinds: { u8: number; u16: number; u32: number; s32: number; u64: number; flag: number; string: number; mac: number; other: number };
+  policy(kinds: Uint8Array, keys: readonly (string | undefined)[]): NativePolicy;
+  decode(bytes: Uint8Array, policy: NativePolicy, deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
+  decodeDump(datagram: Uint8Array, offset: number, policy: NativePolicy, deferred: Int32Array, seq: number, type: number, cmd: number, hdrlen: number, out: unknown[]): number;
+  readonly kinds: { u8: number; u16: number; u32: number; s32: number; u64: number; flag: number; string: number; mac: number; hwaddr: number; ipv4: number; binary: number; other: number };
 }

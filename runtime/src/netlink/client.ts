@@ -31,6 +31,24 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+/**
+ * A dump's fast path (a native decoder): take() is handed each datagram that may answer
+ * the dump, takes the leading data messages it can (those answering `seq`), keeps them
+ * itself and returns the offset of the first message it left. The client routes the
+ * rest as usual. Once a data message has gone the usual way the fast path is not asked
+ * again in that attempt, so its items followed by the dump's replies are in the
+ * kernel's order. reset() drops its items when the dump starts over.
+ */
+export interface DumpFastPath {
+  take(datagram: Uint8Array, offset: number, seq: number): number;
+  reset(): void;
+  count(): number;
+}
+
+export interface DumpOptions extends RequestOptions {
+  fastPath?: DumpFastPath;
+}
+
 export type RequestKind = 'do' | 'dump';
 
 export interface ClientStats {
@@ -51,6 +69,7 @@ interface Pending {
   seq: number;
   replies: NetlinkMessage[];
   interrupted: boolean;
+  fastPath: DumpFastPath | undefined;
   attempts: number;
   timeoutMs: number;
   timer: TimerHandle | undefined;
@@ -88,8 +107,11 @@ export class NetlinkClient {
     return this.enqueue('do', message, options);
   }
 
-  /** A dump (NLM_F_DUMP is added); resolves with every message before NLMSG_DONE. */
-  dump(message: Uint8Array, options?: RequestOptions): Promise<NlResult<NetlinkMessage[]>> {
+  /**
+   * A dump (NLM_F_DUMP is added); resolves with every message before NLMSG_DONE, except
+   * those `options.fastPath` took (they come first in the dump's order).
+   */
+  dump(message: Uint8Array, options?: DumpOptions): Promise<NlResult<NetlinkMessage[]>> {
     return this.enqueue('dump', message, options);
   }
 
@@ -121,7 +143,7 @@ export class NetlinkClient {
     this.socket.close();
   }
 
-  private enqueue(kind: RequestKind, message: Uint8Array, options?: RequestOptions): Promise<NlResult<NetlinkMessage[]>> {
+  private enqueue(kind: RequestKind, message: Uint8Array, options?: DumpOptions): Promise<NlResult<NetlinkMessage[]>> {
     if (this.closed) return Promise.resolve(fail('closed', 'netlink client closed'));
     if (message.length < NLMSG_HDRLEN) return Promise.resolve(fail('decode', 'request shorter than a netlink header'));
     this.stats.requests++;
@@ -132,6 +154,7 @@ export class NetlinkClient {
         seq: 0,
         replies: [],
         interrupted: false,
+        fastPath: kind === 'dump' ? options?.fastPath : undefined,
         attempts: 0,
         timeoutMs: options?.timeoutMs ?? this.timeoutMs,
         timer: undefined,
@@ -159,6 +182,7 @@ export class NetlinkClient {
     p.seq = this.allocSeq();
     p.replies = [];
     p.interrupted = false;
+    p.fastPath?.reset();
     p.attempts++;
     const bytes = p.template.slice();
     stampMessage(bytes, NLM_F_REQUEST | (p.kind === 'dump' ? NLM_F_DUMP : NLM_F_ACK), p.seq, 0);
@@ -195,21 +219,31 @@ export class NetlinkClient {
   private onDatagram(datagram: Uint8Array): void {
     if (this.closed) return;
     this.stats.datagrams++;
-    const split = splitMessages(datagram);
+    const p = this.current;
+    // The fast path first (a dump's plain entries, decoded natively), then the rest of
+    // the datagram message by message.
+    let taken = 0;
+    if (p?.fastPath && p.replies.length === 0) {
+      taken = p.fastPath.take(datagram, 0, p.seq);
+      if (taken > 0 && p.fastPath.count() > this.maxMessages) {
+        this.finish(p, fail('limit', `more than ${this.maxMessages} reply messages`, { code: 'E2BIG' }));
+        return;
+      }
+    }
+    const rest = taken > 0 ? datagram.subarray(taken) : datagram;
+    const split = splitMessages(rest);
     if (!split.ok) {
       this.stats.decodeErrors++;
       // If it claims to answer the request in flight, that request cannot complete.
-      const p = this.current;
-      if (p && datagram.length >= NLMSG_HDRLEN) {
-        const seq = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength).getUint32(8, HOST_LITTLE_ENDIAN);
+      if (p && rest.length >= NLMSG_HDRLEN) {
+        const seq = new DataView(rest.buffer, rest.byteOffset, rest.byteLength).getUint32(8, HOST_LITTLE_ENDIAN);
         if (seq === p.seq) this.finish(p, split);
       }
       return;
     }
     // The request's timeout restarts with every datagram that answers it (once per
     // datagram, not per message: a timer costs more than decoding an entry on quickjs).
-    const p = this.current;
-    let answered = false;
+    let answered = taken > 0;
     for (const message of split.value) answered = this.route(message) || answered;
     if (answered && p && this.current === p) this.armTimer(p);
   }
@@ -277,7 +311,7 @@ export class NetlinkClient {
       }
       default:
         if (message.flags & NLM_F_DUMP_INTR) p.interrupted = true;
-        if (p.replies.length >= this.maxMessages) {
+        if (p.replies.length + (p.fastPath?.count() ?? 0) >= this.maxMessages) {
           this.finish(p, fail('limit', `more than ${this.maxMessages} reply messages`, { code: 'E2BIG' }));
           return;
         }

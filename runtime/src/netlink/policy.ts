@@ -6,7 +6,8 @@
  */
 import { align4, cString, formatIPv4, formatMac, HOST_LITTLE_ENDIAN, macAt, readS32, readU16, readU32, readU64, viewOf } from './bytes.js';
 import { NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
-import { currentHost, type NativeAttrDecoder } from '../host/index.js';
+import { currentHost, type NativeAttrDecoder, type NativePolicy } from '../host/index.js';
+import type { DumpFastPath } from './client.js';
 import { decodeError, type NlResult, ok } from './result.js';
 
 export type AttrKind =
@@ -85,26 +86,14 @@ interface CompiledPolicy {
   kinds: (AttrKind | undefined)[];
   /** The native decoder it was built for, and the kinds as its codes. */
   native: NativeAttrDecoder | null;
-  nativeKinds: Uint8Array;
+  nativePolicy: NativePolicy | null;
 }
 const compiled = new WeakMap<AttrPolicy, CompiledPolicy>();
 // Room for 64 deferred attributes per call; more makes the native decoder give up (null).
 const deferred = new Int32Array(1 + 3 * 64);
 
 function nativeKind(d: NativeAttrDecoder, kind: AttrKind): number {
-  switch (kind) {
-    case 'u8':
-    case 'u16':
-    case 'u32':
-    case 's32':
-    case 'u64':
-    case 'flag':
-    case 'string':
-    case 'mac':
-      return d.kinds[kind];
-    default:
-      return d.kinds.other;
-  }
+  return d.kinds[kind];
 }
 
 function compile(policy: AttrPolicy): CompiledPolicy {
@@ -118,13 +107,15 @@ function compile(policy: AttrPolicy): CompiledPolicy {
     keys[Number(t)] = spec.key;
     kinds[Number(t)] = spec.kind;
   }
-  const nativeKinds = new Uint8Array(kinds.length);
+  let nativePolicy: NativePolicy | null = null;
   if (native) {
+    const nativeKinds = new Uint8Array(kinds.length);
     kinds.forEach((k, t) => {
       if (k !== undefined) nativeKinds[t] = nativeKind(native, k);
     });
+    nativePolicy = native.policy(nativeKinds, keys);
   }
-  c = { keys, kinds, native, nativeKinds };
+  c = { keys, kinds, native, nativePolicy };
   compiled.set(policy, c);
   return c;
 }
@@ -138,8 +129,8 @@ function compile(policy: AttrPolicy): CompiledPolicy {
  */
 export function decodeWithPolicy<P extends AttrPolicy>(bytes: Uint8Array, policy: P, what = 'attributes', start = 0): NlResult<Decoded<P>> {
   const c = compile(policy);
-  if (c.native) {
-    const r = c.native.decode(bytes, c.nativeKinds, c.keys, deferred, start);
+  if (c.native && c.nativePolicy) {
+    const r = c.native.decode(bytes, c.nativePolicy, deferred, start);
     if (typeof r === 'string') return decodeError(`${what}: ${r}`);
     if (r !== null) {
       for (let i = 0, n = deferred[0] as number; i < n; i++) {
@@ -153,6 +144,30 @@ export function decodeWithPolicy<P extends AttrPolicy>(bytes: Uint8Array, policy
     }
   }
   return decodeInScript(start ? bytes.subarray(start) : bytes, c, what);
+}
+
+/**
+ * The fast path of a dump decoded with `policy` (see DumpFastPath in client.ts): the
+ * native decoder takes each datagram's leading data messages of netlink type `type`
+ * whose `hdrlen`-byte fixed header starts with `cmd` (-1: any) and appends their decoded
+ * attributes to `items`. Null without a native decoder (Node): the dump then goes the
+ * general way, message by message.
+ */
+export function nativeDumpFastPath<P extends AttrPolicy>(policy: P, type: number, cmd: number, hdrlen: number): { items: Decoded<P>[]; fastPath: DumpFastPath } | null {
+  const c = compile(policy);
+  const { native, nativePolicy } = c;
+  if (!native || !nativePolicy) return null;
+  const items: Decoded<P>[] = [];
+  return {
+    items,
+    fastPath: {
+      take: (datagram, offset, seq) => native.decodeDump(datagram, offset, nativePolicy, deferred, seq, type, cmd, hdrlen, items),
+      reset: () => {
+        items.length = 0;
+      },
+      count: () => items.length,
+    },
+  };
 }
 
 /** decodeWithPolicy without the native decoder: the reference the native one is tested against. */

@@ -51,7 +51,9 @@ declare module 'x0tta6bl4:native' {
     | { family: 'inet' | 'inet6'; host: string; port: number }
     | { family: 'netlink'; pid: number; groups: number };
   export function socket(domain: number, type: number, protocol: number): number;
-  export function nlDecodeAttrs(bytes: Uint8Array, kinds: Uint8Array, keys: readonly (string | undefined)[], deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
+  export function nlPolicy(kinds: Uint8Array, keys: readonly (string | undefined)[]): import('../types.js').NativePolicy;
+  export function nlDecodeAttrs(bytes: Uint8Array, policy: import('../types.js').NativePolicy, deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
+  export function nlDecodeDump(datagram: Uint8Array, offset: number, policy: import('../types.js').NativePolicy, deferred: Int32Array, seq: number, type: number, cmd: number, hdrlen: number, out: unknown[]): number;
   export const NL_KIND_U8: number;
   export const NL_KIND_U16: number;
   export const NL_KIND_U32: number;
@@ -61,6 +63,9 @@ declare module 'x0tta6bl4:native' {
   export const NL_KIND_STRING: number;
   export const NL_KIND_MAC: number;
   export const NL_KIND_OTHER: number;
+  export const NL_KIND_HWADDR: number;
+  export const NL_KIND_IPV4: number;
+  export const NL_KIND_BINARY: number;
   export function socketpair(domain: number, type: number): [number, number];
   export function bind(fd: number, addr: Addr): void;
   export function connect(fd: number, addr: Addr): boolean;

@@ -61,7 +61,9 @@ export function createQuickjsHost(): Host {
     files,
     processes,
     nlattr: {
+      policy: native.nlPolicy,
       decode: native.nlDecodeAttrs,
+      decodeDump: native.nlDecodeDump,
       kinds: {
         u8: native.NL_KIND_U8,
         u16: native.NL_KIND_U16,
@@ -71,6 +73,9 @@ export function createQuickjsHost(): Host {
         flag: native.NL_KIND_FLAG,
         string: native.NL_KIND_STRING,
         mac: native.NL_KIND_MAC,
+        hwaddr: native.NL_KIND_HWADDR,
+        ipv4: native.NL_KIND_IPV4,
+        binary: native.NL_KIND_BINARY,
         other: native.NL_KIND_OTHER,
       },
     },
