@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  attributeTable, createBatadvRequest, cString, decodeAttributes, decodeDoneMessage, decodeErrorMessage, decodeFamily,
+  attributeTable, createBatadvRequest, cString, decodeAttributes, decodeStats64, LINK_STATS64_FIELDS, decodeDoneMessage, decodeErrorMessage, decodeFamily,
   decodeLink, decodeUevent, decodeWithPolicy, formatMac, HOST_LITTLE_ENDIAN, IFF_LOWER_UP, IFF_RUNNING, IFF_UP,
   IFLA_BATADV_ALGO_NAME, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MASTER, linkSetMasterRequest,
   linkSetUpRequest, MessageWriter, type NetlinkMessage, NLA_F_NESTED, NLM_F_ACK_TLVS, NLM_F_CREATE, NLM_F_EXCL, NLM_F_MULTI, NLMSG_ERROR,
@@ -211,6 +211,19 @@ function linkMessage(index: number, name: string, flags: number, extra: (w: Mess
   extra(w);
   return reply(w, 5, 4242, NLM_F_MULTI);
 }
+
+t('rtnetlink: every 64-bit stats field in the kernel order, also from an unaligned view', () => {
+  const bytes = new Uint8Array(4 + LINK_STATS64_FIELDS.length * 8);
+  const view = viewOf(bytes);
+  for (let i = 0; i < LINK_STATS64_FIELDS.length; i++) writeU64(view, 4 + i * 8, 2 ** 40 + i);
+  const unaligned = new Uint8Array(2 + bytes.length - 4);
+  unaligned.set(bytes.subarray(4), 2);
+  for (const [what, src] of [['aligned', bytes.subarray(4)], ['unaligned', unaligned.subarray(2)]] as const) {
+    const s = decodeStats64(src);
+    assert.ok(s.ok);
+    if (s.ok) for (const [i, f] of LINK_STATS64_FIELDS.entries()) assert.is(s.value[f], 2 ** 40 + i, `${f} (${what})`);
+  }
+});
 
 t('rtnetlink: link with operstate, carrier, master, kind and 64-bit stats', () => {
   const stats = new Uint8Array(25 * 8);

@@ -3,7 +3,7 @@
  * plain Link, and build the link requests (dump, get, set flags, create a batadv
  * mesh interface, delete, set/clear master).
  */
-import { readS32, readU16, readU32, readU64, viewOf } from './bytes.js';
+import { HOST_LITTLE_ENDIAN, readS32, readU16, readU32, viewOf } from './bytes.js';
 import {
   AF_UNSPEC, IFF_LOWER_UP, IFF_RUNNING, IFF_UP, IFINFOMSG_LEN, IFLA_ADDRESS, IFLA_BATADV_ALGO_NAME, IFLA_CARRIER,
   IFLA_CARRIER_CHANGES, IFLA_IFNAME, IFLA_INFO_DATA, IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND, IFLA_LINKINFO, IFLA_MASTER,
@@ -65,6 +65,8 @@ export const LINK_POLICY = {
   [IFLA_CARRIER_CHANGES]: { key: 'carrierChanges', kind: 'u32' },
 } as const;
 
+const TWO_POW_32 = 2 ** 32;
+
 const LINKINFO_POLICY = {
   [IFLA_INFO_KIND]: { key: 'kind', kind: 'string' },
   [IFLA_INFO_SLAVE_KIND]: { key: 'slaveKind', kind: 'string' },
@@ -72,13 +74,40 @@ const LINKINFO_POLICY = {
 
 export function decodeStats64(bytes: Uint8Array): NlResult<LinkStats64> {
   if (bytes.length % 8 !== 0) return decodeError(`IFLA_STATS64: ${bytes.length} bytes is not a whole number of u64`);
-  const view = viewOf(bytes);
-  const stats = {} as LinkStats64;
+  // u64s in host order: read as pairs of u32 (also host order) through one typed array,
+  // and build the object in one literal (this runs for every link of every cycle;
+  // a DataView read per field was most of a link's decoding time on quickjs-ng).
+  const words = bytes.byteOffset % 4 === 0 ? new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4) : new Uint32Array(bytes.slice().buffer);
   const present = bytes.length / 8;
-  LINK_STATS64_FIELDS.forEach((field, i) => {
-    stats[field] = i < present ? readU64(view, i * 8) : 0;
+  const lo = HOST_LITTLE_ENDIAN ? 0 : 1;
+  const at = (i: number): number => (i < present ? (words[2 * i + 1 - lo] as number) * TWO_POW_32 + (words[2 * i + lo] as number) : 0);
+  return ok({
+    rxPackets: at(0),
+    txPackets: at(1),
+    rxBytes: at(2),
+    txBytes: at(3),
+    rxErrors: at(4),
+    txErrors: at(5),
+    rxDropped: at(6),
+    txDropped: at(7),
+    multicast: at(8),
+    collisions: at(9),
+    rxLengthErrors: at(10),
+    rxOverErrors: at(11),
+    rxCrcErrors: at(12),
+    rxFrameErrors: at(13),
+    rxFifoErrors: at(14),
+    rxMissedErrors: at(15),
+    txAbortedErrors: at(16),
+    txCarrierErrors: at(17),
+    txFifoErrors: at(18),
+    txHeartbeatErrors: at(19),
+    txWindowErrors: at(20),
+    rxCompressed: at(21),
+    txCompressed: at(22),
+    rxNohandler: at(23),
+    rxOtherhostDropped: at(24),
   });
-  return ok(stats);
 }
 
 /** Decode an RTM_NEWLINK / RTM_DELLINK message. */
