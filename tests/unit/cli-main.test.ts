@@ -1,4 +1,5 @@
 import { suite } from 'uvu';
+import { describeMeshEvent } from '../../runtime/src/cli/commands/mesh-events.js';
 import * as assert from 'uvu/assert';
 import { runCli } from '../../runtime/src/cli/main.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
@@ -59,6 +60,27 @@ t('mesh without batman-adv (or without netlink): exit 1 and one line', async () 
   const lines = c.err().trim().split('\n');
   assert.is(lines.length, 1, c.err());
   assert.match(lines[0] ?? '', /^x0tta6bl4 mesh: (batman-adv is not available|netlink is not available|cannot open netlink)/);
+});
+
+t('mesh events without batman-adv: exit 1 and one line; a bad --count is a usage error', async () => {
+  const c = capture();
+  assert.is(await runCli(c.host, ['mesh', 'events', '--timeout', '1']), 1);
+  const lines = c.err().trim().split('\n');
+  assert.is(lines.length, 1, c.err());
+  assert.match(lines[0] ?? '', /^x0tta6bl4 mesh events: (batman-adv is not available|netlink is not available|cannot open netlink)/);
+  const bad = capture();
+  assert.is(await runCli(bad.host, ['mesh', 'events', '--count', 'many']), 2);
+  assert.match(bad.err(), /--count 'many' is not a whole number/);
+});
+
+t('mesh events: one line per event, in batctl names', () => {
+  assert.is(describeMeshEvent('bat0', { kind: 'gateway', meshIfname: 'bat0', action: 'change', gateway: '02:00:00:00:00:04' }), 'gateway change: 02:00:00:00:00:04 selected (bat0)');
+  assert.is(describeMeshEvent('bat0', { kind: 'gateway', meshIfname: 'bat0', action: 'del', gateway: null }), 'gateway del: no gateway selected (bat0)');
+  assert.is(describeMeshEvent('bat0', { kind: 'mesh', meshIfindex: 3, tunables: { hopPenalty: 31, gwMode: 'client', origIntervalMs: 1000 } }), 'mesh bat0: gw_mode client, hop_penalty 31, orig_interval 1000');
+  assert.is(
+    describeMeshEvent('bat0', { kind: 'hardif', meshIfindex: 3, hardif: { ifindex: 5, ifname: 'mesh0', address: null, active: true, hopPenalty: 17, elpIntervalMs: null, throughputOverrideKbit: null } }),
+    'hardif mesh0: active, hop_penalty 17',
+  );
 });
 
 t('mesh with an unknown table is a usage error', async () => {

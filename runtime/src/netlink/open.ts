@@ -2,10 +2,11 @@
 import { getHost } from '../host/index.js';
 import type { NetlinkOptions } from '../host/types.js';
 import { NetlinkClient, type NetlinkClientOptions } from './client.js';
-import { NETLINK_GENERIC, NETLINK_ROUTE } from './constants.js';
+import { NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, NETLINK_ROUTE } from './constants.js';
 import { GenlResolver } from './genl.js';
 import { fail, type NlResult, ok } from './result.js';
 import { Rtnl } from './rtnl.js';
+import { decodeUevent, UEVENT_GROUP_KERNEL, type Uevent } from './uevent.js';
 
 export type OpenOptions = NetlinkOptions & Omit<NetlinkClientOptions, 'timers'>;
 
@@ -39,4 +40,32 @@ export function openRtnl(options?: OpenOptions): NlResult<Rtnl> {
 export function openGenl(options?: OpenOptions): NlResult<GenlResolver> {
   const client = openNetlink(NETLINK_GENERIC, options);
   return client.ok ? ok(new GenlResolver(client.value)) : client;
+}
+
+export interface UeventSubscription {
+  close(): void;
+}
+
+/**
+ * Listen to the kernel's uevents (NETLINK_KOBJECT_UEVENT, the kernel group). Network
+ * devices' uevents reach the sockets of the device's own network namespace only, so
+ * this hears the mesh interface of the namespace it runs in. Datagrams that do not
+ * decode go to onError; nothing else is lost.
+ */
+export function openUevents(onEvent: (event: Uevent) => void, onError?: (message: string) => void): NlResult<UeventSubscription> {
+  const host = getHost();
+  if (!host.net.netlink) return fail('unsupported', `netlink is not available on the ${host.engine} engine`);
+  try {
+    const socket = host.net.netlink(NETLINK_KOBJECT_UEVENT, { groups: UEVENT_GROUP_KERNEL, receiveBuffer: 256 * 1024, extendedAck: false });
+    socket.onMessage((datagram) => {
+      const ev = decodeUevent(datagram);
+      if (ev.ok) onEvent(ev.value);
+      else onError?.(ev.error.message);
+    });
+    socket.onError((e) => onError?.(`uevent socket: ${e.message}`));
+    return ok({ close: () => socket.close() });
+  } catch (e) {
+    const err = e as { message?: string; code?: string };
+    return fail('unsupported', `cannot listen to kernel uevents: ${err.message ?? String(e)}`, err.code ? { code: err.code } : {});
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * `x0tta6bl4 mesh originators|neighbors|gateways|interfaces [--json] [-H] [--mesh-interface IF]`:
  * batctl-style tables (or JSON) read over netlink. Without batman-adv it says so in
- * one line and exits 1.
+ * one line and exits 1. `mesh events` (mesh-events.ts) follows what batman-adv pushes.
  */
 import type { Host } from '../../host/types.js';
 import { Batadv } from '../../mesh/batadv.js';
@@ -16,6 +16,7 @@ import { openGenl, openRtnl } from '../../netlink/open.js';
 import type { NetlinkError } from '../../netlink/result.js';
 import type { Rtnl } from '../../netlink/rtnl.js';
 import { type Command, type CommandContext, EXIT_FAILURE, EXIT_OK, UsageError } from '../context.js';
+import { runMeshEvents } from './mesh-events.js';
 
 export type MeshTable = 'originators' | 'neighbors' | 'gateways' | 'interfaces';
 
@@ -122,18 +123,29 @@ async function runWith(host: Host, opts: MeshCliOptions, genl: GenlResolver, rtn
 /** The command object for runtime/src/cli/main.ts's COMMANDS list. */
 export const meshCommand: Command = {
   name: 'mesh',
-  summary: 'show batman-adv originators|neighbors|gateways|interfaces (like batctl)',
-  synopsis: 'originators|neighbors|gateways|interfaces [--json] [-H]',
+  summary: 'show batman-adv originators|neighbors|gateways|interfaces (like batctl), or follow its events',
+  synopsis: 'originators|neighbors|gateways|interfaces [--json] [-H] | events [--json] [--count N] [--timeout S]',
   maxOperands: 1,
   options: [
     { name: 'json', value: false, help: 'print JSON instead of a table' },
     { name: 'no-header', short: 'H', value: false, help: 'table rows only, like batctl -H' },
+    { name: 'count', value: true, metavar: 'N', help: 'events: stop after N events (exit 1 if --timeout comes first)' },
+    { name: 'timeout', value: true, metavar: 'S', help: 'events: stop after S seconds' },
   ],
   async run(ctx: CommandContext): Promise<number> {
     const which = ctx.operands[0];
+    if (which === 'events' || which === 'event') {
+      const number = (name: string): number => {
+        const v = ctx.args.options.get(name);
+        if (typeof v !== 'string') return 0;
+        if (!/^[0-9]{1,6}$/.test(v)) throw new UsageError(`mesh events: --${name} '${v}' is not a whole number`);
+        return Number(v);
+      };
+      return runMeshEvents(ctx.host, { meshIfname: ctx.config.meshInterface, json: ctx.args.options.has('json'), count: number('count'), timeoutS: number('timeout') });
+    }
     const table = which === undefined ? undefined : TABLES[which];
     if (!table) {
-      throw new UsageError(`mesh: ${which === undefined ? 'missing table' : `unknown table '${which}'`} (originators|neighbors|gateways|interfaces)`);
+      throw new UsageError(`mesh: ${which === undefined ? 'missing table' : `unknown table '${which}'`} (originators|neighbors|gateways|interfaces|events)`);
     }
     return runMeshTable(ctx.host, {
       table,
