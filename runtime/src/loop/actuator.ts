@@ -10,6 +10,7 @@ import { type GatewaySetting, setHardifTunables, setMeshTunables } from '../mesh
 import type { GenlResolver } from '../netlink/genl.js';
 import type { NetlinkError } from '../netlink/result.js';
 import type { Rtnl } from '../netlink/rtnl.js';
+import { MAX_NETIFD_JSON, netifdInterfaceFor, type Resolved, radioFor } from '../openwrt/netifd.js';
 import type { RestartMethod } from './settings.js';
 
 /** A detail line on success, the reason on failure. */
@@ -83,16 +84,28 @@ export class MeshActuator implements Actuator {
       const up = await rtnl.value.setUp(link.value.index, true);
       return up.ok ? { ok: true, detail: `${ifname} set down and up (rtnetlink)` } : { ok: false, error: `${ifname} up: ${nlText(up.error)}` };
     }
+    // OpenWrt: netifd and the wifi script know the device by their own names.
+    const name = await this.openwrtName(ifname, method);
+    if (!name.ok) return name;
     const [down, up] =
       method === 'ubus'
-        ? [['ubus', 'call', `network.interface.${ifname}`, 'down'], ['ubus', 'call', `network.interface.${ifname}`, 'up']]
-        : [['wifi', 'down', ifname], ['wifi', 'up', ifname]];
+        ? [['ubus', 'call', `network.interface.${name.name}`, 'down'], ['ubus', 'call', `network.interface.${name.name}`, 'up']]
+        : [['wifi', 'down', name.name], ['wifi', 'up', name.name]];
     for (const argv of [down, up]) {
       const r = await this.spawn(argv, 15_000, undefined);
       if ('error' in r) return { ok: false, error: r.error };
       if (r.status !== 0) return { ok: false, error: `${argv.join(' ')}: ${r.timedOut ? 'timed out' : r.stderr.trim().split('\n')[0] || `exit ${r.status ?? r.signal}`}` };
     }
-    return { ok: true, detail: `${down.join(' ')}; ${up.join(' ')}` };
+    return { ok: true, detail: `${ifname} is ${method === 'ubus' ? 'netifd interface' : 'on'} ${name.name}: ${down.join(' ')}; ${up.join(' ')}` };
+  }
+
+  /** netifd's interface (method ubus) or the radio (method wifi) of a device. */
+  private async openwrtName(ifname: string, method: 'ubus' | 'wifi'): Promise<Resolved> {
+    const argv = method === 'ubus' ? ['ubus', 'call', 'network.interface', 'dump'] : ['ubus', 'call', 'network.wireless', 'status'];
+    const r = await this.spawn(argv, 10_000, undefined, MAX_NETIFD_JSON);
+    if ('error' in r) return { ok: false, error: r.error };
+    if (r.status !== 0) return { ok: false, error: `${argv.join(' ')}: ${r.timedOut ? 'timed out' : r.stderr.trim().split('\n')[0] || `exit ${r.status ?? r.signal}`}` };
+    return method === 'ubus' ? netifdInterfaceFor(r.stdout, ifname) : radioFor(r.stdout, ifname);
   }
 
   async runHook(command: string, env: Record<string, string>): Promise<ActOutcome> {
@@ -104,9 +117,9 @@ export class MeshActuator implements Actuator {
     return { ok: false, error: `hook ${r.timedOut ? 'timed out' : `exited ${r.status ?? r.signal}`}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}` };
   }
 
-  private async spawn(argv: string[], timeoutMs: number, env: Record<string, string> | undefined): Promise<SpawnResult | { error: string }> {
+  private async spawn(argv: string[], timeoutMs: number, env: Record<string, string> | undefined, maxOutput = 4096): Promise<SpawnResult | { error: string }> {
     try {
-      return await this.host.processes.run(argv, { timeoutMs, maxOutput: 4096, ...(env ? { env } : {}) });
+      return await this.host.processes.run(argv, { timeoutMs, maxOutput, ...(env ? { env } : {}) });
     } catch (e) {
       return { error: `${argv[0]}: ${(e as Error).message ?? String(e)}` };
     }
