@@ -3,13 +3,26 @@
 //   dist/x0tta6bl4-node.mjs the same program on Node (tooling, comparisons)
 // Test bundles reuse these options (tests/run.mjs imports them).
 import * as esbuild from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'));
 
 /** Engine modules provided by the quickjs-ng binary, never bundled. */
 export const quickjsExternals = ['qjs:std', 'qjs:os', 'x0tta6bl4:native'];
+
+/**
+ * The dashboard's files (runtime/web/: name -> text), compiled into the agent so it
+ * serves them from memory (runtime/src/api/web-routes.ts).
+ */
+export function webAssets() {
+  const dir = new URL('./runtime/web/', import.meta.url);
+  return Object.fromEntries(
+    readdirSync(dir)
+      .sort()
+      .map((f) => [f, readFileSync(new URL(f, dir), 'utf8')]),
+  );
+}
 
 /** Options shared by every bundle of runtime code. */
 export function baseOptions() {
@@ -20,7 +33,7 @@ export function baseOptions() {
     charset: 'utf8',
     legalComments: 'none',
     logLevel: 'warning',
-    define: { __X0_VERSION__: JSON.stringify(pkg.version) },
+    define: { __X0_VERSION__: JSON.stringify(pkg.version), __X0_WEB__: JSON.stringify(webAssets()) },
   };
 }
 

@@ -21,3 +21,5 @@ declare function clearInterval(handle: unknown): void;
 declare function queueMicrotask(fn: () => void): void;
 /** Replaced at build time by esbuild with package.json's version. */
 declare const __X0_VERSION__: string;
+/** Replaced at build time by esbuild with the dashboard's files (runtime/web/: name -> text). */
+declare const __X0_WEB__: Record<string, string>;

@@ -11,6 +11,7 @@ import type { HealReport } from '../loop/heal.js';
 import type { LoopConfig } from '../loop/settings.js';
 import type { ActionParams, AuditRecord, Incident } from '../loop/types.js';
 import type { JsonObject } from '../ubus/blobmsg.js';
+import { linkHistoryJson } from './link-history.js';
 
 export function incidentJson(i: Incident): JsonObject {
   return {
@@ -43,6 +44,7 @@ export function auditJson(a: AuditRecord): JsonObject {
     reason: a.reason,
     result: a.result,
     detail: a.detail,
+    restoring: a.restoring === true,
   };
 }
 
@@ -110,5 +112,6 @@ export function loopSources(h: AgentHealing, getConfig: () => LoopConfig, setMod
       const nodes: JsonObject[] = r.value.map((e) => ({ source: e.source, error: e.error, summary: (e.summary as unknown as JsonObject) ?? null }));
       return { nodes, error: null };
     },
+    linkHistory: (q) => linkHistoryJson(h.loop.view, q.samples),
   };
 }

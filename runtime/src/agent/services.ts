@@ -48,7 +48,7 @@ export async function startServices(d: ServiceDeps): Promise<Services> {
           host,
           onError: (e) => log.err(`http: handler failed: ${(e as Error).message ?? e}`),
         });
-        log.info(`http: serving /health, /metrics and /api on ${config.http}`);
+        log.info(`http: serving the dashboard (/), /health, /metrics and /api on ${config.http}`);
       } catch (e) {
         log.err(`http: cannot listen on ${config.http}: ${(e as Error).message ?? e}`);
       }

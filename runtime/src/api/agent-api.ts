@@ -8,7 +8,7 @@
 import type { Host } from '../host/index.js';
 import type { MeshSnapshot } from '../mesh/snapshot.js';
 import type { JsonObject, JsonValue } from '../ubus/blobmsg.js';
-import { type ActionQuery, type AgentApi, type AgentMode, type ApiOutcome, fail, type HealRequest, type IncidentQuery, ok } from './types.js';
+import { type ActionQuery, type AgentApi, type AgentMode, type ApiOutcome, fail, type HealRequest, type IncidentQuery, type LinkQuery, ok } from './types.js';
 
 /** What the loop exposes today (runtime/src/agent/agent.ts `Agent` has exactly this). */
 export interface LoopView {
@@ -26,6 +26,8 @@ export interface LoopSources {
   counts?: () => JsonObject;
   /** The alfred mesh-wide view. */
   meshView?: () => Promise<JsonObject>;
+  /** Link quality over time (the monitor's series). */
+  linkHistory?: (q: LinkQuery) => JsonObject;
 }
 
 export interface AgentApiDeps {
@@ -105,6 +107,10 @@ export function createAgentApi(d: AgentApiDeps): AgentApi {
     async mesh() {
       if (!src.meshView) return missing('the alfred mesh view');
       return ok(await src.meshView());
+    },
+    async links(q) {
+      if (!src.linkHistory) return missing('link history');
+      return ok(src.linkHistory(q));
     },
     async health() {
       const reasons: string[] = [];

@@ -1,5 +1,6 @@
 /**
- * HTTP routes: GET /health, GET /metrics, GET /api/<method> (arguments in the query
+ * HTTP routes: the dashboard (GET /, /render.js, /dashboard.js, /dashboard.css; see
+ * web-routes.ts), GET /health, GET /metrics, GET /api/<method> (arguments in the query
  * string) and POST /api/<method> (a JSON object body; required for methods that change
  * state: heal without dry_run, mode with set). HEAD works wherever GET does.
  */
@@ -10,6 +11,7 @@ import { utf8Decode } from '../netlink/bytes.js';
 import { type JsonObject, type JsonValue, jsonText } from '../ubus/blobmsg.js';
 import { API_METHODS, checkArgs, findMethod } from './methods.js';
 import type { AgentApi, ApiErrorCode } from './types.js';
+import { webAssets, webResponse } from './web-routes.js';
 
 export const HTTP_STATUS_OF: Record<ApiErrorCode, number> = { invalid_argument: 400, not_found: 404, not_supported: 501, unavailable: 503, failed: 500 };
 
@@ -29,8 +31,11 @@ export interface RouteOptions {
 }
 
 export function createApiHandler(api: AgentApi, opts: RouteOptions): HttpHandler {
+  const assets = webAssets();
   return async (req: HttpRequest): Promise<HttpResponse> => {
     const get = req.method === 'GET' || req.method === 'HEAD';
+    const page = webResponse(assets, req.path);
+    if (page) return get ? page : error(405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
     if (req.path === '/health') {
       if (!get) return error(405, 'method_not_allowed', 'use GET', { allow: 'GET, HEAD' });
       const h = await api.health();

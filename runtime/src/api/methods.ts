@@ -130,6 +130,13 @@ export const API_METHODS: readonly ApiMethod[] = [
   },
   { name: 'config', summary: 'the effective configuration', args: {}, mutating: never, call: (api) => api.config() },
   { name: 'mesh', summary: 'the mesh-wide view gathered over alfred', args: {}, mutating: never, call: (api) => api.mesh() },
+  {
+    name: 'links',
+    summary: 'link quality over time per neighbour (TQ or throughput), at most 32 links',
+    args: { samples: { type: 'int', min: 1, max: 120, help: 'at most this many samples per link, newest last (default 60)' } },
+    mutating: never,
+    call: (api, a) => api.links({ ...(a.samples !== undefined && { samples: a.samples as number }) }),
+  },
 ];
 
 export function findMethod(name: string): ApiMethod | undefined {

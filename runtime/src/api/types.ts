@@ -29,6 +29,11 @@ export interface ActionQuery {
   limit?: number;
 }
 
+export interface LinkQuery {
+  /** Samples per link, newest last. */
+  samples?: number;
+}
+
 export type HealRequest = ({ incident: string } | { action: string; target: string }) & { dryRun: boolean };
 
 export interface AgentApi {
@@ -43,6 +48,8 @@ export interface AgentApi {
   mode(set?: AgentMode): Promise<ApiOutcome>;
   config(): Promise<ApiOutcome>;
   mesh(): Promise<ApiOutcome>;
+  /** Link quality over time, from the monitor's series. */
+  links(q: LinkQuery): Promise<ApiOutcome>;
   /** For GET /health: healthy, or the reasons it is not. */
   health(): Promise<{ healthy: boolean; reasons: string[] }>;
 }
