@@ -81,6 +81,23 @@ t('the summary carries what the node hears (48 neighbours at most) and its ms cl
   }
 });
 
+t('the summary names its own interfaces (for who-hears-whom), 16 at most; a malformed list is an error', () => {
+  const ifs = Array.from({ length: 16 }, (_, i) => `0200000002${i.toString(16).padStart(2, '0')}`);
+  const bytes = encodeSummary({ ...summary, ifs: [...ifs, '0200000002ff'] });
+  assert.ok(bytes.ok);
+  if (!bytes.ok) return;
+  const back = decodeSummary(bytes.value);
+  assert.ok(back.ok);
+  if (back.ok) assert.equal(back.value.ifs, ifs);
+  const old = decodeSummary((encodeSummary(summary) as { ok: true; value: Uint8Array }).value);
+  assert.ok(old.ok && old.value.ifs === undefined);
+  for (const bad of [['02:00:00:00:00:01'], ['0200000000zz'], [5], 'x']) {
+    const b = encodeSummary({ ...summary, ifs: bad as unknown as string[] });
+    assert.ok(b.ok);
+    if (b.ok) assert.is(decodeSummary(b.value).ok, false, JSON.stringify(bad));
+  }
+});
+
 /** A stand-in daemon on a unix socket: records what arrives, answers with `reply`. */
 async function fakeDaemon(reply: (request: Uint8Array, socket: StreamSocket) => void) {
   const host = getHost();

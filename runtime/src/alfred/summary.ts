@@ -39,14 +39,21 @@ export interface NodeSummary {
    * whether the others still hear it (a deaf radio) or not (a dead link).
    */
   heard?: HeardEntry[];
+  /**
+   * This node's own hard-interface MACs (12 hex digits, at most IFS_MAX): what the
+   * others' heard lists name it by, so a viewer can draw who hears whom.
+   */
+  ifs?: string[];
 }
 
 export type HeardEntry = [mac: string, ageMs: number];
 /** At most this many heard neighbours per summary (~13 bytes each). */
 export const HEARD_MAX = 48;
+/** At most this many own interfaces per summary. */
+export const IFS_MAX = 16;
 
 export function encodeSummary(s: NodeSummary): Decoded<Uint8Array> {
-  const bytes = pack({ ...s, kinds: s.kinds.slice(0, MAX_KINDS), ...(s.heard && { heard: s.heard.slice(0, HEARD_MAX) }) }) as Uint8Array;
+  const bytes = pack({ ...s, kinds: s.kinds.slice(0, MAX_KINDS), ...(s.heard && { heard: s.heard.slice(0, HEARD_MAX) }), ...(s.ifs && { ifs: s.ifs.slice(0, IFS_MAX) }) }) as Uint8Array;
   if (bytes.length > SUMMARY_MAX_BYTES) return { ok: false, error: `node summary is ${bytes.length} bytes (limit ${SUMMARY_MAX_BYTES})` };
   return { ok: true, value: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
 }
@@ -68,6 +75,13 @@ function decodeHeard(x: unknown): HeardEntry[] | null {
     out.push([e[0], e[1]]);
   }
   return out;
+}
+
+/** The own-interface list, or [] when absent (older agents), or null when malformed. */
+function decodeIfs(x: unknown): string[] | null {
+  if (x === undefined) return [];
+  if (!Array.isArray(x) || x.length > IFS_MAX) return null;
+  return x.every((m) => typeof m === 'string' && MAC_HEX.test(m)) ? (x as string[]) : null;
 }
 
 /** "02:00:00:00:00:0a" → "02000000000a" (the form in the heard list). */
@@ -96,12 +110,15 @@ export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
   }
   const heard = decodeHeard(s.heard);
   if (heard === null) return { ok: false, error: 'summary has an invalid heard list' };
+  const ifs = decodeIfs(s.ifs);
+  if (ifs === null) return { ok: false, error: 'summary has an invalid interface list' };
   if (s.ms !== undefined && !(typeof s.ms === 'number' && Number.isSafeInteger(s.ms) && s.ms >= 0)) return { ok: false, error: 'summary has an invalid ms' };
   return {
     ok: true,
     value: {
       ...(s.ms !== undefined && { ms: s.ms as number }),
       ...(heard.length > 0 && { heard }),
+      ...(ifs.length > 0 && { ifs }),
       v: SUMMARY_VERSION,
       name: s.name,
       agent: s.agent,
