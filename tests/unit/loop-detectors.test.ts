@@ -127,12 +127,13 @@ t('link degraded: BATMAN_V throughput is the metric', () => {
   assert.is(ev[0]?.incident.evidence.values.metric, 'throughput');
 });
 
-function flapping(via: string): SynthMesh {
+/** FAR's route via A or B; the link to A has a lower TQ while the route avoids it (A's link flaps). */
+function flapping(via: string, tqAWhenAway = 180): SynthMesh {
   return {
     interfaces: [{ ifname: 'eth1', ifindex: 2 }],
     neighbors: [
-      { ifname: 'eth1', mac: A },
-      { ifname: 'eth1', mac: B },
+      { ifname: 'eth1', mac: A, tq: via === A ? 250 : tqAWhenAway },
+      { ifname: 'eth1', mac: B, tq: 250 },
     ],
     routes: [{ originator: FAR, ifname: 'eth1', via }],
   };
@@ -152,8 +153,15 @@ t('route flapping: best next hop toggling every 4 s is detected within 30 s, sta
   }
   assert.ok(openedAt >= 0 && openedAt <= 30, `opened at ${openedAt} s after the toggling began`);
   const inc = r.opened()[0]!.incident;
-  assert.ok((inc.evidence.values.changes as number) >= 6);
+  assert.ok((inc.evidence.values.changes as number) >= 4);
   assert.is(inc.evidence.values.ifname, 'eth1');
+  // Only the link whose TQ fell is blamed, not the one the route fled to.
+  assert.equal(
+    r.opened().map((e) => e.incident.target),
+    [`link:eth1/${A}`],
+  );
+  assert.ok((inc.evidence.values.metricDrawdownPercent as number) >= 25, JSON.stringify(inc.evidence.values));
+  assert.is(inc.evidence.values.otherLinksDrawdownPercent, 0);
   // Stable again: the window slides, the incident resolves.
   for (let i = 0; i < 80; i++) r.step(flapping(A));
   assert.ok(r.resolved().length >= 1);
@@ -324,7 +332,7 @@ t('route flapping: one failure and recovery moving three originators away and ba
   const mesh = (via: (o: number) => string): SynthMesh => ({
     interfaces: [{ ifname: 'eth1', ifindex: 2 }],
     neighbors: [
-      { ifname: 'eth1', mac: A },
+      { ifname: 'eth1', mac: A, tq: via(0) === A ? 250 : 150 },
       { ifname: 'eth1', mac: B },
     ],
     routes: far.map((originator, o) => ({ originator, ifname: 'eth1', via: via(o) })),
@@ -339,6 +347,47 @@ t('route flapping: one failure and recovery moving three originators away and ba
   assert.ok(r.opened().length >= 1);
   const v = r.opened()[0]!.incident.evidence.values;
   assert.ok((v.changes as number) >= 6 && far.includes(v.originator as string) && v.originatorsMoved === 3, JSON.stringify(v));
+});
+
+t('route flapping: a route alternating between two steady links (equal paths) is not a link fault', () => {
+  // FAR toggles between A and B every 4 s, but neither link's TQ moves: what batman-adv
+  // does between two paths of equal quality (the lab's square, B to C via A or D).
+  const r = rig((c) => new RouteFlappingDetector(c));
+  for (let i = 0; i < 120; i++) r.step(flapping(i >= 30 && Math.floor(i / 4) % 2 === 0 ? B : A, 250));
+  assert.is(r.opened().length, 0, JSON.stringify(r.all.map((e) => e.incident.evidence.summary)));
+});
+
+t('route flapping: a link whose TQ dips only a little (under flap_drawdown_percent) is not blamed', () => {
+  const r = rig((c) => new RouteFlappingDetector(c));
+  for (let i = 0; i < 120; i++) r.step(flapping(i >= 30 && Math.floor(i / 4) % 2 === 0 ? B : A, 245));
+  assert.is(r.opened().length, 0, 'a 2% dip');
+  const low = rig((c) => new RouteFlappingDetector(c), { flapDrawdownPercent: 1 });
+  for (let i = 0; i < 120; i++) low.step(flapping(i >= 30 && Math.floor(i / 4) % 2 === 0 ? B : A, 245));
+  assert.equal(
+    low.opened().map((e) => e.incident.target),
+    [`link:eth1/${A}`],
+  );
+});
+
+t('route flapping: a neighbour that goes unheard is a fall to 0 (the link, not the route it moved to)', () => {
+  const r = rig((c) => new RouteFlappingDetector(c));
+  const mesh = (i: number): SynthMesh => {
+    const away = i >= 30 && Math.floor(i / 4) % 2 === 0;
+    return {
+      interfaces: [{ ifname: 'eth1', ifindex: 2 }],
+      neighbors: [
+        { ifname: 'eth1', mac: A, lastSeenMs: away ? 3000 : 200 },
+        { ifname: 'eth1', mac: B },
+      ],
+      routes: [{ originator: FAR, ifname: 'eth1', via: away ? B : A }],
+    };
+  };
+  for (let i = 0; i < 80; i++) r.step(mesh(i));
+  assert.equal(
+    r.opened().map((e) => e.incident.target),
+    [`link:eth1/${A}`],
+  );
+  assert.is(r.opened()[0]?.incident.evidence.values.metricDrawdownPercent, 100);
 });
 
 t('monitor: best-next-hop changes are counted on both links', () => {

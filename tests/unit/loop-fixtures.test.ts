@@ -84,18 +84,22 @@ function link(i: SynthInterface): Link {
  * originator aa:..:99's best hop on eth1 toggles every 4 s while `flap` says so.
  */
 export function flappingMesh(flap: (cycle: number) => boolean = () => false) {
-  return (cycle: number): SynthMesh => ({
-    interfaces: [
-      { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
-      { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
-    ],
-    neighbors: [
-      { ifname: 'eth1', mac: 'aa:00:00:00:00:0a' },
-      { ifname: 'eth1', mac: 'aa:00:00:00:00:0b' },
-      { ifname: 'eth2', mac: 'aa:00:00:00:00:0c' },
-    ],
-    routes: [{ originator: 'aa:00:00:00:00:99', ifname: 'eth1', via: flap(cycle) && Math.floor(cycle / 4) % 2 === 1 ? 'aa:00:00:00:00:0b' : 'aa:00:00:00:00:0a' }],
-  });
+  return (cycle: number): SynthMesh => {
+    // While the link to ..:0a is bad its TQ is low and the route takes ..:0b: a flapping link.
+    const bad = flap(cycle) && Math.floor(cycle / 4) % 2 === 1;
+    return {
+      interfaces: [
+        { ifname: 'eth1', ifindex: 2, rx: cycle * 10, tx: cycle * 10 },
+        { ifname: 'eth2', ifindex: 3, rx: cycle * 10, tx: cycle * 10 },
+      ],
+      neighbors: [
+        { ifname: 'eth1', mac: 'aa:00:00:00:00:0a', tq: bad ? 180 : 250 },
+        { ifname: 'eth1', mac: 'aa:00:00:00:00:0b' },
+        { ifname: 'eth2', mac: 'aa:00:00:00:00:0c' },
+      ],
+      routes: [{ originator: 'aa:00:00:00:00:99', ifname: 'eth1', via: bad ? 'aa:00:00:00:00:0b' : 'aa:00:00:00:00:0a' }],
+    };
+  };
 }
 
 /** eth1 and eth2, one neighbour each (aa:..:0a, aa:..:0b), both receiving. */

@@ -35,6 +35,8 @@ export interface LoopConfig {
 
   flapWindowMs: number;
   flapChangesPerWindow: number;
+  /** A flapping route is blamed on a link only if the link's own metric fell this much (%) in the window. */
+  flapDrawdownPercent: number;
 
   deafWindowMs: number;
   /** Silent this long with no peer saying it still hears the interface: judged deaf anyway. */
@@ -106,7 +108,8 @@ export const LOOP_DEFAULTS: LoopConfig = {
   degradedCycles: 5,
   baselineAlphaPermille: 20,
   flapWindowMs: 60_000,
-  flapChangesPerWindow: 6,
+  flapChangesPerWindow: 4,
+  flapDrawdownPercent: 5,
   deafWindowMs: 10_000,
   deafUnconfirmedWindowMs: 60_000,
   isolatedCycles: 5,
@@ -152,7 +155,8 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'degradedCycles', key: 'degraded_cycles', option: 'degraded-cycles', metavar: 'N', kind: int(1, 600), help: 'consecutive bad cycles before a degraded incident opens (default 5)' },
   { field: 'baselineAlphaPermille', key: 'baseline_alpha', option: 'baseline-alpha', metavar: 'PERMILLE', kind: int(1, 1000), help: 'EWMA weight of a new sample in 1/1000 (default 20)' },
   { field: 'flapWindowMs', key: 'flap_window_ms', option: 'flap-window-ms', metavar: 'MS', kind: int(5000, 3_600_000), help: 'window for counting best-next-hop changes (default 60000)' },
-  { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'best-next-hop changes of one originator through a link per window that mean flapping (default 6)' },
+  { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'best-next-hop changes of one originator through a link per window that mean flapping (default 4)' },
+  { field: 'flapDrawdownPercent', key: 'flap_drawdown_percent', option: 'flap-drawdown-percent', metavar: 'PCT', kind: int(0, 100), help: "flapping is blamed on a link whose metric fell at least this far below its peak within the window, and furthest of the links the route moved between (default 5)" },
   { field: 'deafWindowMs', key: 'deaf_window_ms', option: 'deaf-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'up, carrier, transmitting, nothing heard for this long while a peer still hears it = deaf (default 10000)' },
   { field: 'deafUnconfirmedWindowMs', key: 'deaf_unconfirmed_window_ms', option: 'deaf-unconfirmed-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'the same with no peer saying it hears the interface (a dead link looks so) = deaf after this long (default 60000)' },
   { field: 'isolatedCycles', key: 'isolated_cycles', option: 'isolated-cycles', metavar: 'N', kind: int(1, 3600), help: 'cycles without any neighbour before the node is isolated (default 5)' },

@@ -7,15 +7,45 @@
  * and back (two changes each), which the sum over 3 originators took for flapping in the
  * lab (a single dead link then got its hop penalty raised).
  *
+ * Which link flaps: a route that moves back and forth leaves one link and joins another
+ * every time, so both links count the same changes. The link to blame is the one whose
+ * own metric (one-hop TQ, or ELP throughput) fell within the window: the largest fall
+ * below its running maximum ("drawdown"; a neighbour not heard is a fall to 0), at least
+ * flap_drawdown_percent, and no smaller than that of any other link the originator
+ * moved between. Blaming both made the hop-penalty policy raise both interfaces, which
+ * changes nothing; and a route that alternates between two steady links (two paths of
+ * equal quality, as the lab's square showed while its TQ windows filled) is not a link
+ * fault, and no hop penalty is the cure.
+ *
  * Changes in the first half window after the agent's first snapshot are not counted: an
  * agent that starts with its router (or with the lab's mesh) watches the mesh converge,
  * and convergence moves routes about as much as flapping does (the lab opened
  * route-flapping 20 s after start, before any fault).
  */
 import type { Detector, Hysteresis } from '../detector.js';
-import { countSince, type MeshView } from '../monitor.js';
+import { countSince, type LinkSeries, type MeshView } from '../monitor.js';
 import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
+
+/**
+ * The largest fall of a link's metric below its running maximum over the samples taken
+ * after sinceMono, in percent of that maximum. A sample without a metric (the neighbour
+ * was not live) counts as 0; samples before the first one with a metric are skipped.
+ */
+export function metricDrawdownPercent(view: MeshView, link: LinkSeries, sinceMono: number): number {
+  const times = view.node.times;
+  let n = 0;
+  while (n < times.length && n < link.metric.length && times.fromEnd(n) > sinceMono) n++;
+  let peak = 0;
+  let worst = 0;
+  for (let back = n - 1; back >= 0; back--) {
+    const v = link.metric.fromEnd(back);
+    const x = Number.isFinite(v) ? v : 0;
+    if (x > peak) peak = x;
+    else if (peak > 0) worst = Math.max(worst, (peak - x) / peak);
+  }
+  return Math.round(worst * 1000) / 10;
+}
 
 export class RouteFlappingDetector implements Detector {
   readonly kind = 'route-flapping' as const;
@@ -29,33 +59,64 @@ export class RouteFlappingDetector implements Detector {
     const out: Observation[] = [];
     const since = Math.max(view.nowMono - c.flapWindowMs, view.firstMono + c.flapWindowMs / 2);
     const perMinute = 60_000 / c.flapWindowMs;
+    const drawdowns = new Map<string, number>();
+    const drawdown = (l: LinkSeries): number => {
+      let d = drawdowns.get(l.key);
+      if (d === undefined) drawdowns.set(l.key, (d = metricDrawdownPercent(view, l, since)));
+      return d;
+    };
     for (const link of view.links.values()) {
       const changes = countSince(link.routeChanges, since);
       if (changes === 0) continue;
       let worst = 0;
       let worstOriginator = '';
       let moved = 0;
+      let blamed = 0;
+      let blamedOriginator = '';
+      let otherDrawdown = 0;
       for (const [originator, ring] of link.originatorChanges) {
         const n = countSince(ring, since);
         if (n > 0) moved++;
         if (n > worst) [worst, worstOriginator] = [n, originator];
+        if (n < c.flapChangesPerWindow || n <= blamed) continue;
+        // The other links this originator moved between, and how much their metric fell.
+        let others = 0;
+        for (const other of view.links.values()) {
+          if (other === link) continue;
+          const r = other.originatorChanges.get(originator);
+          if (r && countSince(r, since) > 0) others = Math.max(others, drawdown(other));
+        }
+        const mine = drawdown(link);
+        if (mine >= c.flapDrawdownPercent && mine >= others) [blamed, blamedOriginator, otherDrawdown] = [n, originator, others];
       }
+      const bad = blamed >= c.flapChangesPerWindow;
+      const shown = bad ? blamed : worst;
+      const who = bad ? blamedOriginator : worstOriginator;
+      const fell = drawdown(link);
+      const verdict = bad
+        ? `; ${link.metricName} of this link fell ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
+        : worst >= c.flapChangesPerWindow
+          ? `; not this link's fault: its ${link.metricName} fell only ${fell}% within the window (flapping needs ${c.flapDrawdownPercent}% and the largest fall of the links the route moved between)`
+          : '';
       out.push({
         target: `link:${link.key}`,
-        bad: worst >= c.flapChangesPerWindow,
-        severity: worst >= 2 * c.flapChangesPerWindow ? 'critical' : 'warning',
+        bad,
+        severity: shown >= 2 * c.flapChangesPerWindow ? 'critical' : 'warning',
         evidence: {
-          summary: `${worstOriginator} changed its best next hop through ${link.ifname} to ${link.neighbor} ${worst} times in ${c.flapWindowMs / 1000} s (threshold ${c.flapChangesPerWindow}); ${changes} changes of ${moved} originator(s) in all`,
+          summary: `${who} changed its best next hop through ${link.ifname} to ${link.neighbor} ${shown} times in ${c.flapWindowMs / 1000} s (threshold ${c.flapChangesPerWindow}); ${changes} changes of ${moved} originator(s) in all${verdict}`,
           values: {
             ifname: link.ifname,
             neighbor: link.neighbor,
-            changes: worst,
-            originator: worstOriginator,
+            changes: shown,
+            originator: who,
             originatorsMoved: moved,
             totalChanges: changes,
             windowMs: c.flapWindowMs,
-            changesPerMinute: Math.round(worst * perMinute * 10) / 10,
+            changesPerMinute: Math.round(shown * perMinute * 10) / 10,
             threshold: c.flapChangesPerWindow,
+            metricDrawdownPercent: fell,
+            otherLinksDrawdownPercent: otherDrawdown,
+            drawdownThreshold: c.flapDrawdownPercent,
             linkLive: link.live,
           },
         },
