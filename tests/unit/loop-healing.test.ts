@@ -1,10 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { macHex, type NodeSummary } from '../../runtime/src/alfred/summary.js';
+import { getHost } from '../../runtime/src/host/index.js';
+import { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import { Executor } from '../../runtime/src/loop/executor.js';
 import { Monitor } from '../../runtime/src/loop/monitor.js';
 import type { LoopConfig } from '../../runtime/src/loop/settings.js';
 import type { Incident, PlannedAction } from '../../runtime/src/loop/types.js';
+import { removeTree, tempDir } from '../support/tmp.js';
 import { config, flappingMesh, loopHarness, RecordingActuator, type SynthInterface, type SynthMesh, snapshot } from './loop-fixtures.test.js';
 
 const t = suite('loop: policies and the safe executor');
@@ -29,6 +32,39 @@ t('flapping link: hop penalty raised in steps (one per cooldown, capped), restor
     assert.ok(a.evidence.summary.length > 0);
   }
   assert.is(hopAudits[0]?.incidentKind, 'route-flapping');
+});
+
+t('a hop penalty raised before a kill -9 is restored by the next run once the link is stable', async () => {
+  const dir = tempDir('hop-resume');
+  try {
+    const cfg = { hopPenaltyStep: 30, hopPenaltyMax: 60, cooldownMs: 20_000, hopPenaltyStableMs: 30_000 };
+    const first = KnowledgeStore.open(getHost(), dir);
+    assert.ok(first.ok);
+    const h1 = loopHarness(cfg, flappingMesh(() => true), undefined, first.store);
+    await h1.cycles(120);
+    assert.is(h1.penalties.get('eth1'), 60);
+    // Killed here; the kernel keeps 60. The next run reads the store.
+    const again = KnowledgeStore.open(getHost(), dir);
+    assert.ok(again.ok);
+    const quiet = flappingMesh(() => false);
+    const h2 = loopHarness(cfg, (c) => ({ ...quiet(c), interfaces: quiet(c).interfaces.map((i) => (i.ifname === 'eth1' ? { ...i, hopPenalty: 60 } : i)) }), undefined, again.store);
+    await h2.cycles(25);
+    assert.is(h2.actuator.calls.length, 0, 'not before hop_penalty_stable_ms');
+    await h2.cycles(15);
+    assert.equal(
+      h2.actuator.calls.map((c) => [c.op, ...c.args]),
+      [['hop', 'eth1', 0]],
+    );
+    assert.is(h2.audits.at(-1)?.restoring, true);
+    // Restored and recorded: a further restart has nothing to adopt, whatever the value now.
+    const third = KnowledgeStore.open(getHost(), dir);
+    assert.ok(third.ok);
+    const h3 = loopHarness(cfg, (c) => ({ ...quiet(c), interfaces: quiet(c).interfaces.map((i) => (i.ifname === 'eth1' ? { ...i, hopPenalty: 45 } : i)) }), undefined, third.store);
+    await h3.cycles(60);
+    assert.is(h3.actuator.calls.length, 0, 'restored already (the store says so)');
+  } finally {
+    removeTree(dir);
+  }
 });
 
 /** wl0 hears B for the first 3 cycles, then goes deaf until `healAfterRestarts` restarts. */
@@ -176,8 +212,10 @@ t('budget holds under a storm: twenty flapping interfaces, at most action_budget
       const a = `aa:00:00:00:${i.toString(16).padStart(2, '0')}:0a`;
       const b = `aa:00:00:00:${i.toString(16).padStart(2, '0')}:0b`;
       interfaces.push({ ifname, ifindex: 10 + i, rx: cycle, tx: cycle });
-      neighbors.push({ ifname, mac: a }, { ifname, mac: b });
-      routes.push({ originator: `ff:00:00:00:${i.toString(16).padStart(2, '0')}:99`, ifname, via: Math.floor(cycle / 3) % 2 ? a : b });
+      // b's link goes bad and good again every 3 s: the route leaves it and comes back.
+      const bBad = Math.floor(cycle / 3) % 2 === 1;
+      neighbors.push({ ifname, mac: a }, { ifname, mac: b, tq: bBad ? 170 : 250 });
+      routes.push({ originator: `ff:00:00:00:${i.toString(16).padStart(2, '0')}:99`, ifname, via: bBad ? a : b });
     }
     return { interfaces, neighbors, routes };
   };
@@ -224,6 +262,50 @@ function executorRig(over: Partial<LoopConfig> = {}) {
     },
   };
 }
+
+t('after a restart the changes of the last 10 minutes from the store count against the budget, and cooldowns go on', async () => {
+  // The first run: five hop-penalty changes on five interfaces, one undo, one alert.
+  const first = executorRig({ budgetPer10Min: 6, cooldownMs: 30_000 });
+  const ifs = ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6'];
+  const view1 = first.observe({ interfaces: ifs.map((ifname, i) => ({ ifname, ifindex: 10 + i })), neighbors: [{ ifname: 'm0', mac: A }] });
+  const hop = (ifname: string, restoring = false): PlannedAction => ({
+    policy: 'test',
+    target: `if:${ifname}`,
+    params: { kind: 'set-hop-penalty', ifname, from: 0, to: 30 },
+    incident: incident('route-flapping', `link:${ifname}/x`),
+    reason: 'test',
+    priority: 50,
+    preconditions: [],
+    ...(restoring ? { restoring: true } : {}),
+  });
+  const records = [];
+  for (const ifname of ifs.slice(0, 5)) {
+    first.advance(60_000);
+    records.push(...(await first.executor.execute([hop(ifname)], view1)).map((x) => x.audit));
+  }
+  first.advance(1000);
+  records.push(...(await first.executor.execute([hop('m0', true)], view1)).map((x) => x.audit));
+  assert.equal(
+    records.map((r) => [r.result, r.restoring === true]),
+    [...Array(5).fill(['done', false]), ['done', true]],
+  );
+  // The agent is killed and starts again 5 s later: same wall clock, a new monotonic one.
+  const second = executorRig({ budgetPer10Min: 6, cooldownMs: 30_000 });
+  second.advance(records.at(-1)!.atMs + 5000);
+  assert.is(second.executor.resume(records), 5, 'five changes count, the undo does not');
+  const view2 = second.observe({ interfaces: ifs.map((ifname, i) => ({ ifname, ifindex: 10 + i })), neighbors: [{ ifname: 'm0', mac: A }] });
+  const cooled = await second.executor.execute([hop('m4')], view2);
+  assert.is(cooled.length, 0, 'm4 changed 6 s ago: its cooldown goes on (waits silently)');
+  const sixth = await second.executor.execute([hop('m5')], view2);
+  assert.is(sixth[0]?.result, 'done');
+  const seventh = await second.executor.execute([hop('m6')], view2);
+  assert.is(seventh[0]?.result, 'refused');
+  assert.match(seventh[0]!.audit.detail, /budget spent/);
+  // Ten minutes after the first change, it no longer counts.
+  const later = executorRig({ budgetPer10Min: 6 });
+  later.advance(records[0]!.atMs + 600_001);
+  assert.is(later.executor.resume(records), 4);
+});
 
 t('never restarts the last mesh interface that hears a neighbour', async () => {
   const r = executorRig();
@@ -320,7 +402,8 @@ t('a change that did no harm is kept', async () => {
 });
 
 t('the node summary reflects open incidents', async () => {
-  const h = loopHarness({}, flappingMesh(() => true));
+  // 6 per window: 7 changes in the 30 s counted so far are a warning, not critical (12).
+  const h = loopHarness({ flapChangesPerWindow: 6 }, flappingMesh(() => true));
   await h.cycles(60); // the first 30 s are the flapping detector's warm-up
   const s = h.loop.summary();
   assert.is(s.health, 'degraded');

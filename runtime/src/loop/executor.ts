@@ -92,6 +92,28 @@ export class Executor {
     return countSince(this.spent, since) + (withAdvice ? countSince(this.advised, since) : 0);
   }
 
+  /**
+   * After a restart (a crash, kill -9, an upgrade): the changes of the last 10 minutes
+   * recorded in the knowledge store count against the budget again, and their targets'
+   * cooldowns go on, so a restarting agent cannot make more changes than the budget
+   * allows. Returns how many changes now count. Call once, before the first cycle.
+   */
+  resume(records: readonly AuditRecord[]): number {
+    const nowWall = this.clock.wallMs();
+    const nowMono = this.clock.monoMs();
+    const c = this.config();
+    let counted = 0;
+    const done = records.filter((r) => r.result === 'done' && r.atMs <= nowWall && nowWall - r.atMs < BUDGET_WINDOW_MS).sort((a, b) => a.atMs - b.atMs);
+    for (const r of done) {
+      const at = nowMono - (nowWall - r.atMs);
+      if (nowWall - r.atMs < c.cooldownMs) this.lastActionMono.set(r.target, Math.max(this.lastActionMono.get(r.target) ?? Number.NEGATIVE_INFINITY, at));
+      if (r.restoring || r.action.kind === 'alert') continue;
+      this.spent.push(at);
+      counted++;
+    }
+    return counted;
+  }
+
   get pendingVerifications(): number {
     return this.verifications.length;
   }
@@ -278,6 +300,7 @@ export class Executor {
       reason: action.reason,
       result,
       detail,
+      ...(action.restoring || params !== action.params ? { restoring: true } : {}),
     };
     return { action, result, audit };
   }

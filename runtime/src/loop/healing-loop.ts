@@ -146,6 +146,9 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
       store.recordIncident({ ...inc, status: 'resolved', resolvedAtMs: host.clock.wallMs(), resolveReason: 'agent restarted' });
     }
     monitor.restoreBaselines(store.baselines());
+    const counted = executor.resume(store.audits());
+    hopPenalty.resume(store.audits());
+    if (counted > 0) log.notice(`budget: ${counted} change(s) of the last 10 minutes from the knowledge store count against action_budget`);
   }
 
   let fresh = false;

@@ -103,4 +103,6 @@ export interface AuditRecord {
   reason: string;
   result: ActionResult;
   detail: string;
+  /** Undid one of our own changes (absent: a change, or a record from before this field). */
+  restoring?: boolean;
 }

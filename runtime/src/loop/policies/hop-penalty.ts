@@ -8,7 +8,7 @@
  */
 import type { PlanContext, Policy } from '../policy.js';
 import { incidentIfname } from '../policy.js';
-import type { ActionResult, Incident, PlannedAction } from '../types.js';
+import type { ActionResult, AuditRecord, Incident, PlannedAction } from '../types.js';
 
 interface Raised {
   original: number;
@@ -20,10 +20,36 @@ interface Raised {
 export class HopPenaltyPolicy implements Policy {
   readonly name = 'hop-penalty';
   private readonly raised = new Map<string, Raised>();
+  /** From the store after a restart: interface -> the value to restore and the value we left. */
+  private resumed = new Map<string, { original: number; left: number }>();
+
+  /**
+   * After a restart: the raises recorded in the knowledge store that were not restored
+   * yet. An interface whose penalty is still the value we left is adopted at the first
+   * plan and restored once stable, as if the agent had never stopped (without this a
+   * kill -9 left a raised penalty in place for good).
+   */
+  resume(records: readonly AuditRecord[]): void {
+    const chains = new Map<string, { original: number; left: number } | null>();
+    for (const r of [...records].sort((a, b) => a.atMs - b.atMs)) {
+      if (r.result !== 'done' && r.result !== 'rolled-back') continue;
+      if (r.action.kind !== 'set-hop-penalty' || (r.policy !== this.name && r.policy !== 'operator')) continue;
+      const { ifname, from, to } = r.action;
+      const chain = chains.get(ifname) ?? null;
+      // A lower value is a restore (records from before the restoring flag have none).
+      if (r.restoring || r.result === 'rolled-back' || to <= from) chains.set(ifname, null);
+      else chains.set(ifname, { original: chain ? chain.original : from, left: to });
+    }
+    this.resumed = new Map([...chains].filter((e): e is [string, { original: number; left: number }] => e[1] !== null));
+  }
 
   plan(ctx: PlanContext): PlannedAction[] {
     const { view, config, nowMono } = ctx;
     const out: PlannedAction[] = [];
+    for (const [ifname, r] of this.resumed) {
+      if (view.interfaces.get(ifname)?.hopPenalty === r.left && !this.raised.has(ifname)) this.raised.set(ifname, { original: r.original, lastUnstableMono: nowMono, incident: null });
+    }
+    this.resumed.clear();
     const unstable = new Map<string, Incident>();
     for (const inc of ctx.open) {
       if (inc.kind !== 'route-flapping' && inc.kind !== 'link-degraded') continue;
