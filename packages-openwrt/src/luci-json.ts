@@ -42,6 +42,8 @@ export function agentAcl(): string {
 }
 
 export const LUCI_ACL_GROUP = 'luci-app-x0tta6bl4';
+/** The view the menu entry opens (resources/view/<this>.js, see luci-view.ts). */
+export const LUCI_VIEW = 'x0tta6bl4/status';
 
 /** /usr/share/rpcd/acl.d/luci-app-x0tta6bl4.json: the same grants for the LuCI page, plus reading its UCI file. */
 export function luciAcl(): string {
@@ -56,7 +58,7 @@ export function luciMenu(): string {
     'admin/status/x0tta6bl4': {
       title: 'Mesh self-healing',
       order: 93,
-      action: { type: 'view', path: 'x0tta6bl4/status' },
+      action: { type: 'view', path: LUCI_VIEW },
       depends: { acl: [LUCI_ACL_GROUP] },
     },
   });

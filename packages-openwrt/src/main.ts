@@ -130,6 +130,8 @@ async function run(root: string, argv: readonly string[], log: (s: string) => vo
     arch,
     initScript: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.init'), 'utf8'),
     uciDefaults: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.uci-defaults'), 'utf8'),
+    luciView: readFileSync(join(root, 'packages-openwrt', 'luci', 'status.js'), 'utf8'),
+    renderJs: readFileSync(join(root, 'runtime', 'web', 'render.js'), 'utf8'),
   };
   const out = resolve(root, o.out);
   mkdirSync(out, { recursive: true });

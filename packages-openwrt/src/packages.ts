@@ -1,12 +1,13 @@
 /**
  * What goes into the two packages: x0tta6bl4 (the agent) and luci-app-x0tta6bl4
- * (for now its menu entry and ACL; the view JavaScript is a later step).
+ * (the Status > Mesh self-healing view, its render module, menu entry and ACL).
  *
  * The agent's bundle (dist/x0tta6bl4.js) is compiled into the binary as quickjs-ng
  * bytecode (runtime/native/Makefile), so the binary is the whole program.
  */
 import type { PackageSpec } from './ipk.js';
 import { agentAcl, luciAcl, luciMenu } from './luci-json.js';
+import { checkLuciView, LUCI_RENDER_FILE, LUCI_VIEW_FILE, luciRenderModule } from './luci-view.js';
 import { postinst, prerm } from './scripts.js';
 import { defaultUciConfig } from './uci-config.js';
 
@@ -21,6 +22,10 @@ export interface PackageInputs {
   arch: string;
   initScript: string;
   uciDefaults: string;
+  /** The LuCI view (packages-openwrt/luci/status.js). */
+  luciView: string;
+  /** The render functions shared with the dashboard (runtime/web/render.js). */
+  renderJs: string;
 }
 
 const SOURCE = 'packages-openwrt';
@@ -84,12 +89,15 @@ export function luciPackage(i: PackageInputs): PackageSpec {
       architecture: 'all',
       description: [
         'LuCI support for the x0tta6bl4 mesh self-healing agent',
-        'Menu entry Status > Mesh self-healing and its access rights (the page',
-        'itself comes with a later version).',
+        'Status > Mesh self-healing: the node health and healing mode, neighbours',
+        'with link quality, open incidents with a heal button (and dry run), recent',
+        'actions with their evidence, the mesh graph and link quality over time.',
       ].join('\n'),
     },
     files: [
       { path: 'usr/share/luci/menu.d/luci-app-x0tta6bl4.json', mode: 0o644, data: text(luciMenu()) },
+      { path: LUCI_VIEW_FILE, mode: 0o644, data: text(checkLuciView(i.luciView)) },
+      { path: LUCI_RENDER_FILE, mode: 0o644, data: text(luciRenderModule(i.renderJs)) },
       { path: 'usr/share/rpcd/acl.d/luci-app-x0tta6bl4.json', mode: 0o644, data: text(luciAcl()) },
     ],
     conffiles: [],

@@ -39,6 +39,8 @@ function inputs(): PackageInputs {
     arch: 'x86_64',
     initScript: readFileSync(join(root, 'packages-openwrt/files/x0tta6bl4.init'), 'utf8'),
     uciDefaults: readFileSync(join(root, 'packages-openwrt/files/x0tta6bl4.uci-defaults'), 'utf8'),
+    luciView: readFileSync(join(root, 'packages-openwrt/luci/status.js'), 'utf8'),
+    renderJs: readFileSync(join(root, 'runtime/web/render.js'), 'utf8'),
   };
 }
 
@@ -141,7 +143,36 @@ t('data: the files with their modes, root:root, one mtime, parents before childr
   }
   assert.equal(entry(data, './usr/bin/x0tta6bl4').data, new Uint8Array(readFileSync(binaryPath)));
   const luci = members(built.luci.bytes).data.filter((e) => e.type === 'file').map((e) => e.name);
-  assert.equal(luci, ['./usr/share/luci/menu.d/luci-app-x0tta6bl4.json', './usr/share/rpcd/acl.d/luci-app-x0tta6bl4.json']);
+  assert.equal(luci.sort(), [
+    './usr/share/luci/menu.d/luci-app-x0tta6bl4.json',
+    './usr/share/rpcd/acl.d/luci-app-x0tta6bl4.json',
+    './www/luci-static/resources/view/x0tta6bl4/status.js',
+    './www/luci-static/resources/x0tta6bl4/render.js',
+  ]);
+});
+
+t('LuCI: the view sits where the menu entry points; the render module is render.js as a LuCI class', () => {
+  const data = members(built.luci.bytes).data;
+  const menu = JSON.parse(luciMenu())['admin/status/x0tta6bl4'];
+  const view = utf8(entry(data, `./www/luci-static/resources/view/${menu.action.path}.js`).data);
+  assert.is(view, readFileSync(join(root, 'packages-openwrt/luci/status.js'), 'utf8'));
+  // LuCI reads only the leading directive strings: the view needs these, in this order.
+  assert.equal(view.match(/^'[^']*';$/gm)?.slice(0, 7), ["'use strict';", "'require view';", "'require dom';", "'require poll';", "'require rpc';", "'require ui';", "'require x0tta6bl4.render as render';"]);
+  // Every ubus method it declares is one the agent registers, with parameters the agent accepts.
+  const declared = [...view.matchAll(/rpc\.declare\(\{ object: 'x0tta6bl4', method: '(\w+)'/g)].map((m) => m[1]);
+  assert.equal(declared, ['status', 'neighbors', 'originators', 'incidents', 'actions', 'mesh', 'links', 'mode', 'heal']);
+  for (const [, method, params] of view.matchAll(/rpc\.declare\(\{ object: 'x0tta6bl4', method: '(\w+)'(?:, params: \[ ([^\]]*) \])? \}\)/g)) {
+    const m = API_METHODS.find((x) => x.name === method);
+    assert.ok(m, `the agent has no method ${method}`);
+    for (const p of (params ?? '').split(',').map((x) => x.trim().replaceAll("'", '')).filter(Boolean)) assert.ok(m?.args[p], `${method} takes no ${p}`);
+  }
+  const render = utf8(entry(data, './www/luci-static/resources/x0tta6bl4/render.js').data);
+  const shared = readFileSync(join(root, 'runtime/web/render.js'), 'utf8');
+  assert.ok(render.startsWith("'use strict';\n'require baseclass';\n"));
+  assert.ok(render.includes(shared.trimEnd()), 'the dashboard\'s functions, unchanged');
+  assert.ok(render.endsWith('return baseclass.extend(X0Render);\n'));
+  assert.throws(() => luciPackage({ ...inputs(), renderJs: 'function x() {}' }), /must define X0Render/);
+  assert.throws(() => luciPackage({ ...inputs(), luciView: "'use strict';\n'require view';\nreturn 1;" }), /must require x0tta6bl4.render as render/);
 });
 
 t('conffiles: /etc/config/x0tta6bl4 (kept on upgrade); the LuCI package has none', () => {
