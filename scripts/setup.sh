@@ -24,6 +24,9 @@ command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 # The OpenWrt package tests check the init script and maintainer scripts with shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
+# The dashboard and LuCI view tests (tests/browser/) drive Debian's Chromium with
+# playwright-core (an npm devDependency that downloads no browser of its own).
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"

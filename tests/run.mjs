@@ -4,12 +4,14 @@
 // The same tests/unit/*.test.ts files are bundled twice by esbuild: once for Node
 // (run under c8 for coverage) and once for our quickjs-ng binary (`x0tta6bl4 run`).
 // tests/native/*.test.ts exercise the native module against the real kernel and run
-// only on the binary, also on its AddressSanitizer/UBSan build. Quality gates (tsc,
+// only on the binary, also on its AddressSanitizer/UBSan build. tests/browser/*.test.ts
+// drive Debian's Chromium (playwright-core) against a live agent, on Node. Quality gates (tsc,
 // the linter, coverage) count as one check each. The last line is always
 // "N passed, N failed" (", N skipped" when some were).
 //
 //   node tests/run.mjs --unit     unit tests on both engines (fast loop)
 //   node tests/run.mjs --all      everything npm test runs
+//   node tests/run.mjs --browser  only the Chromium tests (dashboard, LuCI view)
 //   options: --no-build, --no-lab, --filter SUBSTRING
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -19,7 +21,7 @@ import { nodeOptions, quickjsOptions } from '../esbuild.config.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const mode = args.includes('--all') ? 'all' : 'unit';
+const mode = args.includes('--all') ? 'all' : args.includes('--browser') ? 'browser' : 'unit';
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
 // One directory per run: concurrent runs (several developers' loops) must not
@@ -119,7 +121,7 @@ async function transpileForCoverage(files) {
 }
 
 /** Write an entry that loads every test file into uvu's queue, then runs them. */
-async function bundleTests(name, files, engine) {
+async function bundleTests(name, files, engine, extra = {}) {
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, `${name}.entry.ts`);
   const prelude = join(root, 'tests', 'support', `prelude-${engine}.ts`);
@@ -130,7 +132,7 @@ async function bundleTests(name, files, engine) {
   writeFileSync(entry, `${lines.join('\n')}\n`);
   const outfile = join(outDir, `${name}.${engine === 'node' ? 'mjs' : 'js'}`);
   const base = engine === 'node' ? nodeOptions() : quickjsOptions();
-  await esbuild.build({ ...base, entryPoints: [entry], outfile, sourcemap: engine === 'node' ? 'inline' : false, minify: false });
+  await esbuild.build({ ...base, entryPoints: [entry], outfile, sourcemap: engine === 'node' ? 'inline' : false, minify: false, ...extra });
   return outfile;
 }
 
@@ -175,6 +177,10 @@ async function main() {
       record('build', 0, 1, 0, 'npm run build failed');
       return finish(started);
     }
+  }
+  if (mode === 'browser') {
+    await browserSuite();
+    return finish(started);
   }
   const unit = testFiles('unit');
   const unitQuickjs = unit.filter((f) => !nodeOnly(f));
@@ -231,6 +237,7 @@ async function main() {
       if (nativeBundle) await uvuSuite('native/asan+ubsan', asanBinary, ['run', nativeBundle], { env });
       if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
     }
+    await browserSuite();
     if (!args.includes('--no-lab')) await labSuite();
   }
   finish(started);
@@ -247,6 +254,22 @@ async function coverageGate() {
   say(`coverage of runtime/src on Node: ${pct}% of lines (${total.lines.covered}/${total.lines.total}), gate ${COVERAGE_GATE}%`);
   if (pct >= COVERAGE_GATE) record('gate/coverage', 1, 0, 0, `${pct}% lines`);
   else record('gate/coverage', 0, 1, 0, `${pct}% lines < ${COVERAGE_GATE}%`);
+}
+
+/** The Chromium tests, on Node; playwright-core stays a package (it loads its own files). */
+async function browserSuite() {
+  const files = testFiles('browser');
+  if (!files.length) return;
+  let bundle;
+  try {
+    bundle = await bundleTests('browser-node', files, 'node', { external: ['playwright-core'] });
+  } catch (e) {
+    say(String(e.message ?? e));
+    record('browser/chromium', 0, 1, 0, 'esbuild could not bundle the browser tests');
+    return;
+  }
+  say(`\n== dashboard and LuCI view in Chromium (${files.length} files)`);
+  await uvuSuite('browser/chromium', process.execPath, ['--enable-source-maps', bundle], { timeoutMs: 5 * 60 * 1000 });
 }
 
 /** The lab (tests/lab/test.sh) prints "N passed, N failed" as its last line. */
