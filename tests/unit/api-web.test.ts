@@ -99,6 +99,21 @@ t('links: at most 32 links and 120 samples; bad arguments refused over HTTP and 
   assert.is((await handlerFor(false).http('GET', '/api/links')).status, 501);
 });
 
+t('the node summary names our interfaces, so the others can tell which heard MAC is us', async () => {
+  const mesh = (cycle: number): SynthMesh => ({
+    interfaces: [
+      { ifname: 'eth1', ifindex: 2, rx: cycle, tx: cycle, mac: '02:00:00:00:01:01' },
+      { ifname: 'eth2', ifindex: 3, rx: cycle, tx: cycle, mac: '02:00:00:00:01:02' },
+    ],
+    neighbors: [{ ifname: 'eth1', mac: 'aa:00:00:00:00:0a' }],
+  });
+  const s = handlerFor(true, mesh);
+  await s.h.cycles(2);
+  const summary = s.h.loop.summary();
+  assert.equal(summary.ifs, ['020000000101', '020000000102']);
+  assert.equal(summary.heard, [['aa000000000a', 100]]);
+});
+
 t('GET /: the dashboard page, its script and style, with content types, CSP and nosniff', async () => {
   const s = handlerFor(false);
   const want: [string, string, RegExp][] = [

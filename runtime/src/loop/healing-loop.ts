@@ -12,7 +12,7 @@
  */
 import type { CycleContext, LoopPhase } from '../agent/agent.js';
 import type { NodeSummary } from '../alfred/summary.js';
-import { encodeSummary, HEARD_MAX, type HeardEntry, macHex, SUMMARY_VERSION } from '../alfred/summary.js';
+import { encodeSummary, HEARD_MAX, type HeardEntry, IFS_MAX, macHex, SUMMARY_VERSION } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import type { KnowledgeStore } from '../knowledge/store.js';
 import type { Log } from '../log.js';
@@ -117,6 +117,13 @@ function heardNeighbors(view: MeshView): HeardEntry[] {
   for (const l of view.links.values()) if (l.present && l.lastSeenMs !== null && l.lastSeenMs <= 10_000) out.push([macHex(l.neighbor), l.lastSeenMs]);
   out.sort((a, b) => a[1] - b[1]);
   return out.slice(0, HEARD_MAX);
+}
+
+/** Our hard interfaces' MACs: what the others' heard lists name us by (the mesh graph). */
+function ownInterfaces(view: MeshView): string[] {
+  const out: string[] = [];
+  for (const i of view.interfaces.values()) if (i.address) out.push(macHex(i.address));
+  return out.slice(0, IFS_MAX);
 }
 
 export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
@@ -366,6 +373,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         t: Math.floor(host.clock.wallMs() / 1000),
         ms: Math.floor(host.clock.wallMs()),
         heard: heardNeighbors(monitor.view),
+        ifs: ownInterfaces(monitor.view),
       };
     },
   };
