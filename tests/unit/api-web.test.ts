@@ -36,19 +36,21 @@ function handlerFor(withLoop: boolean, mesh: (c: number) => SynthMesh = varyingM
   const host = getHost();
   const healing = { loop: h.loop, store: null, alfred: new AlfredClient(host, { socketPath: '/nonexistent', timeoutMs: 10 }) };
   const loopView = { isRunning: true, stats: { cycles: 0, lastCycleMs: 1, maxCycleMs: 1, phaseErrors: 0 } };
-  const sources = withLoop ? loopSources(healing, () => config(), () => {}) : {};
+  const modesSet: string[] = [];
+  const sources = withLoop ? loopSources(healing, () => config(), (m) => void modesSet.push(m)) : {};
   const api = createAgentApi({ host, version: '9.9.9', startedMs: 0, loop: loopView, config: () => ({}), sources });
   const metrics = createAgentMetrics({ host, version: '9.9.9', startedMs: 0, loop: loopView });
   const handler = createApiHandler(api, { version: '9.9.9', metrics: metrics.registry });
-  const http = async (method: string, target: string): Promise<HttpResponse & { text: string; headers: Record<string, string> }> => {
+  const http = async (method: string, target: string, body = '', headers: [string, string][] = []): Promise<HttpResponse & { text: string; headers: Record<string, string> }> => {
     const [path = '', qs = ''] = target.split('?');
     const query = new Map(qs ? qs.split('&').map((kv) => kv.split('=') as [string, string]) : []);
-    const req: HttpRequest = { method, target, path, query, minor: 1, headers: new Map(), contentLength: 0, keepAlive: false, body: new Uint8Array(0), remote: null };
+    const bytes = utf8Encode(body);
+    const req: HttpRequest = { method, target, path, query, minor: 1, headers: new Map(headers), contentLength: bytes.length, keepAlive: false, body: bytes, remote: null };
     const res = await handler(req);
-    const body = res.body ?? '';
-    return { ...res, headers: res.headers ?? {}, text: typeof body === 'string' ? body : utf8Decode(body) };
+    const out = res.body ?? '';
+    return { ...res, headers: res.headers ?? {}, text: typeof out === 'string' ? out : utf8Decode(out) };
   };
-  return { h, http, ubus: ubusMethodTable(api) };
+  return { h, http, ubus: ubusMethodTable(api), modesSet };
 }
 
 t('GET /api/links: a shared time axis and each link aligned to its end, gaps as null, newest last', async () => {
@@ -153,6 +155,19 @@ t('dashboard: unknown paths 404, other methods 405; no inline code and no other 
     // The SVG namespace is a name, not a request; nothing else may name another origin.
     assert.not.match(text.replaceAll('http://www.w3.org/2000/svg', ''), /https?:\/\/|\/\/[a-z0-9.-]+\.[a-z]{2,}\//i, path);
   }
+});
+
+t('a POST without Content-Type: application/json is refused (a cross-origin page can send one without a preflight)', async () => {
+  const s = handlerFor(true);
+  await s.h.cycles(1);
+  for (const type of [[], [['content-type', 'text/plain;charset=UTF-8']], [['content-type', 'application/x-www-form-urlencoded']]] as [string, string][][]) {
+    const r = await s.http('POST', '/api/mode', '{"set":"off"}', type);
+    assert.is(r.status, 415, JSON.stringify(type));
+  }
+  assert.equal(s.modesSet, [], 'the mode was not touched');
+  const ok = await s.http('POST', '/api/mode', '{"set":"off"}', [['content-type', 'application/json; charset=utf-8']]);
+  assert.is(ok.status, 200);
+  assert.equal(s.modesSet, ['off']);
 });
 
 t('dashboard: small, and the same bytes as runtime/web/ (served from memory)', () => {

@@ -56,8 +56,11 @@ export function createApiHandler(api: AgentApi, opts: RouteOptions): HttpHandler
     if (get) {
       raw = Object.fromEntries(req.query);
     } else if (req.method === 'POST') {
-      const type = (req.headers.get('content-type') ?? JSON_TYPE).split(';')[0]!.trim().toLowerCase();
-      if (type !== JSON_TYPE) return error(415, 'unsupported_media_type', 'send application/json');
+      // Required, not assumed: a browser sends a cross-origin POST without a content type
+      // (a Blob body) with no CORS preflight, so a page elsewhere could otherwise switch
+      // the mode or heal through a visitor's browser; application/json needs a preflight.
+      const type = (req.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type !== JSON_TYPE) return error(415, 'unsupported_media_type', 'send application/json (Content-Type: application/json)');
       let parsed: unknown;
       try {
         parsed = req.body.length ? JSON.parse(utf8Decode(req.body)) : {};
