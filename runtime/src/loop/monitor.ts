@@ -53,6 +53,10 @@ export interface InterfaceSeries {
   times: NumberRing;
   rxPackets: NumberRing;
   txPackets: NumberRing;
+  /** rx + tx error counters (rtnl stats64), NaN without stats: the anomaly model's error ratio. */
+  errors: NumberRing;
+  /** rx + tx dropped counters, NaN without stats. */
+  drops: NumberRing;
   neighbors: NumberRing;
   carrierUp: NumberRing;
 }
@@ -353,6 +357,8 @@ export class Monitor {
           times: new NumberRing(n),
           rxPackets: new NumberRing(n),
           txPackets: new NumberRing(n),
+          errors: new NumberRing(n),
+          drops: new NumberRing(n),
           neighbors: new NumberRing(n),
           carrierUp: new NumberRing(n),
         };
@@ -370,6 +376,8 @@ export class Monitor {
       s.times.push(nowMono);
       s.rxPackets.push(link?.stats ? link.stats.rxPackets : Number.NaN);
       s.txPackets.push(link?.stats ? link.stats.txPackets : Number.NaN);
+      s.errors.push(link?.stats ? link.stats.rxErrors + link.stats.txErrors : Number.NaN);
+      s.drops.push(link?.stats ? link.stats.rxDropped + link.stats.txDropped : Number.NaN);
       s.neighbors.push(live);
       s.carrierUp.push(s.up && s.carrier ? 1 : 0);
     }

@@ -1,0 +1,292 @@
+/**
+ * The model's features: fixed, versioned vectors computed from the monitor's series
+ * (MeshView), one per link and one for the node. A feature set's order and meaning
+ * never change within a version; a model file names the version it was trained on.
+ *
+ * Every value is a plain function of the series (deterministic: same view, same
+ * numbers, on every engine). Logarithms are the piecewise-linear log2 below, made of
+ * integer bit lengths and one division, so no libm function can differ between
+ * engines. Counters (packets, errors, drops) become rates over the window; a
+ * counter that went backwards (interface re-created) counts as no change.
+ *
+ * Each feature has a `floor`: the smallest spread the normaliser divides by, in
+ * the feature's own units, so a feature that is constant on a healthy link (no route
+ * changes, no errors) does not turn a single event into an infinite z-score.
+ */
+import type { InterfaceSeries, LinkSeries, MeshView } from '../loop/monitor.js';
+import { countSince } from '../loop/monitor.js';
+import type { NumberRing } from '../loop/ring.js';
+
+export interface FeatureDef {
+  name: string;
+  floor: number;
+}
+
+export interface FeatureSet {
+  target: 'link' | 'node';
+  version: number;
+  /** Samples (cycles) each window covers. */
+  window: number;
+  features: readonly FeatureDef[];
+}
+
+/** Window of the features: the last 30 samples (30 s at the default 1 s cycle). */
+export const FEATURE_WINDOW = 30;
+/** Route changes are counted over this many ms. */
+export const CHURN_MS = 60_000;
+
+export const LINK_FEATURES_V1: FeatureSet = {
+  target: 'link',
+  version: 1,
+  window: FEATURE_WINDOW,
+  features: [
+    { name: 'metric_last', floor: 2 }, // newest metric: TQ (0..255), or log2(1 + kbit/s) for throughput
+    { name: 'metric_mean', floor: 2 }, // mean over the window
+    { name: 'metric_trend', floor: 2 }, // least-squares slope × window length: the change across the window
+    { name: 'metric_std', floor: 1 }, // standard deviation over the window
+    { name: 'metric_drawdown', floor: 2 }, // window maximum − newest
+    { name: 'missing_fraction', floor: 0.05 }, // share of the window's cycles without a metric (not live)
+    { name: 'last_seen_log', floor: 0.5 }, // log2(1 + batman-adv's last-seen ms)
+    { name: 'route_changes', floor: 0.5 }, // best-route changes through this link in the last CHURN_MS
+    { name: 'originators_moved', floor: 0.5 }, // originators whose route left or joined it in the last CHURN_MS
+    { name: 'if_rx_rate_log', floor: 0.5 }, // log2(1 + rx packets/s) of the hard interface over the window
+    { name: 'if_tx_rate_log', floor: 0.5 }, // log2(1 + tx packets/s)
+    { name: 'if_error_ratio', floor: 0.01 }, // Δ(rx+tx errors) / (Δ(rx+tx packets) + 1)
+    { name: 'if_drop_ratio', floor: 0.01 }, // Δ(rx+tx dropped) / (Δ(rx+tx packets) + 1)
+    { name: 'if_neighbors', floor: 0.5 }, // live neighbours on the hard interface now
+    { name: 'if_neighbor_change', floor: 0.5 }, // newest − oldest live-neighbour count in the window
+    { name: 'node_route_changes', floor: 0.5 }, // the node's best-route changes in the last CHURN_MS
+  ],
+};
+
+export const NODE_FEATURES_V1: FeatureSet = {
+  target: 'node',
+  version: 1,
+  window: FEATURE_WINDOW,
+  features: [
+    { name: 'neighbors', floor: 0.5 }, // live neighbours now
+    { name: 'neighbor_change', floor: 0.5 }, // newest − oldest in the window
+    { name: 'neighbor_std', floor: 0.25 }, // standard deviation in the window
+    { name: 'originators_log', floor: 0.25 }, // log2(1 + reachable originators)
+    { name: 'originator_change', floor: 0.05 }, // (newest − oldest) / max(1, oldest) in the window
+    { name: 'route_changes', floor: 0.5 }, // best-route changes in the last CHURN_MS
+    { name: 'route_changes_recent', floor: 0.5 }, // ... in the last 10 s
+    { name: 'live_fraction', floor: 0.05 }, // live links / links in the neighbour table
+    { name: 'metric_mean', floor: 2 }, // mean newest metric over live links
+    { name: 'metric_min', floor: 2 }, // lowest newest metric over live links
+    { name: 'last_seen_max_log', floor: 0.5 }, // log2(1 + the largest last-seen ms of a present neighbour)
+    { name: 'rx_rate_log', floor: 0.5 }, // log2(1 + rx packets/s) summed over hard interfaces
+    { name: 'tx_rate_log', floor: 0.5 },
+    { name: 'error_ratio', floor: 0.01 },
+    { name: 'drop_ratio', floor: 0.01 },
+  ],
+};
+
+export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, NODE_FEATURES_V1];
+
+/** The feature set for a target and version, or null when this agent does not know it. */
+export function featureSet(target: 'link' | 'node', version: number): FeatureSet | null {
+  return FEATURE_SETS.find((s) => s.target === target && s.version === version) ?? null;
+}
+
+/**
+ * log2(1 + x) for x ≥ 0, piecewise linear between powers of two (exact at them,
+ * at most 0.086 below the true value), for x up to 2^31; NaN and negatives give 0.
+ */
+export function log2p1(x: number): number {
+  if (!(x > 0)) return 0;
+  const v = x >= 0x7ffffffe ? 0x7fffffff : Math.floor(x) + 1;
+  const e = 31 - Math.clz32(v);
+  const base = 2 ** e;
+  return e + (v - base) / base;
+}
+
+/** The metric in model units: TQ as is, throughput as log2(1 + kbit/s) (a wide range squeezed). */
+export function metricUnits(value: number, name: 'tq' | 'throughput'): number {
+  return name === 'tq' ? value : log2p1(value);
+}
+
+interface WindowStats {
+  n: number;
+  last: number;
+  mean: number;
+  std: number;
+  slope: number;
+  max: number;
+  first: number;
+}
+
+/**
+ * Statistics of the finite samples among the newest `window` of a ring (x = position
+ * in the window, so gaps keep their place in time); n = 0 when none.
+ * `units` maps each sample first (TQ or throughput).
+ */
+function windowStats(ring: NumberRing, window: number, units: 'tq' | 'throughput' | null): WindowStats {
+  const s: WindowStats = { n: 0, last: 0, mean: 0, std: 0, slope: 0, max: 0, first: 0 };
+  const len = ring.length;
+  const from = len > window ? len - window : 0;
+  let n = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  let max = Number.NEGATIVE_INFINITY;
+  let last = Number.NaN;
+  let first = Number.NaN;
+  for (let i = from; i < len; i++) {
+    const raw = ring.at(i);
+    if (!Number.isFinite(raw)) continue;
+    const y = units === null ? raw : metricUnits(raw, units);
+    const x = i - from;
+    if (n === 0) first = y;
+    n++;
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    sxy += x * y;
+    syy += y * y;
+    if (y > max) max = y;
+    last = y;
+  }
+  s.n = n;
+  s.last = last;
+  s.first = first;
+  s.max = max;
+  if (n === 0) {
+    s.mean = s.std = s.slope = 0;
+    return s;
+  }
+  s.mean = sy / n;
+  const variance = syy / n - s.mean * s.mean;
+  s.std = variance > 0 ? Math.sqrt(variance) : 0;
+  const den = n * sxx - sx * sx;
+  s.slope = den > 0 ? ((n * sxy - sx * sy) / den) * window : 0;
+  return s;
+}
+
+/** Rate per second of a counter over the newest `window` samples (times in ms); 0 without two samples. */
+function counterDelta(ring: NumberRing, window: number): number {
+  const len = ring.length;
+  const from = len > window ? len - window : 0;
+  let first = Number.NaN;
+  let last = Number.NaN;
+  for (let i = from; i < len; i++) {
+    const v = ring.at(i);
+    if (!Number.isFinite(v)) continue;
+    if (Number.isNaN(first)) first = v;
+    last = v;
+  }
+  const d = last - first;
+  return Math.max(d, 0);
+}
+
+function windowSeconds(times: NumberRing, window: number): number {
+  const len = times.length;
+  if (len < 2) return 0;
+  const from = len > window ? len - window : 0;
+  return (times.at(len - 1) - times.at(from)) / 1000;
+}
+
+interface Traffic {
+  rx: number;
+  tx: number;
+  errors: number;
+  drops: number;
+  seconds: number;
+}
+
+function addTraffic(t: Traffic, s: InterfaceSeries, window: number): void {
+  t.rx += counterDelta(s.rxPackets, window);
+  t.tx += counterDelta(s.txPackets, window);
+  t.errors += counterDelta(s.errors, window);
+  t.drops += counterDelta(s.drops, window);
+  const sec = windowSeconds(s.times, window);
+  if (sec > t.seconds) t.seconds = sec;
+}
+
+function trafficFeatures(t: Traffic, out: Float64Array, at: number): void {
+  const packets = t.rx + t.tx;
+  out[at] = t.seconds > 0 ? log2p1(t.rx / t.seconds) : 0;
+  out[at + 1] = t.seconds > 0 ? log2p1(t.tx / t.seconds) : 0;
+  out[at + 2] = t.errors / (packets + 1);
+  out[at + 3] = t.drops / (packets + 1);
+}
+
+/**
+ * The link feature vector (LINK_FEATURES_V1 order) into `out`; false when the link
+ * has no metric sample in the window (nothing to judge).
+ */
+export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array): boolean {
+  const w = FEATURE_WINDOW;
+  const m = windowStats(link.metric, w, link.metricName);
+  if (m.n === 0) return false;
+  const len = link.metric.length;
+  const windowLen = Math.min(len, w);
+  out[0] = m.last;
+  out[1] = m.mean;
+  out[2] = m.slope;
+  out[3] = m.std;
+  out[4] = m.max - m.last;
+  out[5] = (windowLen - m.n) / windowLen;
+  out[6] = log2p1(link.lastSeenMs ?? 0);
+  const since = view.nowMono - CHURN_MS;
+  out[7] = countSince(link.routeChanges, since);
+  let moved = 0;
+  for (const r of link.originatorChanges.values()) if (r.length > 0 && r.last() > since) moved++;
+  out[8] = moved;
+  const s = view.interfaces.get(link.ifname);
+  const t: Traffic = { rx: 0, tx: 0, errors: 0, drops: 0, seconds: 0 };
+  if (s) addTraffic(t, s, w);
+  trafficFeatures(t, out, 9);
+  if (s) {
+    const nb = windowStats(s.neighbors, w, null);
+    out[13] = s.liveNeighbors;
+    out[14] = nb.n > 0 ? nb.last - nb.first : 0;
+  } else {
+    out[13] = 0;
+    out[14] = 0;
+  }
+  out[15] = countSince(view.node.routeChanges, since);
+  return true;
+}
+
+/** The node feature vector (NODE_FEATURES_V1 order) into `out`; false before the first sample. */
+export function nodeFeatures(view: MeshView, out: Float64Array): boolean {
+  const w = FEATURE_WINDOW;
+  const node = view.node;
+  if (node.times.length === 0) return false;
+  const nb = windowStats(node.neighbors, w, null);
+  out[0] = node.liveNeighbors;
+  out[1] = nb.n > 0 ? nb.last - nb.first : 0;
+  out[2] = nb.std;
+  const og = windowStats(node.originators, w, null);
+  out[3] = log2p1(node.reachableOriginators);
+  out[4] = og.n > 0 ? (og.last - og.first) / Math.max(1, og.first) : 0;
+  out[5] = countSince(node.routeChanges, view.nowMono - CHURN_MS);
+  out[6] = countSince(node.routeChanges, view.nowMono - 10_000);
+  let present = 0;
+  let live = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let lastSeenMax = 0;
+  for (const l of view.links.values()) {
+    if (!l.present) continue;
+    present++;
+    if (l.lastSeenMs !== null && l.lastSeenMs > lastSeenMax) lastSeenMax = l.lastSeenMs;
+    const v = l.metric.last();
+    if (!l.live || !Number.isFinite(v)) continue;
+    live++;
+    const u = metricUnits(v, l.metricName);
+    sum += u;
+    if (u < min) min = u;
+  }
+  out[7] = present > 0 ? live / present : 0;
+  out[8] = live > 0 ? sum / live : 0;
+  out[9] = live > 0 ? min : 0;
+  out[10] = log2p1(lastSeenMax);
+  const t: Traffic = { rx: 0, tx: 0, errors: 0, drops: 0, seconds: 0 };
+  for (const s of view.interfaces.values()) addTraffic(t, s, w);
+  trafficFeatures(t, out, 11);
+  return true;
+}

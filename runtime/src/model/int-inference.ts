@@ -1,0 +1,99 @@
+/**
+ * Integer inference of a QuantNetwork: int8 × int8 products summed in int32 (every
+ * partial sum stays in int32, validateNetwork guarantees it), requantized per
+ * output channel by mulRoundShift, saturated to int8. No floating-point operation
+ * and no allocation per call: the buffers are made once per network.
+ *
+ * Zero points: with x = q − zp_in, Σ w·x = Σ w·q − zp_in·Σ w, so the second term is
+ * folded into the bias when the network is prepared, and the loop multiplies the
+ * stored int8 values directly.
+ */
+import { mulRoundShift } from './fixed-point.js';
+import type { QuantLayer, QuantNetwork } from './network.js';
+
+interface PreparedLayer {
+  inDim: number;
+  outDim: number;
+  weights: Int8Array;
+  /** bias − zp_in · Σ_i w[o][i]. */
+  bias: Int32Array;
+  m0: Int32Array;
+  shift: Uint8Array;
+  zeroPoint: number;
+  /** -128, or the zero point for ReLU (real 0). */
+  low: number;
+  out: Int8Array;
+}
+
+export class IntNetwork {
+  readonly inputDim: number;
+  private readonly layers: PreparedLayer[];
+
+  /** The network must have passed validateNetwork (the model reader ensures it). */
+  constructor(readonly net: QuantNetwork) {
+    this.inputDim = net.inputDim;
+    let zpIn = net.inputZeroPoint;
+    this.layers = net.layers.map((l: QuantLayer) => {
+      const bias = new Int32Array(l.outDim);
+      for (let o = 0; o < l.outDim; o++) {
+        let sum = 0;
+        for (let i = 0; i < l.inDim; i++) sum += l.weights[o * l.inDim + i] as number;
+        bias[o] = (l.bias[o] as number) - zpIn * sum;
+      }
+      zpIn = l.outputZeroPoint;
+      return {
+        inDim: l.inDim,
+        outDim: l.outDim,
+        weights: l.weights,
+        bias,
+        m0: l.m0,
+        shift: l.shift,
+        zeroPoint: l.outputZeroPoint,
+        low: l.activation === 'relu' ? l.outputZeroPoint : -128,
+        out: new Int8Array(l.outDim),
+      };
+    });
+  }
+
+  /** The network's int8 output for an int8 input (a view of an internal buffer, valid until the next call). */
+  forward(input: Int8Array): Int8Array {
+    let x = input;
+    for (let l = 0; l < this.layers.length; l++) {
+      const layer = this.layers[l] as PreparedLayer;
+      const { inDim, outDim, weights, bias, m0, shift, zeroPoint, low, out } = layer;
+      for (let o = 0; o < outDim; o++) {
+        let acc = bias[o] as number;
+        const base = o * inDim;
+        let i = 0;
+        for (; i + 3 < inDim; i += 4) {
+          acc +=
+            (weights[base + i] as number) * (x[i] as number) +
+            (weights[base + i + 1] as number) * (x[i + 1] as number) +
+            (weights[base + i + 2] as number) * (x[i + 2] as number) +
+            (weights[base + i + 3] as number) * (x[i + 3] as number);
+        }
+        for (; i < inDim; i++) acc += (weights[base + i] as number) * (x[i] as number);
+        let v = mulRoundShift(acc, m0[o] as number, shift[o] as number);
+        // Clamp before adding the zero point so the sum stays a small integer.
+        if (v > 255) v = 255;
+        else if (v < -255) v = -255;
+        v += zeroPoint;
+        // biome-ignore lint/complexity/useMathMinMax: the hot loop; a call costs more than a compare on quickjs-ng
+        out[o] = v > 127 ? 127 : v < low ? low : v;
+      }
+      x = out;
+    }
+    return x;
+  }
+
+  /** Squared reconstruction error Σ (out_i − in_i)² in int8 units (at most 64 · 255² < 2^23). */
+  reconstructionError(input: Int8Array): number {
+    const out = this.forward(input);
+    let err = 0;
+    for (let i = 0; i < this.inputDim; i++) {
+      const d = (out[i] as number) - (input[i] as number);
+      err += d * d;
+    }
+    return err;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Online normalisation of one target's feature vector: per feature an exponentially
+ * decayed mean and variance (Finch 2009, "Incremental calculation of weighted mean
+ * and variance"), updated with weight `alpha` per sample:
+ *
+ *     δ = x − μ;  μ ← μ + α·δ;  σ² ← (1 − α)·(σ² + α·δ²)
+ *
+ * The first sample sets μ = x, σ² = 0. A feature's z-score is (x − μ) / max(σ, floor),
+ * clipped to ±Z_CLIP, then quantized to int8 with the model's input scale. The
+ * caller updates only with samples it judged normal, so a fault is not learnt as
+ * the new normal (the same rule as the EWMA baseline).
+ */
+import type { FeatureDef } from './features.js';
+import { quantizeValue } from './quantize.js';
+
+/** z-scores are clipped here; the standard input scale maps ±Z_CLIP to ±127. */
+export const Z_CLIP = 4;
+export const STANDARD_INPUT_SCALE = Math.fround(Z_CLIP / 127);
+
+export interface NormalizerState {
+  samples: number;
+  mean: number[];
+  variance: number[];
+}
+
+export class Normalizer {
+  readonly mean: Float64Array;
+  readonly variance: Float64Array;
+  samples = 0;
+  private readonly floors: Float64Array;
+
+  constructor(
+    features: readonly FeatureDef[],
+    private readonly alpha: number,
+  ) {
+    this.mean = new Float64Array(features.length);
+    this.variance = new Float64Array(features.length);
+    this.floors = Float64Array.from(features, (f) => f.floor);
+  }
+
+  update(x: Float64Array): void {
+    const a = this.alpha;
+    const n = this.mean.length;
+    if (this.samples === 0) {
+      for (let i = 0; i < n; i++) {
+        const v = x[i] as number;
+        this.mean[i] = Number.isFinite(v) ? v : 0;
+        this.variance[i] = 0;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = x[i] as number;
+        if (!Number.isFinite(v)) continue; // a missing value teaches nothing
+        const d = v - (this.mean[i] as number);
+        this.mean[i] = (this.mean[i] as number) + a * d;
+        this.variance[i] = (1 - a) * ((this.variance[i] as number) + a * d * d);
+      }
+    }
+    // The count only gates warm-up: saturate it.
+    if (this.samples < 1_000_000) this.samples++;
+  }
+
+  /** z-scores, clipped to ±Z_CLIP, into `out` (a missing value is 0: normal). */
+  zScores(x: Float64Array, out: Float64Array): void {
+    for (let i = 0; i < this.mean.length; i++) {
+      const sd = Math.sqrt(this.variance[i] as number);
+      const floor = this.floors[i] as number;
+      const v = x[i] as number;
+      const z = Number.isFinite(v) ? (v - (this.mean[i] as number)) / Math.max(sd, floor) : 0;
+      out[i] = Math.min(Z_CLIP, Math.max(-Z_CLIP, z));
+    }
+  }
+
+  /** The int8 input of the network: z-scores quantized with the network's input scale and zero point. */
+  quantize(z: Float64Array, scale: number, zeroPoint: number, out: Int8Array): void {
+    for (let i = 0; i < z.length; i++) out[i] = quantizeValue(z[i] as number, scale, zeroPoint);
+  }
+
+  state(): NormalizerState {
+    return { samples: this.samples, mean: Array.from(this.mean), variance: Array.from(this.variance) };
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * The model as the loop's LinkScorer and NodeScorer: per link (and for the node)
+ * the feature vector of the current window, normalised by that target's own decayed
+ * mean and variance, quantized to int8, reconstructed by the integer autoencoder;
+ * the squared reconstruction error against the adaptive threshold is the score
+ * (0..1, 1 at or above the threshold).
+ *
+ * Rules, in order, once per target per cycle (a second call in the same cycle
+ * returns the first answer):
+ * - no metric in the window (or no node sample yet): null, nothing learnt;
+ * - the first `warmup` samples only teach the normaliser: null;
+ * - then the score; a sample scored below 1 also updates the normaliser and the
+ *   node's threshold histogram, one scored 1 teaches nothing (a fault does not become
+ *   the new normal).
+ * State per link is dropped with the link (when the monitor forgets it).
+ *
+ * Not wired into the agent: it plugs into LinkDegradedDetector's extra scorer once a
+ * trained model (model/x0tta6bl4.model) exists; see docs/model.md.
+ */
+import type { LinkScorer, NodeScorer } from '../loop/detector.js';
+import type { LinkSeries, MeshView } from '../loop/monitor.js';
+import { type FeatureSet, featureSet, linkFeatures, nodeFeatures } from './features.js';
+import type { Model } from './format.js';
+import { IntNetwork } from './int-inference.js';
+import type { QuantNetwork } from './network.js';
+import { Normalizer } from './normalizer.js';
+import { ADAPT_DEFAULTS, type AdaptOptions, AdaptiveThreshold } from './threshold.js';
+
+export interface ScorerOptions {
+  /** Normaliser weight per sample (0.01: a memory of about 100 cycles). */
+  alpha: number;
+  /** Samples a target's normaliser learns before it is scored. */
+  warmup: number;
+  adapt: AdaptOptions;
+}
+
+export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS };
+
+export interface Judgement {
+  /** Squared reconstruction error, int8 units. */
+  error: number;
+  threshold: number;
+  score: number;
+  /** The feature reconstructed worst, and its normalised value. */
+  worstFeature: string;
+  worstZ: number;
+}
+
+/** One network with what it needs at run time (buffers reused every call). */
+class Scoring {
+  readonly net: IntNetwork;
+  readonly threshold: AdaptiveThreshold;
+  readonly raw: Float64Array;
+  readonly z: Float64Array;
+  readonly q: Int8Array;
+
+  constructor(
+    readonly spec: QuantNetwork,
+    readonly set: FeatureSet,
+    adapt: AdaptOptions,
+  ) {
+    this.net = new IntNetwork(spec);
+    this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
+    this.raw = new Float64Array(set.features.length);
+    this.z = new Float64Array(set.features.length);
+    this.q = new Int8Array(set.features.length);
+  }
+
+  /** Judge `raw` against a normaliser (no state changes). */
+  judge(norm: Normalizer): Judgement {
+    norm.zScores(this.raw, this.z);
+    norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
+    const out = this.net.forward(this.q);
+    let error = 0;
+    let worst = 0;
+    let worstD = -1;
+    for (let i = 0; i < this.q.length; i++) {
+      const d = (out[i] as number) - (this.q[i] as number);
+      const dd = d * d;
+      error += dd;
+      if (dd > worstD) {
+        worstD = dd;
+        worst = i;
+      }
+    }
+    const t = this.threshold.value;
+    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number };
+  }
+}
+
+interface TargetState {
+  norm: Normalizer;
+  cycle: number;
+  score: number | null;
+  last: Judgement | null;
+}
+
+export type ScorerResult = { ok: true; value: ModelScorer } | { ok: false; error: string };
+
+export class ModelScorer implements LinkScorer, NodeScorer {
+  readonly name = 'model';
+  private readonly links = new Map<string, TargetState>();
+  private node: TargetState | null = null;
+  private prunedAt = -1;
+
+  private constructor(
+    private readonly link: Scoring | null,
+    private readonly nodeScoring: Scoring | null,
+    private readonly options: ScorerOptions,
+  ) {}
+
+  /** A scorer for a decoded model, or why this agent cannot use it (unknown feature set). */
+  static create(model: Model, options: ScorerOptions = SCORER_DEFAULTS): ScorerResult {
+    let link: Scoring | null = null;
+    let node: Scoring | null = null;
+    for (const n of model.networks) {
+      const set = featureSet(n.target, n.featureVersion);
+      if (!set) return { ok: false, error: `the model's ${n.target} network wants ${n.target} features v${n.featureVersion}, which this agent does not compute` };
+      if (set.features.length !== n.inputDim) return { ok: false, error: `the ${n.target} network takes ${n.inputDim} inputs, ${n.target} features v${n.featureVersion} are ${set.features.length}` };
+      const s = new Scoring(n, set, options.adapt);
+      if (n.target === 'link') link = s;
+      else node = s;
+    }
+    return { ok: true, value: new ModelScorer(link, node, options) };
+  }
+
+  private fresh(set: FeatureSet): TargetState {
+    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null };
+  }
+
+  /** Run one target's cycle: learn during warm-up, then score and learn only from clean samples. */
+  private step(s: Scoring, state: TargetState, have: boolean, cycle: number): number | null {
+    state.cycle = cycle;
+    state.score = null;
+    state.last = null;
+    if (!have) return null;
+    if (state.norm.samples < this.options.warmup) {
+      state.norm.update(s.raw);
+      return null;
+    }
+    const j = s.judge(state.norm);
+    state.last = j;
+    state.score = j.score;
+    if (j.score < 1) {
+      state.norm.update(s.raw);
+      s.threshold.observeClean(j.error);
+    }
+    return j.score;
+  }
+
+  scoreLink(link: LinkSeries, view: MeshView): number | null {
+    const s = this.link;
+    if (!s) return null;
+    if (this.prunedAt !== view.cycles) {
+      this.prunedAt = view.cycles;
+      for (const key of this.links.keys()) if (!view.links.has(key)) this.links.delete(key);
+    }
+    let state = this.links.get(link.key);
+    if (!state) {
+      state = this.fresh(s.set);
+      this.links.set(link.key, state);
+    }
+    if (state.cycle === view.cycles) return state.score;
+    return this.step(s, state, linkFeatures(link, view, s.raw), view.cycles);
+  }
+
+  scoreNode(view: MeshView): number | null {
+    const s = this.nodeScoring;
+    if (!s) return null;
+    if (!this.node) this.node = this.fresh(s.set);
+    if (this.node.cycle === view.cycles) return this.node.score;
+    return this.step(s, this.node, nodeFeatures(view, s.raw), view.cycles);
+  }
+
+  /**
+   * One link window judged now, without learning anything (the benchmark's unit of
+   * work, and evidence for an incident); null before the link's warm-up ended.
+   */
+  evaluateLink(link: LinkSeries, view: MeshView): Judgement | null {
+    const s = this.link;
+    const state = this.links.get(link.key);
+    if (!s || !state || state.norm.samples < this.options.warmup) return null;
+    if (!linkFeatures(link, view, s.raw)) return null;
+    return s.judge(state.norm);
+  }
+
+  /** The last judgement of a link (null when it was not scored in its last cycle). */
+  lastLink(key: string): Judgement | null {
+    return this.links.get(key)?.last ?? null;
+  }
+
+  lastNode(): Judgement | null {
+    return this.node?.last ?? null;
+  }
+
+  /** The thresholds in force (link, node), after adaptation. */
+  thresholds(): { link: number | null; node: number | null } {
+    return { link: this.link?.threshold.value ?? null, node: this.nodeScoring?.threshold.value ?? null };
+  }
+
+  /** Targets with state (for tests of the bound). */
+  get trackedLinks(): number {
+    return this.links.size;
+  }
+}

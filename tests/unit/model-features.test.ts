@@ -1,0 +1,155 @@
+/**
+ * The model's features and their online normalisation: deterministic (the same
+ * series give the same bits), in the fixed v1 order, reacting to what a user would
+ * call a bad link (TQ falling, a neighbour not heard, routes moving, errors), and
+ * normalised by a decayed mean and variance that follow the stated recurrence.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  FEATURE_SETS, featureSet, LINK_FEATURES_V1, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, nodeFeatures,
+} from '../../runtime/src/model/features.js';
+import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
+import { IF_NAME, meshSim, neighborMac } from '../support/model-fixture.js';
+
+const t = suite('model: features');
+const linkKey = (i: number) => `${IF_NAME}/${neighborMac(i)}`;
+
+function linkVector(sim: ReturnType<typeof meshSim>, i: number): Float64Array {
+  const view = sim.monitor.view;
+  const out = new Float64Array(LINK_FEATURES_V1.features.length);
+  const link = view.links.get(linkKey(i));
+  if (!link || !linkFeatures(link, view, out)) throw new Error('no link features');
+  return out;
+}
+
+t('the feature sets are fixed and versioned: names, order and sizes', () => {
+  assert.equal(
+    LINK_FEATURES_V1.features.map((f) => f.name),
+    ['metric_last', 'metric_mean', 'metric_trend', 'metric_std', 'metric_drawdown', 'missing_fraction', 'last_seen_log', 'route_changes',
+      'originators_moved', 'if_rx_rate_log', 'if_tx_rate_log', 'if_error_ratio', 'if_drop_ratio', 'if_neighbors', 'if_neighbor_change', 'node_route_changes'],
+  );
+  assert.is(NODE_FEATURES_V1.features.length, 15);
+  assert.is(featureSet('link', 1), LINK_FEATURES_V1);
+  assert.is(featureSet('node', 1), NODE_FEATURES_V1);
+  assert.is(featureSet('link', 2), null);
+  for (const s of FEATURE_SETS) for (const f of s.features) assert.ok(f.floor > 0, `${f.name} has a positive floor`);
+});
+
+t('deterministic: two monitors fed the same mesh give bit-identical vectors', () => {
+  const a = meshSim(42);
+  const b = meshSim(42);
+  for (let c = 0; c < 80; c++) {
+    const cond = (n: number, base: { tq: number; tqNoise: number; lastSeenMs: number }) => (n === 1 && c > 50 ? { ...base, tq: 120 } : base);
+    a.step(cond);
+    b.step(cond);
+    if (c < 2) continue;
+    for (let i = 0; i < 4; i++) assert.equal(Array.from(linkVector(a, i)), Array.from(linkVector(b, i)));
+    const na = new Float64Array(15);
+    const nb = new Float64Array(15);
+    assert.ok(nodeFeatures(a.monitor.view, na) && nodeFeatures(b.monitor.view, nb));
+    assert.equal(Array.from(na), Array.from(nb));
+    for (const v of na) assert.ok(Number.isFinite(v));
+  }
+});
+
+t('a link whose TQ falls shows it in level, trend, drawdown; its neighbour not heard shows in gaps', () => {
+  const sim = meshSim(7);
+  for (let c = 0; c < 40; c++) sim.step();
+  const before = linkVector(sim, 0);
+  assert.ok(Math.abs(before[0]! - 220) < 15 && Math.abs(before[1]! - 220) < 5, `TQ ${before[0]} mean ${before[1]}`);
+  assert.ok(before[3]! < 6 && before[5] === 0 && before[7] === 0);
+  for (let c = 0; c < 10; c++) sim.step((n, base) => (n === 0 ? { ...base, tq: 100, lastSeenMs: 1500 } : base));
+  const after = linkVector(sim, 0);
+  assert.ok(after[0]! < 120, `metric_last ${after[0]}`);
+  assert.ok(after[2]! < -50, `metric_trend ${after[2]}`);
+  assert.ok(after[4]! > 90, `metric_drawdown ${after[4]}`);
+  assert.ok(after[6]! > before[6]! + 1, `last_seen_log ${before[6]} → ${after[6]}`);
+  const other = linkVector(sim, 2);
+  assert.ok(other[4]! < 20, 'the other links are unaffected');
+  // Lost for good (last-seen beyond neighbor_lost_ms): its metric goes missing.
+  for (let c = 0; c < 6; c++) sim.step((n, base) => (n === 0 ? { ...base, lastSeenMs: 8000 } : base));
+  const link = sim.monitor.view.links.get(linkKey(0))!;
+  const gone = new Float64Array(16);
+  assert.ok(linkFeatures(link, sim.monitor.view, gone));
+  assert.ok(gone[5]! >= 5 / 30 - 1e-9, `missing_fraction ${gone[5]}`);
+});
+
+t('interface traffic: packet rates per second and the error ratio', () => {
+  const sim = meshSim(3);
+  for (let c = 0; c < 40; c++) sim.step();
+  const v = linkVector(sim, 0);
+  // The synthetic interface receives 200..240 packets/s and sends 190..230.
+  assert.ok(v[9]! > log2p1(190) && v[9]! < log2p1(250), `rx ${v[9]}`);
+  assert.ok(v[10]! > log2p1(180) && v[10]! < log2p1(240), `tx ${v[10]}`);
+  assert.ok(v[11]! >= 0 && v[11]! < 0.01, `error ratio ${v[11]}`);
+  assert.is(v[12], 0);
+  assert.is(v[13], 4, 'four live neighbours on eth1');
+});
+
+t('log2p1 is exact at powers of two, monotone, and total', () => {
+  assert.is(log2p1(0), 0);
+  assert.is(log2p1(1), 1);
+  assert.is(log2p1(3), 2);
+  assert.is(log2p1(1023), 10);
+  assert.is(log2p1(-5), 0);
+  assert.is(log2p1(Number.NaN), 0);
+  assert.is(log2p1(1e12), log2p1(0x7ffffffe), 'saturates at 2^31');
+  assert.ok(log2p1(1e12) < 31);
+  let prev = -1;
+  for (let x = 0; x < 5000; x += 7) {
+    const v = log2p1(x);
+    assert.ok(v >= prev && Math.abs(v - Math.log2(1 + x)) < 0.09);
+    prev = v;
+  }
+  assert.is(metricUnits(200, 'tq'), 200);
+  assert.is(metricUnits(1023, 'throughput'), 10);
+});
+
+t('normaliser: the first sample is the mean, then the decayed recurrence, floors and clipping', () => {
+  const defs = [
+    { name: 'a', floor: 1 },
+    { name: 'b', floor: 0.01 },
+  ];
+  const alpha = 0.1;
+  const n = new Normalizer(defs, alpha);
+  const z = new Float64Array(2);
+  n.update(Float64Array.of(10, 5));
+  assert.equal(Array.from(n.mean), [10, 5]);
+  assert.equal(Array.from(n.variance), [0, 0]);
+  // Constant input: z = 0 (the floor keeps 0/0 away).
+  n.zScores(Float64Array.of(10, 5), z);
+  assert.equal(Array.from(z), [0, 0]);
+  // A sequence: compare with the recurrence written out (Finch 2009).
+  let mean = 5;
+  let variance = 0;
+  const xs = [6, 4, 7, 5, 5, 9, 3, 5, 6, 4];
+  for (const x of xs) {
+    n.update(Float64Array.of(10, x));
+    const d = x - mean;
+    mean += alpha * d;
+    variance = (1 - alpha) * (variance + alpha * d * d);
+  }
+  assert.ok(Math.abs(n.mean[1]! - mean) < 1e-12 && Math.abs(n.variance[1]! - variance) < 1e-12);
+  n.zScores(Float64Array.of(12, mean + Math.sqrt(variance)), z);
+  assert.ok(Math.abs(z[0]! - 2) < 1e-12, 'a below its floor: divided by the floor (1)');
+  assert.ok(Math.abs(z[1]! - 1) < 1e-9, 'one standard deviation above the mean');
+  n.zScores(Float64Array.of(1e9, Number.NaN), z);
+  assert.equal(Array.from(z), [Z_CLIP, 0], 'clipped; a missing value is normal');
+  const q = new Int8Array(2);
+  n.quantize(Float64Array.of(Z_CLIP, -Z_CLIP / 2), STANDARD_INPUT_SCALE, 0, q);
+  assert.equal(Array.from(q), [127, -64]);
+  n.update(Float64Array.of(Number.NaN, Number.POSITIVE_INFINITY));
+  assert.ok(Number.isFinite(n.mean[0]!) && Number.isFinite(n.mean[1]!), 'non-finite samples teach nothing');
+  assert.is(n.state().samples, 12);
+});
+
+t('normaliser: a long-run mean and variance converge to those of the data', () => {
+  const n = new Normalizer([{ name: 'x', floor: 0.001 }], 0.01);
+  // A deterministic sequence with mean 3 and variance 4: 3 ± 2 alternating.
+  for (let i = 0; i < 3000; i++) n.update(Float64Array.of(i % 2 ? 5 : 1));
+  assert.ok(Math.abs(n.mean[0]! - 3) < 0.02, `mean ${n.mean[0]}`);
+  assert.ok(Math.abs(n.variance[0]! - 4) < 0.1, `variance ${n.variance[0]}`);
+});
+
+t.run();

@@ -1,0 +1,152 @@
+/**
+ * The model file: round trip, the size of the test architecture, a clear error for
+ * each kind of damage, and a fuzz test (50k mutated files, half with the checksum
+ * and length fixed so the damage reaches the structural checks): no exception
+ * escapes the reader, and whatever it accepts the integer inference can run.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { decodeModel, encodeModel, HEADER_BYTES, MAX_MODEL_BYTES, type Model } from '../../runtime/src/model/format.js';
+import { crc32 } from '../../runtime/src/knowledge/crc32.js';
+import { IntNetwork } from '../../runtime/src/model/int-inference.js';
+import { prng, quantizeForTest, randomFloatNetwork, randomInputs, testModel } from '../support/model-fixture.js';
+
+const t = suite('model: file format');
+
+function encoded(m: Model): Uint8Array {
+  const r = encodeModel(m);
+  if (!r.ok) throw new Error(r.error);
+  return r.value;
+}
+
+/** Recompute the body length and CRC of a (possibly damaged) file, as a forger would. */
+function refit(bytes: Uint8Array): Uint8Array {
+  if (bytes.length < HEADER_BYTES) return bytes;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  dv.setUint32(8, bytes.length - HEADER_BYTES, true);
+  dv.setUint32(12, crc32(bytes.subarray(HEADER_BYTES)), true);
+  return bytes;
+}
+
+t('round trip: what is written is read back exactly, and re-encodes to the same bytes', () => {
+  const { model } = testModel(21, 1234, 567);
+  const bytes = encoded(model);
+  const back = decodeModel(bytes);
+  if (!back.ok) return assert.unreachable(back.error);
+  assert.equal(back.value, model);
+  assert.equal(encoded(back.value), bytes);
+  // A model with only a link network is fine too.
+  const one = decodeModel(encoded({ label: '', networks: [model.networks[0]!] }));
+  assert.ok(one.ok && one.value.networks.length === 1 && one.value.networks[0]!.target === 'link');
+});
+
+t('the test architecture (link 16-12-6-12-16 and node 15-10-4-10-15) is well under 8 KB', () => {
+  const bytes = encoded(testModel(1).model);
+  assert.ok(bytes.length <= 8192, `${bytes.length} bytes`);
+  assert.ok(bytes.length > 1000, 'it holds 908 weights and their per-channel parameters');
+});
+
+t('every kind of damage is rejected with an error that says what is wrong', () => {
+  const good = encoded(testModel(2).model);
+  const damaged = (f: (b: Uint8Array) => Uint8Array | void, fix = false): string => {
+    let b = good.slice();
+    b = f(b) ?? b;
+    if (fix) refit(b);
+    const r = decodeModel(b);
+    return r.ok ? 'accepted' : r.error;
+  };
+  assert.match(damaged((b) => void (b[0] = 0x41)), /bad magic/);
+  assert.match(damaged((b) => void (b[4] = 2)), /format version 2, this agent reads 1/);
+  assert.match(damaged((b) => void (b[6] = 1)), /unknown flags 0x1/);
+  assert.match(damaged((b) => b.subarray(0, 10)), /shorter than the 16-byte header/);
+  assert.match(damaged((b) => b.subarray(0, b.length - 1)), /header says \d+ body bytes, the file has \d+/);
+  assert.match(damaged((b) => void (b[100] = (b[100]! + 1) & 0xff)), /checksum mismatch.*damaged file/);
+  assert.match(damaged(() => new Uint8Array(MAX_MODEL_BYTES + 1)), /more than the 65536/);
+  // Damage behind a valid checksum: the structure is checked field by field.
+  const label = good[HEADER_BYTES]!;
+  const net0 = HEADER_BYTES + 1 + label + 1;
+  assert.match(damaged((b) => void (b[net0] = 7), true), /network 0: unknown target code 7/);
+  assert.match(damaged((b) => void (b[net0 + 3] = 0), true), /input dimension 0/);
+  assert.match(damaged((b) => void (b[net0 + 19] = 0), true), /0 layers/);
+  assert.match(damaged((b) => void (b[net0 + 21] = 2), true), /layer 0 .*unknown activation code 2/);
+  assert.match(damaged((b) => void (b[net0 + 20] = 0), true), /layer 0 .*output dimension 0 not in 1..64/);
+  // Layer 0 (12 × 16): header 7 bytes, 192 weights, 3 × 48 bytes of scales, biases, multipliers: then the shifts.
+  assert.match(damaged((b) => void (b[net0 + 20 + 7 + 192 + 144] = 0), true), /network 0: layer 0: shift 0 of channel 0 not in 1..62/);
+  assert.match(damaged((b) => void (b[net0 + 20 + 7 + 192 + 144 + 11] = 63), true), /shift 63 of channel 11/);
+  assert.match(damaged((b) => void (b[HEADER_BYTES + 1] = 0x07), true), /not printable ASCII/);
+  assert.match(damaged((b) => void (b[HEADER_BYTES] = 200), true), /label of 200 bytes/);
+  assert.match(damaged((b) => b.subarray(0, b.length - 3), true), /truncated/);
+  assert.match(damaged((b) => Uint8Array.from([...b, 0]), true), /1 bytes after the last network/);
+  assert.match(damaged((b) => void (b[net0 + 4] = 0xff), true), /input scale|output quantization must be the input's/);
+  const twoLinks = encoded({ label: 'x', networks: [testModel(2).model.networks[0]!] });
+  twoLinks[HEADER_BYTES + 2] = 2;
+  const doubled = Uint8Array.from([...twoLinks, ...twoLinks.subarray(HEADER_BYTES + 3)]);
+  assert.match(decodeModel(refit(doubled)).ok ? 'accepted' : (decodeModel(doubled) as { error: string }).error, /two link networks/);
+  // The writer refuses what the reader would refuse.
+  const w = encodeModel({ label: 'é', networks: [] });
+  assert.equal(w.ok, false);
+});
+
+t('fuzz: 50k mutated files, no exception escapes, accepted files run', () => {
+  const rng = prng(0xf022);
+  // A small model keeps 50k checksums cheap on both engines; one large-model pass follows.
+  const small = quantizeForTest(randomFloatNetwork(rng, [8, 4, 8]), 'link', randomInputs(rng, 8, 64));
+  const smallNode = quantizeForTest(randomFloatNetwork(rng, [6, 3, 6]), 'node', randomInputs(rng, 6, 64));
+  const seeds = [encoded({ label: 'fuzz', networks: [small, smallNode] }), encoded({ label: '', networks: [small] })];
+  const big = encoded(testModel(3).model);
+  const byte = () => Math.floor(rng() * 256);
+  const mutate = (src: Uint8Array): Uint8Array => {
+    let b = src.slice();
+    const kind = Math.floor(rng() * 6);
+    const at = () => Math.floor(rng() * b.length);
+    if (kind === 0) for (let k = 1 + Math.floor(rng() * 4); k > 0; k--) b[at()]! ^= 1 << Math.floor(rng() * 8);
+    else if (kind === 1) for (let k = 1 + Math.floor(rng() * 4); k > 0; k--) b[at()] = byte();
+    else if (kind === 2) b = b.subarray(0, at());
+    else if (kind === 3) {
+      const extra = 1 + Math.floor(rng() * 8);
+      const c = new Uint8Array(b.length + extra);
+      c.set(b);
+      for (let k = b.length; k < c.length; k++) c[k] = byte();
+      b = c;
+    } else if (kind === 4) {
+      const i = at();
+      const c = new Uint8Array(b.length + 1);
+      c.set(b.subarray(0, i));
+      c[i] = byte();
+      c.set(b.subarray(i), i + 1);
+      b = c;
+    } else {
+      const i = at();
+      const cut = Math.min(b.length - i, 1 + Math.floor(rng() * 4));
+      const c = new Uint8Array(b.length - cut);
+      c.set(b.subarray(0, i));
+      c.set(b.subarray(i + cut), i);
+      b = c;
+    }
+    return rng() < 0.5 ? refit(b) : b;
+  };
+  let accepted = 0;
+  let rejected = 0;
+  const input = new Int8Array(64);
+  const run = (b: Uint8Array) => {
+    const r = decodeModel(b);
+    if (!r.ok) {
+      if (!r.error.startsWith('model file: ')) assert.unreachable(`unclear error: ${r.error}`);
+      rejected++;
+      return;
+    }
+    accepted++;
+    for (const n of r.value.networks) {
+      for (let i = 0; i < n.inputDim; i++) input[i] = byte() - 128;
+      const out = new IntNetwork(n).forward(input.subarray(0, n.inputDim));
+      for (const v of out) if (!Number.isInteger(v) || v < -128 || v > 127) assert.unreachable(`output ${v}`);
+    }
+  };
+  for (let i = 0; i < 50_000; i++) run(mutate(seeds[i & 1]!));
+  for (let i = 0; i < 1000; i++) run(mutate(big));
+  assert.is(accepted + rejected, 51_000);
+  assert.ok(rejected > 30_000, `${rejected} rejected`);
+  assert.ok(accepted > 1000, `${accepted} accepted (mutated weights and biases are still a valid model)`);
+});
+
+t.run();

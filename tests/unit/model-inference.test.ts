@@ -1,0 +1,139 @@
+/**
+ * The int8 network: its integer inference is exactly the integer arithmetic it
+ * specifies (checked against a BigInt evaluation of the same network), and it agrees
+ * with the float reference within the documented tolerance (docs/model.md):
+ * every output within 4 steps of the input scale, the reconstruction error within
+ * 5 % (1 % on average).
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { dequantizeNetwork, floatForward, floatReconstructionError } from '../../runtime/src/model/float-inference.js';
+import { IntNetwork } from '../../runtime/src/model/int-inference.js';
+import { macCount, type QuantNetwork, validateNetwork } from '../../runtime/src/model/network.js';
+import { quantizeNetwork, quantizeValue } from '../../runtime/src/model/quantize.js';
+import { LINK_DIMS, NODE_DIMS, prng, quantizeForTest, randomFloatNetwork, randomInputs, testModel } from '../support/model-fixture.js';
+
+const t = suite('model: inference');
+
+/** The network evaluated in BigInt straight from its definition (no folding, no limbs). */
+function bigIntForward(net: QuantNetwork, input: Int8Array): number[] {
+  let x = Array.from(input, Number);
+  let zpIn = net.inputZeroPoint;
+  for (const l of net.layers) {
+    const out: number[] = [];
+    for (let o = 0; o < l.outDim; o++) {
+      let acc = BigInt(l.bias[o]!);
+      for (let i = 0; i < l.inDim; i++) acc += BigInt(l.weights[o * l.inDim + i]!) * BigInt(x[i]! - zpIn);
+      const p = acc * BigInt(l.m0[o]!);
+      const mag = p < 0n ? -p : p;
+      const r = (mag + (1n << BigInt(l.shift[o]! - 1))) >> BigInt(l.shift[o]!);
+      let v = Number(p < 0n ? -r : r) + l.outputZeroPoint;
+      const low = l.activation === 'relu' ? l.outputZeroPoint : -128;
+      v = Math.min(127, Math.max(low, v));
+      out.push(v);
+    }
+    x = out;
+    zpIn = l.outputZeroPoint;
+  }
+  return x;
+}
+
+t('integer inference is bit-exact with the network evaluated in BigInt', () => {
+  for (const seed of [1, 2, 3]) {
+    const { model } = testModel(seed);
+    for (const net of model.networks) {
+      const int = new IntNetwork(net);
+      const rng = prng(seed * 31);
+      for (let k = 0; k < 300; k++) {
+        const q = Int8Array.from({ length: net.inputDim }, () => Math.floor(rng() * 256) - 128);
+        assert.equal(Array.from(int.forward(q)), bigIntForward(net, q));
+      }
+    }
+  }
+  // Odd sizes (the unrolled loop's remainder) and a linear hidden layer with a non-zero zero point.
+  const rng = prng(99);
+  const float = randomFloatNetwork(rng, [7, 5, 3, 7], 1.5);
+  float.layers[0]!.activation = 'none';
+  const q = quantizeForTest(float, 'link', randomInputs(rng, 7, 64));
+  assert.ok(q.layers[0]!.outputZeroPoint !== 0 && q.layers[1]!.outputZeroPoint === -128);
+  const int = new IntNetwork(q);
+  for (let k = 0; k < 500; k++) {
+    const x = Int8Array.from({ length: 7 }, () => Math.floor(rng() * 256) - 128);
+    assert.equal(Array.from(int.forward(x)), bigIntForward(q, x));
+  }
+});
+
+t('integer and float inference agree within the documented tolerance', () => {
+  let cases = 0;
+  for (const seed of [11, 12, 13, 14, 15]) {
+    const tm = testModel(seed);
+    for (const [net, float] of [
+      [tm.model.networks[0]!, tm.linkFloat],
+      [tm.model.networks[1]!, tm.nodeFloat],
+    ] as const) {
+      const int = new IntNetwork(net);
+      const s = net.inputScale;
+      let relSum = 0;
+      const inputs = randomInputs(prng(seed + 1000), net.inputDim, 500);
+      for (const x of inputs) {
+        const q = Int8Array.from(x, (v) => quantizeValue(v, s, 0));
+        const out = int.forward(q);
+        const f = floatForward(float, x);
+        for (let i = 0; i < out.length; i++) {
+          const lsb = Math.abs(out[i]! * s - f[i]!) / s;
+          if (lsb > 4) assert.unreachable(`seed ${seed} ${net.target} output ${i}: ${lsb.toFixed(2)} steps from float`);
+        }
+        const ei = int.reconstructionError(q);
+        const ef = floatReconstructionError(float, x) / (s * s);
+        const rel = Math.abs(ei - ef) / Math.max(ef, 1);
+        if (rel > 0.05) assert.unreachable(`seed ${seed} ${net.target}: error ${ei} vs float ${ef.toFixed(1)}`);
+        relSum += rel;
+        cases++;
+      }
+      assert.ok(relSum / inputs.length < 0.01, `mean relative difference ${(relSum / inputs.length).toFixed(4)}`);
+    }
+  }
+  assert.is(cases, 5 * 2 * 500);
+});
+
+t('the dequantized network is the float view of the int8 one (weights within half a step)', () => {
+  const tm = testModel(5);
+  const net = tm.model.networks[0]!;
+  const deq = dequantizeNetwork(net);
+  for (let l = 0; l < net.layers.length; l++) {
+    const ql = net.layers[l]!;
+    for (let o = 0; o < ql.outDim; o++) {
+      for (let i = 0; i < ql.inDim; i++) {
+        const k = o * ql.inDim + i;
+        assert.ok(Math.abs(deq.layers[l]!.weights[k]! - tm.linkFloat.layers[l]!.weights[k]!) <= ql.weightScales[o]! / 2 + 1e-12);
+      }
+    }
+  }
+  assert.is(macCount(net), 16 * 12 + 12 * 6 + 6 * 12 + 12 * 16);
+  assert.equal(LINK_DIMS, [16, 12, 6, 12, 16]);
+  assert.equal(NODE_DIMS, [15, 10, 4, 10, 15]);
+});
+
+t('validation refuses networks the integer inference could not run safely', () => {
+  const net = testModel(3).model.networks[0]!;
+  assert.is(validateNetwork(net), null);
+  const l0 = net.layers[0]!;
+  const edit = (f: (n: QuantNetwork) => void): string | null => {
+    const copy: QuantNetwork = { ...net, layers: net.layers.map((l) => ({ ...l, weights: l.weights.slice(), bias: l.bias.slice(), shift: l.shift.slice(), m0: l.m0.slice() })) };
+    f(copy);
+    return validateNetwork(copy);
+  };
+  assert.match(edit((n) => (n.layers[0]!.bias[0] = 0x7fff_ff00)) ?? '', /overflow its int32 accumulator/);
+  assert.match(edit((n) => (n.layers[0]!.weights[0] = -128)) ?? '', /-127..127/);
+  assert.match(edit((n) => (n.layers[0]!.shift[0] = 0)) ?? '', /shift 0/);
+  assert.match(edit((n) => (n.layers[1]!.inDim = 5)) ?? '', /previous layer gives 12/);
+  assert.match(edit((n) => (n.layers[3]!.outputScale = 0.5)) ?? '', /output quantization must be the input's/);
+  assert.match(edit((n) => (n.inputScale = 0.1)) ?? '', /input scale 0.1/);
+  assert.match(edit((n) => (n.threshold = 0)) ?? '', /threshold 0/);
+  assert.match(edit((n) => (n.layers = [])) ?? '', /0 layers/);
+  assert.ok(l0.weights.length === 16 * 12);
+  const bad = quantizeNetwork(randomFloatNetwork(prng(1), [4, 4]), [], { target: 'link', featureVersion: 1, inputScale: 0.03, inputZeroPoint: 0, threshold: 1, quantilePpm: 1, marginPermille: 1000 });
+  assert.equal(bad, { ok: false, error: 'no calibration inputs' });
+});
+
+t.run();

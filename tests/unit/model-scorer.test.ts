@@ -1,0 +1,193 @@
+/**
+ * The model scorer as the loop sees it: silent during warm-up, quiet on a clean mesh
+ * with a threshold calibrated on other clean data, an incident for a link that
+ * degrades in a way the EWMA rule does not see (noisy TQ, late OGMs), no learning
+ * while the fault lasts, recovery after it, and a threshold that adapts slowly and
+ * within its bounds. The model is the test architecture with seeded random weights.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LinkDegradedDetector } from '../../runtime/src/loop/detectors/link-degraded.js';
+import { IncidentBook } from '../../runtime/src/loop/incidents.js';
+import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
+import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
+import type { IncidentEvent } from '../../runtime/src/loop/types.js';
+import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
+import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
+import { IF_NAME, type LinkCondition, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
+
+const t = suite('model: scorer');
+const key = (i: number) => `${IF_NAME}/${neighborMac(i)}`;
+const SEED = 77;
+
+function scorerFor(model: Model, adapt = SCORER_DEFAULTS.adapt): ModelScorer {
+  // Through the file, as the agent will load it.
+  const bytes = encodeModel(model);
+  if (!bytes.ok) throw new Error(bytes.error);
+  const back = decodeModel(bytes.value);
+  if (!back.ok) throw new Error(back.error);
+  const s = ModelScorer.create(back.value, { ...SCORER_DEFAULTS, adapt });
+  if (!s.ok) throw new Error(s.error);
+  return s.value;
+}
+
+/** Calibrate on a clean run of one simulated mesh: p99.9 of the errors × 1.5, as training will. */
+function calibrated(): { model: Model; link: number; node: number } {
+  const probe = scorerFor(testModel(SEED, 0xffff_ffff, 0xffff_ffff).model);
+  const sim = meshSim(1);
+  const linkErrors: number[] = [];
+  const nodeErrors: number[] = [];
+  for (let c = 0; c < 900; c++) {
+    const view = sim.step();
+    for (const l of view.links.values()) {
+      probe.scoreLink(l, view);
+      const j = probe.lastLink(l.key);
+      if (j) linkErrors.push(j.error);
+    }
+    probe.scoreNode(view);
+    const n = probe.lastNode();
+    if (n) nodeErrors.push(n.error);
+  }
+  const link = calibrateThreshold(linkErrors, 999_000, 1500);
+  const node = calibrateThreshold(nodeErrors, 999_000, 1500);
+  return { model: testModel(SEED, link, node).model, link, node };
+}
+
+const cal = calibrated();
+
+t('warm-up: no score for a link until its normaliser has seen 30 samples', () => {
+  const scorer = scorerFor(cal.model);
+  const sim = meshSim(2);
+  for (let c = 1; c <= 40; c++) {
+    const view = sim.step();
+    const s = scorer.scoreLink(view.links.get(key(0))!, view);
+    if (c <= SCORER_DEFAULTS.warmup) assert.is(s, null, `cycle ${c}`);
+    else assert.ok(s !== null && s >= 0 && s <= 1, `cycle ${c}: ${s}`);
+    assert.is(scorer.scoreLink(view.links.get(key(0))!, view), s, 'a second call in the same cycle gives the same answer');
+  }
+  assert.is(scorer.evaluateLink(sim.monitor.view.links.get(key(1))!, sim.monitor.view), null, 'link 1 was never scored: no state');
+});
+
+t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and it resolves after', () => {
+  const scorer = scorerFor(cal.model);
+  const detector = new LinkDegradedDetector(() => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] }), scorer);
+  const book = new IncidentBook();
+  const sim = meshSim(3); // not the calibration run's mesh
+  const events: IncidentEvent[] = [];
+  const step = (cond?: (n: number, b: LinkCondition) => LinkCondition) => {
+    const view = sim.step(cond);
+    events.push(...book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() }));
+    return view;
+  };
+  let max = 0;
+  for (let c = 0; c < 600; c++) {
+    const view = step();
+    for (let i = 0; i < 4; i++) max = Math.max(max, scorer.lastLink(key(i))?.score ?? 0);
+    assert.ok(view.links.size === 4);
+  }
+  assert.equal(events, [], 'ten clean minutes: no incident');
+  assert.ok(max < 1, `highest clean score ${max}`);
+
+  // Neighbour 2: TQ mean unchanged, its spread ×10, OGMs arriving late (still under neighbor_lost_ms).
+  const fault = (n: number, b: LinkCondition) => (n === 2 ? { ...b, tqNoise: 30, lastSeenMs: 1300 } : b);
+  let openedAt = -1;
+  for (let c = 0; c < 120; c++) {
+    step(fault);
+    if (openedAt < 0 && events.some((e) => e.type === 'opened')) openedAt = c;
+  }
+  const opened = events.filter((e) => e.type === 'opened');
+  assert.is(opened.length, 1, 'one incident, for the faulty link only');
+  assert.is(opened[0]!.incident.target, `link:${key(2)}`);
+  assert.is(opened[0]!.incident.evidence.values.modelScore, 1);
+  assert.ok(openedAt >= 0 && openedAt < 30, `opened ${openedAt} cycles into the fault`);
+  const judged = scorer.lastLink(key(2))!;
+  assert.ok(judged.error >= judged.threshold && judged.worstFeature !== '', `${judged.worstFeature} z ${judged.worstZ}`);
+
+  // Two minutes of fault did not become the new normal: still anomalous.
+  assert.is(scorer.lastLink(key(2))?.score, 1);
+  for (let c = 0; c < 200; c++) step();
+  assert.ok(events.some((e) => e.type === 'resolved' && e.incident.target === `link:${key(2)}`), 'resolved once the link is clean again');
+  assert.is(events.filter((e) => e.type === 'opened').length, 1);
+});
+
+t('the node score: a node losing half its neighbours is anomalous', () => {
+  const scorer = scorerFor(cal.model);
+  const sim = meshSim(4);
+  let last: number | null = null;
+  for (let c = 0; c < 300; c++) {
+    last = scorer.scoreNode(sim.step());
+    if (c < SCORER_DEFAULTS.warmup) assert.is(last, null);
+  }
+  assert.ok(last !== null && last < 1, `clean node score ${last}`);
+  let hit = false;
+  for (let c = 0; c < 20; c++) {
+    const view = sim.step((n, b) => (n >= 2 ? { ...b, absent: true } : b));
+    if (scorer.scoreNode(view) === 1) hit = true;
+    assert.is(scorer.scoreNode(view), scorer.lastNode()?.score ?? null);
+  }
+  assert.ok(hit, `node score ${scorer.lastNode()?.score}`);
+});
+
+t('state of a link the monitor forgot is dropped', () => {
+  const scorer = scorerFor(cal.model);
+  const sim = meshSim(5, 4, { ...MONITOR_LIMITS, retentionMs: 10_000 });
+  for (let c = 0; c < 40; c++) {
+    const view = sim.step();
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+  }
+  assert.is(scorer.trackedLinks, 4);
+  for (let c = 0; c < 15; c++) {
+    const view = sim.step((n, b) => (n === 3 ? { ...b, absent: true } : b));
+    for (const l of view.links.values()) if (l.live) scorer.scoreLink(l, view);
+  }
+  assert.is(sim.monitor.view.links.size, 3);
+  assert.is(scorer.trackedLinks, 3);
+});
+
+t('a model for feature sets this agent does not compute is refused', () => {
+  const m = testModel(1).model;
+  const wrong = { ...m, networks: [{ ...m.networks[0]!, featureVersion: 9 }] };
+  const r = ModelScorer.create(wrong);
+  assert.equal(r, { ok: false, error: "the model's link network wants link features v9, which this agent does not compute" });
+  const onlyNode = ModelScorer.create({ ...m, networks: [m.networks[1]!] });
+  assert.ok(onlyNode.ok);
+  const sim = meshSim(1);
+  const view = sim.step();
+  assert.is(onlyNode.value.scoreLink(view.links.get(key(0))!, view), null, 'no link network: no opinion');
+  assert.equal(onlyNode.value.thresholds(), { link: null, node: m.networks[1]!.threshold });
+});
+
+t('threshold: calibration is the clean quantile times the margin', () => {
+  const errors = Array.from({ length: 1000 }, (_, i) => i + 1); // 1..1000
+  assert.is(calibrateThreshold(errors, 999_000, 1500), Math.ceil(999 * 1.5));
+  assert.is(calibrateThreshold(errors, 500_000, 1000), 500);
+  assert.is(calibrateThreshold([], 999_000, 1500), 1);
+});
+
+t('threshold: adapts slowly toward the own clean quantile of the node, never outside half and twice the calibrated one', () => {
+  const opts = { minSamples: 1000, every: 100, lowerPermille: 500, upperPermille: 2000 };
+  // A quiet node: clean errors 0..99, target 150 → held at the lower bound 500.
+  const quiet = new AdaptiveThreshold(1000, 999_000, 1500, opts);
+  for (let i = 0; i < 999; i++) quiet.observeClean(i % 100);
+  assert.is(quiet.value, 1000, 'nothing before minSamples');
+  quiet.observeClean(5);
+  assert.is(quiet.value, 1000 - Math.ceil(500 / 8), 'the first step is 1/8 of the way');
+  for (let i = 0; i < 20_000; i++) quiet.observeClean(i % 100);
+  assert.is(quiet.value, 500);
+  // A noisy node: clean errors near 1900 → target ~2900 → held at the upper bound 2000.
+  const noisy = new AdaptiveThreshold(1000, 999_000, 1500, opts);
+  for (let i = 0; i < 20_000; i++) noisy.observeClean(1800 + (i % 100));
+  assert.is(noisy.value, 2000);
+  // In between: converges near quantile × margin (bin upper edge: within 1/8 octave).
+  const mid = new AdaptiveThreshold(1000, 999_000, 1500, opts);
+  for (let i = 0; i < 50_000; i++) mid.observeClean(800 + (i % 100));
+  assert.ok(mid.value >= 899 * 1.5 && mid.value <= 899 * 1.5 * 1.13, `${mid.value}`);
+  assert.is(mid.score(mid.value), 1);
+  assert.is(mid.score(0), 0);
+  // Bins: exact below 8, every error below its bin's upper edge, monotone.
+  for (let e = 0; e < 100_000; e += 13) assert.ok(binUpper(binOf(e)) > e && (e < 8 || binUpper(binOf(e)) <= e * 1.125 + 1));
+  assert.is(binOf(2 ** 40), binOf(0x7fffffff));
+});
+
+t.run();
