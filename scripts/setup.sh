@@ -24,6 +24,8 @@ command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 # The OpenWrt package tests check the init script and maintainer scripts with shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
+# The identity tests make their certificates (CAs, SVIDs, broken ones) with openssl.
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # The dashboard and LuCI view tests (tests/browser/) drive Debian's Chromium with
 # playwright-core (an npm devDependency that downloads no browser of its own).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)

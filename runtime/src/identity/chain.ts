@@ -1,0 +1,144 @@
+/**
+ * X.509-SVID validation (X509-SVID standard §5): the leaf's SPIFFE ID and leaf rules,
+ * then a path from the leaf through the peer's intermediates to a CA certificate in the
+ * trust bundle of the leaf's own trust domain (never any other trust domain's), then
+ * validity of every certificate at a given time with a clock-skew allowance, and the
+ * signing-certificate rules for every CA in the path.
+ *
+ * Signatures are checked by a function the caller supplies (`SignatureVerifier`). The
+ * runtime has no verifier yet: the TLS shim on mbedTLS (issue 8, item 1) will supply
+ * ECDSA/RSA verification. Until it exists nothing in production calls this with a
+ * real verifier; the unit tests verify signatures with the openssl CLI.
+ */
+import { bytesEqual } from './der.js';
+import { type IdResult, ok } from './result.js';
+import type { SpiffeId } from './spiffe-id.js';
+import { checkLeaf, checkSigning, leafSpiffeId, svidError } from './svid.js';
+import type { AlgorithmIdentifier, Certificate, PublicKeyInfo } from './x509.js';
+
+/** What a signature covers and how it was made. */
+export interface SignedData {
+  tbs: Uint8Array;
+  algorithm: AlgorithmIdentifier;
+  signature: Uint8Array;
+}
+
+/**
+ * True when `signed.signature` is a valid signature of `signed.tbs` by `key` with
+ * `signed.algorithm`; false otherwise (including algorithms it does not support).
+ */
+export type SignatureVerifier = (signed: SignedData, key: PublicKeyInfo) => boolean | Promise<boolean>;
+
+/** CA certificates by trust domain name. */
+export type TrustBundles = ReadonlyMap<string, readonly Certificate[]>;
+
+export interface SvidValidationOptions {
+  bundles: TrustBundles;
+  verifySignature: SignatureVerifier;
+  /** The time to judge validity at (ms since the epoch). */
+  nowMs: number;
+  /** Allowance for clocks that disagree, applied to both ends of validity (default 0). */
+  clockSkewMs?: number;
+  /** Most CA certificates between the leaf and the anchor (default 8). */
+  maxIntermediates?: number;
+}
+
+export interface ValidatedSvid {
+  id: SpiffeId;
+  leaf: Certificate;
+  /** The path: leaf, intermediates, then the bundle's CA certificate. */
+  path: Certificate[];
+}
+
+function signedData(cert: Certificate): SignedData {
+  return { tbs: cert.tbs, algorithm: cert.signatureAlgorithm, signature: cert.signature };
+}
+
+/** Could `issuer` have issued `cert`? Names must match; key identifiers when both are present. */
+function mayHaveIssued(issuer: Certificate, cert: Certificate): boolean {
+  if (!bytesEqual(issuer.subject.der, cert.issuer.der)) return false;
+  const aki = cert.extensions.authorityKeyId;
+  const ski = issuer.extensions.subjectKeyId;
+  return aki === null || ski === null || bytesEqual(aki, ski);
+}
+
+function checkValidity(cert: Certificate, role: string, nowMs: number, skewMs: number): IdResult<true> {
+  if (nowMs + skewMs < cert.notBeforeMs) {
+    return svidError('not-yet-valid', `${role} (${cert.subject.text}) is not valid before ${new Date(cert.notBeforeMs).toISOString()}`);
+  }
+  if (nowMs - skewMs > cert.notAfterMs) {
+    return svidError('expired', `${role} (${cert.subject.text}) expired at ${new Date(cert.notAfterMs).toISOString()}`);
+  }
+  return ok(true);
+}
+
+interface Search {
+  intermediates: readonly Certificate[];
+  anchors: readonly Certificate[];
+  verify: SignatureVerifier;
+  maxIntermediates: number;
+  /** Set when a candidate issuer matched by name but its signature did not verify. */
+  badSignature: string | null;
+}
+
+/** Depth-first search for a path from `path`'s last certificate to an anchor. */
+async function extend(s: Search, path: Certificate[]): Promise<Certificate[] | null> {
+  const cert = path[path.length - 1] as Certificate;
+  for (const anchor of s.anchors) {
+    if (!mayHaveIssued(anchor, cert)) continue;
+    if (await s.verify(signedData(cert), anchor.publicKey)) return [...path, anchor];
+    s.badSignature = `the signature of ${path.length === 1 ? 'the leaf' : cert.subject.text} does not verify with the key of ${anchor.subject.text}`;
+  }
+  if (path.length - 1 >= s.maxIntermediates) return null;
+  for (const ca of s.intermediates) {
+    if (path.includes(ca) || !mayHaveIssued(ca, cert)) continue;
+    if (!(await s.verify(signedData(cert), ca.publicKey))) {
+      s.badSignature = `the signature of ${path.length === 1 ? 'the leaf' : cert.subject.text} does not verify with the key of ${ca.subject.text}`;
+      continue;
+    }
+    const found = await extend(s, [...path, ca]);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
+ * Validate a peer's X.509-SVID: `chain` is what the peer presented, leaf first, then
+ * intermediates in any order.
+ */
+export async function validateX509Svid(chain: readonly Certificate[], opts: SvidValidationOptions): Promise<IdResult<ValidatedSvid>> {
+  const leaf = chain[0];
+  if (leaf === undefined) return svidError('no-certificate', 'the peer presented no certificate');
+  const id = leafSpiffeId(leaf);
+  if (!id.ok) return id;
+  const leafOk = checkLeaf(leaf);
+  if (!leafOk.ok) return leafOk;
+  const skew = opts.clockSkewMs ?? 0;
+  const valid = checkValidity(leaf, 'leaf', opts.nowMs, skew);
+  if (!valid.ok) return valid;
+  const td = id.value.trustDomain;
+  const anchors = opts.bundles.get(td);
+  if (anchors === undefined || anchors.length === 0) return svidError('unknown-trust-domain', `no trust bundle for trust domain ${td} (peer ${id.value.id})`);
+
+  const search: Search = {
+    intermediates: chain.slice(1),
+    anchors,
+    verify: opts.verifySignature,
+    maxIntermediates: opts.maxIntermediates ?? 8,
+    badSignature: null,
+  };
+  const path = await extend(search, [leaf]);
+  if (path === null) {
+    if (search.badSignature !== null) return svidError('bad-signature', search.badSignature);
+    return svidError('unknown-authority', `no path from ${id.value.id} (issuer ${leaf.issuer.text}) to a CA in the bundle of ${td}`);
+  }
+  for (let i = 1; i < path.length; i++) {
+    const cert = path[i] as Certificate;
+    const role = i === path.length - 1 ? 'bundle CA' : `intermediate ${i}`;
+    const signing = checkSigning(cert, role, i - 1);
+    if (!signing.ok) return signing;
+    const v = checkValidity(cert, role, opts.nowMs, skew);
+    if (!v.ok) return v;
+  }
+  return ok({ id: id.value, leaf, path });
+}

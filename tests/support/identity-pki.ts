@@ -1,0 +1,225 @@
+/**
+ * Test support: a small PKI made at test time with Debian's `openssl` CLI through
+ * host.processes (so it runs on both engines): a root and an intermediate CA of
+ * example.org, another trust domain's root, good leaf SVIDs, and leaves that break one
+ * X509-SVID rule each. Also a signature verifier that asks `openssl dgst -verify`,
+ * standing in for the mbedTLS shim that does not exist yet.
+ */
+import { getHost } from '../../runtime/src/host/index.js';
+import {
+  type Certificate, decodePemCertificates, OID, parseCertificate, type PublicKeyInfo, type SignatureVerifier, type SignedData,
+} from '../../runtime/src/identity/index.js';
+import { tempDir } from './tmp.js';
+
+/** The time the tests judge validity at: inside every "valid" certificate's lifetime. */
+export const NOW_MS = Date.UTC(2026, 5, 1);
+
+async function openssl(args: string[], cwd: string): Promise<string> {
+  // No cwd option in host.processes: paths are made absolute by the callers.
+  const r = await getHost().processes.run(['openssl', ...args], { timeoutMs: 20_000 });
+  if (r.status !== 0) throw new Error(`openssl ${args.join(' ')} (in ${cwd}) failed: ${r.stderr.trim()}`);
+  return r.stdout;
+}
+
+export interface Issued {
+  name: string;
+  pemPath: string;
+  keyPath: string;
+  der: Uint8Array;
+  cert: Certificate;
+}
+
+export interface Pki {
+  dir: string;
+  issued: Map<string, Issued>;
+  get(name: string): Issued;
+}
+
+interface Spec {
+  name: string;
+  subject: string;
+  /** Extension lines for openssl's config (`key = value`). */
+  ext: string[];
+  /** Name of the issuer (already made), or null for self-signed. */
+  issuer: string | null;
+  start?: string;
+  end?: string;
+  /** Key of another certificate to reuse (for impostors), else a fresh P-256 key. */
+  keyFrom?: string;
+  curve?: string;
+}
+
+const LEAF_EXT = [
+  'basicConstraints = critical, CA:FALSE',
+  'keyUsage = critical, digitalSignature, keyEncipherment, keyAgreement',
+  'extendedKeyUsage = serverAuth, clientAuth',
+  'subjectKeyIdentifier = hash',
+  'authorityKeyIdentifier = keyid',
+];
+const CA_EXT = ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'];
+
+function leaf(name: string, issuer: string, san: string, over: Partial<Spec> = {}, ext: string[] = LEAF_EXT): Spec {
+  return { name, subject: `/C=US/O=SPIRE/CN=${name}`, ext: [...ext, `subjectAltName = ${san}`], issuer, ...over };
+}
+
+/** Every certificate the identity tests use. */
+const SPECS: Spec[] = [
+  { name: 'root', subject: '/C=US/O=SPIFFE/CN=example.org root', ext: [...CA_EXT, 'subjectAltName = URI:spiffe://example.org'], issuer: null },
+  {
+    name: 'intermediate', subject: '/C=US/O=SPIFFE/CN=example.org intermediate', issuer: 'root', curve: 'P-384',
+    ext: ['basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', 'subjectAltName = URI:spiffe://example.org'],
+  },
+  { name: 'other-root', subject: '/C=US/O=SPIFFE/CN=other.org root', ext: [...CA_EXT, 'subjectAltName = URI:spiffe://other.org'], issuer: null },
+  leaf('node1', 'intermediate', 'URI:spiffe://example.org/agent/node1, DNS:node1.mesh, IP:10.0.0.1, IP:fd00::1'),
+  leaf('direct', 'root', 'URI:spiffe://example.org/agent/direct'),
+  leaf('two-uris', 'intermediate', 'URI:spiffe://example.org/agent/a, URI:spiffe://example.org/agent/b'),
+  leaf('no-uri', 'intermediate', 'DNS:node1.mesh'),
+  leaf('root-path', 'intermediate', 'URI:spiffe://example.org'),
+  leaf('ca-leaf', 'intermediate', 'URI:spiffe://example.org/agent/ca', {}, [
+    'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature, keyCertSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('no-digital-signature', 'intermediate', 'URI:spiffe://example.org/agent/kx', {}, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, keyEncipherment', 'extendedKeyUsage = serverAuth, clientAuth', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('no-key-usage', 'intermediate', 'URI:spiffe://example.org/agent/noku', {}, ['basicConstraints = critical, CA:FALSE', 'authorityKeyIdentifier = keyid']),
+  leaf('client-only', 'intermediate', 'URI:spiffe://example.org/agent/client', {}, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = clientAuth', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('expired', 'intermediate', 'URI:spiffe://example.org/agent/old', { start: '20200101000000Z', end: '20200102000000Z' }),
+  leaf('not-yet-valid', 'intermediate', 'URI:spiffe://example.org/agent/future', { start: '20300101000000Z', end: '20310101000000Z' }),
+  leaf('other-td', 'other-root', 'URI:spiffe://other.org/agent/node9'),
+  // Claims example.org but was issued by other.org's CA.
+  leaf('wrong-issuer', 'other-root', 'URI:spiffe://example.org/agent/node9'),
+  // A CA with the intermediate's name but its own key; it signs a leaf without key identifiers.
+  { name: 'impostor', subject: '/C=US/O=SPIFFE/CN=example.org intermediate', ext: ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign', 'subjectKeyIdentifier = none'], issuer: null },
+  leaf('forged', 'impostor', 'URI:spiffe://example.org/agent/node1', {}, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature', 'subjectKeyIdentifier = none', 'authorityKeyIdentifier = none',
+  ]),
+  // An intermediate that is not a CA, and a leaf it signed.
+  leaf('not-ca', 'root', 'URI:spiffe://example.org/agent/notca', { subject: '/C=US/O=SPIFFE/CN=not a ca' }, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyCertSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('under-not-ca', 'not-ca', 'URI:spiffe://example.org/agent/under'),
+  // An intermediate below the pathlen:0 intermediate, and a leaf under it.
+  {
+    name: 'sub-intermediate', subject: '/C=US/O=SPIFFE/CN=example.org sub', issuer: 'intermediate',
+    ext: [...CA_EXT, 'authorityKeyIdentifier = keyid', 'subjectAltName = URI:spiffe://example.org'],
+  },
+  leaf('too-deep', 'sub-intermediate', 'URI:spiffe://example.org/agent/deep'),
+  { name: 'rsa-root', subject: '/CN=rsa root/O=Example \\, Inc.', ext: [...CA_EXT], issuer: null, curve: 'RSA' },
+];
+
+const CA_CONFIG = (dir: string) => `[ca]
+default_ca = d
+[d]
+database = ${dir}/index.txt
+new_certs_dir = ${dir}/new
+serial = ${dir}/serial
+default_md = sha256
+policy = p
+unique_subject = no
+email_in_dn = no
+[p]
+countryName = optional
+organizationName = optional
+commonName = optional
+`;
+
+async function issue(dir: string, spec: Spec, made: Map<string, Issued>): Promise<Issued> {
+  const files = getHost().files;
+  const keyPath = spec.keyFrom ? (made.get(spec.keyFrom) as Issued).keyPath : `${dir}/${spec.name}.key`;
+  if (!spec.keyFrom) {
+    const keyArgs = spec.curve === 'RSA' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${spec.curve ?? 'P-256'}`];
+    await openssl(['genpkey', ...keyArgs, '-out', keyPath], dir);
+  }
+  const csr = `${dir}/${spec.name}.csr`;
+  await openssl(['req', '-new', '-key', keyPath, '-subj', spec.subject, '-out', csr], dir);
+  const extPath = `${dir}/${spec.name}.ext`;
+  files.writeAtomic(extPath, `[x]\n${spec.ext.join('\n')}\n`);
+  const pemPath = `${dir}/${spec.name}.pem`;
+  const signer = spec.issuer === null ? ['-selfsign', '-keyfile', keyPath] : ['-cert', (made.get(spec.issuer) as Issued).pemPath, '-keyfile', (made.get(spec.issuer) as Issued).keyPath];
+  await openssl([
+    'ca', '-batch', '-notext', '-config', `${dir}/ca.cnf`, ...signer, '-in', csr, '-extfile', extPath, '-extensions', 'x',
+    '-startdate', spec.start ?? '20250101000000Z', '-enddate', spec.end ?? '20400101000000Z', '-out', pemPath,
+  ], dir);
+  const ders = decodePemCertificates(files.readText(pemPath));
+  if (!ders.ok) throw new Error(`${spec.name}: ${ders.error.message}`);
+  const der = ders.value[0] as Uint8Array;
+  const cert = parseCertificate(der);
+  if (!cert.ok) throw new Error(`${spec.name}: our reader refused openssl's certificate: ${cert.error.message}`);
+  return { name: spec.name, pemPath, keyPath, der, cert: cert.value };
+}
+
+let made: Promise<Pki> | null = null;
+
+/** The PKI, made once per test process. */
+export function testPki(): Promise<Pki> {
+  made ??= (async () => {
+    const dir = tempDir('pki');
+    const files = getHost().files;
+    files.mkdirp(`${dir}/new`, 0o700);
+    files.writeAtomic(`${dir}/index.txt`, '');
+    files.writeAtomic(`${dir}/serial`, '1000\n');
+    files.writeAtomic(`${dir}/ca.cnf`, CA_CONFIG(dir));
+    const issued = new Map<string, Issued>();
+    for (const spec of SPECS) issued.set(spec.name, await issue(dir, spec, issued));
+    return {
+      dir,
+      issued,
+      get(name: string): Issued {
+        const i = issued.get(name);
+        if (i === undefined) throw new Error(`no test certificate ${name}`);
+        return i;
+      },
+    };
+  })();
+  return made;
+}
+
+/** openssl's digest option for a signature algorithm, or null when the verifier cannot check it. */
+function digestOf(algorithmOid: string): string | null {
+  switch (algorithmOid) {
+    case OID.ecdsaWithSha256:
+    case OID.sha256WithRsa:
+      return '-sha256';
+    case OID.ecdsaWithSha384:
+    case OID.sha384WithRsa:
+      return '-sha384';
+    case OID.ecdsaWithSha512:
+    case OID.sha512WithRsa:
+      return '-sha512';
+    default:
+      return null;
+  }
+}
+
+export interface CountingVerifier {
+  verify: SignatureVerifier;
+  calls: number;
+}
+
+/** Signature checks by `openssl dgst -verify` (a real verifier, standing in for mbedTLS). */
+export function opensslVerifier(dir: string): CountingVerifier {
+  let n = 0;
+  const out: CountingVerifier = {
+    calls: 0,
+    verify: async (signed: SignedData, key: PublicKeyInfo): Promise<boolean> => {
+      out.calls++;
+      const digest = digestOf(signed.algorithm.oid);
+      if (digest === null) return false;
+      const files = getHost().files;
+      const base = `${dir}/verify-${++n}`;
+      files.writeAtomic(`${base}.tbs`, signed.tbs);
+      files.writeAtomic(`${base}.sig`, signed.signature);
+      files.writeAtomic(`${base}.key`, key.der);
+      const r = await getHost().processes.run(['openssl', 'dgst', digest, '-verify', `${base}.key`, '-keyform', 'DER', '-signature', `${base}.sig`, `${base}.tbs`]);
+      return r.status === 0;
+    },
+  };
+  return out;
+}
+
+/** What `openssl x509 -noout <option>` prints for a certificate (to cross-check our reader). */
+export function opensslX509(pemPath: string, options: string[]): Promise<string> {
+  return openssl(['x509', '-in', pemPath, '-noout', ...options], pemPath);
+}
