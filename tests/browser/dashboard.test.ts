@@ -74,6 +74,31 @@ t('the mode switch changes the running agent\'s mode', async () => {
   }
 });
 
+t('the CSP holds: an inline script and a request to another origin are blocked', async () => {
+  const { page, rec } = await open();
+  try {
+    const blocked = await page.evaluate(async () => {
+      type G = { document: { createElement(t: string): { textContent: string }; body: { appendChild(n: unknown): void } }; fetch(u: string): Promise<unknown>; x0Inline?: number };
+      const g = globalThis as unknown as G;
+      const s = g.document.createElement('script');
+      s.textContent = 'globalThis.x0Inline = 1';
+      g.document.body.appendChild(s);
+      let fetched = true;
+      try {
+        await g.fetch('http://127.0.0.2:9/');
+      } catch {
+        fetched = false;
+      }
+      return { inline: g.x0Inline === undefined, fetched };
+    });
+    assert.is(blocked.inline, true, 'the inline script ran');
+    assert.is(blocked.fetched, false, 'the request to another origin went out');
+    assert.ok(rec.errors.some((e) => /Content Security Policy/.test(e)), rec.errors.join('\n'));
+  } finally {
+    await page.close();
+  }
+});
+
 t('names from the mesh are shown as text, never as HTML', async () => {
   const page = await browser.newPage();
   try {
