@@ -127,6 +127,41 @@ t('deaf interface that a restart does not fix: restart_max restarts, one alert, 
   assert.ok(h.lines.some((l) => l.startsWith('err ALERT wl0 is still deaf after 2 restart(s)')), h.lines.join('\n'));
 });
 
+t('deaf restarts survive a kill -9 of the agent: no new round of restart_max restarts, no second alert', async () => {
+  const dir = tempDir('deaf-resume');
+  const restarts = (h: { actuator: RecordingActuator }) => h.actuator.calls.filter((c) => c.op === 'restart').map((c) => c.args);
+  try {
+    const cfg = { restartMax: 2, restartMethod: 'ubus' as const, cooldownMs: 15_000 };
+    const first = KnowledgeStore.open(getHost(), dir);
+    assert.ok(first.ok);
+    let act1: RecordingActuator | null = null;
+    const h1 = loopHarness(cfg, deafMesh(null, () => act1!), undefined, first.store);
+    act1 = h1.actuator;
+    for (let i = 0; i < 300 && restarts(h1).length < 1; i++) await h1.cycles(1);
+    assert.equal(restarts(h1), [['wl0', 'ubus']]);
+    // Killed after one restart; respawned with the same store and the radio still deaf.
+    const again = KnowledgeStore.open(getHost(), dir);
+    assert.ok(again.ok);
+    let act2: RecordingActuator | null = null;
+    const h2 = loopHarness(cfg, deafMesh(null, () => act2!), undefined, again.store);
+    act2 = h2.actuator;
+    await h2.cycles(400);
+    assert.equal(restarts(h2), [['wl0', 'ubus']], 'one more restart (2 of restart_max 2), not a new round');
+    assert.is(h2.audits.filter((a) => a.action.kind === 'alert').length, 1);
+    // And once more: everything is spent, nothing at all happens.
+    const third = KnowledgeStore.open(getHost(), dir);
+    assert.ok(third.ok);
+    let act3: RecordingActuator | null = null;
+    const h3 = loopHarness(cfg, deafMesh(null, () => act3!), undefined, third.store);
+    act3 = h3.actuator;
+    await h3.cycles(400);
+    assert.is(h3.actuator.calls.length, 0);
+    assert.is(h3.audits.filter((a) => a.action.kind === 'alert').length, 0, 'alerted already (the store says so)');
+  } finally {
+    removeTree(dir);
+  }
+});
+
 t('gateway uplink lost: gateway mode off, then server again with its bandwidths once the uplink is back', async () => {
   let up = true;
   const mesh = (): SynthMesh => ({ interfaces: [{ ifname: 'eth1', ifindex: 2 }], neighbors: [{ ifname: 'eth1', mac: A }] });

@@ -142,7 +142,8 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     new IsolatedNodeDetector(cfg),
   ];
   const hopPenalty = new HopPenaltyPolicy();
-  const policies: Policy[] = [hopPenalty, new DeafRestartPolicy(), new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
+  const deafRestart = new DeafRestartPolicy();
+  const policies: Policy[] = [hopPenalty, deafRestart, new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
   const executor = new Executor(cfg, deps.actuator, { wallMs: () => host.clock.wallMs(), monoMs: () => host.clock.monotonicMs() });
 
   const store = deps.store;
@@ -155,6 +156,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     monitor.restoreBaselines(store.baselines());
     const counted = executor.resume(store.audits());
     hopPenalty.resume(store.audits());
+    deafRestart.resume(store.audits(), host.clock.wallMs(), config.restartResetMs);
     if (counted > 0) log.notice(`budget: ${counted} change(s) of the last 10 minutes from the knowledge store count against action_budget`);
   }
 

@@ -7,7 +7,7 @@
  */
 import type { PlanContext, Policy } from '../policy.js';
 import { incidentIfname } from '../policy.js';
-import type { ActionResult, Incident, PlannedAction } from '../types.js';
+import type { ActionResult, AuditRecord, Incident, PlannedAction } from '../types.js';
 
 interface Attempts {
   restarts: number;
@@ -18,6 +18,28 @@ interface Attempts {
 export class DeafRestartPolicy implements Policy {
   readonly name = 'deaf-restart';
   private readonly attempts = new Map<string, Attempts>();
+
+  /**
+   * After a restart of the agent: the restarts and alerts of the last `resetMs` in the
+   * knowledge store count again, so that an agent that crashes and is respawned (procd
+   * does) cannot restart a deaf radio restart_max times per life, over and over. Older
+   * ones are taken as forgotten (the in-memory count forgets after resetMs of health;
+   * health before the restart is unknown, and this bounds a loop to restart_max
+   * restarts per resetMs at worst).
+   */
+  resume(records: readonly AuditRecord[], nowWallMs: number, resetMs: number): void {
+    for (const r of records) {
+      if (r.atMs < nowWallMs - resetMs || r.policy !== this.name) continue;
+      const p = r.action;
+      const ifname = p.kind === 'restart-interface' ? p.ifname : p.kind === 'alert' ? r.target.replace(/^alert:if:/, '') : null;
+      // What executed() counts: anything but a refusal.
+      if (ifname === null || r.result === 'refused') continue;
+      const a = this.attempts.get(ifname) ?? { restarts: 0, alerted: false, healthySinceMono: null };
+      if (p.kind === 'restart-interface') a.restarts++;
+      else a.alerted = true;
+      this.attempts.set(ifname, a);
+    }
+  }
 
   plan(ctx: PlanContext): PlannedAction[] {
     const { view, config, nowMono } = ctx;
