@@ -5,10 +5,10 @@
  * validity of every certificate at a given time with a clock-skew allowance, and the
  * signing-certificate rules for every CA in the path.
  *
- * Signatures are checked by a function the caller supplies (`SignatureVerifier`). The
- * runtime has no verifier yet: the TLS shim on mbedTLS (issue 8, item 1) will supply
- * ECDSA/RSA verification. Until it exists nothing in production calls this with a
- * real verifier; the unit tests verify signatures with the openssl CLI.
+ * Signatures are checked by a function the caller supplies (`SignatureVerifier`).
+ * `verifyEcdsaSha256` (ecdsa.ts, TypeScript with BigInt) covers ECDSA P-256/P-384 with
+ * SHA-256, what SPIRE issues; anything else (RSA, SHA-384/512) is answered "not
+ * verified" until the TLS shim on mbedTLS (issue 8, item 1) supplies verification in C.
  */
 import { bytesEqual } from './der.js';
 import { type IdResult, ok } from './result.js';
