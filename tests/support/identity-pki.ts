@@ -106,6 +106,27 @@ const SPECS: Spec[] = [
     ext: [...CA_EXT, 'authorityKeyIdentifier = keyid', 'subjectAltName = URI:spiffe://example.org'],
   },
   leaf('too-deep', 'sub-intermediate', 'URI:spiffe://example.org/agent/deep'),
+  // An empty subject is allowed when the SAN is critical (X509-SVID §3.1).
+  leaf('no-subject', 'intermediate', 'critical, URI:spiffe://example.org/agent/anon', { subject: '/' }),
+  leaf('no-subject-san-not-critical', 'intermediate', 'URI:spiffe://example.org/agent/anon', { subject: '/' }),
+  leaf('key-usage-not-critical', 'intermediate', 'URI:spiffe://example.org/agent/ku', {}, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = digitalSignature', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('leaf-cert-sign', 'intermediate', 'URI:spiffe://example.org/agent/signer', {}, [
+    'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, digitalSignature, keyCertSign', 'authorityKeyIdentifier = keyid',
+  ]),
+  leaf('https-uri', 'intermediate', 'URI:https://example.org/agent/web'),
+  // A CA without keyCertSign, and a CA whose SPIFFE ID has a path; a leaf under each.
+  {
+    name: 'ca-no-cert-sign', subject: '/C=US/O=SPIFFE/CN=no cert sign', issuer: 'root',
+    ext: ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature, cRLSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid'],
+  },
+  leaf('under-no-cert-sign', 'ca-no-cert-sign', 'URI:spiffe://example.org/agent/x'),
+  {
+    name: 'ca-with-path', subject: '/C=US/O=SPIFFE/CN=ca with path', issuer: 'root',
+    ext: [...CA_EXT, 'authorityKeyIdentifier = keyid', 'subjectAltName = URI:spiffe://example.org/ca/1'],
+  },
+  leaf('under-ca-with-path', 'ca-with-path', 'URI:spiffe://example.org/agent/y'),
   { name: 'rsa-root', subject: '/CN=rsa root/O=Example \\, Inc.', ext: [...CA_EXT], issuer: null, curve: 'RSA' },
 ];
 

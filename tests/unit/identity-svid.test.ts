@@ -77,6 +77,35 @@ t('refuses a CA certificate as leaf, and leaf key usages the standard forbids or
   assert.match(eku.message, 'serverAuth and clientAuth');
 });
 
+t('refuses a URI SAN that is not a SPIFFE ID, a non-critical keyUsage, and a leaf that may sign certificates', async () => {
+  const pki = await testPki();
+  const https = await refusal(chain(pki, 'https-uri', 'intermediate'), options(pki));
+  assert.is(https.code, 'invalid-spiffe-id');
+  assert.match(https.message, 'https://example.org/agent/web');
+  assert.is((await refusal(chain(pki, 'key-usage-not-critical', 'intermediate'), options(pki))).code, 'key-usage-not-critical');
+  const signer = await refusal(chain(pki, 'leaf-cert-sign', 'intermediate'), options(pki));
+  assert.is(signer.code, 'leaf-signs-certificates');
+  assert.match(signer.message, 'keyCertSign');
+});
+
+t('an empty subject needs a critical subjectAltName', async () => {
+  const pki = await testPki();
+  assert.is(pki.get('no-subject').cert.subject.text, '');
+  const anon = await validateX509Svid(chain(pki, 'no-subject', 'intermediate'), options(pki));
+  assert.ok(anon.ok && anon.value.id.id === 'spiffe://example.org/agent/anon');
+  assert.is((await refusal(chain(pki, 'no-subject-san-not-critical', 'intermediate'), options(pki))).code, 'san-not-critical');
+});
+
+t('refuses a signing certificate without keyCertSign, or whose SPIFFE ID has a path', async () => {
+  const pki = await testPki();
+  const ku = await refusal(chain(pki, 'under-no-cert-sign', 'ca-no-cert-sign'), options(pki));
+  assert.is(ku.code, 'issuer-key-usage');
+  assert.match(ku.message, 'no cert sign');
+  const path = await refusal(chain(pki, 'under-ca-with-path', 'ca-with-path'), options(pki));
+  assert.is(path.code, 'issuer-spiffe-id');
+  assert.match(path.message, 'spiffe://example.org/ca/1 has a path');
+});
+
 t('refuses an expired and a not-yet-valid leaf; the clock skew allowance is honoured', async () => {
   const pki = await testPki();
   const expired = await refusal(chain(pki, 'expired', 'intermediate'), options(pki));
