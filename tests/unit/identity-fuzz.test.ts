@@ -1,13 +1,14 @@
 /**
  * Fuzz: 50k mutated DER certificates (seeded from the openssl-made test PKI) through the
- * DER walker, the certificate reader and the per-certificate SVID checks; mutated PEM
+ * DER walker, the certificate reader, the per-certificate SVID checks and the ECDSA
+ * signature and point decoders; mutated PEM
  * text through the PEM decoder; mutated URIs through the SPIFFE ID parser. Nothing may
  * throw: every call answers with a result value. Deterministic (seeded PRNG).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  checkLeaf, checkSigning, decodePem, leafSpiffeId, parseCertificate, parseCertificates, parseSpiffeId, walkDer,
+  CURVES, checkLeaf, checkSigning, decodeEcdsaSignature, decodePem, decodePoint, leafSpiffeId, parseCertificate, parseCertificates, parseSpiffeId, walkDer,
 } from '../../runtime/src/identity/index.js';
 import { testPki } from '../support/identity-pki.js';
 import { prng } from '../support/netlink-kernel-script.js';
@@ -138,6 +139,11 @@ t(`${CASES} mutated certificates: the reader and the checks answer with results,
         leafSpiffeId(c.value);
         checkLeaf(c.value);
         checkSigning(c.value, 'ca', 0);
+        stage = 'ecdsa-decode';
+        decodeEcdsaSignature(c.value.signature);
+        const curve = CURVES[c.value.publicKey.curve ?? ''];
+        // Curve checks cost BigInt arithmetic on quickjs-ng: a sample of the keys.
+        if (curve !== undefined && parsed % 8 === 0) decodePoint(curve, c.value.publicKey.key);
       } else {
         refused++;
         if (typeof c.error.message !== 'string' || c.error.message.length === 0) throw new Error('refusal without a message');
