@@ -34,6 +34,30 @@ t('flapping link: hop penalty raised in steps (one per cooldown, capped), restor
   assert.is(hopAudits[0]?.incidentKind, 'route-flapping');
 });
 
+t("a raised hop penalty is kept while the link's own TQ still wobbles, though the routes no longer flap", async () => {
+  // Phase 1 (cycles < 60): the link to ..:0a flaps and the route with it. Phase 2 (< 240):
+  // the route stays on ..:0b (what the raise achieves) but ..:0a's TQ still toggles.
+  // Phase 3: ..:0a is steady again.
+  const flap = flappingMesh(() => true);
+  const mesh = (cycle: number): SynthMesh => {
+    if (cycle < 60) return flap(cycle);
+    const m = flap(cycle);
+    const wobble = cycle < 240 && Math.floor(cycle / 4) % 2 === 1;
+    return {
+      ...m,
+      neighbors: (m.neighbors ?? []).map((n) => (n.mac === 'aa:00:00:00:00:0a' ? { ...n, tq: wobble ? 180 : 250 } : n)),
+      routes: [{ originator: 'aa:00:00:00:00:99', ifname: 'eth1', via: 'aa:00:00:00:00:0b' }],
+    };
+  };
+  const h = loopHarness({ hopPenaltyStep: 30, hopPenaltyMax: 60, cooldownMs: 20_000, hopPenaltyStableMs: 30_000 }, mesh);
+  await h.cycles(240);
+  assert.is(h.penalties.get('eth1'), 60, 'raised, and still raised after 180 s without route changes');
+  await h.cycles(120);
+  assert.is(h.penalties.get('eth1'), 0, 'restored once the TQ stopped falling (window 60 s + stable 30 s)');
+  const restore = h.audits.filter((a) => a.action.kind === 'set-hop-penalty').at(-1);
+  assert.match(restore?.reason ?? '', /metric fell 0% at most/);
+});
+
 t('a hop penalty raised before a kill -9 is restored by the next run once the link is stable', async () => {
   const dir = tempDir('hop-resume');
   try {

@@ -23,29 +23,10 @@
  * route-flapping 20 s after start, before any fault).
  */
 import type { Detector, Hysteresis } from '../detector.js';
+import { metricDrawdownPercent } from '../link-drawdown.js';
 import { countSince, type LinkSeries, type MeshView } from '../monitor.js';
 import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
-
-/**
- * The largest fall of a link's metric below its running maximum over the samples taken
- * after sinceMono, in percent of that maximum. A sample without a metric (the neighbour
- * was not live) counts as 0; samples before the first one with a metric are skipped.
- */
-export function metricDrawdownPercent(view: MeshView, link: LinkSeries, sinceMono: number): number {
-  const times = view.node.times;
-  let n = 0;
-  while (n < times.length && n < link.metric.length && times.fromEnd(n) > sinceMono) n++;
-  let peak = 0;
-  let worst = 0;
-  for (let back = n - 1; back >= 0; back--) {
-    const v = link.metric.fromEnd(back);
-    const x = Number.isFinite(v) ? v : 0;
-    if (x > peak) peak = x;
-    else if (peak > 0) worst = Math.max(worst, (peak - x) / peak);
-  }
-  return Math.round(worst * 1000) / 10;
-}
 
 export class RouteFlappingDetector implements Detector {
   readonly kind = 'route-flapping' as const;

@@ -7,6 +7,7 @@
  * interface has been stable for hop_penalty_stable_ms after it.
  */
 import type { PlanContext, Policy } from '../policy.js';
+import { interfaceDrawdownPercent } from '../link-drawdown.js';
 import { incidentIfname } from '../policy.js';
 import type { ActionResult, AuditRecord, Incident, PlannedAction } from '../types.js';
 
@@ -92,13 +93,18 @@ export class HopPenaltyPolicy implements Policy {
         this.raised.delete(ifname);
         continue;
       }
+      // The raise itself stops the route flapping (routes avoid the link), so the
+      // incident closes while the link is as bad as ever: stable also means the link's
+      // own metric stopped falling (the lab restored a penalty mid-flapping without this).
+      const fell = interfaceDrawdownPercent(view, ifname, nowMono - config.flapWindowMs);
+      if (fell >= config.flapDrawdownPercent) state.lastUnstableMono = nowMono;
       if (nowMono - state.lastUnstableMono < config.hopPenaltyStableMs) continue;
       out.push({
         policy: this.name,
         target: `if:${ifname}`,
         params: { kind: 'set-hop-penalty', ifname, from: iface.hopPenalty, to: state.original },
         incident: state.incident,
-        reason: `${ifname} stable for ${Math.round((nowMono - state.lastUnstableMono) / 1000)} s: restore hop penalty ${state.original}`,
+        reason: `${ifname} stable for ${Math.round((nowMono - state.lastUnstableMono) / 1000)} s (no flapping or degraded incident; its links' metric fell ${fell}% at most in ${config.flapWindowMs / 1000} s): restore hop penalty ${state.original}`,
         priority: 40,
         restoring: true,
         preconditions: [],
