@@ -47,6 +47,8 @@ interface Spec {
   /** Key of another certificate to reuse (for impostors), else a fresh P-256 key. */
   keyFrom?: string;
   curve?: string;
+  /** Digest the issuer signs with (default sha256). */
+  md?: string;
 }
 
 const LEAF_EXT = [
@@ -72,6 +74,8 @@ const SPECS: Spec[] = [
   { name: 'other-root', subject: '/C=US/O=SPIFFE/CN=other.org root', ext: [...CA_EXT, 'subjectAltName = URI:spiffe://other.org'], issuer: null },
   leaf('node1', 'intermediate', 'URI:spiffe://example.org/agent/node1, DNS:node1.mesh, IP:10.0.0.1, IP:fd00::1'),
   leaf('direct', 'root', 'URI:spiffe://example.org/agent/direct'),
+  // Signed by the P-384 intermediate with SHA-384, as a SPIRE CA with an ec-p384 key signs.
+  leaf('sha384', 'intermediate', 'URI:spiffe://example.org/agent/sha384', { md: 'sha384' }),
   leaf('two-uris', 'intermediate', 'URI:spiffe://example.org/agent/a, URI:spiffe://example.org/agent/b'),
   leaf('no-uri', 'intermediate', 'DNS:node1.mesh'),
   leaf('root-path', 'intermediate', 'URI:spiffe://example.org'),
@@ -161,7 +165,7 @@ async function issue(dir: string, spec: Spec, made: Map<string, Issued>): Promis
   const signer = spec.issuer === null ? ['-selfsign', '-keyfile', keyPath] : ['-cert', (made.get(spec.issuer) as Issued).pemPath, '-keyfile', (made.get(spec.issuer) as Issued).keyPath];
   await openssl([
     'ca', '-batch', '-notext', '-config', `${dir}/ca.cnf`, ...signer, '-in', csr, '-extfile', extPath, '-extensions', 'x',
-    '-startdate', spec.start ?? '20250101000000Z', '-enddate', spec.end ?? '20400101000000Z', '-out', pemPath,
+    '-md', spec.md ?? 'sha256', '-startdate', spec.start ?? '20250101000000Z', '-enddate', spec.end ?? '20400101000000Z', '-out', pemPath,
   ], dir);
   const ders = decodePemCertificates(files.readText(pemPath));
   if (!ders.ok) throw new Error(`${spec.name}: ${ders.error.message}`);

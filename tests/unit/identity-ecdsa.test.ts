@@ -1,5 +1,5 @@
 /**
- * ECDSA P-256/P-384 + SHA-256 verification in TypeScript against openssl: digests equal
+ * ECDSA P-256/P-384 + SHA-2 verification in TypeScript against openssl: digests equal
  * `openssl dgst`, curve constants equal `openssl ecparam`'s explicit parameters,
  * signatures made by `openssl dgst -sign` verify and altered ones do not, and the
  * openssl-made SVID chains validate with this verifier.
@@ -8,8 +8,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
 import {
-  bytesToBigInt, CURVES, decodeEcdsaSignature, decodePem, decodePoint, hex, OID, sha256, type SignedData, validateX509Svid,
-  verifyEcdsaSha256,
+  bytesToBigInt, CURVES, decodeEcdsaSignature, decodePem, decodePoint, hex, OID, sha256, sha384, sha512, type SignedData, validateX509Svid,
+  verifyEcdsa,
 } from '../../runtime/src/identity/index.js';
 import { NOW_MS, type Pki, testPki } from '../support/identity-pki.js';
 import { tempDir } from '../support/tmp.js';
@@ -26,13 +26,15 @@ function message(n: number, salt: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => (i * 31 + salt) & 0xff);
 }
 
-t('SHA-256 equals openssl dgst for lengths around the block and padding boundaries', async () => {
+t('SHA-256/384/512 equal openssl dgst for lengths around the block and padding boundaries', async () => {
   const dir = tempDir('sha');
-  for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 1000, 4097]) {
+  for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 111, 112, 113, 119, 120, 127, 128, 129, 1000, 4097]) {
     const data = message(n, n);
     getHost().files.writeAtomic(`${dir}/m`, data);
-    const out = await run(['openssl', 'dgst', '-sha256', '-r', `${dir}/m`]);
-    assert.is(hex(sha256(data)), out.split(' ')[0], `length ${n}`);
+    for (const [name, f] of [['sha256', sha256], ['sha384', sha384], ['sha512', sha512]] as const) {
+      const out = await run(['openssl', 'dgst', `-${name}`, '-r', `${dir}/m`]);
+      assert.is(hex(f(data)), out.split(' ')[0], `${name} of ${n} bytes`);
+    }
   }
 });
 
@@ -53,34 +55,38 @@ t('curve constants equal the explicit parameters openssl prints', async () => {
   }
 });
 
-function signedBy(tbs: Uint8Array, signature: Uint8Array): SignedData {
-  return { tbs, signature, algorithm: { oid: OID.ecdsaWithSha256, name: 'ecdsa-with-SHA256', parameters: null } };
+const ALGORITHMS = { sha256: OID.ecdsaWithSha256, sha384: OID.ecdsaWithSha384, sha512: OID.ecdsaWithSha512 } as const;
+type Digest = keyof typeof ALGORITHMS;
+
+function signedBy(tbs: Uint8Array, signature: Uint8Array, digest: Digest = 'sha256'): SignedData {
+  return { tbs, signature, algorithm: { oid: ALGORITHMS[digest], name: `ecdsa-with-${digest}`, parameters: null } };
 }
 
-async function opensslSign(pki: Pki, keyOf: string, data: Uint8Array): Promise<Uint8Array> {
+async function opensslSign(pki: Pki, keyOf: string, data: Uint8Array, digest: Digest = 'sha256'): Promise<Uint8Array> {
   const dir = tempDir('sign');
   getHost().files.writeAtomic(`${dir}/m`, data);
-  await run(['openssl', 'dgst', '-sha256', '-sign', pki.get(keyOf).keyPath, '-out', `${dir}/sig`, `${dir}/m`]);
+  await run(['openssl', 'dgst', `-${digest}`, '-sign', pki.get(keyOf).keyPath, '-out', `${dir}/sig`, `${dir}/m`]);
   return getHost().files.readBytes(`${dir}/sig`);
 }
 
-t('signatures by openssl verify (P-256 and P-384); altered message, signature or key do not', async () => {
+t('signatures by openssl verify (P-256 and P-384, SHA-256/384/512); altered message, signature, key or digest do not', async () => {
   const pki = await testPki();
   for (const who of ['node1', 'intermediate']) {
     const key = pki.get(who).cert.publicKey;
-    for (const n of [0, 100, 700]) {
+    for (const [n, digest] of [[0, 'sha256'], [100, 'sha384'], [700, 'sha512'], [300, 'sha256']] as const) {
       const data = message(n, 7);
-      const sig = await opensslSign(pki, who, data);
-      assert.ok(await verifyEcdsaSha256(signedBy(data, sig), key), `${who} ${n} bytes`);
+      const sig = await opensslSign(pki, who, data, digest);
+      assert.ok(await verifyEcdsa(signedBy(data, sig, digest), key), `${who} ${n} bytes ${digest}`);
       const other = data.slice();
       if (n > 0) {
         other[n >> 1] = (other[n >> 1] as number) ^ 1;
-        assert.not.ok(await verifyEcdsaSha256(signedBy(other, sig), key), 'altered message');
+        assert.not.ok(await verifyEcdsa(signedBy(other, sig, digest), key), 'altered message');
       }
       const badSig = sig.slice();
       badSig[badSig.length - 3] = (badSig[badSig.length - 3] as number) ^ 0x40;
-      assert.not.ok(await verifyEcdsaSha256(signedBy(data, badSig), key), 'altered signature');
-      assert.not.ok(await verifyEcdsaSha256(signedBy(data, sig), pki.get('direct').cert.publicKey), 'another key');
+      assert.not.ok(await verifyEcdsa(signedBy(data, badSig, digest), key), 'altered signature');
+      assert.not.ok(await verifyEcdsa(signedBy(data, sig, digest), pki.get('direct').cert.publicKey), 'another key');
+      assert.not.ok(await verifyEcdsa(signedBy(data, sig, digest === 'sha256' ? 'sha384' : 'sha256'), key), 'another digest');
     }
   }
 });
@@ -91,19 +97,21 @@ t('refuses what it cannot or must not verify: other algorithms, off-curve keys, 
   const data = message(50, 1);
   const sig = await opensslSign(pki, 'node1', data);
   const key = node1.cert.publicKey;
-  assert.not.ok(await verifyEcdsaSha256({ ...signedBy(data, sig), algorithm: { oid: OID.ecdsaWithSha384, name: '', parameters: null } }, key));
-  assert.not.ok(await verifyEcdsaSha256(signedBy(data, sig), pki.get('rsa-root').cert.publicKey));
+  assert.not.ok(await verifyEcdsa({ ...signedBy(data, sig), algorithm: { oid: OID.sha256WithRsa, name: '', parameters: null } }, key));
+  assert.not.ok(await verifyEcdsa({ ...signedBy(data, sig), algorithm: { oid: OID.ecdsaWithSha256, name: '', parameters: Uint8Array.from([5, 0]) } }, key));
+  assert.ok(await verifyEcdsa(signedBy(data, sig), key));
+  assert.not.ok(await verifyEcdsa(signedBy(data, sig), pki.get('rsa-root').cert.publicKey));
   const offCurve = key.key.slice();
   offCurve[64] = (offCurve[64] as number) ^ 1;
   assert.is(decodePoint(CURVES['P-256'] as never, offCurve), null);
-  assert.not.ok(await verifyEcdsaSha256(signedBy(data, sig), { ...key, key: offCurve }));
+  assert.not.ok(await verifyEcdsa(signedBy(data, sig), { ...key, key: offCurve }));
   const rs = decodeEcdsaSignature(sig);
   assert.ok(rs !== null);
   // r = 0 and r = n are out of range; a negative INTEGER and trailing bytes are malformed.
   assert.is(decodeEcdsaSignature(Uint8Array.from([0x30, 0x06, 0x02, 0x01, 0x80, 0x02, 0x01, 0x01])), null);
   assert.is(decodeEcdsaSignature(Uint8Array.from([...sig, 0])), null);
   const zero = Uint8Array.from([0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x01]);
-  assert.not.ok(await verifyEcdsaSha256(signedBy(data, zero), key));
+  assert.not.ok(await verifyEcdsa(signedBy(data, zero), key));
 });
 
 t('compressed points decode to the same key openssl prints uncompressed', async () => {
@@ -127,9 +135,12 @@ t('compressed points decode to the same key openssl prints uncompressed', async 
 
 t('validates the openssl-made SVID chains with this verifier alone', async () => {
   const pki = await testPki();
-  const opts = { bundles: new Map([['example.org', [pki.get('root').cert]]]), verifySignature: verifyEcdsaSha256, nowMs: NOW_MS };
+  const opts = { bundles: new Map([['example.org', [pki.get('root').cert]]]), verifySignature: verifyEcdsa, nowMs: NOW_MS };
   const good = await validateX509Svid([pki.get('node1').cert, pki.get('intermediate').cert], opts);
   assert.ok(good.ok, good.ok ? '' : good.error.message);
+  assert.is(pki.get('sha384').cert.signatureAlgorithm.name, 'ecdsa-with-SHA384');
+  const sha384Chain = await validateX509Svid([pki.get('sha384').cert, pki.get('intermediate').cert], opts);
+  assert.ok(sha384Chain.ok && sha384Chain.value.id.id === 'spiffe://example.org/agent/sha384');
   const forged = await validateX509Svid([pki.get('forged').cert, pki.get('intermediate').cert], opts);
   assert.ok(!forged.ok && forged.error.code === 'bad-signature');
   // An RSA-signed chain is not verified by this verifier: refused, not accepted.

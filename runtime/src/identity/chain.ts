@@ -6,8 +6,8 @@
  * signing-certificate rules for every CA in the path.
  *
  * Signatures are checked by a function the caller supplies (`SignatureVerifier`).
- * `verifyEcdsaSha256` (ecdsa.ts, TypeScript with BigInt) covers ECDSA P-256/P-384 with
- * SHA-256, what SPIRE issues; anything else (RSA, SHA-384/512) is answered "not
+ * `verifyEcdsa` (ecdsa.ts, TypeScript with BigInt) covers ECDSA P-256/P-384 with
+ * SHA-256/384/512, what SPIRE issues; anything else (RSA, Ed25519) is answered "not
  * verified" until the TLS shim on mbedTLS (issue 8, item 1) supplies verification in C.
  */
 import { bytesEqual } from './der.js';

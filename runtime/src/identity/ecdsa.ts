@@ -1,14 +1,16 @@
 /**
- * ECDSA signature verification (SEC 1 §4.1.4) on P-256 and P-384 with SHA-256, in
- * TypeScript with BigInt: a `SignatureVerifier` for X.509-SVID chains that runs on both
- * engines until the mbedTLS shim verifies in C. It covers what SPIRE issues (ECDSA P-256
- * keys, ecdsa-with-SHA256); every other algorithm is answered `false` (not verified).
+ * ECDSA signature verification (SEC 1 §4.1.4) on P-256 and P-384 with SHA-256, SHA-384
+ * or SHA-512, in TypeScript with BigInt: a `SignatureVerifier` for X.509-SVID chains
+ * that runs on both engines until the mbedTLS shim verifies in C. It covers what SPIRE
+ * issues (ECDSA P-256 or P-384 CA keys); every other algorithm (RSA, Ed25519) is
+ * answered `false` (not verified).
  */
 import type { SignatureVerifier, SignedData } from './chain.js';
 import { DerReader, enter, readIntegerBytes, TAG } from './der.js';
 import { OID } from './der-oid.js';
 import { combinedMultiplyX, type Curve, curveRhs, invert, isOnCurve, mod, P256, P384, powMod } from './ec.js';
 import { sha256 } from './sha256.js';
+import { sha384, sha512 } from './sha512.js';
 import type { PublicKeyInfo } from './x509.js';
 
 export function bytesToBigInt(b: Uint8Array): bigint {
@@ -70,14 +72,22 @@ export function ecdsaVerify(c: Curve, hash: Uint8Array, r: bigint, s: bigint, qx
   return x !== null && mod(x, c.n) === r;
 }
 
-/** A SignatureVerifier for ecdsa-with-SHA256 on P-256 and P-384 keys. */
-export const verifyEcdsaSha256: SignatureVerifier = (signed: SignedData, key: PublicKeyInfo): boolean => {
-  if (signed.algorithm.oid !== OID.ecdsaWithSha256 || signed.algorithm.parameters !== null) return false;
+const DIGESTS: Record<string, (data: Uint8Array) => Uint8Array> = {
+  [OID.ecdsaWithSha256]: sha256,
+  [OID.ecdsaWithSha384]: sha384,
+  [OID.ecdsaWithSha512]: sha512,
+};
+
+/** A SignatureVerifier for ecdsa-with-SHA256/384/512 on P-256 and P-384 keys. */
+export const verifyEcdsa: SignatureVerifier = (signed: SignedData, key: PublicKeyInfo): boolean => {
+  const digest = DIGESTS[signed.algorithm.oid];
+  // RFC 5758 §3.2: the ecdsa-with-SHA2 identifiers have absent parameters.
+  if (digest === undefined || signed.algorithm.parameters !== null) return false;
   if (key.algorithm.oid !== OID.ecPublicKey || key.curve === null) return false;
   const curve = CURVES[key.curve];
   if (curve === undefined) return false;
   const q = decodePoint(curve, key.key);
   const sig = decodeEcdsaSignature(signed.signature);
   if (q === null || sig === null) return false;
-  return ecdsaVerify(curve, sha256(signed.tbs), sig.r, sig.s, q.x, q.y);
+  return ecdsaVerify(curve, digest(signed.tbs), sig.r, sig.s, q.x, q.y);
 };

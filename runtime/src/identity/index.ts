@@ -11,6 +11,7 @@ export * from './pem.js';
 export * from './policy.js';
 export * from './result.js';
 export * from './sha256.js';
+export * from './sha512.js';
 export * from './spiffe-id.js';
 export * from './svid.js';
 export * from './x509.js';

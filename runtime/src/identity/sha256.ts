@@ -4,30 +4,11 @@
  * standard defines them, from the fractional parts of the cube and square roots of the
  * first primes (computed exactly with BigInt integer roots at load time).
  */
-
-function firstPrimes(n: number): number[] {
-  const out: number[] = [];
-  for (let c = 2; out.length < n; c++) if (out.every((p) => c % p !== 0)) out.push(c);
-  return out;
-}
-
-/** floor(x^(1/k)) for a non-negative BigInt, by Newton's method. */
-function integerRoot(x: bigint, k: bigint): bigint {
-  if (x < 2n) return x;
-  let r = 1n << (BigInt(x.toString(2).length) / k + 1n);
-  for (;;) {
-    const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
-    if (next >= r) break;
-    r = next;
-  }
-  while (r ** k > x) r--;
-  while ((r + 1n) ** k <= x) r++;
-  return r;
-}
+import { firstPrimes, rootFractionBits } from './sha-constants.js';
 
 /** The first 32 bits of the fractional part of p^(1/k). */
 function fractionBits(p: number, k: bigint): number {
-  return Number(integerRoot(BigInt(p) << (32n * k), k) & 0xffffffffn);
+  return Number(rootFractionBits(p, k, 32n));
 }
 
 const PRIMES = firstPrimes(64);
