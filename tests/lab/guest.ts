@@ -662,8 +662,11 @@ async function fault(f: Fault): Promise<{ t: number; tEnd: number }> {
     case "exec": {
       const nd = plan.nodes[f.node];
       if (!nd) throw new Error(`no node ${f.node}`);
-      const r = await run(inNs(nd.ns, f.argv), { timeoutMs: 30_000 });
-      detail = `exit ${r.code}${r.stdout.trim() ? `: ${r.stdout.trim().slice(0, 300)}` : ""}${r.stderr.trim() ? ` (stderr: ${r.stderr.trim().slice(0, 300)})` : ""}`;
+      // {agent}: the agent binary the lab runs (scenarios ask the agents through it)
+      const bin = plan.agent?.argv[0] ?? "x0tta6bl4";
+      const r = await run(inNs(nd.ns, f.argv.map((a) => a.replaceAll("{agent}", bin))), { timeoutMs: 30_000 });
+      // Up to 4000 characters of output: scenarios read the agents' records with it.
+      detail = `exit ${r.code}${r.stdout.trim() ? `: ${r.stdout.trim().slice(0, 4000)}` : ""}${r.stderr.trim() ? ` (stderr: ${r.stderr.trim().slice(0, 300)})` : ""}`;
       break;
     }
     case "mark":

@@ -155,5 +155,79 @@ export function formatReport(recs: TRec[]): string {
     const d = w.transmitted ? `${w.received}/${w.transmitted} (${((100 * (w.received ?? 0)) / w.transmitted).toFixed(0)} %)` : "no ping summary";
     lines.push(`  ${s(w.t).padStart(8)}-${s(w.tEnd).padStart(8)}  [${w.label}] ${w.node}: ${d}; ${w.routeChanges} route changes (${w.routeChangesPerMin}/min)`);
   }
+  const checks = storeChecks(recs);
+  if (checks.some((c) => c.stored !== null)) lines.push(formatStoreChecks(checks));
+  return lines.join("\n");
+}
+
+export interface StoreCheck {
+  node: string;
+  /** Audit lines the agent logged over all its lives (every result). */
+  logged: number;
+  /** Records read back from its store at the end (`x0tta6bl4 actions`), or null if none were read. */
+  stored: number | null;
+  /** Logged audit ids that are not in the store at the end. */
+  missing: string[];
+  /** The most changes (done, not an undo, not an alert) in any 10 minutes, by the store's times. */
+  maxChangesIn10Min: number;
+  kills: number;
+  starts: number;
+  /** "recovered after a crash" warnings, and "running without a knowledge store" errors. */
+  recovered: number;
+  storeLost: number;
+}
+
+// What make-chaos.mjs reads back: "id,result,r|c,at_ms,kind" records separated by spaces.
+const RECORD = /^(act-[\w-]+),([\w-]+),([rc]),(\d+),([\w-]+)$/;
+
+/** Per node: did every action leave an audit record that survived the kills, and did the budget hold? */
+export function storeChecks(recs: TRec[]): StoreCheck[] {
+  const nodes = new Set<string>();
+  for (const r of recs) if (r.type === "agent_start") nodes.add(String(r.node));
+  const out: StoreCheck[] = [];
+  const actions = agentActions(recs);
+  for (const node of [...nodes].sort()) {
+    const logged = actions.filter((a) => a.node === node);
+    let stored: { id: string; result: string; restoring: boolean; at: number; kind: string }[] | null = null;
+    for (const r of recs) {
+      const f = r.fault as { do: string; node?: string; argv?: string[] } | undefined;
+      if (r.type !== "fault" || f?.do !== "exec" || f.node !== node || !(f.argv ?? []).join(" ").includes(" actions ")) continue;
+      const body = String(r.detail ?? "").replace(/^exit \d+: ?/, "");
+      stored = body
+        .split(/\s+/)
+        .map((x) => RECORD.exec(x))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => ({ id: m[1] as string, result: m[2] as string, restoring: m[3] === "r", at: Number(m[4]), kind: m[5] as string }));
+    }
+    const ids = new Set((stored ?? []).map((s) => s.id));
+    const changes = (stored ?? []).filter((s) => s.result === "done" && !s.restoring && s.kind !== "alert").map((s) => s.at).sort((a, b) => a - b);
+    let max = 0;
+    for (let i = 0, j = 0; i < changes.length; i++) {
+      while ((changes[i] as number) - (changes[j] as number) >= 600_000) j++;
+      max = Math.max(max, i - j + 1);
+    }
+    const lines = recs.filter((r) => r.type === "agent" && r.node === node).map((r) => String(r.line));
+    out.push({
+      node,
+      logged: logged.length,
+      stored: stored ? stored.length : null,
+      missing: stored ? logged.filter((a) => !ids.has(a.id)).map((a) => a.id) : [],
+      maxChangesIn10Min: max,
+      kills: recs.filter((r) => (r.type === "agent_exit" && r.node === node && r.signal === "SIGKILL") || false).length,
+      starts: recs.filter((r) => r.type === "agent_start" && r.node === node).length,
+      recovered: lines.filter((l) => l.includes("recovered after a crash")).length,
+      storeLost: lines.filter((l) => l.includes("running without a knowledge store")).length,
+    });
+  }
+  return out;
+}
+
+export function formatStoreChecks(checks: StoreCheck[]): string {
+  const lines = ["audit records and the store (per node):"];
+  for (const c of checks) {
+    lines.push(
+      `  ${c.node}: ${c.starts} start(s), ${c.kills} SIGKILL; ${c.logged} audit lines logged, ${c.stored ?? "?"} records in the store at the end, ${c.missing.length} missing${c.missing.length ? ` (${c.missing.join(", ")})` : ""}; at most ${c.maxChangesIn10Min} changes in any 10 minutes; store recovered ${c.recovered}x, lost ${c.storeLost}x`,
+    );
+  }
   return lines.join("\n");
 }
