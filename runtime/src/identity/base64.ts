@@ -47,3 +47,19 @@ export function base64Decode(text: string, maxBytes: number): IdResult<Uint8Arra
   if (n > maxBytes) return fail('pem', `base64: more than ${maxBytes} bytes`);
   return ok(out.slice(0, n));
 }
+
+/** Standard base64 with padding, no line breaks. */
+export function base64Encode(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const a = bytes[i] as number;
+    const b = i + 1 < bytes.length ? (bytes[i + 1] as number) : 0;
+    const c = i + 2 < bytes.length ? (bytes[i + 2] as number) : 0;
+    const n = (a << 16) | (b << 8) | c;
+    s += ALPHABET[n >> 18] as string;
+    s += ALPHABET[(n >> 12) & 63] as string;
+    s += i + 1 < bytes.length ? (ALPHABET[(n >> 6) & 63] as string) : '=';
+    s += i + 2 < bytes.length ? (ALPHABET[n & 63] as string) : '=';
+  }
+  return s;
+}

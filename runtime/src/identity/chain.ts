@@ -118,7 +118,9 @@ export async function validateX509Svid(chain: readonly Certificate[], opts: Svid
   if (!valid.ok) return valid;
   const td = id.value.trustDomain;
   const anchors = opts.bundles.get(td);
-  if (anchors === undefined || anchors.length === 0) return svidError('unknown-trust-domain', `no trust bundle for trust domain ${td} (peer ${id.value.id})`);
+  if (anchors === undefined) return svidError('unknown-trust-domain', `no trust bundle for trust domain ${td} (peer ${id.value.id})`);
+  // An empty bundle revokes every SVID of its trust domain (SPIFFE Trust Domain and Bundle §4.1).
+  if (anchors.length === 0) return svidError('unknown-trust-domain', `the bundle of ${td} has no X.509 authorities (peer ${id.value.id})`);
 
   const search: Search = {
     intermediates: chain.slice(1),

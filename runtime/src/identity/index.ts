@@ -1,5 +1,6 @@
 /** Identity: DER and X.509 reading, SPIFFE IDs, X.509-SVID validation, authorization. */
 export * from './base64.js';
+export * from './bundle.js';
 export * from './chain.js';
 export * from './der.js';
 export * from './der-oid.js';
