@@ -1,14 +1,14 @@
 /**
  * Fuzz: 50k mutated DER certificates (seeded from the openssl-made test PKI) through the
  * DER walker, the certificate reader, the per-certificate SVID checks and the ECDSA
- * signature and point decoders; mutated PEM
- * text through the PEM decoder; mutated URIs through the SPIFFE ID parser. Nothing may
- * throw: every call answers with a result value. Deterministic (seeded PRNG).
+ * signature and point decoders; mutated PEM text, SPIFFE bundle JSON and SPIFFE IDs
+ * through their parsers. Nothing may throw: every call answers with a result value.
+ * Deterministic (seeded PRNG).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  CURVES, checkLeaf, checkSigning, decodeEcdsaSignature, decodePem, decodePoint, leafSpiffeId, parseCertificate, parseCertificates, parseSpiffeId, walkDer,
+  bundleFromSpiffeJson, CURVES, checkLeaf, checkSigning, decodeEcdsaSignature, decodePem, decodePoint, leafSpiffeId, parseCertificate, parseCertificates, parseSpiffeId, walkDer,
 } from '../../runtime/src/identity/index.js';
 import { testPki } from '../support/identity-pki.js';
 import { prng } from '../support/netlink-kernel-script.js';
@@ -157,7 +157,7 @@ t(`${CASES} mutated certificates: the reader and the checks answer with results,
   assert.ok(parsed > 100, `parsed ${parsed}`);
 });
 
-t('mutated PEM text and SPIFFE IDs: results, never exceptions', async () => {
+t('mutated PEM text, SPIFFE bundles and SPIFFE IDs: results, never exceptions', async () => {
   const pki = await testPki();
   const rand = prng(0xbeef);
   const pick = (n: number) => Math.floor(rand() * n);
@@ -171,6 +171,17 @@ t('mutated PEM text and SPIFFE IDs: results, never exceptions', async () => {
     }
     const r = decodePem(s);
     if (r.ok) for (const b of r.value) parseCertificate(b.der);
+  }
+  // SPIFFE bundle documents with mutated JSON and mutated x5c values.
+  const jsons = [...pki.issued.values()].slice(0, 4).map((i) => JSON.stringify({ spiffe_sequence: 1, keys: [{ kty: 'EC', use: 'x509-svid', x5c: [toBase64(i.der)] }] }));
+  for (let i = 0; i < 2000; i++) {
+    let s = jsons[pick(jsons.length)] as string;
+    for (let r = 0; r < 1 + pick(3); r++) {
+      const at = pick(s.length);
+      s = s.slice(0, at) + (noise[pick(noise.length)] as string) + s.slice(at + pick(2));
+    }
+    const r = bundleFromSpiffeJson('example.org', s);
+    assert.type(r.ok, 'boolean');
   }
   const ids = ['spiffe://example.org/agent/node1', 'spiffe://td', 'spiffe://a.b-c_d/x/y.z'];
   for (let i = 0; i < 10_000; i++) {
