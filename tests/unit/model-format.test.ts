@@ -49,7 +49,7 @@ t('the test architecture (link 16-12-6-12-16 and node 15-10-4-10-15) is well und
 t('every kind of damage is rejected with an error that says what is wrong', () => {
   const good = encoded(testModel(2).model);
   const damaged = (f: (b: Uint8Array) => Uint8Array | void, fix = false): string => {
-    let b = good.slice();
+    let b: Uint8Array = good.slice();
     b = f(b) ?? b;
     if (fix) refit(b);
     const r = decodeModel(b);

@@ -68,14 +68,38 @@ export function multiplierValue(m: Multiplier): number {
   return m.m0 * 2 ** -m.shift;
 }
 
-// Four 16-bit limbs of the 64-bit product, least significant first (reused; single-threaded).
-const limbs = new Int32Array(5);
-
 /**
  * round_half_away_from_zero(acc · m0 / 2^shift), saturated to ±(2^31 − 1).
  * acc: integer with |acc| ≤ 2^31 − 1; m0: integer in [0, 2^31); shift in [1, 62].
+ *
+ * With a = |acc| = aH·2^16 + aL and m0 = mH·2^16 + mL, the product is
+ * hi·2^32 + lo where only hi (< 2^30) and the top bits of lo are needed when
+ * shift ≥ 32, the usual case (multipliers below 2^-1): then the rounding half is
+ * in hi (shift ≥ 33) or is bit 31 of lo (shift = 32), and lo's lower bits cannot
+ * carry into the result. Smaller shifts take the general path.
  */
 export function mulRoundShift(acc: number, m0: number, shift: number): number {
+  if (shift < 32) return mulRoundShiftSmall(acc, m0, shift);
+  const neg = acc < 0;
+  const a = neg ? -acc : acc;
+  const aL = a & 0xffff;
+  const aH = a >>> 16; // ≤ 0x7fff
+  const mL = m0 & 0xffff;
+  const mH = m0 >>> 16; // ≤ 0x7fff
+  const p1 = aH * mL; // < 2^31
+  const p2 = aL * mH; // < 2^31
+  // Bits 16..31 of the product (plus carries above), then everything from bit 32 up.
+  const t = (Math.imul(aL, mL) >>> 16) + (p1 & 0xffff) + (p2 & 0xffff);
+  const hi = aH * mH + (p1 >>> 16) + (p2 >>> 16) + (t >>> 16);
+  const r = shift === 32 ? hi + ((t >>> 15) & 1) : (hi + (1 << (shift - 33))) >>> (shift - 32);
+  return neg ? 0 - r : r; // 0 - r: never -0
+}
+
+// Four 16-bit limbs of the 64-bit product, least significant first (reused; single-threaded).
+const limbs = new Int32Array(5);
+
+/** The general case (shift < 32: the result may need saturation), on four 16-bit limbs. */
+function mulRoundShiftSmall(acc: number, m0: number, shift: number): number {
   const neg = acc < 0;
   const a = neg ? -acc : acc;
   const aL = a & 0xffff;

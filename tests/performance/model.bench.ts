@@ -1,0 +1,51 @@
+// The anomaly model on one link window (issue 9's goal: at most 300 µs on quickjs-ng):
+// the link's feature vector from the monitor's series (30-sample window), normalised,
+// quantized, through the int8 autoencoder (test architecture 16-12-6-12-16, 528 MACs,
+// seeded random weights), squared reconstruction error against the threshold. The
+// series come from the real Monitor fed 200 cycles of a synthetic 4-neighbour mesh.
+// Also: each part alone, the float reference, and reading the model file.
+import type { Bench } from 'tinybench';
+import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-inference.js';
+import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
+import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
+import { IntNetwork } from '../../runtime/src/model/int-inference.js';
+import { ModelScorer } from '../../runtime/src/model/scorer.js';
+import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
+
+export function register(bench: Bench): void {
+  const { model } = testModel(1, 40_000, 40_000);
+  const created = ModelScorer.create(model);
+  if (!created.ok) throw new Error(created.error);
+  const scorer = created.value;
+  const sim = meshSim(9);
+  for (let c = 0; c < 200; c++) {
+    const view = sim.step();
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+  }
+  const view = sim.monitor.view;
+  const link = view.links.get(`${IF_NAME}/${neighborMac(0)}`)!;
+  if (!scorer.evaluateLink(link, view)) throw new Error('model bench: link not scored');
+  const net = new IntNetwork(model.networks[0]!);
+  const q = Int8Array.from({ length: 16 }, (_, i) => (i * 37) % 255 - 127);
+  const float = dequantizeNetwork(model.networks[0]!);
+  const x = Array.from(q, (v) => v * model.networks[0]!.inputScale);
+  const raw = new Float64Array(LINK_FEATURES_V1.features.length);
+  const file = encodeModel(model);
+  if (!file.ok) throw new Error(file.error);
+
+  bench.add('model: score one link window (features + int8 inference)', () => {
+    if (!scorer.evaluateLink(link, view)) throw new Error('no judgement');
+  });
+  bench.add('model: link features only (30-sample window)', () => {
+    if (!linkFeatures(link, view, raw)) throw new Error('no features');
+  });
+  bench.add('model: int8 inference only (16-12-6-12-16)', () => {
+    net.reconstructionError(q);
+  });
+  bench.add('model: float reference inference (same network)', () => {
+    floatForward(float, x);
+  });
+  bench.add(`model: read and check the model file (${file.value.length} bytes)`, () => {
+    if (!decodeModel(file.value).ok) throw new Error('bad model');
+  });
+}
