@@ -61,7 +61,11 @@ const LEAF_EXT = [
 const CA_EXT = ['basicConstraints = critical, CA:TRUE', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash'];
 
 function leaf(name: string, issuer: string, san: string, over: Partial<Spec> = {}, ext: string[] = LEAF_EXT): Spec {
-  return { name, subject: `/C=US/O=SPIRE/CN=${name}`, ext: [...ext, `subjectAltName = ${san}`], issuer, ...over };
+  // Lines from the first "[section]" on belong to sections the extensions refer to.
+  const cut = ext.findIndex((l) => l.startsWith('['));
+  const own = cut < 0 ? ext : ext.slice(0, cut);
+  const sections = cut < 0 ? [] : ext.slice(cut);
+  return { name, subject: `/C=US/O=SPIRE/CN=${name}`, ext: [...own, `subjectAltName = ${san}`, ...sections], issuer, ...over };
 }
 
 /** Every certificate the identity tests use. */
@@ -76,6 +80,10 @@ const SPECS: Spec[] = [
   leaf('direct', 'root', 'URI:spiffe://example.org/agent/direct'),
   // Signed by the P-384 intermediate with SHA-384, as a SPIRE CA with an ec-p384 key signs.
   leaf('sha384', 'intermediate', 'URI:spiffe://example.org/agent/sha384', { md: 'sha384' }),
+  // Every kind of subjectAltName entry openssl can write (only the URI makes it an SVID).
+  leaf('all-sans', 'intermediate', 'URI:spiffe://example.org/agent/all, email:ops@example.org, dirName:dir_sect, otherName:1.2.3.4;UTF8:hello, RID:1.2.3.4.5, IP:192.0.2.7', {}, [
+    ...LEAF_EXT, '[dir_sect]', 'CN = directory name',
+  ]),
   leaf('two-uris', 'intermediate', 'URI:spiffe://example.org/agent/a, URI:spiffe://example.org/agent/b'),
   leaf('no-uri', 'intermediate', 'DNS:node1.mesh'),
   leaf('root-path', 'intermediate', 'URI:spiffe://example.org'),

@@ -70,6 +70,22 @@ t('extensions: basic constraints, key usage, EKU, SAN entries, key identifiers',
   assert.is(hex(leaf.authorityKeyId ?? new Uint8Array()), printed);
 });
 
+t('subjectAltName entries of every kind; only URI, DNS, IP and email are decoded to text', async () => {
+  const pki = await testPki();
+  const names = pki.get('all-sans').cert.extensions.subjectAltName?.names ?? [];
+  assert.equal(names.map((n) => n.type), ['uri', 'email', 'directory', 'other', 'other', 'ip']);
+  assert.equal(names.map((n) => n.tagNumber), [6, 1, 4, 0, 8, 7]);
+  assert.is(names[1]?.value, 'ops@example.org');
+  assert.is(names[5]?.value, '192.0.2.7');
+  // What openssl prints for the same extension, entry by entry.
+  const printed = await opensslX509(pki.get('all-sans').pemPath, ['-ext', 'subjectAltName']);
+  assert.match(printed, 'URI:spiffe://example.org/agent/all');
+  assert.match(printed, 'email:ops@example.org');
+  assert.match(printed, 'DirName:/CN=directory name');
+  assert.match(printed, 'othername: 1.2.3.4::hello');
+  assert.match(printed, 'Registered ID:1.2.3.4.5');
+});
+
 t('the tbs bytes and the signature are what openssl verifies', async () => {
   const pki = await testPki();
   const { cert } = pki.get('node1');
