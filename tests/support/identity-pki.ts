@@ -71,6 +71,12 @@ function leaf(name: string, issuer: string, san: string, over: Partial<Spec> = {
 /** Every certificate the identity tests use. */
 const SPECS: Spec[] = [
   { name: 'root', subject: '/C=US/O=SPIFFE/CN=example.org root', ext: [...CA_EXT, 'subjectAltName = URI:spiffe://example.org'], issuer: null },
+  // The root re-issued with the same name and key, and an expired copy (a bundle during
+  // renewal of the root certificate holds both).
+  {
+    name: 'root-expired-copy', subject: '/C=US/O=SPIFFE/CN=example.org root', keyFrom: 'root', issuer: null, start: '20200101000000Z', end: '20210101000000Z',
+    ext: [...CA_EXT, 'subjectAltName = URI:spiffe://example.org'],
+  },
   {
     name: 'intermediate', subject: '/C=US/O=SPIFFE/CN=example.org intermediate', issuer: 'root', curve: 'P-384',
     ext: ['basicConstraints = critical, CA:TRUE, pathlen:0', 'keyUsage = critical, keyCertSign, cRLSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid', 'subjectAltName = URI:spiffe://example.org'],

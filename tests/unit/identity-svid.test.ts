@@ -134,6 +134,21 @@ t('an expired CA in the path makes the leaf invalid', async () => {
   assert.match(r.message, 'intermediate 1');
 });
 
+t('a bundle holding an expired copy of the root as well: the path through the valid one is found', async () => {
+  const pki = await testPki();
+  const copy = pki.get('root-expired-copy').cert;
+  assert.equal(copy.subject.der, pki.get('root').cert.subject.der);
+  assert.equal(copy.extensions.subjectKeyId, pki.get('root').cert.extensions.subjectKeyId);
+  const both = options(pki, { bundles: new Map([['example.org', [copy, pki.get('root').cert]]]) });
+  const r = await validateX509Svid(chain(pki, 'node1', 'intermediate'), both);
+  assert.ok(r.ok, r.ok ? '' : r.error.message);
+  if (r.ok) assert.is(r.value.path[2], pki.get('root').cert);
+  // With only the expired copy, the refusal says why.
+  const onlyCopy = await refusal(chain(pki, 'node1', 'intermediate'), options(pki, { bundles: new Map([['example.org', [copy]]]) }));
+  assert.is(onlyCopy.code, 'expired');
+  assert.match(onlyCopy.message, 'bundle CA');
+});
+
 t('refuses a peer of a trust domain we hold no bundle for', async () => {
   const pki = await testPki();
   const only = options(pki, { bundles: new Map([['example.org', [pki.get('root').cert]]]) });

@@ -11,7 +11,7 @@
  * verified" until the TLS shim on mbedTLS (issue 8, item 1) supplies verification in C.
  */
 import { bytesEqual } from './der.js';
-import { type IdResult, ok } from './result.js';
+import { type IdentityError, type IdResult, ok } from './result.js';
 import type { SpiffeId } from './spiffe-id.js';
 import { checkLeaf, checkSigning, leafSpiffeId, svidError } from './svid.js';
 import type { AlgorithmIdentifier, Certificate, PublicKeyInfo } from './x509.js';
@@ -77,25 +77,46 @@ interface Search {
   anchors: readonly Certificate[];
   verify: SignatureVerifier;
   maxIntermediates: number;
-  /** Set when a candidate issuer matched by name but its signature did not verify. */
+  nowMs: number;
+  skewMs: number;
+  /** The first candidate issuer refused by a signing-certificate rule or its validity. */
+  pathError: { ok: false; error: IdentityError } | null;
+  /** Set when a candidate issuer passed the rules but its signature did not verify. */
   badSignature: string | null;
 }
 
-/** Depth-first search for a path from `path`'s last certificate to an anchor. */
+/**
+ * May `ca` stand at position `at` of a path (1 = the leaf's issuer)? The signing rules
+ * and validity are checked before any signature, and a refused candidate only ends this
+ * branch: another path (a re-issued root, another intermediate) may still be valid.
+ */
+function admissible(s: Search, ca: Certificate, at: number, anchor: boolean): boolean {
+  const role = anchor ? 'bundle CA' : `intermediate ${at}`;
+  const signing = checkSigning(ca, role, at - 1);
+  const problem = !signing.ok ? signing : checkValidity(ca, role, s.nowMs, s.skewMs);
+  if (problem.ok) return true;
+  s.pathError ??= problem;
+  return false;
+}
+
+async function signedBy(s: Search, cert: Certificate, issuer: Certificate, isLeaf: boolean): Promise<boolean> {
+  if (await s.verify(signedData(cert), issuer.publicKey)) return true;
+  s.badSignature = `the signature of ${isLeaf ? 'the leaf' : cert.subject.text} does not verify with the key of ${issuer.subject.text}`;
+  return false;
+}
+
+/** Depth-first search for a valid path from `path`'s last certificate to an anchor. */
 async function extend(s: Search, path: Certificate[]): Promise<Certificate[] | null> {
   const cert = path[path.length - 1] as Certificate;
+  const at = path.length;
   for (const anchor of s.anchors) {
-    if (!mayHaveIssued(anchor, cert)) continue;
-    if (await s.verify(signedData(cert), anchor.publicKey)) return [...path, anchor];
-    s.badSignature = `the signature of ${path.length === 1 ? 'the leaf' : cert.subject.text} does not verify with the key of ${anchor.subject.text}`;
+    if (!mayHaveIssued(anchor, cert) || !admissible(s, anchor, at, true)) continue;
+    if (await signedBy(s, cert, anchor, at === 1)) return [...path, anchor];
   }
-  if (path.length - 1 >= s.maxIntermediates) return null;
+  if (at - 1 >= s.maxIntermediates) return null;
   for (const ca of s.intermediates) {
-    if (path.includes(ca) || !mayHaveIssued(ca, cert)) continue;
-    if (!(await s.verify(signedData(cert), ca.publicKey))) {
-      s.badSignature = `the signature of ${path.length === 1 ? 'the leaf' : cert.subject.text} does not verify with the key of ${ca.subject.text}`;
-      continue;
-    }
+    if (path.includes(ca) || !mayHaveIssued(ca, cert) || !admissible(s, ca, at, false)) continue;
+    if (!(await signedBy(s, cert, ca, at === 1))) continue;
     const found = await extend(s, [...path, ca]);
     if (found !== null) return found;
   }
@@ -127,20 +148,16 @@ export async function validateX509Svid(chain: readonly Certificate[], opts: Svid
     anchors,
     verify: opts.verifySignature,
     maxIntermediates: opts.maxIntermediates ?? 8,
+    nowMs: opts.nowMs,
+    skewMs: skew,
+    pathError: null,
     badSignature: null,
   };
   const path = await extend(search, [leaf]);
   if (path === null) {
+    if (search.pathError !== null) return search.pathError;
     if (search.badSignature !== null) return svidError('bad-signature', search.badSignature);
     return svidError('unknown-authority', `no path from ${id.value.id} (issuer ${leaf.issuer.text}) to a CA in the bundle of ${td}`);
-  }
-  for (let i = 1; i < path.length; i++) {
-    const cert = path[i] as Certificate;
-    const role = i === path.length - 1 ? 'bundle CA' : `intermediate ${i}`;
-    const signing = checkSigning(cert, role, i - 1);
-    if (!signing.ok) return signing;
-    const v = checkValidity(cert, role, opts.nowMs, skew);
-    if (!v.ok) return v;
   }
   return ok({ id: id.value, leaf, path });
 }
