@@ -95,6 +95,7 @@ export function meanFloatError(net: FloatNetwork, inputs: Float64Array[]): numbe
 export const IF_INDEX = 2;
 export const IF_NAME = 'eth1';
 export const neighborMac = (i: number) => `aa:00:00:00:00:${(0x10 + i).toString(16)}`;
+export const FAR = 'aa:00:00:00:00:99';
 
 /** What can go wrong on one neighbour's link this cycle. */
 export interface LinkCondition {
@@ -110,8 +111,11 @@ export interface LinkCondition {
 
 export interface MeshSim {
   monitor: Monitor;
-  /** Advance one 1 s cycle; `condition(i)` may change neighbour i's link. */
-  step(condition?: (neighbor: number, base: LinkCondition) => LinkCondition): MeshView;
+  /**
+   * Advance one 1 s cycle; `condition(i)` may change neighbour i's link; `farVia` routes
+   * a far originator (aa:00:00:00:00:99) through that neighbour (a change is route churn).
+   */
+  step(condition?: (neighbor: number, base: LinkCondition) => LinkCondition, farVia?: number): MeshView;
   now(): number;
 }
 
@@ -133,7 +137,7 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
   return {
     monitor,
     now: () => now,
-    step(condition) {
+    step(condition, farVia) {
       now += 1000;
       rx += 200 + Math.floor(rng() * 40);
       tx += 190 + Math.floor(rng() * 40);
@@ -189,10 +193,15 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
         hardInterfaces: [{ ifindex: IF_INDEX, ifname: IF_NAME, address: '02:00:00:00:00:01', active: true, hopPenalty: 0, elpIntervalMs: null, throughputOverrideKbit: null }],
         neighbors: nbs,
         originators: origs,
-        bestRoutes: origs,
         gateways: [],
+        bestRoutes: [],
         links: [link(100, 'bat0', 0, null), link(IF_INDEX, IF_NAME, 100, stats({ rxPackets: rx, txPackets: tx, rxErrors: errors }))],
       };
+      if (farVia !== undefined) {
+        const via = neighborMac(farVia);
+        origs.push({ originator: FAR, neighbor: via, ifindex: IF_INDEX, ifname: IF_NAME, lastSeenMs: 500, best: true, tq: 180, throughputKbit: null });
+      }
+      snap.bestRoutes = origs.filter((o) => o.best);
       return monitor.observe(snap, now);
     },
   };

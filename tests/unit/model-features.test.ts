@@ -75,6 +75,27 @@ t('a link whose TQ falls shows it in level, trend, drawdown; its neighbour not h
   assert.ok(gone[5]! >= 5 / 30 - 1e-9, `missing_fraction ${gone[5]}`);
 });
 
+t('best-route churn: a far originator moving between two links counts on both, and on the node', () => {
+  const sim = meshSim(5);
+  for (let c = 0; c < 40; c++) sim.step(undefined, 0);
+  assert.is(linkVector(sim, 0)[7], 0, 'a steady route is no churn');
+  // It moves 0 → 1 → 0 → 1 → 0: four changes, each leaving one link and joining the other.
+  for (const via of [1, 0, 1, 0]) for (let c = 0; c < 3; c++) sim.step(undefined, via);
+  for (const i of [0, 1]) {
+    const v = linkVector(sim, i);
+    assert.is(v[7], 4, `route_changes on link ${i}`);
+    assert.is(v[8], 1, 'one originator moved');
+    assert.is(v[15], 4, 'node_route_changes');
+  }
+  assert.is(linkVector(sim, 2)[7], 0, 'an uninvolved link has none');
+  const node = new Float64Array(15);
+  assert.ok(nodeFeatures(sim.monitor.view, node));
+  assert.is(node[5], 4);
+  // A minute later the changes have left the 60 s window.
+  for (let c = 0; c < 61; c++) sim.step(undefined, 0);
+  assert.is(linkVector(sim, 0)[7], 0);
+});
+
 t('interface traffic: packet rates per second and the error ratio', () => {
   const sim = meshSim(3);
   for (let c = 0; c < 40; c++) sim.step();
