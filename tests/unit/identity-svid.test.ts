@@ -213,6 +213,26 @@ t('refuses unknown critical extensions and name constraints it cannot process', 
   assert.is((await refusal([base, constrained], options(pki))).code, 'name-constraints-unsupported');
 });
 
+t('the path search is bounded: presented intermediates, and signature checks (each pair checked once)', async () => {
+  const pki = await testPki();
+  const copies = (n: number) => Array.from({ length: n }, () => {
+    const c = parseCertificate(pki.get('intermediate').der);
+    if (!c.ok) throw new Error(c.error.message);
+    return c.value;
+  });
+  const many = await refusal([pki.get('node1').cert, ...copies(17)], options(pki));
+  assert.is(many.code, 'too-many-certificates');
+  // A forged leaf against 6 copies of its issuer's name: 6 checks, then bad-signature.
+  const v = opensslVerifier(pki.dir);
+  const forged = await refusal([pki.get('forged').cert, ...copies(6)], options(pki, { verifySignature: v.verify }));
+  assert.is(forged.code, 'bad-signature');
+  assert.is(v.calls, 6);
+  const limited = await refusal([pki.get('forged').cert, ...copies(6)], options(pki, { maxSignatureChecks: 3 }));
+  assert.is(limited.code, 'path-search-limit');
+  // Within the budget a good chain still validates.
+  assert.ok((await validateX509Svid(chain(pki, 'node1', 'intermediate'), options(pki, { maxSignatureChecks: 2 }))).ok);
+});
+
 t('an empty chain is refused', async () => {
   const pki = await testPki();
   assert.is((await refusal([], options(pki))).code, 'no-certificate');

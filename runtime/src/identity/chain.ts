@@ -41,7 +41,12 @@ export interface SvidValidationOptions {
   clockSkewMs?: number;
   /** Most CA certificates between the leaf and the anchor (default 8). */
   maxIntermediates?: number;
+  /** Most signature checks one validation may make (default 64): bounds the path search. */
+  maxSignatureChecks?: number;
 }
+
+/** Most intermediates a peer may present. */
+export const MAX_PRESENTED_INTERMEDIATES = 16;
 
 export interface ValidatedSvid {
   id: SpiffeId;
@@ -83,6 +88,10 @@ interface Search {
   pathError: { ok: false; error: IdentityError } | null;
   /** Set when a candidate issuer passed the rules but its signature did not verify. */
   badSignature: string | null;
+  /** Signature results by certificate and issuer: each pair is checked once. */
+  checked: Map<Certificate, Map<Certificate, boolean>>;
+  checksLeft: number;
+  exhausted: boolean;
 }
 
 /**
@@ -100,9 +109,20 @@ function admissible(s: Search, ca: Certificate, at: number, anchor: boolean): bo
 }
 
 async function signedBy(s: Search, cert: Certificate, issuer: Certificate, isLeaf: boolean): Promise<boolean> {
-  if (await s.verify(signedData(cert), issuer.publicKey)) return true;
-  s.badSignature = `the signature of ${isLeaf ? 'the leaf' : cert.subject.text} does not verify with the key of ${issuer.subject.text}`;
-  return false;
+  let byIssuer = s.checked.get(cert);
+  if (byIssuer === undefined) s.checked.set(cert, (byIssuer = new Map()));
+  let good = byIssuer.get(issuer);
+  if (good === undefined) {
+    if (s.checksLeft <= 0) {
+      s.exhausted = true;
+      return false;
+    }
+    s.checksLeft--;
+    good = await s.verify(signedData(cert), issuer.publicKey);
+    byIssuer.set(issuer, good);
+  }
+  if (!good) s.badSignature = `the signature of ${isLeaf ? 'the leaf' : cert.subject.text} does not verify with the key of ${issuer.subject.text}`;
+  return good;
 }
 
 /** Depth-first search for a valid path from `path`'s last certificate to an anchor. */
@@ -112,11 +132,15 @@ async function extend(s: Search, path: Certificate[]): Promise<Certificate[] | n
   for (const anchor of s.anchors) {
     if (!mayHaveIssued(anchor, cert) || !admissible(s, anchor, at, true)) continue;
     if (await signedBy(s, cert, anchor, at === 1)) return [...path, anchor];
+    if (s.exhausted) return null;
   }
   if (at - 1 >= s.maxIntermediates) return null;
   for (const ca of s.intermediates) {
     if (path.includes(ca) || !mayHaveIssued(ca, cert) || !admissible(s, ca, at, false)) continue;
-    if (!(await signedBy(s, cert, ca, at === 1))) continue;
+    if (!(await signedBy(s, cert, ca, at === 1))) {
+      if (s.exhausted) return null;
+      continue;
+    }
     const found = await extend(s, [...path, ca]);
     if (found !== null) return found;
   }
@@ -143,6 +167,9 @@ export async function validateX509Svid(chain: readonly Certificate[], opts: Svid
   // An empty bundle revokes every SVID of its trust domain (SPIFFE Trust Domain and Bundle §4.1).
   if (anchors.length === 0) return svidError('unknown-trust-domain', `the bundle of ${td} has no X.509 authorities (peer ${id.value.id})`);
 
+  if (chain.length - 1 > MAX_PRESENTED_INTERMEDIATES) {
+    return svidError('too-many-certificates', `the peer presented ${chain.length - 1} intermediates, at most ${MAX_PRESENTED_INTERMEDIATES} are accepted`);
+  }
   const search: Search = {
     intermediates: chain.slice(1),
     anchors,
@@ -152,9 +179,13 @@ export async function validateX509Svid(chain: readonly Certificate[], opts: Svid
     skewMs: skew,
     pathError: null,
     badSignature: null,
+    checked: new Map(),
+    checksLeft: opts.maxSignatureChecks ?? 64,
+    exhausted: false,
   };
   const path = await extend(search, [leaf]);
   if (path === null) {
+    if (search.exhausted) return svidError('path-search-limit', `no valid path found within ${opts.maxSignatureChecks ?? 64} signature checks`);
     if (search.pathError !== null) return search.pathError;
     if (search.badSignature !== null) return svidError('bad-signature', search.badSignature);
     return svidError('unknown-authority', `no path from ${id.value.id} (issuer ${leaf.issuer.text}) to a CA in the bundle of ${td}`);

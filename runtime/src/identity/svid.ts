@@ -32,7 +32,9 @@ export type SvidErrorCode =
   | 'issuer-not-ca'
   | 'issuer-key-usage'
   | 'issuer-spiffe-id'
-  | 'path-length';
+  | 'path-length'
+  | 'too-many-certificates'
+  | 'path-search-limit';
 
 export function svidError(code: SvidErrorCode, message: string): { ok: false; error: IdentityError } {
   return { ok: false, error: { kind: 'svid', code, message } };
