@@ -165,20 +165,16 @@ function windowStats(ring: NumberRing, window: number, units: 'tq' | 'throughput
   return s;
 }
 
-/** Rate per second of a counter over the newest `window` samples (times in ms); 0 without two samples. */
+/** Growth of a counter over the newest `window` samples (first and last finite ones); 0 when it did not grow. */
 function counterDelta(ring: NumberRing, window: number): number {
   const len = ring.length;
   const from = len > window ? len - window : 0;
-  let first = Number.NaN;
-  let last = Number.NaN;
-  for (let i = from; i < len; i++) {
-    const v = ring.at(i);
-    if (!Number.isFinite(v)) continue;
-    if (Number.isNaN(first)) first = v;
-    last = v;
-  }
-  const d = last - first;
-  return Math.max(d, 0);
+  let i = from;
+  while (i < len && !Number.isFinite(ring.at(i))) i++;
+  let j = len - 1;
+  while (j > i && !Number.isFinite(ring.at(j))) j--;
+  if (j <= i) return 0;
+  return Math.max(ring.at(j) - ring.at(i), 0);
 }
 
 function windowSeconds(times: NumberRing, window: number): number {
