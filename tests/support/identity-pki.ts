@@ -2,14 +2,15 @@
  * Test support: a small PKI made at test time with Debian's `openssl` CLI through
  * host.processes (so it runs on both engines): a root and an intermediate CA of
  * example.org, another trust domain's root, good leaf SVIDs, and leaves that break one
- * X509-SVID rule each. Also a signature verifier that asks `openssl dgst -verify`,
- * standing in for the mbedTLS shim that does not exist yet.
+ * X509-SVID rule each. Also a signature verifier that asks `openssl dgst -verify` (an
+ * independent check of the chain logic). Everything is kept in memory: the directories
+ * openssl works in are removed as soon as it is done.
  */
 import { getHost } from '../../runtime/src/host/index.js';
 import {
   type Certificate, decodePemCertificates, OID, parseCertificate, type PublicKeyInfo, type SignatureVerifier, type SignedData,
 } from '../../runtime/src/identity/index.js';
-import { tempDir } from './tmp.js';
+import { removeTree, tempDir } from './tmp.js';
 
 /** The time the tests judge validity at: inside every "valid" certificate's lifetime. */
 export const NOW_MS = Date.UTC(2026, 5, 1);
@@ -23,16 +24,27 @@ async function openssl(args: string[], cwd: string): Promise<string> {
 
 export interface Issued {
   name: string;
-  pemPath: string;
-  keyPath: string;
+  /** The certificate and its private key, as openssl wrote them (PEM). */
+  pem: string;
+  keyPem: string;
   der: Uint8Array;
   cert: Certificate;
 }
 
 export interface Pki {
-  dir: string;
   issued: Map<string, Issued>;
   get(name: string): Issued;
+}
+
+/** Run `f` with `files` written into a fresh directory, which is removed afterwards. */
+export async function withFiles<T>(files: Record<string, string | Uint8Array>, f: (dir: string) => Promise<T>): Promise<T> {
+  const dir = tempDir('openssl');
+  try {
+    for (const [name, data] of Object.entries(files)) getHost().files.writeAtomic(`${dir}/${name}`, data);
+    return await f(dir);
+  } finally {
+    removeTree(dir);
+  }
 }
 
 interface Spec {
@@ -166,7 +178,7 @@ commonName = optional
 
 async function issue(dir: string, spec: Spec, made: Map<string, Issued>): Promise<Issued> {
   const files = getHost().files;
-  const keyPath = spec.keyFrom ? (made.get(spec.keyFrom) as Issued).keyPath : `${dir}/${spec.name}.key`;
+  const keyPath = `${dir}/${spec.keyFrom ?? spec.name}.key`;
   if (!spec.keyFrom) {
     const keyArgs = spec.curve === 'RSA' ? ['-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048'] : ['-algorithm', 'EC', '-pkeyopt', `ec_paramgen_curve:${spec.curve ?? 'P-256'}`];
     await openssl(['genpkey', ...keyArgs, '-out', keyPath], dir);
@@ -176,17 +188,19 @@ async function issue(dir: string, spec: Spec, made: Map<string, Issued>): Promis
   const extPath = `${dir}/${spec.name}.ext`;
   files.writeAtomic(extPath, `[x]\n${spec.ext.join('\n')}\n`);
   const pemPath = `${dir}/${spec.name}.pem`;
-  const signer = spec.issuer === null ? ['-selfsign', '-keyfile', keyPath] : ['-cert', (made.get(spec.issuer) as Issued).pemPath, '-keyfile', (made.get(spec.issuer) as Issued).keyPath];
+  if (spec.issuer !== null && !made.has(spec.issuer)) throw new Error(`${spec.name}: issuer ${spec.issuer} not made yet`);
+  const signer = spec.issuer === null ? ['-selfsign', '-keyfile', keyPath] : ['-cert', `${dir}/${spec.issuer}.pem`, '-keyfile', `${dir}/${spec.issuer}.key`];
   await openssl([
     'ca', '-batch', '-notext', '-config', `${dir}/ca.cnf`, ...signer, '-in', csr, '-extfile', extPath, '-extensions', 'x',
     '-md', spec.md ?? 'sha256', '-startdate', spec.start ?? '20250101000000Z', '-enddate', spec.end ?? '20400101000000Z', '-out', pemPath,
   ], dir);
-  const ders = decodePemCertificates(files.readText(pemPath));
+  const pem = files.readText(pemPath);
+  const ders = decodePemCertificates(pem);
   if (!ders.ok) throw new Error(`${spec.name}: ${ders.error.message}`);
   const der = ders.value[0] as Uint8Array;
   const cert = parseCertificate(der);
   if (!cert.ok) throw new Error(`${spec.name}: our reader refused openssl's certificate: ${cert.error.message}`);
-  return { name: spec.name, pemPath, keyPath, der, cert: cert.value };
+  return { name: spec.name, pem, keyPem: files.readText(keyPath), der, cert: cert.value };
 }
 
 let made: Promise<Pki> | null = null;
@@ -196,14 +210,17 @@ export function testPki(): Promise<Pki> {
   made ??= (async () => {
     const dir = tempDir('pki');
     const files = getHost().files;
-    files.mkdirp(`${dir}/new`, 0o700);
-    files.writeAtomic(`${dir}/index.txt`, '');
-    files.writeAtomic(`${dir}/serial`, '1000\n');
-    files.writeAtomic(`${dir}/ca.cnf`, CA_CONFIG(dir));
     const issued = new Map<string, Issued>();
-    for (const spec of SPECS) issued.set(spec.name, await issue(dir, spec, issued));
+    try {
+      files.mkdirp(`${dir}/new`, 0o700);
+      files.writeAtomic(`${dir}/index.txt`, '');
+      files.writeAtomic(`${dir}/serial`, '1000\n');
+      files.writeAtomic(`${dir}/ca.cnf`, CA_CONFIG(dir));
+      for (const spec of SPECS) issued.set(spec.name, await issue(dir, spec, issued));
+    } finally {
+      removeTree(dir);
+    }
     return {
-      dir,
       issued,
       get(name: string): Issued {
         const i = issued.get(name);
@@ -237,28 +254,24 @@ export interface CountingVerifier {
   calls: number;
 }
 
-/** Signature checks by `openssl dgst -verify` (a real verifier, standing in for mbedTLS). */
-export function opensslVerifier(dir: string): CountingVerifier {
-  let n = 0;
+/** Signature checks by `openssl dgst -verify` (a real verifier, independent of ours). */
+export function opensslVerifier(): CountingVerifier {
   const out: CountingVerifier = {
     calls: 0,
     verify: async (signed: SignedData, key: PublicKeyInfo): Promise<boolean> => {
       out.calls++;
       const digest = digestOf(signed.algorithm.oid);
       if (digest === null) return false;
-      const files = getHost().files;
-      const base = `${dir}/verify-${++n}`;
-      files.writeAtomic(`${base}.tbs`, signed.tbs);
-      files.writeAtomic(`${base}.sig`, signed.signature);
-      files.writeAtomic(`${base}.key`, key.der);
-      const r = await getHost().processes.run(['openssl', 'dgst', digest, '-verify', `${base}.key`, '-keyform', 'DER', '-signature', `${base}.sig`, `${base}.tbs`]);
-      return r.status === 0;
+      return withFiles({ tbs: signed.tbs, sig: signed.signature, key: key.der }, async (dir) => {
+        const r = await getHost().processes.run(['openssl', 'dgst', digest, '-verify', `${dir}/key`, '-keyform', 'DER', '-signature', `${dir}/sig`, `${dir}/tbs`]);
+        return r.status === 0;
+      });
     },
   };
   return out;
 }
 
-/** What `openssl x509 -noout <option>` prints for a certificate (to cross-check our reader). */
-export function opensslX509(pemPath: string, options: string[]): Promise<string> {
-  return openssl(['x509', '-in', pemPath, '-noout', ...options], pemPath);
+/** What `openssl x509 -noout <options>` prints for a certificate (to cross-check our reader). */
+export function opensslX509(issued: Issued, options: string[]): Promise<string> {
+  return withFiles({ 'cert.pem': issued.pem }, (dir) => openssl(['x509', '-in', `${dir}/cert.pem`, '-noout', ...options], dir));
 }

@@ -9,7 +9,7 @@ import {
   base64Decode, base64Encode, bundleFromDer, bundleFromPem, bundleFromSpiffeJson, type TrustBundle, trustBundles, validateX509Svid,
   verifyEcdsa,
 } from '../../runtime/src/identity/index.js';
-import { NOW_MS, type Pki, testPki } from '../support/identity-pki.js';
+import { NOW_MS, type Pki, testPki, withFiles } from '../support/identity-pki.js';
 
 const t = suite('identity: trust bundles');
 
@@ -25,9 +25,12 @@ function jwk(pki: Pki, name: string, extra: Record<string, unknown> = {}): Recor
 t('base64Encode matches openssl base64 and round-trips', async () => {
   const pki = await testPki();
   const der = pki.get('root').der;
-  const conv = await getHost().processes.run(['sh', '-c', `openssl x509 -in '${pki.get('root').pemPath}' -outform DER | openssl base64 -A`]);
-  assert.is(conv.status, 0);
-  assert.is(base64Encode(der), conv.stdout.trim());
+  const printed = await withFiles({ 'root.der': der }, async (dir) => {
+    const r = await getHost().processes.run(['openssl', 'base64', '-A', '-in', `${dir}/root.der`]);
+    assert.is(r.status, 0);
+    return r.stdout.trim();
+  });
+  assert.is(base64Encode(der), printed);
   for (const n of [0, 1, 2, 3, 4, 5]) {
     const bytes = der.subarray(0, n);
     const back = base64Decode(base64Encode(bytes), 100);
@@ -37,13 +40,12 @@ t('base64Encode matches openssl base64 and round-trips', async () => {
 
 t('a PEM bootstrap bundle: CA certificates only', async () => {
   const pki = await testPki();
-  const files = getHost().files;
-  const b = must(bundleFromPem('example.org', files.readText(pki.get('root').pemPath)));
+  const b = must(bundleFromPem('example.org', pki.get('root').pem));
   assert.is(b.trustDomain, 'example.org');
   assert.equal(b.x509Authorities.map((c) => c.subject.text), ['C=US, O=SPIFFE, CN=example.org root']);
-  const leaf = bundleFromPem('example.org', files.readText(pki.get('node1').pemPath));
+  const leaf = bundleFromPem('example.org', pki.get('node1').pem);
   assert.ok(!leaf.ok && leaf.error.message.includes('is not a CA certificate'));
-  const td = bundleFromPem('Example.org', files.readText(pki.get('root').pemPath));
+  const td = bundleFromPem('Example.org', pki.get('root').pem);
   assert.ok(!td.ok && td.error.code === 'trust-domain-case');
   const junk = bundleFromPem('example.org', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
   assert.ok(!junk.ok && junk.error.message.startsWith('certificate 1:'));

@@ -9,7 +9,7 @@ import {
   base64Decode, bitAt, contextTag, DER_MAX_DEPTH, decodePem, DerReader, enter, parseDer, readBitString, readBoolean,
   readIntegerBytes, readNull, readOid, readSmallInteger, readString, readTime, TAG, walkDer,
 } from '../../runtime/src/identity/index.js';
-import { tempDir } from '../support/tmp.js';
+import { withFiles } from '../support/identity-pki.js';
 
 const t = suite('identity: DER reader');
 
@@ -23,11 +23,12 @@ function refused(r: { ok: boolean; error?: { message: string } }, text: string):
 }
 
 /** DER made by openssl from its ASN1_generate_nconf syntax ("UTCTIME:200101000000Z"). */
-async function genstr(spec: string): Promise<Uint8Array> {
-  const dir = tempDir('der');
-  const r = await getHost().processes.run(['openssl', 'asn1parse', '-genstr', spec, '-out', `${dir}/x.der`, '-noout']);
-  if (r.status !== 0) throw new Error(r.stderr);
-  return getHost().files.readBytes(`${dir}/x.der`);
+function genstr(spec: string): Promise<Uint8Array> {
+  return withFiles({}, async (dir) => {
+    const r = await getHost().processes.run(['openssl', 'asn1parse', '-genstr', spec, '-out', `${dir}/x.der`, '-noout']);
+    if (r.status !== 0) throw new Error(r.stderr);
+    return getHost().files.readBytes(`${dir}/x.der`);
+  });
 }
 
 t('lengths: short and long form; indefinite, non-minimal and overlong lengths are refused', () => {

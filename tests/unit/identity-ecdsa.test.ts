@@ -11,8 +11,7 @@ import {
   bytesToBigInt, CURVES, decodeEcdsaSignature, decodePem, decodePoint, hex, OID, sha256, sha384, sha512, type SignedData, validateX509Svid,
   verifyEcdsa,
 } from '../../runtime/src/identity/index.js';
-import { NOW_MS, type Pki, testPki } from '../support/identity-pki.js';
-import { tempDir } from '../support/tmp.js';
+import { NOW_MS, type Pki, testPki, withFiles } from '../support/identity-pki.js';
 
 const t = suite('identity: ECDSA verification');
 
@@ -27,14 +26,14 @@ function message(n: number, salt: number): Uint8Array {
 }
 
 t('SHA-256/384/512 equal openssl dgst for lengths around the block and padding boundaries', async () => {
-  const dir = tempDir('sha');
   for (const n of [0, 1, 3, 55, 56, 57, 63, 64, 65, 111, 112, 113, 119, 120, 127, 128, 129, 1000, 4097]) {
     const data = message(n, n);
-    getHost().files.writeAtomic(`${dir}/m`, data);
-    for (const [name, f] of [['sha256', sha256], ['sha384', sha384], ['sha512', sha512]] as const) {
-      const out = await run(['openssl', 'dgst', `-${name}`, '-r', `${dir}/m`]);
-      assert.is(hex(f(data)), out.split(' ')[0], `${name} of ${n} bytes`);
-    }
+    await withFiles({ m: data }, async (dir) => {
+      for (const [name, f] of [['sha256', sha256], ['sha384', sha384], ['sha512', sha512]] as const) {
+        const out = await run(['openssl', 'dgst', `-${name}`, '-r', `${dir}/m`]);
+        assert.is(hex(f(data)), out.split(' ')[0], `${name} of ${n} bytes`);
+      }
+    });
   }
 });
 
@@ -62,11 +61,11 @@ function signedBy(tbs: Uint8Array, signature: Uint8Array, digest: Digest = 'sha2
   return { tbs, signature, algorithm: { oid: ALGORITHMS[digest], name: `ecdsa-with-${digest}`, parameters: null } };
 }
 
-async function opensslSign(pki: Pki, keyOf: string, data: Uint8Array, digest: Digest = 'sha256'): Promise<Uint8Array> {
-  const dir = tempDir('sign');
-  getHost().files.writeAtomic(`${dir}/m`, data);
-  await run(['openssl', 'dgst', `-${digest}`, '-sign', pki.get(keyOf).keyPath, '-out', `${dir}/sig`, `${dir}/m`]);
-  return getHost().files.readBytes(`${dir}/sig`);
+function opensslSign(pki: Pki, keyOf: string, data: Uint8Array, digest: Digest = 'sha256'): Promise<Uint8Array> {
+  return withFiles({ m: data, 'key.pem': pki.get(keyOf).keyPem }, async (dir) => {
+    await run(['openssl', 'dgst', `-${digest}`, '-sign', `${dir}/key.pem`, '-out', `${dir}/sig`, `${dir}/m`]);
+    return getHost().files.readBytes(`${dir}/sig`);
+  });
 }
 
 t('signatures by openssl verify (P-256 and P-384, SHA-256/384/512); altered message, signature, key or digest do not', async () => {
@@ -117,7 +116,7 @@ t('refuses what it cannot or must not verify: other algorithms, off-curve keys, 
 t('compressed points decode to the same key openssl prints uncompressed', async () => {
   const pki = await testPki();
   for (const who of ['node1', 'direct', 'intermediate']) {
-    const pem = await run(['openssl', 'pkey', '-in', pki.get(who).keyPath, '-pubout', '-ec_conv_form', 'compressed']);
+    const pem = await withFiles({ 'key.pem': pki.get(who).keyPem }, (dir) => run(['openssl', 'pkey', '-in', `${dir}/key.pem`, '-pubout', '-ec_conv_form', 'compressed']));
     const blocks = decodePem(pem);
     assert.ok(blocks.ok);
     if (!blocks.ok) continue;

@@ -21,7 +21,7 @@ function options(pki: Pki, over: Partial<SvidValidationOptions> = {}): SvidValid
       ['example.org', [pki.get('root').cert]],
       ['other.org', [pki.get('other-root').cert]],
     ]),
-    verifySignature: opensslVerifier(pki.dir).verify,
+    verifySignature: opensslVerifier().verify,
     nowMs: NOW_MS,
     ...over,
   };
@@ -40,7 +40,7 @@ async function refusal(certs: Certificate[], opts: SvidValidationOptions): Promi
 
 t('accepts a leaf through an intermediate to the bundle root, with its SPIFFE ID', async () => {
   const pki = await testPki();
-  const v = opensslVerifier(pki.dir);
+  const v = opensslVerifier();
   const r = await validateX509Svid(chain(pki, 'node1', 'intermediate'), options(pki, { verifySignature: v.verify }));
   assert.ok(r.ok, r.ok ? '' : r.error.message);
   if (!r.ok) return;
@@ -223,7 +223,7 @@ t('the path search is bounded: presented intermediates, and signature checks (ea
   const many = await refusal([pki.get('node1').cert, ...copies(17)], options(pki));
   assert.is(many.code, 'too-many-certificates');
   // A forged leaf against 6 copies of its issuer's name: 6 checks, then bad-signature.
-  const v = opensslVerifier(pki.dir);
+  const v = opensslVerifier();
   const forged = await refusal([pki.get('forged').cert, ...copies(6)], options(pki, { verifySignature: v.verify }));
   assert.is(forged.code, 'bad-signature');
   assert.is(v.calls, 6);

@@ -4,7 +4,6 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { getHost } from '../../runtime/src/host/index.js';
 import { decodePem, decodePemCertificates, hex, OID, parseCertificate, parseCertificates } from '../../runtime/src/identity/index.js';
 import { opensslX509, testPki } from '../support/identity-pki.js';
 
@@ -21,8 +20,8 @@ function opensslDate(text: string): number {
 t('reads the fields openssl reports: serial, names, validity, key, signature algorithm', async () => {
   const pki = await testPki();
   for (const name of ['root', 'intermediate', 'node1', 'expired', 'rsa-root']) {
-    const { cert, pemPath } = pki.get(name);
-    const out = await opensslX509(pemPath, ['-serial', '-startdate', '-enddate', '-nameopt', 'sep_comma_plus_space,esc_2253', '-subject', '-issuer']);
+    const { cert } = pki.get(name);
+    const out = await opensslX509(pki.get(name), ['-serial', '-startdate', '-enddate', '-nameopt', 'sep_comma_plus_space,esc_2253', '-subject', '-issuer']);
     const field = (k: string) => (new RegExp(`^${k}=(.*)$`, 'm').exec(out)?.[1] ?? '').trim();
     assert.is(cert.version, 3, name);
     assert.is(cert.serial.toUpperCase().replace(/^0+/, ''), field('serial').replace(/^0+/, ''), `${name} serial`);
@@ -42,8 +41,7 @@ t('EC keys carry their curve; the key bytes and SPKI match openssl pkey', async 
   assert.is(pki.get('intermediate').cert.publicKey.curve, 'P-384');
   assert.is(pki.get('rsa-root').cert.publicKey.curve, null);
   assert.is(pki.get('rsa-root').cert.publicKey.algorithm.name, 'rsaEncryption');
-  const r = await getHost().processes.run(['openssl', 'x509', '-in', pki.get('node1').pemPath, '-noout', '-pubkey']);
-  const spki = decodePem(r.stdout);
+  const spki = decodePem(await opensslX509(pki.get('node1'), ['-pubkey']));
   assert.ok(spki.ok);
   if (spki.ok) assert.is(hex(node1.publicKey.der), hex((spki.value[0] as { der: Uint8Array }).der));
   assert.is(node1.signatureAlgorithm.name, 'ecdsa-with-SHA256');
@@ -64,7 +62,7 @@ t('extensions: basic constraints, key usage, EKU, SAN entries, key identifiers',
   assert.is(inter.nameConstraints, null);
   assert.equal(inter.unknownCritical, []);
   // The leaf's authority key id is the intermediate's subject key id, as openssl prints them.
-  const ski = await opensslX509(pki.get('intermediate').pemPath, ['-ext', 'subjectKeyIdentifier']);
+  const ski = await opensslX509(pki.get('intermediate'), ['-ext', 'subjectKeyIdentifier']);
   const printed = /\n\s*([0-9A-F:]+)\s*$/.exec(ski)?.[1]?.replaceAll(':', '').toLowerCase();
   assert.is(hex(inter.subjectKeyId ?? new Uint8Array()), printed);
   assert.is(hex(leaf.authorityKeyId ?? new Uint8Array()), printed);
@@ -78,7 +76,7 @@ t('subjectAltName entries of every kind; only URI, DNS, IP and email are decoded
   assert.is(names[1]?.value, 'ops@example.org');
   assert.is(names[5]?.value, '192.0.2.7');
   // What openssl prints for the same extension, entry by entry.
-  const printed = await opensslX509(pki.get('all-sans').pemPath, ['-ext', 'subjectAltName']);
+  const printed = await opensslX509(pki.get('all-sans'), ['-ext', 'subjectAltName']);
   assert.match(printed, 'URI:spiffe://example.org/agent/all');
   assert.match(printed, 'email:ops@example.org');
   assert.match(printed, 'DirName:/CN=directory name');
@@ -97,7 +95,7 @@ t('the tbs bytes and the signature are what openssl verifies', async () => {
 
 t('PEM: several blocks, other text around them; bundle of concatenated DER', async () => {
   const pki = await testPki();
-  const text = `junk before\n${getHost().files.readText(pki.get('root').pemPath)}between\n${getHost().files.readText(pki.get('intermediate').pemPath)}`;
+  const text = `junk before\n${pki.get('root').pem}between\n${pki.get('intermediate').pem}`;
   const ders = decodePemCertificates(text);
   assert.ok(ders.ok);
   if (!ders.ok) return;
@@ -108,7 +106,7 @@ t('PEM: several blocks, other text around them; bundle of concatenated DER', asy
   const certs = parseCertificates(joined);
   assert.ok(certs.ok);
   if (certs.ok) assert.equal(certs.value.map((c) => c.subject.text), ['C=US, O=SPIFFE, CN=example.org root', 'C=US, O=SPIFFE, CN=example.org intermediate']);
-  const key = decodePemCertificates(getHost().files.readText(pki.get('node1').keyPath));
+  const key = decodePemCertificates(pki.get('node1').keyPem);
   assert.not.ok(key.ok);
   if (!key.ok) assert.match(key.error.message, 'expected CERTIFICATE blocks, found PRIVATE KEY');
 });
