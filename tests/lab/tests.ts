@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Lab, type RunOptions, type RunResult } from "./lab";
 import { type AgentSpec, decodeMac } from "./protocol";
+import { type TRec, agentActions, readTimeline } from "./report";
 import { type Scenario, parseScenario } from "./scenario";
 import { type Topology, findNode, loadTopology, subgraph } from "./topology";
 import { cacheDir, runCleanups, setQuiet } from "./util";
@@ -273,6 +274,85 @@ test("node crash: routes through the node move, its agent is killed", async () =
     const killed = r.timeline.recs.find((x) => x.type === "agent_exit" && x.node === B && x.t >= crash.t);
     check(killed && killed.type === "agent_exit" && killed.signal === "SIGKILL", "B's agent was not killed by the crash");
   }
+});
+
+// ---- the healing loop in auto mode (issue 5) ----
+
+/** The agents in auto mode with extra options (per-node objects as in --agent-config). */
+const autoAgent = (config: Record<string, unknown>): AgentSpec => ({ ...agent, config: { log_level: "info", mode: "auto", ...config } });
+const at = (recs: TRec[], what: string, node?: string): TRec | undefined =>
+  recs.find((x) => x.type === "fault" && (x.fault as { do: string }).do === what && (node === undefined || (x.fault as { node?: string }).node === node));
+/** The last gateway record of a client before `until`: which gateway it chose. */
+const bestGw = (recs: TRec[], node: string, from: number, until: number): string | null => {
+  let best: string | null = null;
+  for (const x of recs) if (x.type === "gw" && x.node === node && x.t >= from && x.t <= until && x.best === true && x.up === true) best = String(x.gw);
+  return best;
+};
+
+test("healing: a gateway whose uplink is lost turns gateway mode off within 10 s, the client picks the other gateway; back on when the uplink returns", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), "agent binary not built");
+  const t = topo("square.json");
+  const sc = scen({
+    name: "gateway-uplink",
+    gateways: ["B"],
+    events: [
+      { at: 0, do: "wait", until: "stable", quiet: 3, timeout: 30 },
+      { after: 10, do: "uplink_loss", node: "B" },
+      { after: 25, do: "uplink_restore", node: "B" },
+      { after: 30, do: "mark", label: "end" },
+    ],
+    tail: 0,
+  });
+  const probe = { uplink_probe: "ping", uplink_target: "198.51.100.1", uplink_interface: "uplink" };
+  const r = await lab.run(opts("gateway-uplink", t, sc, { gateways: ["B"], agent: autoAgent({ gateways: probe }) }));
+  check(r.timelineFile, "no timeline file");
+  const recs = readTimeline(r.timelineFile);
+  const loss = at(recs, "uplink_loss", "B");
+  const back = at(recs, "uplink_restore", "B");
+  check(loss && back, "uplink faults missing from the timeline");
+  check(bestGw(recs, "A", 0, loss.t) === "B", `A did not use gateway B before the fault (${bestGw(recs, "A", 0, loss.t)})`);
+  const acts = agentActions(recs).filter((a) => a.kind === "set-gateway-mode");
+  const off = acts.find((a) => a.node === "B" && a.result === "done" && a.t > loss.t && a.t < back.t);
+  check(off, `B did not turn gateway mode off: ${JSON.stringify(acts.map((a) => a.line))}`);
+  check(off.t - loss.t <= 10_000, `gateway mode off ${((off.t - loss.t) / 1000).toFixed(1)} s after the uplink went (goal 10 s)`);
+  check(bestGw(recs, "A", off.t, back.t) === "D", "A did not choose gateway D while B's uplink was gone");
+  const on = acts.find((a) => a.node === "B" && a.result === "done" && a.t > back.t);
+  check(on && /server/.test(on.line), `B did not announce itself as gateway again after the uplink returned: ${JSON.stringify(acts.map((a) => a.line))}`);
+  const againB = recs.find((x) => x.type === "gw" && x.node === "A" && x.gw === "B" && x.up === true && x.t > on.t);
+  check(againB, "A did not see gateway B again");
+  check(!acts.some((a) => a.node !== "B"), `another node changed its gateway mode: ${JSON.stringify(acts.map((a) => `${a.node} ${a.line}`))}`);
+});
+
+test("healing: an isolated node runs isolated_hook, and isolated_undo_hook when its neighbours return", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), "agent binary not built");
+  const t = topo("square.json");
+  const log = "/tmp/lab/isolated-hook.log";
+  const sc = scen({
+    name: "isolated",
+    events: [
+      { at: 0, do: "wait", until: "stable", quiet: 3, timeout: 30 },
+      { after: 5, do: "link_down", link: ["A", "C"] },
+      { after: 0, do: "link_down", link: ["C", "D"] },
+      { after: 15, do: "exec", node: "C", cmd: `cat ${log}` },
+      { after: 0, do: "link_up", link: ["A", "C"] },
+      { after: 0, do: "link_up", link: ["C", "D"] },
+      { after: 15, do: "exec", node: "C", cmd: `cat ${log}; rm -f ${log}` },
+    ],
+    tail: 0,
+  });
+  const hooks = { isolated_hook: `echo "$X0_EVENT $X0_INCIDENT" >> ${log}; echo offline`, isolated_undo_hook: `echo "$X0_EVENT $X0_INCIDENT" >> ${log}; echo online` };
+  const r = await lab.run(opts("isolated", t, sc, { agent: autoAgent(hooks) }));
+  check(r.timelineFile, "no timeline file");
+  const recs = readTimeline(r.timelineFile);
+  const hooksRun = agentActions(recs).filter((a) => a.kind === "run-hook");
+  check(hooksRun.every((a) => a.node === "C"), `a node that was not isolated ran a hook: ${JSON.stringify(hooksRun.map((a) => `${a.node} ${a.line}`))}`);
+  const ran = hooksRun.filter((a) => a.result === "done");
+  check(ran.length === 2 && /offline/.test(ran[0]?.line ?? "") && /online/.test(ran[1]?.line ?? ""), `expected the hook then its undo: ${JSON.stringify(hooksRun.map((a) => a.line))}`);
+  const cats = recs.filter((x) => x.type === "fault" && (x.fault as { do: string }).do === "exec").map((x) => String(x.detail ?? ""));
+  check(/isolated inc-/.test(cats[0] ?? "") && !/isolated-undo/.test(cats[0] ?? ""), `the hook's file while isolated: ${cats[0]}`);
+  check(/isolated inc-\S+\s+isolated-undo inc-/.test(cats[1] ?? ""), `the hook's file after the neighbours returned: ${cats[1]}`);
 });
 
 // ---- our client against batctl (issue 4) ----
