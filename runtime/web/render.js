@@ -221,16 +221,20 @@ var X0Render = (function () {
 			}
 		}
 		var COLORS = { ok: '#2e7d32', degraded: '#ef6c00', critical: '#c62828' };
+		// Two nodes with one name (e.g. the default hostname) get their address's tail.
+		var seen = {};
+		nodes.forEach(function (n) { seen[n.summary.name] = (seen[n.summary.name] || 0) + 1; });
 		var circles = nodes.map(function (n, k) {
 			var s = n.summary;
+			var name = seen[s.name] > 1 ? s.name + ' ' + String(n.source).slice(-5) : s.name;
 			var at = typeof s.ms === 'number' ? s.ms : s.t * 1000;
 			var stale = nowMs - at > staleMs;
 			var fill = stale ? '#9e9e9e' : COLORS[s.health] || '#9e9e9e';
-			var label = s.name + (s.open ? ' (' + s.open + ')' : '');
-			return svg('g', { class: 'x0-node', 'data-name': s.name, 'data-health': stale ? 'stale' : s.health }, [
+			var label = name + (s.open ? ' (' + s.open + ')' : '');
+			return svg('g', { class: 'x0-node', 'data-name': s.name, 'data-source': n.source, 'data-health': stale ? 'stale' : s.health }, [
 				svg('circle', { cx: pos[k][0], cy: pos[k][1], r: 14, fill: fill, stroke: '#fff', 'stroke-width': 2 }),
 				svg('text', { x: pos[k][0], y: pos[k][1] + 30, 'text-anchor': 'middle', 'font-size': 12, fill: 'currentColor' }, [label]),
-				svg('title', null, [s.name + ': ' + (stale ? 'stale, ' : '') + s.health + ', ' + s.open + ' open incident(s)' + (s.kinds.length ? ' (' + s.kinds.join(', ') + ')' : '') + ', mode ' + s.mode + ', ' + s.neighbors + ' neighbours, summary ' + ago(at, nowMs)]),
+				svg('title', null, [name + ': ' + (stale ? 'stale, ' : '') + s.health + ', ' + s.open + ' open incident(s)' + (s.kinds.length ? ' (' + s.kinds.join(', ') + ')' : '') + ', mode ' + s.mode + ', ' + s.neighbors + ' neighbours, summary ' + ago(at, nowMs)]),
 			]);
 		});
 		return svg('svg', { class: 'x0-topology', viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, role: 'img', 'aria-label': 'mesh topology: ' + nodes.length + ' nodes, ' + edges.length + ' links' }, edges.concat(circles));

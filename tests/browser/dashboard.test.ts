@@ -114,13 +114,20 @@ t('names from the mesh are shown as text, never as HTML', async () => {
         { source: '02:00:00:00:00:01', error: null, summary: summary('<img src=x onerror=alert(1)>', [['020000000102', 5]], ['020000000101']) },
         { source: '02:00:00:00:00:02', error: null, summary: summary('n2', [], ['020000000102']) },
       ], error: null }, now, 120000);
-      return { images: svg.querySelectorAll('img').length, text: svg.textContent, edges: svg.querySelectorAll('line').length, oneway: svg.querySelectorAll('line.x0-oneway').length };
+      const twins = R.topology({ nodes: [
+        { source: '02:00:00:00:00:01', error: null, summary: summary('lab', [], []) },
+        { source: '02:00:00:00:00:02', error: null, summary: summary('lab', [], []) },
+      ], error: null }, now, 120000);
+      return { images: svg.querySelectorAll('img').length, text: svg.textContent, edges: svg.querySelectorAll('line').length, oneway: svg.querySelectorAll('line.x0-oneway').length, twins: twins.textContent };
     });
     assert.is(out.images, 0);
     assert.match(out.text ?? '', /<img src=x onerror=alert\(1\)>/);
     // n1 hears n2 but not the other way round: one dashed line.
     assert.is(out.edges, 1);
     assert.is(out.oneway, 1);
+    // Two nodes with the same host name are told apart by their address.
+    assert.match(out.twins ?? '', /lab 00:01/);
+    assert.match(out.twins ?? '', /lab 00:02/);
   } finally {
     await page.close();
   }
