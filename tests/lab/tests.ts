@@ -7,6 +7,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dashboardOverMesh } from "./dashboard";
 import { Lab, type RunOptions, type RunResult } from "./lab";
 import { type AgentSpec, decodeMac } from "./protocol";
 import { type TRec, agentActions, readTimeline } from "./report";
@@ -767,6 +768,15 @@ test("a real Prometheus scrapes every agent's /metrics over the mesh for 2 minut
     check(up.status === 200 && JSON.parse(up.body).status === "ok", `after re-creating bat0: ${up.status} ${up.body}`);
     notes.push(`/health on ${ns}: 503 ${down.ms} ms after bat0 was removed (${body.reasons?.join("; ")}), 200 ${up.ms} ms after it was back`);
   });
+  process.stdout.write(`     ${notes.join("\n     ")}\n`);
+});
+
+test("the dashboard of n0's agent in Chromium shows every node of the alfred view and a fresh incident after a link dies", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), `${agentBin} not built`);
+  const l = lab;
+  const t = subgraph(topo("freifunk-leipzig.json"), 5);
+  const notes = await dashboardOverMesh({ lab: l, root, check, hold: (body) => holdMesh("dashboard", opts("dashboard", t, scen({ events: [] }), { tqLoss: false }), body) });
   process.stdout.write(`     ${notes.join("\n     ")}\n`);
 });
 
