@@ -23,6 +23,12 @@ var callHeal = rpc.declare({ object: 'x0tta6bl4', method: 'heal', params: [ 'inc
 
 var STALE_MS = 120000;
 
+/* The few classes of render.js a LuCI theme has no style for (the dashboard has its own CSS). */
+var CSS = '.x0-badge{padding:0 .4em;border-radius:3px;color:#fff}' +
+	'.x0-badge.x0-ok{background:#2e7d32}.x0-badge.x0-warn{background:#ef6c00}.x0-badge.x0-bad{background:#c62828}' +
+	'.x0-note.x0-bad{color:#b71c1c;font-weight:bold}.x0-note.x0-warn{color:#8a4b00}' +
+	'.x0-links{display:flex;flex-wrap:wrap;gap:.5em}.x0-link{margin:0}.x0-dead{opacity:.6}.x0-topology{max-width:100%;height:auto}';
+
 /*
  * A ubus reply as {ok, data} or {ok: false, message}: rpc resolves a failed call with
  * its status code, or with the data the agent sent before the status, which for a
@@ -145,6 +151,7 @@ return view.extend({
 		]);
 
 		var page = E([], [
+			E('style', {}, [ CSS ]),
 			E('h2', [ _('Mesh self-healing') ]),
 			E('div', { 'class': 'cbi-map-descr' }, [ _('What the x0tta6bl4 agent sees of the batman-adv mesh, what it found wrong and what it did about it.') ]),
 			section(_('Node'), E('div', {}, [
