@@ -27,6 +27,8 @@ function newestUnder(dir: string, accept: (name: string) => boolean): { path: st
 export function newestSource(root: string): { path: string; mtimeMs: number } | null {
   const candidates = [
     newestUnder(join(root, 'runtime', 'src'), (n) => n.endsWith('.ts')),
+    // The dashboard's files, compiled into the binary (esbuild.config.mjs).
+    newestUnder(join(root, 'runtime', 'web'), () => true),
     newestUnder(join(root, 'runtime', 'native'), (n) => /\.(c|h)$/.test(n) || n === 'Makefile'),
     ...['esbuild.config.mjs'].map((f) => (existsSync(join(root, f)) ? { path: join(root, f), mtimeMs: statSync(join(root, f)).mtimeMs } : null)),
   ];

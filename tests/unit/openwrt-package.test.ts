@@ -355,6 +355,11 @@ t('dist/ is used when newer than its sources, reported stale when a source is ne
     at(join(dir, 'runtime/src/loop/a.ts'), 1000);
     at(join(dir, 'runtime/native/x0_module.c'), 3000);
     assert.equal(binaryState(dir, bin), { state: 'stale', newer: 'runtime/native/x0_module.c' });
+    // The dashboard's files are in the binary too.
+    at(join(dir, 'runtime/native/x0_module.c'), 1000);
+    mkdirSync(join(dir, 'runtime/web'));
+    at(join(dir, 'runtime/web/render.js'), 3000);
+    assert.equal(binaryState(dir, bin), { state: 'stale', newer: 'runtime/web/render.js' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
