@@ -311,16 +311,27 @@ static JSValue js_readdir(JSContext *ctx, JSValueConst this_val, int argc, JSVal
         JS_FreeCString(ctx, path);
         return JS_EXCEPTION;
     }
-    JS_FreeCString(ctx, path);
     JSValue a = JS_NewArray(ctx);
     uint32_t i = 0;
     struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
+    /* readdir() returns NULL both at the end and on an error (e.g. EOVERFLOW: an
+     * entry that a 32-bit off_t cannot hold); only errno tells them apart. */
+    for (;;) {
+        errno = 0;
+        if (!(e = readdir(d)))
+            break;
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
         JS_SetPropertyUint32(ctx, a, i++, JS_NewString(ctx, e->d_name));
     }
+    int err = errno;
     closedir(d);
+    if (err) {
+        JS_FreeValue(ctx, a);
+        x0_throw_errno_subject(ctx, "readdir", path, err);
+        a = JS_EXCEPTION;
+    }
+    JS_FreeCString(ctx, path);
     return a;
 }
 
