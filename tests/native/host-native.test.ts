@@ -55,7 +55,8 @@ t('binding an address in use is EADDRINUSE with a one-line message', async () =>
     assert.ok(isHostError(e));
     if (isHostError(e)) {
       assert.is(e.code, 'EADDRINUSE');
-      assert.is(e.errno, 98);
+      // The target's own number: 98 on x86 and ARM, 125 on MIPS.
+      assert.is(host.errnoName(e.errno), 'EADDRINUSE');
       assert.not.match(e.message, /\n/);
     }
   }

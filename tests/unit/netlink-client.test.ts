@@ -222,7 +222,8 @@ t('multicast notifications (seq 0) go to event listeners, also in the middle of 
     s.deliver(concatBytes(item(h.seq, 1), reply(new MessageWriter(0x20).attrU32(1, 77), 0, 0), item(h.seq, 2)));
     s.deliver(doneMessage(h.seq, PID));
   });
-  client.onEvent((m) => seen.push(m.payload[4] as number));
+  // The attribute's u32 value, in host byte order (its first byte is 77 only on little-endian).
+  client.onEvent((m) => seen.push(new DataView(m.payload.buffer, m.payload.byteOffset).getUint32(4, HOST_LITTLE_ENDIAN)));
   assert.equal(values(await client.dump(request())), [1, 2]);
   assert.equal(seen, [77]);
 });

@@ -34,10 +34,12 @@ function outcome(r: ReturnType<typeof decodeWithPolicy>): string {
   return `ok ${JSON.stringify(sorted, (_k, x) => (x instanceof Uint8Array ? `bytes:${[...x].join(',')}` : x))}`;
 }
 
+/** A u16 in host byte order, as netlink carries it. */
+const u16 = (v: number): number[] => (HOST_LITTLE_ENDIAN ? [v & 255, v >> 8] : [v >> 8, v & 255]);
+
 /** An attribute: u16 length, u16 type, payload, padding. */
 function attr(type: number, payload: number[] | Uint8Array): number[] {
-  const len = 4 + payload.length;
-  const out = [len & 255, len >> 8, type & 255, type >> 8, ...payload];
+  const out = [...u16(4 + payload.length), ...u16(type), ...payload];
   while (out.length % 4) out.push(0);
   return out;
 }
@@ -70,8 +72,11 @@ if (host?.nlattr) {
       }
     }
     assert.is(mismatches, 0, first);
-    // Both kinds of outcome were exercised, not just one.
-    assert.ok(oks > 10_000 && errors > 10_000, `${oks} decoded, ${errors} errors`);
+    // Both kinds of outcome were exercised, not just one. About 21k streams decode on a
+    // little-endian CPU and 8k on big-endian MIPS: read from a wrong start, the low half
+    // of a u32 length is an attribute's length on little-endian, its zero high half on
+    // big-endian.
+    assert.ok(oks > 5_000 && errors > 10_000, `${oks} decoded, ${errors} errors`);
   });
 
   /**
