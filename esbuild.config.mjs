@@ -51,15 +51,20 @@ export function nodeOptions() {
   return { ...baseOptions(), platform: 'node', banner: { js: '' } };
 }
 
+/** The agent for quickjs-ng, the bundle that qjsc compiles into the binary. */
+export function buildQuickjsAgent(outfile = 'dist/x0tta6bl4.js') {
+  return esbuild.build({
+    ...quickjsOptions(),
+    entryPoints: ['runtime/src/main.ts'],
+    outfile,
+    minify: true,
+    sourcemap: 'linked',
+  });
+}
+
 export async function buildAgent() {
   await Promise.all([
-    esbuild.build({
-      ...quickjsOptions(),
-      entryPoints: ['runtime/src/main.ts'],
-      outfile: 'dist/x0tta6bl4.js',
-      minify: true,
-      sourcemap: 'linked',
-    }),
+    buildQuickjsAgent(),
     esbuild.build({
       ...nodeOptions(),
       entryPoints: ['runtime/src/main-node.ts'],

@@ -12,6 +12,8 @@
 //   node tests/run.mjs --unit     unit tests on both engines (fast loop)
 //   node tests/run.mjs --all      everything npm test runs
 //   node tests/run.mjs --browser  only the Chromium tests (dashboard, LuCI view)
+//   node tests/run.mjs --cross    the cross builds under qemu-user (`npm run cross` builds
+//                                 them first); --arch mips,musl for some of them
 //   options: --no-build, --no-lab, --filter SUBSTRING
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
@@ -21,9 +23,11 @@ import { nodeOptions, quickjsOptions } from '../esbuild.config.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const mode = args.includes('--all') ? 'all' : args.includes('--browser') ? 'browser' : 'unit';
+const mode = args.includes('--all') ? 'all' : args.includes('--browser') ? 'browser' : args.includes('--cross') ? 'cross' : 'unit';
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
+const archAt = args.indexOf('--arch');
+const archList = archAt >= 0 ? (args[archAt + 1] ?? '').split(',').filter(Boolean) : undefined;
 // One directory per run: concurrent runs (several developers' loops) must not
 // overwrite each other's bundles.
 const outDir = join(root, 'build', 'tests', String(process.pid));
@@ -149,7 +153,8 @@ function parseUvu(output) {
   return { passed, failed: total - passed, skipped };
 }
 
-async function uvuSuite(label, cmd, argv, opts) {
+async function uvuSuite(label, cmd, argv, opts = {}) {
+  const t0 = Date.now();
   const r = await run(cmd, argv, opts);
   const counts = parseUvu(r.output);
   if (!counts) {
@@ -158,7 +163,8 @@ async function uvuSuite(label, cmd, argv, opts) {
   }
   // A crash after the summary (or a non-zero exit) is a failure even if tests passed.
   const crashed = r.code !== 0 && counts.failed === 0 ? 1 : 0;
-  record(label, counts.passed, counts.failed + crashed, counts.skipped, crashed ? `exit ${r.code}` : '');
+  const time = opts.timed ? `${((Date.now() - t0) / 1000).toFixed(0)} s` : '';
+  record(label, counts.passed, counts.failed + crashed, counts.skipped, crashed ? `exit ${r.code}` : time);
 }
 
 async function gate(label, cmd, argv, opts) {
@@ -170,6 +176,10 @@ async function gate(label, cmd, argv, opts) {
 
 async function main() {
   const started = Date.now();
+  if (mode === 'cross') {
+    await crossSuites();
+    return finish(started);
+  }
   if (!args.includes('--no-build')) {
     say('== building (npm run build)');
     const b = await run('npm', ['run', '-s', 'build']);
@@ -270,6 +280,72 @@ async function browserSuite() {
   }
   say(`\n== dashboard and LuCI view in Chromium (${files.length} files)`);
   await uvuSuite('browser/chromium', process.execPath, ['--enable-source-maps', bundle], { timeoutMs: 5 * 60 * 1000 });
+}
+
+/**
+ * The cross builds that scripts/cross.sh makes (dist/<arch>/x0tta6bl4) and how this
+ * x86_64 machine runs each: as its CPU under Debian's qemu-user, with -L the root of
+ * that CPU's cross C library (its dynamic loader and libc); the musl build natively
+ * (Debian's musl package puts its loader in /lib).
+ */
+const CROSS_TARGETS = [
+  { arch: 'mips', runner: ['qemu-mips', '-L', '/usr/mips-linux-gnu'] },
+  { arch: 'mipsel', runner: ['qemu-mipsel', '-L', '/usr/mipsel-linux-gnu'] },
+  { arch: 'aarch64', runner: ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'] },
+  { arch: 'musl', runner: [] },
+];
+
+/**
+ * Each cross build: its --version; the unit suite (the same bundle as unit/quickjs-ng);
+ * a netlink and sockets smoke test (tests/native/netlink-kernel and host-native, on the
+ * kernel through qemu-user, which skips what qemu-user cannot do:
+ * tests/support/qemu-user.ts); and `mesh originators` as a user runs it on a machine
+ * without batman-adv: exit 1 and one line.
+ */
+async function crossSuites() {
+  const targets = CROSS_TARGETS.filter((t) => !archList || archList.includes(t.arch));
+  const unknown = (archList ?? []).filter((a) => !CROSS_TARGETS.some((t) => t.arch === a));
+  if (unknown.length) {
+    record('cross', 0, 1, 0, `unknown --arch ${unknown.join(',')} (known: ${CROSS_TARGETS.map((t) => t.arch).join(', ')})`);
+    return;
+  }
+  const unit = testFiles('unit').filter((f) => !nodeOnly(f));
+  const smoke = testFiles('native').filter((f) => /\/(netlink-kernel|host-native)\.test\.ts$/.test(f));
+  let unitBundle;
+  let smokeBundle;
+  try {
+    unitBundle = await bundleTests('unit-quickjs', unit, 'quickjs');
+    if (smoke.length) smokeBundle = await bundleTests('smoke-quickjs', smoke, 'quickjs');
+  } catch (e) {
+    say(String(e.message ?? e));
+    record('bundle tests', 0, 1, 0, 'esbuild could not bundle the tests');
+    return;
+  }
+  const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  for (const { arch, runner } of targets) {
+    const bin = join(root, 'dist', arch, 'x0tta6bl4');
+    if (!existsSync(bin)) {
+      record(`cross/${arch}`, 0, 1, 0, `no ${bin.slice(root.length + 1)}: npm run cross builds it`);
+      continue;
+    }
+    const [cmd, argv] = runner.length ? [runner[0], (...a) => [...runner.slice(1), bin, ...a]] : [bin, (...a) => a];
+    const env = runner.length ? { X0_QEMU_USER: arch } : {};
+    say(`\n== ${arch}: ${[cmd, ...argv()].join(' ')}`);
+    const v = await run(cmd, argv('--version'), { env });
+    const versionOk = v.code === 0 && new RegExp(`^x0tta6bl4 ${version.replaceAll('.', '\\.')} \\(quickjs-ng [0-9.]+\\)\n$`).test(v.output);
+    record(`cross/${arch}/version`, versionOk ? 1 : 0, versionOk ? 0 : 1, 0, versionOk ? '' : `exit ${v.code}`);
+    if (!versionOk) continue;
+    say(`\n== ${arch}: unit tests (${unit.length} files)`);
+    await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 30 * 60 * 1000 });
+    if (smokeBundle) {
+      say(`\n== ${arch}: netlink and sockets on the kernel (${smoke.length} files)`);
+      await uvuSuite(`cross/${arch}/netlink`, cmd, argv('run', smokeBundle), { env });
+    }
+    const m = await run(cmd, argv('mesh', 'originators'), { env });
+    const lines = m.output.trim().split('\n');
+    const meshOk = m.code === 1 && lines.length === 1 && /^x0tta6bl4 mesh: \S/.test(lines[0]);
+    record(`cross/${arch}/mesh-cli`, meshOk ? 1 : 0, meshOk ? 0 : 1, 0, meshOk ? '' : `exit ${m.code}, ${lines.length} lines`);
+  }
 }
 
 /** The lab (tests/lab/test.sh) prints "N passed, N failed" as its last line. */

@@ -7,8 +7,13 @@ import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
 import { Batadv } from '../../runtime/src/mesh/batadv.js';
 import { GenlResolver, IFF_LOOPBACK, NETLINK_GENERIC, NETLINK_ROUTE, NetlinkClient, Rtnl } from '../../runtime/src/netlink/index.js';
+import { bigEndian, qemuUser } from '../support/qemu-user.js';
 
 const t = suite('netlink against the kernel');
+// Under qemu-user (a cross build's tests) some of these cannot work; why in
+// tests/support/qemu-user.ts. On a kernel they all run.
+const noGenl = qemuUser() !== undefined;
+const linkAttrsUnswapped = qemuUser() !== undefined && bigEndian();
 
 function client(protocol: number): NetlinkClient {
   const host = getHost();
@@ -17,7 +22,7 @@ function client(protocol: number): NetlinkClient {
   return new NetlinkClient(open(protocol, { extendedAck: true }), { timers: host.timers, timeoutMs: 2000 });
 }
 
-t('RTM_GETLINK dump finds lo, with flags, operstate and 64-bit stats', async () => {
+(linkAttrsUnswapped ? t.skip : t)('RTM_GETLINK dump finds lo, with flags, operstate and 64-bit stats', async () => {
   const rtnl = new Rtnl(client(NETLINK_ROUTE));
   const links = await rtnl.links();
   rtnl.client.close();
@@ -32,13 +37,18 @@ t('RTM_GETLINK dump finds lo, with flags, operstate and 64-bit stats', async () 
   assert.is(lo.hwType, 772, 'ARPHRD_LOOPBACK');
 });
 
-t('RTM_GETLINK by name: lo, and ENODEV for a missing link', async () => {
+(linkAttrsUnswapped ? t.skip : t)('RTM_GETLINK by name: lo', async () => {
   const rtnl = new Rtnl(client(NETLINK_ROUTE));
   const lo = await rtnl.link('lo');
-  const missing = await rtnl.link('x0-no-such-if');
   rtnl.client.close();
   assert.ok(lo.ok);
   if (lo.ok) assert.is(lo.value.name, 'lo');
+});
+
+t('RTM_GETLINK by name: ENODEV for a missing link', async () => {
+  const rtnl = new Rtnl(client(NETLINK_ROUTE));
+  const missing = await rtnl.link('x0-no-such-if');
+  rtnl.client.close();
   assert.not.ok(missing.ok);
   if (!missing.ok) assert.equal([missing.error.kind, missing.error.code], ['kernel', 'ENODEV']);
 });
@@ -52,7 +62,7 @@ t('an invalid request gets an error (with extended ACK where the kernel has one)
   if (!r.ok) assert.is(r.error.kind, 'kernel');
 });
 
-t('generic netlink: the controller resolves itself ("nlctrl"); batadv is present or cleanly unsupported', async () => {
+(noGenl ? t.skip : t)('generic netlink: the controller resolves itself ("nlctrl"); batadv is present or cleanly unsupported', async () => {
   const genl = new GenlResolver(client(NETLINK_GENERIC));
   const ctrl = await genl.resolve('nlctrl');
   assert.ok(ctrl.ok, ctrl.ok ? '' : ctrl.error.message);

@@ -1,6 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost, isHostError, type SocketAddress, type StreamSocket } from '../../runtime/src/host/index.js';
+import { qemuUser } from '../support/qemu-user.js';
 import { removeTree, tempDir, waitFor } from '../support/tmp.js';
 
 const t = suite('host: stream sockets (loopback, unix)');
@@ -75,7 +76,10 @@ t('unix stream socket: listen, connect, echo', async () => {
   removeTree(dir);
 });
 
-t('connecting to a closed port fails with ECONNREFUSED', async () => {
+// qemu-user hands SO_ERROR over in the host's numbering (tests/support/qemu-user.ts).
+const soErrorUntranslated = qemuUser() !== undefined && getHost().errnoName(111) !== 'ECONNREFUSED';
+
+(soErrorUntranslated ? t.skip : t)('connecting to a closed port fails with ECONNREFUSED', async () => {
   const srv = await echoServer({ family: 'inet', host: '127.0.0.1', port: 0 });
   const addr = srv.address;
   srv.close();
