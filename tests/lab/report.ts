@@ -92,9 +92,15 @@ export function routeChanges(recs: TRec[], from: number, to: number, links: Set<
   return recs.filter((r) => r.type === "route" && r.t >= from && r.t <= to && (links.has(String(r.link)) || links.has(String(r.prevLink))));
 }
 
-const PING = /(\d+) packets transmitted, (\d+) (?:packets )?received/;
+const PING = /(\d+) packets transmitted, (\d+) (?:packets )?received/g;
+// A line "X-Y" before a ping's summary names the pair it measured (two pings at once).
+const PAIR = /^([\w.-]+)-([\w.-]+)$/;
 
-/** Every `exec` that ran a ping, as a measurement window. */
+/**
+ * Every `exec` that ran a ping, as measurement windows: one per ping summary in its
+ * output. A summary after a line "X-Y" is the pair X, Y, and counts the route changes
+ * on link X~Y only (two links measured at once); otherwise those on every watched link.
+ */
 export function pingWindows(recs: TRec[], links: Set<string> = faultedLinks(recs)): Window[] {
   const out: Window[] = [];
   let label = "";
@@ -104,25 +110,36 @@ export function pingWindows(recs: TRec[], links: Set<string> = faultedLinks(recs
     if (f.do === "mark") label = f.label ?? "";
     if (f.do !== "exec" || !(f.argv ?? []).join(" ").includes("ping")) continue;
     const tEnd = typeof r.tEnd === "number" ? r.tEnd : r.t;
-    const m = PING.exec(String(r.detail ?? ""));
-    const n = routeChanges(recs, r.t, tEnd, links).length;
-    out.push({
-      label,
-      node: String(f.node),
-      t: r.t,
-      tEnd,
-      transmitted: m ? Number(m[1]) : null,
-      received: m ? Number(m[2]) : null,
-      routeChanges: n,
-      routeChangesPerMin: tEnd > r.t ? Math.round((n * 60_000 * 10) / (tEnd - r.t)) / 10 : 0,
-    });
+    const detail = String(r.detail ?? "").replace(/^exit \d+: ?/, "");
+    const found: { pair: string | null; tx: number; rx: number }[] = [];
+    let pair: string | null = null;
+    for (const line of detail.split("\n")) {
+      const p = PAIR.exec(line.trim());
+      if (p) pair = `${p[1]}~${p[2]}`;
+      for (const m of line.matchAll(PING)) found.push({ pair, tx: Number(m[1]), rx: Number(m[2]) });
+    }
+    if (found.length === 0) found.push({ pair: null, tx: Number.NaN, rx: Number.NaN });
+    for (const x of found) {
+      const on = x.pair !== null ? new Set([x.pair]) : links;
+      const n = routeChanges(recs, r.t, tEnd, on).length;
+      out.push({
+        label,
+        node: x.pair ?? String(f.node),
+        t: r.t,
+        tEnd,
+        transmitted: Number.isNaN(x.tx) ? null : x.tx,
+        received: Number.isNaN(x.rx) ? null : x.rx,
+        routeChanges: n,
+        routeChangesPerMin: tEnd > r.t ? Math.round((n * 60_000 * 10) / (tEnd - r.t)) / 10 : 0,
+      });
+    }
   }
   return out;
 }
 
 /** Totals over the windows whose mark label matches. */
-export function phase(windows: Window[], label: RegExp): { windows: number; seconds: number; transmitted: number; received: number; delivery: number | null; routeChangesPerMin: number | null } {
-  const ws = windows.filter((w) => label.test(w.label));
+export function phase(windows: Window[], label: RegExp, node?: string): { windows: number; seconds: number; transmitted: number; received: number; delivery: number | null; routeChangesPerMin: number | null } {
+  const ws = windows.filter((w) => label.test(w.label) && (node === undefined || w.node === node));
   const ms = ws.reduce((s, w) => s + (w.tEnd - w.t), 0);
   const tx = ws.reduce((s, w) => s + (w.transmitted ?? 0), 0);
   const rx = ws.reduce((s, w) => s + (w.received ?? 0), 0);
@@ -151,6 +168,16 @@ export function formatReport(recs: TRec[]): string {
   for (const a of acts) lines.push(`  ${s(a.t).padStart(8)}  ${a.node}  ${a.result} ${a.kind} ${a.target}  ${a.line.replace(/^.*?: \S+ \S+/, "").slice(0, 160)}`);
   const ws = pingWindows(recs, links);
   if (ws.length) lines.push("measurements (ping; route changes of routes on the watched links while it ran):");
+  const groups = [...new Set(ws.map((w) => `${w.label}\u0000${w.node}`))];
+  if (groups.length > 1) {
+    lines.push("per phase (mark) and measured pair:");
+    for (const g of groups) {
+      const [label, node] = g.split("\u0000") as [string, string];
+      const exact = new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+      const p = phase(ws, exact, node);
+      lines.push(`  [${label}] ${node}: ${p.windows} windows, ${p.seconds} s: ${p.received}/${p.transmitted} delivered (${p.delivery ?? "-"} %), ${p.routeChangesPerMin ?? "-"} route changes/min`);
+    }
+  }
   for (const w of ws) {
     const d = w.transmitted ? `${w.received}/${w.transmitted} (${((100 * (w.received ?? 0)) / w.transmitted).toFixed(0)} %)` : "no ping summary";
     lines.push(`  ${s(w.t).padStart(8)}-${s(w.tEnd).padStart(8)}  [${w.label}] ${w.node}: ${d}; ${w.routeChanges} route changes (${w.routeChangesPerMin}/min)`);
