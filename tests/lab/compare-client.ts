@@ -13,6 +13,11 @@ import { getHost, installHost } from '../../runtime/src/host/index.js';
 import { createQuickjsHost } from '../../runtime/src/host/quickjs/index.js';
 import { Batadv } from '../../runtime/src/mesh/batadv.js';
 import { takeSnapshot } from '../../runtime/src/mesh/snapshot.js';
+import { getMeshInfo } from '../../runtime/src/mesh/mesh-info.js';
+import { listHardInterfaces } from '../../runtime/src/mesh/hardifs.js';
+import { listNeighbors } from '../../runtime/src/mesh/neighbors.js';
+import { listOriginators } from '../../runtime/src/mesh/originators.js';
+import { listGateways } from '../../runtime/src/mesh/gateways.js';
 import { setHardifTunables, setMeshTunables } from '../../runtime/src/mesh/tunables.js';
 import { openGenl, openRtnl } from '../../runtime/src/netlink/open.js';
 import { BATADV_CMD } from '../../runtime/src/mesh/constants.js';
@@ -134,7 +139,34 @@ async function main(): Promise<number> {
         }
         batctl.push(host.clock.monotonicMs() - t0);
       }
-      out({ engine: host.engine, counts, snapshot: stats(snap), snapshotInner: stats(inner), batctl3: stats(batctl) });
+      // Where a snapshot's time goes: each step alone, and the two big dumps without decoding.
+      const mesh = await rtnl.value.link(meshIfname);
+      const b = mesh.ok ? await Batadv.open(genl.value, mesh.value.index) : null;
+      if (!b?.ok) {
+        out({ error: 'profile', detail: 'no batadv' });
+        return 1;
+      }
+      const steps: Record<string, () => Promise<unknown>> = {
+        links: () => rtnl.value.links(),
+        linksUndecoded: () => rtnl.value.client.dump(linkDumpRequest()),
+        meshInfo: () => getMeshInfo(b.value),
+        hardifs: () => listHardInterfaces(b.value),
+        neighbors: () => listNeighbors(b.value),
+        originators: () => listOriginators(b.value),
+        originatorsUndecoded: () => genl.value.client.dump(b.value.build(BATADV_CMD.GET_ORIGINATORS)),
+        gateways: () => listGateways(b.value),
+      };
+      const profile: Record<string, number> = {};
+      for (const [name, step] of Object.entries(steps)) {
+        const ms: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = host.clock.monotonicMs();
+          await step();
+          ms.push(host.clock.monotonicMs() - t0);
+        }
+        profile[name] = stats(ms).medianMs;
+      }
+      out({ engine: host.engine, counts, snapshot: stats(snap), snapshotInner: stats(inner), batctl3: stats(batctl), profileMedianMs: profile });
       return 0;
     }
     out({ error: `unknown mode ${mode}` });

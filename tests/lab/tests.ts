@@ -604,7 +604,7 @@ interface BenchStats {
   minMs: number;
   maxMs: number;
 }
-async function bench(ns: string, n: number): Promise<{ engine: string; counts: Record<string, number>; snapshot: BenchStats; snapshotInner: BenchStats; batctl3: BenchStats }> {
+async function bench(ns: string, n: number): Promise<{ engine: string; counts: Record<string, number>; snapshot: BenchStats; snapshotInner: BenchStats; batctl3: BenchStats; profileMedianMs: Record<string, number> }> {
   check(lab, "no VM");
   const r = await lab.exec([x0bin, "run", clientJs, "bench", "bat0", String(n)], ns, 300_000);
   check(r.code === 0, `bench failed: ${r.stdout} ${r.stderr}`);
@@ -618,19 +618,20 @@ test("our client vs batctl: o/n/gwl/if row by row on every node of 5 and 20 node
   const notes: string[] = [];
   // 5 nodes with the Freifunk links' TQ turned into loss (TQ moves between reads), and 20
   // nodes without (so that they converge in time under emulation).
-  // X0_LAB_COMPARE_SIZES=5 (say) narrows it while debugging.
+  // X0_LAB_COMPARE_SIZES=5 and X0_LAB_COMPARE_ALGOS=BATMAN_IV (say) narrow it while debugging.
   const sizes = (process.env.X0_LAB_COMPARE_SIZES ?? "5,20").split(",").map(Number);
   for (const size of sizes) {
     const t = subgraph(topo("freifunk-leipzig.json"), size);
     const gw = t.nodes[t.nodes.length - 1]?.id as string;
-    for (const algo of ["BATMAN_IV", "BATMAN_V"] as const) {
+    const algos = (process.env.X0_LAB_COMPARE_ALGOS ?? "BATMAN_IV,BATMAN_V").split(",") as ("BATMAN_IV" | "BATMAN_V")[];
+    for (const algo of algos) {
       const name = `compare-${size}-${algo}`;
       await holdMesh(name, opts(name, t, scen({ events: [] }), { algo, agent: null, gateways: [gw], tqLoss: size === 5 }), async (namespaces) => {
         notes.push(await compareAll(namespaces, t.nodes.length, algo));
         if (algo === "BATMAN_IV") {
           const b = await bench(namespaces[0] as string, 50);
           if (size === 20) check(b.counts.originators !== undefined && b.counts.originators >= 19, `20 nodes: only ${b.counts.originators} originator entries`);
-          notes.push(`${size} nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms (min ${b.snapshot.minMs}), batctl o+n+gwl median ${b.batctl3.medianMs} ms (min ${b.batctl3.minMs}), ${(b.batctl3.medianMs / b.snapshot.medianMs).toFixed(1)}x; ${JSON.stringify(b.counts)}`);
+          notes.push(`${size} nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms (min ${b.snapshot.minMs}), batctl o+n+gwl median ${b.batctl3.medianMs} ms (min ${b.batctl3.minMs}), ${(b.batctl3.medianMs / b.snapshot.medianMs).toFixed(1)}x; ${JSON.stringify(b.counts)}; steps (median ms) ${JSON.stringify(b.profileMedianMs)}`);
         }
         if (size === 5) await checkTunables(namespaces[0] as string);
       });
