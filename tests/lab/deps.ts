@@ -35,6 +35,7 @@ const NEEDS: Need[] = [
   { pkg: "prometheus", ok: () => which("prometheus") !== null && which("promtool") !== null, what: "prometheus and promtool (a lab test scrapes the agents)" },
   { pkg: "iputils-ping", ok: () => which("ping") !== null, what: "ping (the agents' uplink probe and the healing scenarios' delivery measurements)" },
   { pkg: "util-linux", ok: () => which("nsenter") !== null, what: "nsenter" },
+  { pkg: "procps", ok: () => which("pkill") !== null, what: "pkill (pauses the lab's sampler while a benchmark runs)" },
   { pkg: "gcc", ok: () => which("gcc") !== null, what: "gcc (builds the lab's netlink sampler)" },
   { pkg: "libc6-dev", ok: () => existsSync("/usr/include/stdio.h"), what: "C headers" },
   { pkg: "linux-libc-dev", ok: () => existsSync("/usr/include/linux/batman_adv.h"), what: "linux/batman_adv.h" },
