@@ -1,8 +1,9 @@
 // Runs inside a lab node's namespace under our own binary: `dist/x0tta6bl4 run
 // dist/lab/compare-client.js MODE ...` (bundled by tests/lab/tests.ts with esbuild, the
 // quickjs options of esbuild.config.mjs). Prints one JSON line on stdout.
-//   tunables MESHIF HARDIF MESH_HOP_PENALTY HARDIF_HOP_PENALTY ORIG_INTERVAL_MS
-//     sets them over a real netlink socket (runtime/src/mesh/tunables.ts)
+//   tunables MESHIF HARDIF MESH_CHANGES_JSON HARDIF_CHANGES_JSON
+//     sets them over a real netlink socket (runtime/src/mesh/tunables.ts: a
+//     MeshTunableChanges and a HardifTunableChanges object)
 //   bench MESHIF N
 //     N × takeSnapshot, then N × (batctl o -H; batctl n -H; batctl gwl -H) as subprocesses
 //   decodecheck MESHIF
@@ -18,7 +19,7 @@ import { listHardInterfaces } from '../../runtime/src/mesh/hardifs.js';
 import { listNeighbors } from '../../runtime/src/mesh/neighbors.js';
 import { listOriginators } from '../../runtime/src/mesh/originators.js';
 import { listGateways } from '../../runtime/src/mesh/gateways.js';
-import { setHardifTunables, setMeshTunables } from '../../runtime/src/mesh/tunables.js';
+import { type HardifTunableChanges, type MeshTunableChanges, setHardifTunables, setMeshTunables } from '../../runtime/src/mesh/tunables.js';
 import { openGenl, openRtnl } from '../../runtime/src/netlink/open.js';
 import { BATADV_CMD } from '../../runtime/src/mesh/constants.js';
 import { BATADV_POLICY } from '../../runtime/src/mesh/policy.js';
@@ -51,7 +52,7 @@ async function main(): Promise<number> {
   }
   try {
     if (mode === 'tunables') {
-      const [, , hardifName = 'mesh0', meshHp = '30', hardHp = '17', origMs = '1000'] = args;
+      const [, , hardifName = 'mesh0', meshJson = '{}', hardJson = '{}'] = args;
       const mesh = await rtnl.value.link(meshIfname);
       const hard = await rtnl.value.link(hardifName);
       if (!mesh.ok || !hard.ok) {
@@ -63,8 +64,8 @@ async function main(): Promise<number> {
         out({ error: 'batadv', detail: b.error.message });
         return 1;
       }
-      const m = await setMeshTunables(b.value, { hopPenalty: Number(meshHp), origIntervalMs: Number(origMs) });
-      const h = await setHardifTunables(b.value, hard.value.index, { hopPenalty: Number(hardHp) });
+      const m = await setMeshTunables(b.value, JSON.parse(meshJson) as MeshTunableChanges);
+      const h = await setHardifTunables(b.value, hard.value.index, JSON.parse(hardJson) as HardifTunableChanges);
       out({ mesh: m.ok ? 'ok' : m.error.message, hardif: h.ok ? 'ok' : h.error.message });
       return m.ok && h.ok ? 0 : 1;
     }

@@ -575,26 +575,57 @@ async function compareAll(namespaces: string[], nodes: number, algo: string): Pr
     .join(", ")} rows equal (${valuesInMotion} with a TQ/throughput in motion, ${compareRetries} node reads repeated); native decoder = TypeScript decoder on ${decoded} kernel messages`;
 }
 
-/** Sets tunables with our client (tunables.ts over a real socket); batctl must read them back. */
-async function checkTunables(ns: string): Promise<void> {
+/**
+ * Sets tunables with our client (tunables.ts over a real socket); batctl must read them
+ * back, in its own words. Two rounds: the gateway as a server with bandwidths, then as
+ * a client with a selection class (a class under BATMAN_IV, a throughput under V).
+ */
+async function checkTunables(ns: string, algo: "BATMAN_IV" | "BATMAN_V"): Promise<string> {
   check(lab, "no VM");
-  const ifs = await lab.exec(["batctl", "meshif", "bat0", "if"], ns);
+  const l = lab;
+  const ifs = await l.exec(["batctl", "meshif", "bat0", "if"], ns);
   const hardif = rowsOf(ifs.stdout)
     .map((x) => x.split(":")[0] ?? "")
     .find((x) => x.startsWith("mesh"));
   check(hardif, `${ns}: no mesh interface in ${ifs.stdout}`);
-  const [meshHp, hardHp, origMs] = [42, 17, 1500];
-  const r = await lab.exec([x0bin, "run", clientJs, "tunables", "bat0", hardif, String(meshHp), String(hardHp), String(origMs)], ns);
-  check(r.code === 0, `setting tunables failed: ${r.stdout} ${r.stderr}`);
-  const read = async (argv: string[]) => (await lab?.exec(argv, ns))?.stdout.trim();
-  const got = {
-    mesh: await read(["batctl", "meshif", "bat0", "hop_penalty"]),
-    hardif: await read(["batctl", "hardif", hardif, "hop_penalty"]),
-    orig: await read(["batctl", "meshif", "bat0", "orig_interval"]),
-  };
-  check(got.mesh === String(meshHp), `batctl meshif bat0 hop_penalty: ${got.mesh}, set ${meshHp}`);
-  check(got.hardif === String(hardHp), `batctl hardif ${hardif} hop_penalty: ${got.hardif}, set ${hardHp}`);
-  check(got.orig === String(origMs), `batctl meshif bat0 orig_interval: ${got.orig}, set ${origMs}`);
+  const v = algo === "BATMAN_V";
+  const rounds: { mesh: Record<string, unknown>; hardif: Record<string, unknown>; expect: [string[], RegExp][] }[] = [
+    {
+      mesh: { hopPenalty: 42, origIntervalMs: 1500, aggregatedOgms: false, bonding: true, fragmentation: false, gateway: { mode: "server", bandwidthDownKbit: 50_000, bandwidthUpKbit: 10_000 } },
+      hardif: v ? { hopPenalty: 17, elpIntervalMs: 500, throughputOverrideKbit: 12_000 } : { hopPenalty: 17 },
+      expect: [
+        [["meshif", "bat0", "hop_penalty"], /^42$/],
+        [["meshif", "bat0", "orig_interval"], /^1500$/],
+        [["meshif", "bat0", "aggregation"], /^disabled$/],
+        [["meshif", "bat0", "bonding"], /^enabled$/],
+        [["meshif", "bat0", "fragmentation"], /^disabled$/],
+        [["meshif", "bat0", "gw_mode"], /^server \(announced bw: 50\.0\/10\.0 MBit\)$/],
+        [["hardif", hardif, "hop_penalty"], /^17$/],
+        ...(v ? ([[["hardif", hardif, "elp_interval"], /^500$/], [["hardif", hardif, "throughput_override"], /^12\.0 MBit/]] as [string[], RegExp][]) : []),
+      ],
+    },
+    {
+      mesh: { hopPenalty: 30, origIntervalMs: 1000, aggregatedOgms: true, bonding: false, fragmentation: true, gateway: { mode: "client", selClass: 50 } },
+      hardif: v ? { hopPenalty: 0, throughputOverrideKbit: 0 } : { hopPenalty: 0 },
+      expect: [
+        [["meshif", "bat0", "aggregation"], /^enabled$/],
+        [["meshif", "bat0", "bonding"], /^disabled$/],
+        [["meshif", "bat0", "gw_mode"], v ? /^client \(selection class: 5\.0 MBit\)$/ : /^client \(selection class: 50\)$/],
+        [["hardif", hardif, "hop_penalty"], /^0$/],
+      ],
+    },
+  ];
+  let checked = 0;
+  for (const round of rounds) {
+    const r = await l.exec([x0bin, "run", clientJs, "tunables", "bat0", hardif, JSON.stringify(round.mesh), JSON.stringify(round.hardif)], ns);
+    check(r.code === 0, `${algo}: setting tunables failed: ${r.stdout} ${r.stderr}`);
+    for (const [argv, want] of round.expect) {
+      const got = (await l.exec(["batctl", ...argv], ns)).stdout.trim();
+      check(want.test(got), `${algo}: batctl ${argv.join(" ")} printed "${got}", expected ${want}`);
+      checked++;
+    }
+  }
+  return `${algo}: ${checked} tunables set with our client read back through batctl (hop_penalty, orig_interval, aggregation, bonding, fragmentation, gw_mode server with bandwidths and client with a selection class${v ? ", elp_interval, throughput_override" : ""})`;
 }
 
 /**
@@ -680,7 +711,7 @@ test("our client vs batctl: o/n/gwl/if row by row on every node of 5 and 20 node
           if (size === 20) check(b.counts.originators !== undefined && b.counts.originators >= 19, `20 nodes: only ${b.counts.originators} originator entries`);
           notes.push(`${size} nodes ${namespaces[0]}: snapshot median ${b.snapshot.medianMs} ms (min ${b.snapshot.minMs}, max ${b.snapshot.maxMs}), batctl o+n+gwl median ${b.batctl3.medianMs} ms (min ${b.batctl3.minMs}, max ${b.batctl3.maxMs}), ${(b.batctl3.medianMs / b.snapshot.medianMs).toFixed(1)}x; ${JSON.stringify(b.counts)}; steps (median ms) ${JSON.stringify(b.profileMedianMs)}`);
         }
-        if (size === 5) await checkTunables(namespaces[0] as string);
+        if (size === 5) notes.push(await checkTunables(namespaces[0] as string, algo));
         if (size === 5 && algo === "BATMAN_IV") notes.push(await checkEvents(namespaces[0] as string, namespaces[namespaces.length - 1] as string));
       });
     }
