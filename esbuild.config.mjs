@@ -13,14 +13,19 @@ export const quickjsExternals = ['qjs:std', 'qjs:os', 'x0tta6bl4:native'];
 
 /**
  * The dashboard's files (runtime/web/: name -> text), compiled into the agent so it
- * serves them from memory (runtime/src/api/web-routes.ts).
+ * serves them from memory (runtime/src/api/web-routes.ts). Scripts and the style sheet
+ * are minified (a plain script keeps its top-level names: X0Render stays X0Render).
  */
 export function webAssets() {
   const dir = new URL('./runtime/web/', import.meta.url);
+  const minify = (name, text) => {
+    const loader = name.endsWith('.js') ? 'js' : name.endsWith('.css') ? 'css' : null;
+    return loader ? esbuild.transformSync(text, { loader, minify: true, charset: 'utf8', target: 'es2017', legalComments: 'none' }).code : text;
+  };
   return Object.fromEntries(
     readdirSync(dir)
       .sort()
-      .map((f) => [f, readFileSync(new URL(f, dir), 'utf8')]),
+      .map((f) => [f, minify(f, readFileSync(new URL(f, dir), 'utf8'))]),
   );
 }
 
