@@ -125,7 +125,7 @@ t('GET /: the dashboard page, its script and style, with content types, CSP and 
   const want: [string, string, RegExp][] = [
     ['/', 'text/html; charset=utf-8', /<script src="\/render.js" defer><\/script>/],
     ['/index.html', 'text/html; charset=utf-8', /<title>x0tta6bl4/],
-    ['/render.js', 'text/javascript; charset=utf-8', /var X0Render = /],
+    ['/render.js', 'text/javascript; charset=utf-8', /^var X0Render\s*=/],
     ['/dashboard.js', 'text/javascript; charset=utf-8', /X0Render/],
     ['/dashboard.css', 'text/css; charset=utf-8', /\.x0-badge/],
   ];
