@@ -12,6 +12,9 @@ command -v make >/dev/null 2>&1 || need_pkgs+=(make)
 [ -f /usr/include/stdio.h ] || need_pkgs+=(libc6-dev)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || need_pkgs+=(debian-archive-keyring)
 command -v strip >/dev/null 2>&1 || need_pkgs+=(binutils)
+# The runtime links mbedTLS (crypto, X.509, TLS; runtime/native/x0_crypto.c, x0_tls.c):
+# Debian 12's libmbedtls-dev is 2.28, the version OpenWrt 23.05 ships.
+[ -f /usr/include/mbedtls/ssl.h ] || need_pkgs+=(libmbedtls-dev)
 # The native tests run Debian's alfred in network namespaces (ip netns) and use
 # unshare for a private /dev/log; the benchmarks time whole processes; promtool
 # (package prometheus) lints /metrics. Installing prometheus enables its service:

@@ -3,7 +3,7 @@
 
 /*
  * Each part exports a flat list of functions and constants. Later issues add parts
- * here: TLS on mbedTLS (x0_tls.c) and BPF map access (x0_bpf.c).
+ * here: BPF map access (x0_bpf.c).
  */
 static const x0_part *const parts[] = {
     &x0_errors_part,
@@ -12,6 +12,8 @@ static const x0_part *const parts[] = {
     &x0_files_part,
     &x0_sys_part,
     &x0_nlattr_part,
+    &x0_crypto_part,
+    &x0_tls_part,
 };
 
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))

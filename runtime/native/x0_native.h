@@ -4,9 +4,11 @@
  * One file per concern: x0_errors.c (errno -> JS errors), x0_bytes.c (JS byte
  * views), x0_files.c (atomic writes, bounded reads), x0_addr.c (sockaddr <-> JS objects), x0_socket.c (non-blocking sockets,
  * sendmsg/recvmsg), x0_sys.c (clock, syslog, interfaces, files, resources),
- * x0_nlattr.c (netlink attribute decoding, the hot path of every dump).
+ * x0_nlattr.c (netlink attribute decoding, the hot path of every dump), x0_crypto.c
+ * (CSPRNG, SHA-256, EC keys, signatures, CSRs on mbedTLS; x0_mbedtls.h), x0_tls.c
+ * (mutual TLS on mbedTLS over our non-blocking sockets).
  * x0_module.c assembles them into the "x0tta6bl4:native" ES module. Later parts
- * (TLS on mbedTLS, BPF maps) add a file and one line to the part table there.
+ * (BPF maps) add a file and one line to the part table there.
  */
 #ifndef X0_NATIVE_H
 #define X0_NATIVE_H
@@ -30,6 +32,8 @@ extern const x0_part x0_socket_part;
 extern const x0_part x0_files_part;
 extern const x0_part x0_sys_part;
 extern const x0_part x0_nlattr_part;
+extern const x0_part x0_crypto_part;
+extern const x0_part x0_tls_part;
 
 JSModuleDef *x0_init_native_module(JSContext *ctx, const char *name);
 

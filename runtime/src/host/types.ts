@@ -194,6 +194,41 @@ export interface Net {
   /** Netlink, where the engine can open it (the quickjs-ng host can; Node cannot). */
   netlink?(protocol: number, options?: NetlinkOptions): NetlinkSocket;
   ifNameToIndex(name: string): number;
+  /**
+   * Mutual TLS, where the engine has it (our binary: mbedTLS). The promise settles after
+   * the handshake: rejected (code ETLS) when it fails, e.g. on an untrusted peer chain.
+   */
+  tlsConnect?(address: SocketAddress, options: TlsOptions): Promise<TlsSocket>;
+  /** Each connection is handed over after its handshake; failed ones go to `onError`. */
+  tlsListen?(address: SocketAddress, options: TlsOptions, onConnection: (socket: TlsSocket) => void,
+    onError?: (error: HostError, remote: SocketAddress | null) => void): Promise<StreamServer>;
+}
+
+/**
+ * One identity for TLS, both ends alike: the peer must present a certificate chain that
+ * leads to `trust` (a server requires a client certificate). Host names are not checked:
+ * the caller checks the peer's SPIFFE ID on `peerChain` (runtime/src/identity/).
+ */
+export interface TlsOptions {
+  /** Our certificate chain, DER, leaf first. */
+  chain: readonly Uint8Array[];
+  /** The leaf's private key: SEC1 or PKCS#8 DER. */
+  privateKey: Uint8Array;
+  /** CA certificates (DER) that the peer's chain must lead to. */
+  trust: readonly Uint8Array[];
+  /** ALPN protocol names, most preferred first. */
+  alpn?: readonly string[];
+  /** Most time a handshake may take (default 10 000 ms). */
+  handshakeTimeoutMs?: number;
+}
+
+export interface TlsSocket extends StreamSocket {
+  /** The chain the peer presented, DER, leaf first. */
+  readonly peerChain: readonly Uint8Array[];
+  /** The ALPN protocol agreed on, or null. */
+  readonly alpn: string | null;
+  /** "TLSv1.2" or "TLSv1.3". */
+  readonly version: string;
 }
 
 export interface Signals {
@@ -236,6 +271,44 @@ export interface Host {
    * uses it when present; its contract is written there.
    */
   readonly nlattr?: NativeAttrDecoder;
+  /**
+   * Crypto primitives, when the engine has them: our quickjs-ng binary (mbedTLS, C) and
+   * Node (node:crypto). Code that needs them checks for `host.crypto` and says so.
+   */
+  readonly crypto?: HostCrypto;
+}
+
+/** A hash that `HostCrypto.verify` accepts. */
+export type HashName = 'sha256' | 'sha384' | 'sha512';
+
+/**
+ * Private keys are SEC1 ECPrivateKey DER (PKCS#8 is accepted as input), public keys
+ * SubjectPublicKeyInfo DER, signatures DER. Private key bytes must never be logged.
+ */
+export interface HostCrypto {
+  /** The library underneath ("mbedTLS 2.28.3", "OpenSSL 3.0.x"). */
+  readonly provider: string;
+  /** n bytes (0..65536) from a cryptographically secure generator. */
+  randomBytes(n: number): Uint8Array;
+  sha256(data: Uint8Array): Uint8Array;
+  /** A new EC P-256 key pair. */
+  generateEcKey(): { privateKey: Uint8Array; publicKey: Uint8Array };
+  /** The SubjectPublicKeyInfo of an EC private key. */
+  ecPublicKey(privateKey: Uint8Array): Uint8Array;
+  /** ECDSA over SHA-256(data) with an EC private key: a DER ECDSA-Sig-Value. */
+  sign(privateKey: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * True when `signature` signs `data` hashed with `hash` under `publicKey` (ECDSA with a
+   * DER signature for EC keys, RSASSA-PKCS1-v1_5 for RSA keys); false for anything else,
+   * including keys and signatures that do not parse.
+   */
+  verify(publicKey: Uint8Array, hash: HashName, data: Uint8Array, signature: Uint8Array): boolean;
+  /**
+   * A PKCS#10 request signed by `privateKey` (ecdsa-with-SHA256). `subject` in the
+   * "O=SPIRE,C=US" form ("" for none); `uri` becomes the one URI subjectAltName. Only
+   * our binary has it (node:crypto cannot write CSRs).
+   */
+  csr?(privateKey: Uint8Array, subject: string, uri?: string): Uint8Array;
 }
 
 /** A policy compiled by the native decoder (its attribute names already atoms). */

@@ -8,6 +8,7 @@ export * from './der-string.js';
 export * from './der-time.js';
 export * from './ec.js';
 export * from './ecdsa.js';
+export * from './host-verify.js';
 export * from './pem.js';
 export * from './policy.js';
 export * from './result.js';

@@ -22,6 +22,7 @@ import type {
   TimerHandle,
 } from '../types.js';
 import { HostError, throwingHostErrors } from '../types.js';
+import { crypto } from './crypto.js';
 
 function toHostError(e: unknown): HostError {
   if (e instanceof HostError) return e;
@@ -302,6 +303,7 @@ export function createNodeHost(argv: readonly string[] = process.argv.slice(2)):
       rename: wrap((a: string, b: string) => fs.renameSync(a, b)),
     },
     processes,
+    crypto,
     net: {
       connect,
       listen,

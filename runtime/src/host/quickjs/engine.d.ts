@@ -51,6 +51,27 @@ declare module 'x0tta6bl4:native' {
     | { family: 'inet' | 'inet6'; host: string; port: number }
     | { family: 'netlink'; pid: number; groups: number };
   export function socket(domain: number, type: number, protocol: number): number;
+  export function randomBytes(n: number): Uint8Array;
+  export function sha256(data: Uint8Array): Uint8Array;
+  export function ecGenerate(): [Uint8Array, Uint8Array];
+  export function ecPublicKey(privateKey: Uint8Array): Uint8Array;
+  export function ecSign(privateKey: Uint8Array, data: Uint8Array): Uint8Array;
+  export function verify(publicKey: Uint8Array, hash: string, data: Uint8Array, signature: Uint8Array): boolean;
+  export function csr(privateKey: Uint8Array, subject: string, uri?: string): Uint8Array;
+  export const mbedtlsVersion: string;
+  export type TlsConfig = { readonly __tlsConfig: never };
+  export type TlsSession = { readonly __tlsSession: never };
+  export function tlsConfig(isServer: boolean, chain: readonly Uint8Array[], key: Uint8Array, trust: readonly Uint8Array[], alpn?: readonly string[]): TlsConfig;
+  export function tlsSession(config: TlsConfig, fd: number): TlsSession;
+  /** 0 done, -1 want read, -2 want write. */
+  export function tlsHandshake(s: TlsSession): number;
+  /** Bytes, 0 when the peer closed, -1/-2 want read/write. */
+  export function tlsRead(s: TlsSession, buf: Uint8Array): number;
+  export function tlsWrite(s: TlsSession, data: Uint8Array): number;
+  export function tlsPending(s: TlsSession): number;
+  export function tlsPeerChain(s: TlsSession): Uint8Array[];
+  export function tlsInfo(s: TlsSession): { version: string; alpn: string | null; cipher: string };
+  export function tlsClose(s: TlsSession): void;
   export function nlPolicy(kinds: Uint8Array, keys: readonly (string | undefined)[]): import('../types.js').NativePolicy;
   export function nlDecodeAttrs(bytes: Uint8Array, policy: import('../types.js').NativePolicy, deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
   export function nlDecodeDump(datagram: Uint8Array, offset: number, policy: import('../types.js').NativePolicy, deferred: Int32Array, seq: number, type: number, cmd: number, hdrlen: number, out: unknown[]): number;

@@ -5,9 +5,11 @@ import * as std from 'qjs:std';
 import * as native from 'x0tta6bl4:native';
 import { formatLogLine } from '../log-format.js';
 import type { Host, LogLevel, SignalName, TimerHandle } from '../types.js';
+import { crypto } from './crypto.js';
 import { files } from './files.js';
 import { processes } from './processes.js';
 import * as sockets from './sockets.js';
+import { tlsConnect, tlsListen } from './tls.js';
 
 const syslogPriority: Record<LogLevel, number> = {
   debug: native.LOG_DEBUG,
@@ -60,6 +62,7 @@ export function createQuickjsHost(): Host {
     },
     files,
     processes,
+    crypto,
     nlattr: {
       policy: native.nlPolicy,
       decode: native.nlDecodeAttrs,
@@ -85,6 +88,8 @@ export function createQuickjsHost(): Host {
       streamPair: sockets.streamPair,
       datagram: sockets.datagram,
       netlink: sockets.netlink,
+      tlsConnect,
+      tlsListen,
       ifNameToIndex: (name) => {
         try {
           return native.ifNameToIndex(name);

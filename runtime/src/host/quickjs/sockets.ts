@@ -32,7 +32,7 @@ function errnoError(op: string, subject: string, errno: number): HostError {
   return new HostError(`${where}: ${native.strerror(errno)}`, native.errnoName(errno), errno);
 }
 
-function describe(a: SocketAddress): string {
+export function describe(a: SocketAddress): string {
   return a.family === 'unix' ? a.path : a.family === 'inet6' ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
@@ -45,7 +45,7 @@ function toAddress(a: native.Addr | null): SocketAddress | null {
   return a;
 }
 
-function safeName(fn: () => native.Addr | null): SocketAddress | null {
+export function safeName(fn: () => native.Addr | null): SocketAddress | null {
   try {
     return toAddress(fn());
   } catch {
@@ -184,14 +184,15 @@ class FdStream implements StreamSocket {
   }
 }
 
-export function connect(address: SocketAddress): Promise<StreamSocket> {
+/** A connected non-blocking descriptor (TCP with TCP_NODELAY, or AF_UNIX stream). */
+export function connectFd(address: SocketAddress): Promise<number> {
   return new Promise((resolve, reject) => {
     let fd = -1;
     try {
       fd = native.socket(domainOf(address), native.SOCK_STREAM, 0);
       if (address.family !== 'unix') native.setsockopt(fd, native.IPPROTO_TCP, native.TCP_NODELAY, 1);
       if (native.connect(fd, address)) {
-        resolve(new FdStream(fd, address));
+        resolve(fd);
         return;
       }
     } catch (e) {
@@ -207,13 +208,18 @@ export function connect(address: SocketAddress): Promise<StreamSocket> {
         native.close(fd);
         reject(errnoError('connect', describe(address), errno));
       } else {
-        resolve(new FdStream(fd, address));
+        resolve(fd);
       }
     });
   });
 }
 
-export function listen(address: SocketAddress, onConnection: (s: StreamSocket) => void): Promise<StreamServer> {
+export async function connect(address: SocketAddress): Promise<StreamSocket> {
+  return new FdStream(await connectFd(address), address);
+}
+
+/** Listen and hand every accepted descriptor (non-blocking, TCP_NODELAY) to `onFd`. */
+export function listenFds(address: SocketAddress, onFd: (fd: number, remote: SocketAddress | null) => void): Promise<StreamServer> {
   let fd = -1;
   try {
     fd = native.socket(domainOf(address), native.SOCK_STREAM, 0);
@@ -242,7 +248,7 @@ export function listen(address: SocketAddress, onConnection: (s: StreamSocket) =
           // Not fatal for the connection.
         }
       }
-      onConnection(new FdStream(c.fd, toAddress(c.addr)));
+      onFd(c.fd, toAddress(c.addr));
     }
   });
   let open = true;
@@ -255,6 +261,10 @@ export function listen(address: SocketAddress, onConnection: (s: StreamSocket) =
       native.close(fd);
     },
   });
+}
+
+export function listen(address: SocketAddress, onConnection: (s: StreamSocket) => void): Promise<StreamServer> {
+  return listenFds(address, (fd, remote) => onConnection(new FdStream(fd, remote)));
 }
 
 export function streamPair(): [StreamSocket, StreamSocket] {

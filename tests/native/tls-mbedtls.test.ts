@@ -1,0 +1,230 @@
+/**
+ * Mutual TLS on mbedTLS (runtime/native/x0_tls.c through host.net.tlsConnect/tlsListen)
+ * with SVIDs that openssl makes at test time (tests/support/identity-pki.ts): our client
+ * and our server in one process, refusals (an untrusted chain either way, no client
+ * certificate, a server certificate without serverAuth), the peer chains checked as
+ * X.509-SVIDs by runtime/src/identity, and openssl s_client / s_server on the other end.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { getHost, isHostError } from '../../runtime/src/host/index.js';
+import type { HostError, SocketAddress, StreamServer, TlsOptions, TlsSocket } from '../../runtime/src/host/types.js';
+import { decodePem, hostVerifier, parseCertificate, validateX509Svid } from '../../runtime/src/identity/index.js';
+import { type Pki, testPki, withFiles } from '../support/identity-pki.js';
+import { waitFor } from '../support/tmp.js';
+
+const t = suite('native: mutual TLS on mbedTLS');
+const LOOPBACK: SocketAddress = { family: 'inet', host: '127.0.0.1', port: 0 };
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function net() {
+  const n = getHost().net;
+  if (!n.tlsConnect || !n.tlsListen) throw new Error(`no TLS on ${getHost().engine}`);
+  return { connect: n.tlsConnect.bind(n), listen: n.tlsListen.bind(n) };
+}
+
+function keyDer(pem: string): Uint8Array {
+  const blocks = decodePem(pem);
+  if (!blocks.ok || blocks.value[0] === undefined) throw new Error('test key: not PEM');
+  return blocks.value[0].der;
+}
+
+/** TLS options for a test identity: its chain up to (not including) `root`. */
+function identity(pki: Pki, chain: string[], trust: string[], alpn?: string[]): TlsOptions {
+  const leaf = pki.get(chain[0] as string);
+  return { chain: chain.map((n) => pki.get(n).der), privateKey: keyDer(leaf.keyPem), trust: trust.map((n) => pki.get(n).der), alpn };
+}
+
+/** The SPIFFE ID of a validated peer chain, or the reason it was refused. */
+async function peerId(pki: Pki, chain: readonly Uint8Array[]): Promise<string> {
+  const certs = chain.map((d) => {
+    const c = parseCertificate(d);
+    if (!c.ok) throw new Error(c.error.message);
+    return c.value;
+  });
+  const crypto = getHost().crypto;
+  if (!crypto) throw new Error('no host.crypto');
+  const r = await validateX509Svid(certs, {
+    bundles: new Map([['example.org', [pki.get('root').cert]], ['other.org', [pki.get('other-root').cert]]]),
+    verifySignature: hostVerifier(crypto),
+    nowMs: Date.now(),
+  });
+  return r.ok ? r.value.id.id : `refused: ${r.error.code}`;
+}
+
+function collect(s: TlsSocket): { text: () => string; bytes: () => number; closed: () => boolean } {
+  const chunks: Uint8Array[] = [];
+  let closed = false;
+  s.onData((c) => chunks.push(c));
+  s.onClose(() => {
+    closed = true;
+  });
+  return {
+    text: () => chunks.map((c) => dec.decode(c)).join(''),
+    bytes: () => chunks.reduce((n, c) => n + c.length, 0),
+    closed: () => closed,
+  };
+}
+
+interface Served {
+  server: StreamServer;
+  sockets: TlsSocket[];
+  errors: HostError[];
+}
+
+/** Our TLS server: answers each line with its upper case, and closes on "bye". */
+async function serve(opts: TlsOptions): Promise<Served> {
+  const out: Served = { server: undefined as unknown as StreamServer, sockets: [], errors: [] };
+  out.server = await net().listen(LOOPBACK, opts, (s) => {
+    out.sockets.push(s);
+    s.onData((c) => {
+      const text = dec.decode(c);
+      s.write(enc.encode(text.toUpperCase()));
+      if (text.includes('bye')) s.close();
+    });
+  }, (e) => out.errors.push(e));
+  return out;
+}
+
+function port(s: StreamServer): number {
+  return s.address.family === 'unix' ? 0 : s.address.port;
+}
+
+t('our client and server: mutual TLS, ALPN, data both ways, each SPIFFE ID checked', async () => {
+  const pki = await testPki();
+  const srv = await serve(identity(pki, ['node1', 'intermediate'], ['root'], ['h2']));
+  try {
+    const c = await net().connect(srv.server.address, identity(pki, ['direct'], ['root'], ['x0tta6bl4/1', 'h2']));
+    const got = collect(c);
+    await waitFor(() => srv.sockets.length === 1);
+    const s = srv.sockets[0] as TlsSocket;
+    assert.is(c.alpn, 'h2');
+    assert.is(s.alpn, 'h2');
+    assert.match(c.version, /^TLSv1\.[23]$/);
+    // The chains as sent: the server's leaf and intermediate, the client's leaf.
+    assert.is(c.peerChain.length, 2);
+    assert.is(s.peerChain.length, 1);
+    assert.is(await peerId(pki, c.peerChain), 'spiffe://example.org/agent/node1');
+    assert.is(await peerId(pki, s.peerChain), 'spiffe://example.org/agent/direct');
+    // 300 KB one way (many records, a full socket buffer), a line back.
+    const big = new Uint8Array(300_000).fill(0x61);
+    const serverGot = collect(s);
+    c.write(big);
+    await waitFor(() => serverGot.bytes() === big.length, 5000, 'the server to get 300 KB');
+    assert.ok(serverGot.text() === 'a'.repeat(big.length));
+    s.write(enc.encode('hello client'));
+    await waitFor(() => got.text() === 'hello client');
+    c.close();
+    await waitFor(() => serverGot.closed(), 2000, 'the server to see the close');
+  } finally {
+    srv.server.close();
+  }
+  assert.equal(srv.errors, []);
+});
+
+t('an untrusted client chain is refused by our server, and an untrusted server by our client', async () => {
+  const pki = await testPki();
+  const srv = await serve(identity(pki, ['node1', 'intermediate'], ['root']));
+  try {
+    // A client whose chain leads to other.org's root, which the server does not trust.
+    let err: unknown;
+    try {
+      await net().connect(srv.server.address, identity(pki, ['other-td'], ['root']));
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isHostError(err), String(err));
+    await waitFor(() => srv.errors.length === 1);
+    assert.is(srv.errors[0]?.code, 'ETLS');
+    assert.match(srv.errors[0]?.message ?? '', /not trusted|verif/i);
+    assert.is(srv.sockets.length, 0);
+    // A client that trusts only other.org refuses our server's chain itself.
+    let err2: unknown;
+    try {
+      await net().connect(srv.server.address, identity(pki, ['direct'], ['other-root']));
+    } catch (e) {
+      err2 = e;
+    }
+    assert.ok(isHostError(err2) && err2.code === 'ETLS', String(err2));
+    assert.match((err2 as Error).message, /not trusted|verif/i);
+    assert.is(srv.sockets.length, 0);
+  } finally {
+    srv.server.close();
+  }
+});
+
+t('a server certificate without serverAuth is refused by the client (EKU checked)', async () => {
+  const pki = await testPki();
+  const srv = await serve(identity(pki, ['client-only', 'intermediate'], ['root']));
+  try {
+    let err: unknown;
+    try {
+      await net().connect(srv.server.address, identity(pki, ['direct'], ['root']));
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(isHostError(err) && err.code === 'ETLS', String(err));
+  } finally {
+    srv.server.close();
+  }
+});
+
+async function sh(script: string, timeoutMs = 15_000) {
+  return getHost().processes.run(['bash', '-c', script], { timeoutMs });
+}
+
+t('openssl s_client: talks to our server with a client certificate, and is refused without one', async () => {
+  const pki = await testPki();
+  const srv = await serve(identity(pki, ['node1', 'intermediate'], ['root'], ['h2']));
+  try {
+    await withFiles({ 'root.pem': pki.get('root').pem, 'c.pem': pki.get('direct').pem, 'c.key': pki.get('direct').keyPem }, async (dir) => {
+      const base = `openssl s_client -connect 127.0.0.1:${port(srv.server)} -CAfile ${dir}/root.pem -verify_return_error -alpn h2`;
+      const ok = await sh(`printf 'hello from openssl bye' | ${base} -cert ${dir}/c.pem -key ${dir}/c.key -quiet`);
+      assert.ok(ok.stdout.includes('HELLO FROM OPENSSL BYE'), ok.stdout + ok.stderr);
+      assert.is(srv.errors.length, 0);
+      assert.is(await peerId(pki, (srv.sockets[0] as TlsSocket).peerChain), 'spiffe://example.org/agent/direct');
+      const noCert = await sh(`printf 'hello' | ${base} -quiet`);
+      assert.not.ok(noCert.stdout.includes('HELLO'), noCert.stdout);
+      await waitFor(() => srv.errors.length === 1, 5000, 'the server to refuse');
+      assert.is(srv.errors[0]?.code, 'ETLS');
+      assert.is(srv.sockets.length, 1);
+    });
+  } finally {
+    srv.server.close();
+  }
+});
+
+t('openssl s_server: our client verifies it, presents its SVID, and reads the answer', async () => {
+  const pki = await testPki();
+  // A free port: bind one, close it, hand it to s_server.
+  const probe = await getHost().net.listen(LOOPBACK, () => {});
+  const p = port(probe);
+  probe.close();
+  await withFiles({
+    'root.pem': pki.get('root').pem, 's.pem': pki.get('node1').pem, 'i.pem': pki.get('intermediate').pem, 's.key': pki.get('node1').keyPem,
+  }, async (dir) => {
+    const server = sh(`exec openssl s_server -accept 127.0.0.1:${p} -naccept 1 -cert ${dir}/s.pem -cert_chain ${dir}/i.pem -key ${dir}/s.key -CAfile ${dir}/root.pem -Verify 2 -verify_return_error -alpn h2 -rev`, 20_000);
+    let c: TlsSocket | null = null;
+    for (let i = 0; i < 100 && c === null; i++) {
+      try {
+        c = await net().connect({ family: 'inet', host: '127.0.0.1', port: p }, identity(pki, ['direct'], ['root'], ['h2']));
+      } catch (e) {
+        if (!isHostError(e) || e.code !== 'ECONNREFUSED') throw e;
+        await new Promise<void>((r) => getHost().timers.setTimeout(r, 50));
+      }
+    }
+    if (c === null) throw new Error('s_server did not start');
+    assert.is(c.alpn, 'h2');
+    assert.is(await peerId(pki, c.peerChain), 'spiffe://example.org/agent/node1');
+    const got = collect(c);
+    c.write(enc.encode('abc mesh\n'));
+    await waitFor(() => got.text().includes('hsem cba'), 5000, 's_server -rev to answer');
+    c.close();
+    const r = await server;
+    // s_server verified our client's certificate (it prints the chain it checked).
+    assert.match(r.stdout + r.stderr, /depth=0 .*CN ?= ?direct\n/);
+  });
+});
+
+t.run();
