@@ -365,7 +365,9 @@ static JSValue js_csr(JSContext *ctx, JSValueConst this_val, int argc, JSValueCo
     }
     mbedtls_x509write_csr_set_key(&req, &pk);
     mbedtls_x509write_csr_set_md_alg(&req, MBEDTLS_MD_SHA256);
-    int r = mbedtls_x509write_csr_set_subject_name(&req, subject);
+    /* An empty subject is the empty Name that mbedTLS writes when none is set (3.6
+     * refuses "" as a name string; 2.28 takes it). */
+    int r = subject[0] ? mbedtls_x509write_csr_set_subject_name(&req, subject) : 0;
     if (r) {
         x0_throw_mbedtls(ctx, "csr: subject", r);
         goto out;
