@@ -68,6 +68,10 @@ if (files.length > 0) {
     const q = qjsRows.find((r) => r.name === n.name) ?? {};
     console.log(`| ${n.name} | ${fmt(n.meanUs, 2)} | ${fmt(n.p99Us, 2)} | ${fmt(q.meanUs, 2)} | ${fmt(q.p99Us, 2)} | ${fmt(q.meanUs / n.meanUs)}x |`);
   }
+  // Tasks only our binary has (e.g. TLS: Node's host has none).
+  for (const q of qjsRows.filter((r) => !nodeRows.some((n) => n.name === r.name))) {
+    console.log(`| ${q.name} | - | - | ${fmt(q.meanUs, 2)} | ${fmt(q.p99Us, 2)} | - |`);
+  }
 }
 if (!args.includes('--no-runtime')) {
   const r = spawnSync(process.execPath, [join(root, 'tests', 'performance', 'measure-runtime.mjs')], { cwd: root, stdio: 'inherit' });
