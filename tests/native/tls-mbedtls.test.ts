@@ -240,4 +240,64 @@ t('openssl s_server: our client verifies it, presents its SVID, and reads the an
   });
 });
 
+t('a client that stalls in the handshake is dropped after the timeout; one that speaks HTTP at once', async () => {
+  const pki = await testPki();
+  const srv = await serve({ ...identity(pki, ['node1', 'intermediate'], ['root']), handshakeTimeoutMs: 300 });
+  try {
+    const plain = await getHost().net.connect(srv.server.address);
+    let closed = false;
+    plain.onClose(() => {
+      closed = true;
+    });
+    // The first two bytes of a TLS record header, then nothing.
+    plain.write(new Uint8Array([0x16, 0x03]));
+    await waitFor(() => srv.errors.length === 1 && closed, 3000, 'the server to give up');
+    assert.is(srv.errors[0]?.code, 'ETIMEDOUT');
+    const http = await getHost().net.connect(srv.server.address);
+    http.write(enc.encode('GET / HTTP/1.0\r\n\r\n'));
+    await waitFor(() => srv.errors.length === 2, 200, 'an HTTP request to be refused before the timeout');
+    assert.is(srv.errors[1]?.code, 'ETLS');
+    http.close();
+    assert.is(srv.sockets.length, 0);
+  } finally {
+    srv.server.close();
+  }
+});
+
+t('a paused reader holds 1 MB back and gets all of it, in order, after resume', async () => {
+  const pki = await testPki();
+  const sockets: TlsSocket[] = [];
+  const server = await net().listen(LOOPBACK, identity(pki, ['node1', 'intermediate'], ['root']), (s) => sockets.push(s));
+  try {
+    const c = await net().connect(server.address, identity(pki, ['direct'], ['root']));
+    await waitFor(() => sockets.length === 1);
+    const s = sockets[0] as TlsSocket;
+    const got: Uint8Array[] = [];
+    s.onData((chunk) => got.push(chunk));
+    s.pause();
+    const big = Uint8Array.from({ length: 1 << 20 }, (_, i) => (i * 13) & 0xff);
+    let drained = false;
+    c.onDrain(() => {
+      drained = true;
+    });
+    const queued = c.write(big);
+    await new Promise<void>((r) => getHost().timers.setTimeout(r, 200));
+    assert.is(got.length, 0, 'nothing delivered while paused');
+    s.resume();
+    await waitFor(() => got.reduce((n, x) => n + x.length, 0) === big.length, 5000, '1 MB after resume');
+    const all = new Uint8Array(big.length);
+    let off = 0;
+    for (const x of got) {
+      all.set(x, off);
+      off += x.length;
+    }
+    assert.ok(all.every((v, i) => v === big[i]), 'bytes in order');
+    // write() returned what stayed queued (the kernel's loopback buffers may take it all).
+    if (queued > 0) await waitFor(() => drained, 2000, 'the sender to drain');
+    c.close();
+  } finally {
+    server.close();
+  }
+});
+
 t.run();
