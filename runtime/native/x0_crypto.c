@@ -164,7 +164,7 @@ static JSValue js_sha256(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     size_t n;
     unsigned char digest[32];
     (void)this_val;
-    if (arg_bytes(ctx, argc, argv, 0, &p, &n))
+    if (x0_random_ready(ctx) || arg_bytes(ctx, argc, argv, 0, &p, &n)) /* PSA set up (3.x) */
         return JS_EXCEPTION;
     int r = mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), p, n, digest);
     if (r)
@@ -297,7 +297,9 @@ static JSValue js_verify(JSContext *ctx, JSValueConst this_val, int argc, JSValu
     uint8_t *key, *data, *sig;
     size_t key_len, data_len, sig_len;
     unsigned char hash[MBEDTLS_MD_MAX_SIZE];
-    if (arg_bytes(ctx, argc, argv, 0, &key, &key_len))
+    /* x0_random_ready: with MBEDTLS_USE_PSA_CRYPTO (3.x) verification goes through PSA,
+     * which must be initialised first; it is, together with the generator. */
+    if (x0_random_ready(ctx) || arg_bytes(ctx, argc, argv, 0, &key, &key_len))
         return JS_EXCEPTION;
     const mbedtls_md_info_t *md = argc > 1 ? md_by_name(ctx, argv[1]) : NULL;
     if (!md)
