@@ -71,6 +71,12 @@ if [ ! -f node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
 qjs_src=$(bash scripts/fetch-quickjs.sh)
+# When the runtime links mbedTLS, each build gets its own static mbedTLS, compiled from
+# Debian 12's source (no libmbedtls-dev for big-endian MIPS or musl in Debian 12).
+mbedtls_src=
+if grep -q -- '-lmbedtls' runtime/native/Makefile; then
+  mbedtls_src=$(bash scripts/fetch-mbedtls.sh)
+fi
 
 for a in "${archs[@]}"; do
   build="$root/build/$a"
@@ -79,10 +85,8 @@ for a in "${archs[@]}"; do
   # The agent's bundle, as `npm run build` makes it, but in this build's directory.
   node --input-type=module -e 'const { buildQuickjsAgent } = await import(process.argv[1]); await buildQuickjsAgent(process.argv[2]);' \
     "$root/esbuild.config.mjs" "$build/x0tta6bl4.js"
-  mk=(make -s -C runtime/native -j"$(nproc)" QJS_SRC="$qjs_src" BUILD="$build" OUT="$out" BUNDLE="$build/x0tta6bl4.js")
   case "$a" in
-    mips) mk+=(CC=mips-linux-gnu-gcc QJSC="qemu-mips -L /usr/mips-linux-gnu $build/target/qjsc") ;;
-    mipsel|aarch64) mk+=(CC="$(triplet "$a")-gcc") ;;
+    mips|mipsel|aarch64) cc="$(triplet "$a")-gcc"; ar="$(triplet "$a")-ar"; strip="$(triplet "$a")-strip" ;;
     musl)
       # musl-gcc sees only musl's headers; the kernel's (linux/netlink.h, ...) come
       # from linux-libc-dev through a directory of links to them.
@@ -91,9 +95,25 @@ for a in "${archs[@]}"; do
       ln -sfn /usr/include/linux "$inc/linux"
       ln -sfn /usr/include/asm-generic "$inc/asm-generic"
       ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$inc/asm"
-      mk+=(CC="musl-gcc -isystem $inc" STRIP=strip)
+      cc="musl-gcc -isystem $inc"; ar="ar"; strip="strip"
       ;;
   esac
+  if [ -n "$mbedtls_src" ]; then
+    mb="$build/mbedtls"
+    if [ ! -f "$mb/library/libmbedtls.a" ]; then
+      say "building mbedTLS $(cat "$mbedtls_src/../VERSION") for $a (static)"
+      rm -rf "$mb"; mkdir -p "$mb"
+      cp -r "$mbedtls_src/library" "$mbedtls_src/3rdparty" "$mb/"
+      ln -sfn "$mbedtls_src/include" "$mb/include"
+      make -s -C "$mb/library" -j"$(nproc)" CC="$cc" AR="$ar" CFLAGS="-O2 -ffunction-sections -fdata-sections" \
+        libmbedcrypto.a libmbedx509.a libmbedtls.a
+    fi
+    cc="$cc -isystem $mb/include -L$mb/library"
+  fi
+  mk=(make -s -C runtime/native -j"$(nproc)" QJS_SRC="$qjs_src" BUILD="$build" OUT="$out" BUNDLE="$build/x0tta6bl4.js"
+      CC="$cc" STRIP="$strip")
+  # Big-endian: the bytecode comes from a MIPS qjsc run under qemu-mips.
+  if [ "$a" = mips ]; then mk+=(QJSC="qemu-mips -L /usr/mips-linux-gnu $build/target/qjsc"); fi
   say "building $a: ${mk[*]}"
   start=$(date +%s)
   "${mk[@]}"
