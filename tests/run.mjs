@@ -31,7 +31,9 @@ const archList = archAt >= 0 ? (args[archAt + 1] ?? '').split(',').filter(Boolea
 // One directory per run: concurrent runs (several developers' loops) must not
 // overwrite each other's bundles.
 const outDir = join(root, 'build', 'tests', String(process.pid));
-const binary = join(root, 'dist', 'x0tta6bl4');
+// X0_TEST_BINARY: another build of the runtime to run the quickjs-ng suites on (e.g. one
+// linked against mbedTLS 3.6, docs/identity.md); dist/x0tta6bl4 by default.
+const binary = process.env.X0_TEST_BINARY ? resolve(process.env.X0_TEST_BINARY) : join(root, 'dist', 'x0tta6bl4');
 const asanBinary = join(root, 'dist', 'x0tta6bl4-asan');
 const COVERAGE_GATE = 75;
 
