@@ -40,9 +40,12 @@ static int seed(void)
     pid_t pid = getpid();
     if (seeded_pid == pid)
         return 0;
-    if (seeded_pid != 0) /* a forked child: mix in fresh entropy and its pid */
-        return mbedtls_ctr_drbg_reseed(&drbg, (const unsigned char *)&pid, sizeof(pid)) ? -1
-               : ((seeded_pid = pid), 0);
+    if (seeded_pid != 0) { /* a forked child: mix in fresh entropy and its pid */
+        if (mbedtls_ctr_drbg_reseed(&drbg, (const unsigned char *)&pid, sizeof(pid)))
+            return -1;
+        seeded_pid = pid;
+        return 0;
+    }
 #if defined(MBEDTLS_PSA_CRYPTO_C)
     /* mbedTLS 3.6 may use PSA inside a handshake or a key operation (3.6.1 ChangeLog). */
     if (psa_crypto_init() != PSA_SUCCESS)
