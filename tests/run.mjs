@@ -299,10 +299,11 @@ const CROSS_TARGETS = [
 
 /**
  * Each cross build: its --version; the unit suite (the same bundle as unit/quickjs-ng);
- * a netlink and sockets smoke test (tests/native/netlink-kernel and host-native, on the
- * kernel through qemu-user, which skips what qemu-user cannot do:
- * tests/support/qemu-user.ts); and `mesh originators` as a user runs it on a machine
- * without batman-adv: exit 1 and one line.
+ * a smoke test on the kernel through qemu-user: netlink, sockets, files and clock
+ * (tests/native/netlink-kernel and host-native, less what qemu-user cannot do:
+ * tests/support/qemu-user.ts) and mbedTLS's PKCS#10 requests checked by openssl
+ * (crypto-csr); and `mesh originators` as a user runs it on a machine without
+ * batman-adv: exit 1 and one line.
  */
 async function crossSuites() {
   const targets = CROSS_TARGETS.filter((t) => !archList || archList.includes(t.arch));
@@ -312,7 +313,7 @@ async function crossSuites() {
     return;
   }
   const unit = testFiles('unit').filter((f) => !nodeOnly(f));
-  const smoke = testFiles('native').filter((f) => /\/(netlink-kernel|host-native)\.test\.ts$/.test(f));
+  const smoke = testFiles('native').filter((f) => /\/(netlink-kernel|host-native|crypto-csr)\.test\.ts$/.test(f));
   let unitBundle;
   let smokeBundle;
   try {
@@ -340,8 +341,8 @@ async function crossSuites() {
     say(`\n== ${arch}: unit tests (${unit.length} files)`);
     await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 30 * 60 * 1000 });
     if (smokeBundle) {
-      say(`\n== ${arch}: netlink and sockets on the kernel (${smoke.length} files)`);
-      await uvuSuite(`cross/${arch}/netlink`, cmd, argv('run', smokeBundle), { env });
+      say(`\n== ${arch}: netlink, sockets and mbedTLS on the kernel (${smoke.length} files)`);
+      await uvuSuite(`cross/${arch}/native`, cmd, argv('run', smokeBundle), { env });
     }
     const m = await run(cmd, argv('mesh', 'originators'), { env });
     const lines = m.output.trim().split('\n');
