@@ -9,6 +9,8 @@ export interface ElfInfo {
   bits: 32 | 64;
   /** PT_INTERP, e.g. /lib/ld-musl-mips-sf.so.1; null for a static binary. */
   interpreter: string | null;
+  /** DT_NEEDED: the shared libraries it links (e.g. libmbedtls.so.14); empty when static. */
+  needed: string[];
 }
 
 const EM: Record<number, ElfInfo['machine']> = { 3: 'i386', 8: 'mips', 40: 'arm', 62: 'x86_64', 183: 'aarch64' };
@@ -28,16 +30,58 @@ export function readElf(bytes: Uint8Array): ElfInfo {
   const phentsize = u16(bits === 64 ? 54 : 42);
   const phnum = u16(bits === 64 ? 56 : 44);
   let interpreter: string | null = null;
+  let dynamic: { offset: number; size: number } | null = null;
+  const loads: { vaddr: number; offset: number; size: number }[] = [];
   for (let i = 0; i < phnum; i++) {
     const ph = phoff + i * phentsize;
     if (ph + phentsize > bytes.length) throw new Error('ELF program headers past the end of the file');
-    if (u32(ph) !== 3) continue; // PT_INTERP
+    const type = u32(ph);
     const offset = addr(bits === 64 ? ph + 8 : ph + 4);
     const size = addr(bits === 64 ? ph + 32 : ph + 16);
-    if (offset + size > bytes.length) throw new Error('ELF PT_INTERP past the end of the file');
-    interpreter = new TextDecoder().decode(bytes.subarray(offset, offset + size)).replace(/\0+$/, '');
+    if (offset + size > bytes.length) throw new Error(`ELF segment ${i} past the end of the file`);
+    if (type === 1) loads.push({ vaddr: addr(bits === 64 ? ph + 16 : ph + 8), offset, size }); // PT_LOAD
+    else if (type === 2) dynamic = { offset, size }; // PT_DYNAMIC
+    else if (type === 3) interpreter = new TextDecoder().decode(bytes.subarray(offset, offset + size)).replace(/\0+$/, ''); // PT_INTERP
   }
-  return { machine, bits: bits as 32 | 64, interpreter };
+  return { machine, bits: bits as 32 | 64, interpreter, needed: dynamic ? neededLibraries(bytes, dynamic, loads, bits, addr) : [] };
+}
+
+/** DT_NEEDED names from PT_DYNAMIC; DT_STRTAB is an address, mapped to the file through PT_LOAD. */
+function neededLibraries(bytes: Uint8Array, dyn: { offset: number; size: number }, loads: { vaddr: number; offset: number; size: number }[], bits: number, addr: (at: number) => number): string[] {
+  const entry = bits === 64 ? 16 : 8;
+  const names: number[] = [];
+  let strtab: number | null = null;
+  for (let at = dyn.offset; at + entry <= dyn.offset + dyn.size; at += entry) {
+    const tag = addr(at);
+    const val = addr(at + entry / 2);
+    if (tag === 0) break; // DT_NULL
+    if (tag === 1) names.push(val); // DT_NEEDED: an offset into the string table
+    else if (tag === 5) strtab = val; // DT_STRTAB
+  }
+  if (names.length === 0) return [];
+  const load = strtab === null ? undefined : loads.find((l) => strtab !== null && strtab >= l.vaddr && strtab < l.vaddr + l.size);
+  if (strtab === null || !load) throw new Error('ELF DT_STRTAB is not in a loaded segment');
+  const base = load.offset + (strtab - load.vaddr);
+  return names.map((n) => {
+    const start = base + n;
+    const end = bytes.indexOf(0, start);
+    if (start >= bytes.length || end < 0) throw new Error('ELF DT_NEEDED name past the end of the file');
+    return new TextDecoder().decode(bytes.subarray(start, end));
+  });
+}
+
+/**
+ * OpenWrt packages that provide the shared libraries a binary links, beyond libc (the
+ * libc package covers libc, libm, libpthread, libdl, libatomic is its own):
+ * mbedTLS's three libraries come in OpenWrt's one `libmbedtls` package.
+ */
+export function libraryDepends(info: ElfInfo): string[] {
+  const out = new Set<string>();
+  for (const lib of info.needed) {
+    if (/^libmbed(tls|x509|crypto)\.so/.test(lib)) out.add('libmbedtls');
+    else if (/^libatomic\.so/.test(lib)) out.add('libatomic');
+  }
+  return [...out].sort();
 }
 
 /** OpenWrt's package architecture for a CPU, where one name is usual; null when it must be given. */

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { archMatches, defaultArch, isMusl, readElf } from './elf.js';
+import { archMatches, defaultArch, isMusl, libraryDepends, readElf } from './elf.js';
 import { BUILD_LOCK, binaryState, buildUnderLock, packageVersion, sourceDateEpoch } from './inputs.js';
 import { buildIpk } from './ipk.js';
 import { agentPackage, luciPackage } from './packages.js';
@@ -124,6 +124,7 @@ async function run(root: string, argv: readonly string[], log: (s: string) => vo
   }
   const epoch = sourceDateEpoch(root, env);
   const inputs = {
+    libraryDepends: libraryDepends(elf),
     binary: bytes,
     version,
     release: o.release,

@@ -26,6 +26,8 @@ export interface PackageInputs {
   luciView: string;
   /** The render functions shared with the dashboard (runtime/web/render.js). */
   renderJs: string;
+  /** Packages of the shared libraries the binary links beyond libc (elf.ts libraryDepends). */
+  libraryDepends?: readonly string[];
 }
 
 const SOURCE = 'packages-openwrt';
@@ -47,7 +49,7 @@ export function agentPackage(i: PackageInputs): PackageSpec {
     fields: {
       package: 'x0tta6bl4',
       version: fullVersion(i),
-      depends: AGENT_DEPENDS,
+      depends: [...AGENT_DEPENDS, ...(i.libraryDepends ?? [])],
       source: SOURCE,
       sourceName: 'x0tta6bl4',
       license: LICENSE,

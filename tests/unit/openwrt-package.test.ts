@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { controlProblems, formatControl, parseControl } from '../../packages-openwrt/src/control.js';
-import { archMatches, defaultArch, isMusl, readElf } from '../../packages-openwrt/src/elf.js';
+import { archMatches, defaultArch, isMusl, libraryDepends, readElf } from '../../packages-openwrt/src/elf.js';
 import { binaryState } from '../../packages-openwrt/src/inputs.js';
 import { buildIpk } from '../../packages-openwrt/src/ipk.js';
 import { LUCI_ACL_GROUP, agentAcl, luciAcl, luciMenu } from '../../packages-openwrt/src/luci-json.js';
@@ -32,8 +32,10 @@ const EPOCH = 1_700_000_000;
 const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 function inputs(): PackageInputs {
+  const binary = new Uint8Array(readFileSync(binaryPath));
   return {
-    binary: new Uint8Array(readFileSync(binaryPath)),
+    binary,
+    libraryDepends: libraryDepends(readElf(binary)),
     version,
     release: 1,
     arch: 'x86_64',
@@ -95,7 +97,8 @@ t('control fields: name, version, real OpenWrt dependencies, source, license, se
   assert.equal([...f.keys()], ['Package', 'Version', 'Depends', 'Source', 'SourceName', 'License', 'Section', 'SourceDateEpoch', 'Maintainer', 'Architecture', 'Installed-Size', 'Description']);
   assert.is(f.get('Package'), 'x0tta6bl4');
   assert.is(f.get('Version'), `${version}-1`);
-  assert.is(f.get('Depends'), 'libc, kmod-batman-adv, alfred');
+  // libmbedtls: dist/x0tta6bl4 links Debian's shared mbedTLS (the cross builds link it statically).
+  assert.is(f.get('Depends'), 'libc, kmod-batman-adv, alfred, libmbedtls');
   assert.is(f.get('License'), 'MIT');
   assert.is(f.get('Section'), 'net');
   assert.is(f.get('Architecture'), 'x86_64');
@@ -316,7 +319,7 @@ function elf(bits: 32 | 64, little: boolean, machine: number, interp: string): U
 
 t('the ELF header names the CPU, byte order and C library: big-endian MIPS with musl, x86_64 with glibc', () => {
   const mips = readElf(elf(32, false, 8, '/lib/ld-musl-mips-sf.so.1'));
-  assert.equal(mips, { machine: 'mips', bits: 32, interpreter: '/lib/ld-musl-mips-sf.so.1' });
+  assert.equal(mips, { machine: 'mips', bits: 32, interpreter: '/lib/ld-musl-mips-sf.so.1', needed: [] });
   assert.is(defaultArch(mips), 'mips_24kc');
   assert.ok(isMusl(mips));
   assert.ok(archMatches(mips, 'mips_24kc'));
@@ -332,6 +335,18 @@ t('the ELF header names the CPU, byte order and C library: big-endian MIPS with 
   assert.is(host.bits, 64);
   assert.is(isMusl(host), /ld-musl-/.test(host.interpreter ?? 'static'));
   assert.is(defaultArch(readElf(elf(32, true, 40, '/lib/ld-musl-armhf.so.1'))), null);
+});
+
+t('the shared libraries the binary links (as readelf lists them) become package dependencies: mbedTLS -> libmbedtls', () => {
+  const host = readElf(new Uint8Array(readFileSync(binaryPath)));
+  const r = spawnSync('readelf', ['-d', binaryPath], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stderr);
+  const listed = [...r.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  assert.equal(host.needed, listed);
+  assert.ok(host.needed.some((l) => l.startsWith('libmbedtls.so')), `our binary links mbedTLS: ${host.needed.join(' ')}`);
+  assert.equal(libraryDepends(host), ['libmbedtls']);
+  assert.equal(libraryDepends({ ...host, needed: ['libc.so.6', 'libm.so.6'] }), []);
+  assert.equal(libraryDepends({ ...host, needed: ['libatomic.so.1', 'libmbedcrypto.so.7'] }), ['libatomic', 'libmbedtls']);
 });
 
 t('dist/ is used when newer than its sources, reported stale when a source is newer, missing when absent', () => {
