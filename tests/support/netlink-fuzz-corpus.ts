@@ -5,6 +5,7 @@
  * length fields, splices and inserts junk.
  */
 import { fakeKernel, fakeMesh } from './batadv-kernel-script.js';
+import { BLIND_MUTATIONS, blindMutation } from './byte-mutations.js';
 import {
   createBatadvRequest, GenlResolver, getFamilyRequest, HOST_LITTLE_ENDIAN, linkDumpRequest, NetlinkClient, Rtnl, utf8Encode,
 } from '../../runtime/src/netlink/index.js';
@@ -45,20 +46,13 @@ export function mutate(rand: () => number, seeds: Uint8Array[]): Uint8Array {
   let d = (seeds[pick(seeds.length)] as Uint8Array).slice();
   const rounds = 1 + pick(4);
   for (let r = 0; r < rounds; r++) {
+    const kind = pick(8);
+    if (kind < BLIND_MUTATIONS) {
+      d = blindMutation(d, pick, kind);
+      continue;
+    }
     const view = new DataView(d.buffer, d.byteOffset, d.byteLength);
-    switch (pick(8)) {
-      case 0: // flip bits
-        if (d.length) {
-          const at = pick(d.length);
-          d[at] = (d[at] as number) ^ (1 << pick(8));
-        }
-        break;
-      case 1: // random byte
-        if (d.length) d[pick(d.length)] = pick(256);
-        break;
-      case 2: // truncate
-        d = d.slice(0, pick(d.length + 1));
-        break;
+    switch (kind) {
       case 3: // lie in a u16 length field (nla_len) at a 4-byte boundary
         if (d.length >= 4) view.setUint16(pick(d.length >> 2) * 4, [0, 1, 3, 4, 5, 0xffff, pick(0x10000), d.length][pick(8)] as number, HOST_LITTLE_ENDIAN);
         break;

@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import {
   bundleFromSpiffeJson, CURVES, checkLeaf, checkSigning, decodeEcdsaSignature, decodePem, decodePoint, leafSpiffeId, parseCertificate, parseCertificates, parseSpiffeId, walkDer,
 } from '../../runtime/src/identity/index.js';
+import { BLIND_MUTATIONS, blindMutation } from '../support/byte-mutations.js';
 import { testPki } from '../support/identity-pki.js';
 import { prng } from '../support/netlink-kernel-script.js';
 
@@ -59,19 +60,12 @@ function mutate(rand: () => number, seeds: { der: Uint8Array; headers: number[] 
   const rounds = 1 + pick(3);
   for (let r = 0; r < rounds; r++) {
     const h = seed.headers[pick(seed.headers.length)] as number;
-    switch (pick(9)) {
-      case 0: // flip a bit
-        if (d.length) {
-          const at = pick(d.length);
-          d[at] = (d[at] as number) ^ (1 << pick(8));
-        }
-        break;
-      case 1: // random byte
-        if (d.length) d[pick(d.length)] = pick(256);
-        break;
-      case 2: // truncate
-        d = d.slice(0, pick(d.length + 1));
-        break;
+    const kind = pick(9);
+    if (kind < BLIND_MUTATIONS) {
+      d = blindMutation(d, pick, kind);
+      continue;
+    }
+    switch (kind) {
       case 3: // lie in a length byte
         if (h + 1 < d.length) d[h + 1] = [0x00, 0x7f, 0x80, 0x81, 0x82, 0x84, 0xff, pick(256)][pick(8)] as number;
         break;
