@@ -4,10 +4,16 @@
  *   {family:"inet", host, port}      numeric IPv4 only (no resolver on a router)
  *   {family:"inet6", host, port}     numeric IPv6
  *   {family:"netlink", pid, groups}
+ *   {family:"packet", ifindex, protocol, address}   AF_PACKET (SOCK_DGRAM): protocol is
+ *       the ethertype in host order, address the peer's MAC "aa:bb:cc:dd:ee:ff" ("" on
+ *       bind); received ones also carry pktType (PACKET_HOST, _BROADCAST, ...)
  */
 #include <arpa/inet.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
+#include <net/ethernet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
 #include "x0_native.h"
@@ -43,6 +49,25 @@ static int get_u32_prop(JSContext *ctx, JSValueConst obj, const char *name, uint
         return -1;
     }
     *out = (uint32_t)x;
+    return 0;
+}
+
+/* "aa:bb:cc:dd:ee:ff" (either case) into 6 bytes; "" leaves zero length. */
+static int parse_mac(JSContext *ctx, const char *s, unsigned char *out, unsigned char *len)
+{
+    unsigned v[6];
+    char tail;
+    if (s[0] == '\0') {
+        *len = 0;
+        return 0;
+    }
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 || strlen(s) != 17) {
+        JS_ThrowTypeError(ctx, "not a MAC address: '%s'", s);
+        return -1;
+    }
+    for (int i = 0; i < 6; i++)
+        out[i] = (unsigned char)v[i];
+    *len = 6;
     return 0;
 }
 
@@ -86,6 +111,25 @@ int x0_addr_from_js(JSContext *ctx, JSValueConst obj, struct sockaddr_storage *s
         snl->nl_pid = pid;
         snl->nl_groups = groups;
         *len = sizeof(*snl);
+        return 0;
+    }
+    if (!strcmp(family, "packet")) {
+        struct sockaddr_ll *sll = (struct sockaddr_ll *)ss;
+        uint32_t ifindex = 0, protocol = 0;
+        char mac[24];
+        if (get_u32_prop(ctx, obj, "ifindex", &ifindex) || get_u32_prop(ctx, obj, "protocol", &protocol) ||
+            get_str_prop(ctx, obj, "address", mac, sizeof(mac)) < 0)
+            return -1;
+        if (protocol > 0xffff || ifindex > 0x7fffffff) {
+            JS_ThrowRangeError(ctx, "packet address: protocol or ifindex out of range");
+            return -1;
+        }
+        sll->sll_family = AF_PACKET;
+        sll->sll_ifindex = (int)ifindex;
+        sll->sll_protocol = htons((uint16_t)protocol);
+        if (parse_mac(ctx, mac, sll->sll_addr, &sll->sll_halen) < 0)
+            return -1;
+        *len = sizeof(*sll);
         return 0;
     }
     if (strcmp(family, "inet") && strcmp(family, "inet6")) {
@@ -169,6 +213,19 @@ JSValue x0_addr_to_js(JSContext *ctx, const struct sockaddr_storage *ss, socklen
         JS_SetPropertyStr(ctx, o, "family", JS_NewString(ctx, "netlink"));
         JS_SetPropertyStr(ctx, o, "pid", JS_NewUint32(ctx, snl->nl_pid));
         JS_SetPropertyStr(ctx, o, "groups", JS_NewUint32(ctx, snl->nl_groups));
+        break;
+    }
+    case AF_PACKET: {
+        const struct sockaddr_ll *sll = (const struct sockaddr_ll *)ss;
+        char mac[18] = "";
+        if (sll->sll_halen == 6)
+            snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", sll->sll_addr[0], sll->sll_addr[1],
+                     sll->sll_addr[2], sll->sll_addr[3], sll->sll_addr[4], sll->sll_addr[5]);
+        JS_SetPropertyStr(ctx, o, "family", JS_NewString(ctx, "packet"));
+        JS_SetPropertyStr(ctx, o, "ifindex", JS_NewInt32(ctx, sll->sll_ifindex));
+        JS_SetPropertyStr(ctx, o, "protocol", JS_NewInt32(ctx, ntohs(sll->sll_protocol)));
+        JS_SetPropertyStr(ctx, o, "address", JS_NewString(ctx, mac));
+        JS_SetPropertyStr(ctx, o, "pktType", JS_NewInt32(ctx, sll->sll_pkttype));
         break;
     }
     default:

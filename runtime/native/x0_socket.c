@@ -1,6 +1,7 @@
 /*
  * Non-blocking sockets for the host layer: AF_UNIX (stream, datagram), AF_INET/6
- * (TCP, UDP) and AF_NETLINK (raw). Every socket is created O_NONBLOCK|O_CLOEXEC;
+ * (TCP, UDP), AF_NETLINK (raw) and AF_PACKET (datagram: frames of one ethertype on one
+ * interface, for the link probes). Every socket is created O_NONBLOCK|O_CLOEXEC;
  * readiness comes from quickjs-libc's loop through os.setReadHandler/setWriteHandler.
  *
  * Would-block is not an error: recv/send/accept return null on EAGAIN and connect
@@ -8,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_packet.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -301,6 +303,9 @@ static JSValue js_recvmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     msg.msg_control = cbuf.buf;
     msg.msg_controllen = sizeof(cbuf.buf);
     RETRY_EINTR(r, recvmsg(fd, &msg, MSG_CMSG_CLOEXEC));
+    /* Only AF_UNIX passes descriptors; AF_PACKET rejects the flag (EINVAL) outright. */
+    if (r < 0 && errno == EINVAL)
+        RETRY_EINTR(r, recvmsg(fd, &msg, 0));
     if (r < 0)
         return transfer_result(ctx, r, "recvmsg");
     JSValue o = JS_NewObject(ctx);
@@ -447,7 +452,8 @@ static const JSCFunctionListEntry entries[] = {
     JS_CFUNC_DEF("socketError", 1, js_socket_error),
     JS_CFUNC_DEF("shutdown", 2, js_shutdown),
     JS_CFUNC_DEF("close", 1, js_close),
-    C(AF_UNIX), C(AF_INET), C(AF_INET6), C(AF_NETLINK),
+    C(AF_UNIX), C(AF_INET), C(AF_INET6), C(AF_NETLINK), C(AF_PACKET),
+    C(PACKET_HOST), C(PACKET_BROADCAST), C(PACKET_MULTICAST), C(PACKET_OTHERHOST), C(PACKET_OUTGOING),
     C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_RAW), C(SOCK_SEQPACKET),
     C(SOL_SOCKET), C(SO_RCVBUF), C(SO_SNDBUF), C(SO_RCVBUFFORCE), C(SO_REUSEADDR),
     C(SO_KEEPALIVE), C(SO_ERROR), C(SO_PASSCRED),

@@ -3,6 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost, isHostError } from '../../runtime/src/host/index.js';
+import { BROADCAST_MAC, decodeProbe, encodeProbe, PROBE_ETHERTYPE } from '../../runtime/src/linkprobe/frame.js';
 import { removeTree, tempDir, waitFor } from '../support/tmp.js';
 
 const t = suite('native: sockets, files and clock on the kernel');
@@ -78,6 +79,31 @@ t('UDP on loopback: a datagram reaches a bound socket', async () => {
   assert.is(got, 'tq=255');
   rx.close();
   tx.close();
+});
+
+t('AF_PACKET on loopback: a link probe frame broadcast by one socket reaches another, with the sender MAC', async () => {
+  const host = getHost();
+  const packet = host.net.packet;
+  assert.ok(packet, 'the quickjs host opens packet sockets');
+  const lo = host.net.ifNameToIndex('lo');
+  const a = packet(lo, PROBE_ETHERTYPE);
+  const b = packet(lo, PROBE_ETHERTYPE);
+  const other = packet(lo, 0x88b6);
+  const got: { data: Uint8Array; from: string }[] = [];
+  const stray: Uint8Array[] = [];
+  try {
+  b.onMessage((data, from) => got.push({ data, from }));
+  other.onMessage((data) => stray.push(data));
+  const frame = encodeProbe({ intervalMs: 200, session: 77, seq: 5 });
+  assert.ok(a.send(frame, BROADCAST_MAC));
+  await waitFor(() => got.length > 0, 2000, 'the frame on the second socket');
+  assert.is(got[0]?.from, '00:00:00:00:00:00', "loopback's MAC");
+  assert.equal(decodeProbe(got[0]?.data ?? new Uint8Array()), { ok: true, value: { intervalMs: 200, session: 77, seq: 5 } });
+  assert.is(stray.length, 0, 'another ethertype is not delivered');
+  assert.throws(() => a.send(frame, 'not-a-mac'), /not a MAC address/);
+  } finally {
+    for (const s of [a, b, other]) s.close();
+  }
 });
 
 t('monotonic clock: ns and ms agree and move forward', async () => {

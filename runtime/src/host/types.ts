@@ -162,6 +162,20 @@ export interface DatagramSocket {
   close(): void;
 }
 
+/**
+ * Ethernet frames of one ethertype on one interface (AF_PACKET, SOCK_DGRAM: the kernel
+ * adds and strips the Ethernet header). MACs are "aa:bb:cc:dd:ee:ff".
+ */
+export interface PacketSocket {
+  readonly ifindex: number;
+  /** Send one frame's payload to `to` (ff:ff:ff:ff:ff:ff broadcasts). False when the queue is full (dropped). */
+  send(data: Uint8Array, to: string): boolean;
+  /** Frames from other hosts (never our own outgoing ones). */
+  onMessage(cb: (data: Uint8Array, from: string) => void): void;
+  onError(cb: (error: HostError) => void): void;
+  close(): void;
+}
+
 /** A netlink socket (NETLINK_ROUTE, NETLINK_GENERIC, NETLINK_KOBJECT_UEVENT, ...). */
 export interface NetlinkSocket {
   /** The port id the kernel assigned to this socket. */
@@ -194,6 +208,8 @@ export interface Net {
   /** Netlink, where the engine can open it (the quickjs-ng host can; Node cannot). */
   netlink?(protocol: number, options?: NetlinkOptions): NetlinkSocket;
   ifNameToIndex(name: string): number;
+  /** Raw frames of one ethertype on one interface, where the engine can (quickjs-ng host; root). */
+  packet?(ifindex: number, ethertype: number): PacketSocket;
   /**
    * Mutual TLS, where the engine has it (our binary: mbedTLS). The promise settles after
    * the handshake: rejected (code ETLS) when it fails, e.g. on an untrusted peer chain.

@@ -8,6 +8,7 @@ import { AlfredClient } from '../alfred/client.js';
 import { decodeSummary } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
+import type { ProbeTransport } from '../linkprobe/prober.js';
 import type { Log } from '../log.js';
 import { type MeshSnapshot, takeSnapshot, unavailableSnapshot } from '../mesh/snapshot.js';
 import type { GenlResolver } from '../netlink/genl.js';
@@ -16,8 +17,8 @@ import { ok } from '../netlink/result.js';
 import type { Rtnl } from '../netlink/rtnl.js';
 import { MeshActuator, type NetlinkClients } from './actuator.js';
 import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from './healing-loop.js';
-import { hostProbe } from './probe.js';
 import type { PeerSummary } from './peer-view.js';
+import { hostProbe } from './probe.js';
 import type { LoopConfig } from './settings.js';
 
 export interface AgentLoopOptions {
@@ -74,6 +75,29 @@ function lazyNetlink(host: Host): NetlinkClients {
   };
 }
 
+/** The link probes' packet sockets and timer, where the host can open packet sockets. */
+function probeTransport(host: Host): ProbeTransport | null {
+  const packet = host.net.packet;
+  if (!packet) return null;
+  return {
+    open(ifindex, ethertype) {
+      try {
+        return { ok: true, socket: packet(ifindex, ethertype) };
+      } catch (e) {
+        return { ok: false, error: e instanceof Error ? e.message : String(e) };
+      }
+    },
+    monoMs: () => host.clock.monotonicMs(),
+    setInterval: (fn, ms) => host.timers.setInterval(fn, ms),
+    clearInterval: (h) => host.timers.clear(h as ReturnType<Host['timers']['setInterval']>),
+    random32() {
+      // A session id, not a secret: any source that differs between restarts will do.
+      const b = host.crypto ? host.crypto.randomBytes(4) : null;
+      return b && b.length === 4 ? new DataView(b.buffer, b.byteOffset, 4).getUint32(0) : Math.floor(Math.random() * 0x1_0000_0000);
+    },
+  };
+}
+
 export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopOptions, config: LoopConfig): AgentLoopResult {
   const netlink = lazyNetlink(host);
   const opened = KnowledgeStore.open(host, options.stateDir);
@@ -104,6 +128,7 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     },
     actuator: new MeshActuator(host, options.meshIfname, netlink),
     probe: hostProbe(host),
+    probeTransport: probeTransport(host),
     store,
     summarySink: {
       async push(type, data) {

@@ -20,7 +20,7 @@
  * checks, with two differences a person asking explicitly makes: mode `advise` acts
  * (`off` still refuses), and a cooldown refuses with its reason instead of waiting.
  */
-import type { Actuator, ActOutcome } from './actuator.js';
+import type { ActOutcome, Actuator } from './actuator.js';
 import { countSince, type MeshView } from './monitor.js';
 import { NumberRing } from './ring.js';
 import type { LoopConfig } from './settings.js';

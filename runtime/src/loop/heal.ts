@@ -53,6 +53,7 @@ const NOTHING_PLANNED: Record<IncidentKind, string> = {
   'neighbor-lost': 'no policy acts on neighbor-lost: batman-adv reroutes by itself',
   'link-degraded': 'the hop penalty of its interface is unknown or already at hop_penalty_max',
   'route-flapping': 'the hop penalty of its interface is unknown or already at hop_penalty_max',
+  'link-flapping': 'the hop penalty of its interface is unknown or already at hop_penalty_max',
   'deaf-interface': 'restart_max restarts were tried and the alert was raised',
   'uplink-lost': 'this node is not a gateway server',
   'isolated-node': 'no isolated_hook is configured, or it already ran for this incident',

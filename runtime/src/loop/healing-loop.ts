@@ -15,6 +15,8 @@ import type { NodeSummary } from '../alfred/summary.js';
 import { encodeSummary, HEARD_MAX, type HeardEntry, IFS_MAX, macHex, SUMMARY_VERSION } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import type { KnowledgeStore } from '../knowledge/store.js';
+import { LinkProber, type ProberSettings, type ProbeTransport } from '../linkprobe/prober.js';
+import { QUALITY_DEFAULTS } from '../linkprobe/quality.js';
 import type { Log } from '../log.js';
 import type { MeshSnapshot } from '../mesh/snapshot.js';
 import type { NlResult } from '../netlink/result.js';
@@ -23,13 +25,14 @@ import type { Detector, LinkScorer } from './detector.js';
 import { DeafInterfaceDetector } from './detectors/deaf-interface.js';
 import { IsolatedNodeDetector } from './detectors/isolated-node.js';
 import { LinkDegradedDetector } from './detectors/link-degraded.js';
+import { LinkFlappingDetector } from './detectors/link-flapping.js';
 import { NeighborLostDetector } from './detectors/neighbor-lost.js';
 import { RouteFlappingDetector } from './detectors/route-flapping.js';
 import { UplinkLostDetector } from './detectors/uplink-lost.js';
 import { type Executed, Executor } from './executor.js';
 import { type HealAnswer, type HealRequest, heal } from './heal.js';
 import { IncidentBook } from './incidents.js';
-import { MONITOR_LIMITS, type MeshView, Monitor, type MonitorLimits } from './monitor.js';
+import { type MeshView, MONITOR_LIMITS, Monitor, type MonitorLimits } from './monitor.js';
 import type { PeerSummary } from './peer-view.js';
 import { DeafRestartPolicy } from './policies/deaf-restart.js';
 import { GatewayUplinkPolicy } from './policies/gateway-uplink.js';
@@ -62,6 +65,8 @@ export interface HealingLoopDeps {
   mesh: MeshReader;
   actuator: Actuator;
   probe: ProbeAttempt;
+  /** Packet sockets for the link probes; null where the host has none (Node, no root). */
+  probeTransport?: ProbeTransport | null;
   store: KnowledgeStore | null;
   summarySink: SummarySink | null;
   /** Where the peers' summaries come from; null = no peer view (deaf needs the long window). */
@@ -109,6 +114,15 @@ function monitorLimits(c: LoopConfig): MonitorLimits {
   };
 }
 
+function proberSettings(c: LoopConfig): ProberSettings {
+  return {
+    // Below 50 ms the probes would cost more airtime than they tell.
+    intervalMs: c.probeIntervalMs > 0 ? Math.max(50, c.probeIntervalMs) : 0,
+    quality: { ...QUALITY_DEFAULTS, effect: c.probeEffectPercent / 100, windowSlots: Math.max(1, Math.round(c.probeWindowMs / 1000)) },
+    forgetMs: c.retentionMs,
+  };
+}
+
 const LAST_ACTIONS_KEPT = 16;
 
 /** The neighbours batman-adv heard in the last 10 s, freshest first, for the summary. */
@@ -137,10 +151,13 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     new NeighborLostDetector(cfg),
     new LinkDegradedDetector(cfg, deps.linkScorer ?? null),
     new RouteFlappingDetector(cfg),
+    new LinkFlappingDetector(cfg),
     new DeafInterfaceDetector(cfg),
     new UplinkLostDetector(cfg, () => probe.record),
     new IsolatedNodeDetector(cfg),
   ];
+  const prober = deps.probeTransport ? new LinkProber(deps.probeTransport, proberSettings(config)) : null;
+  if (prober) monitor.view.probes = prober.links;
   const hopPenalty = new HopPenaltyPolicy();
   const deafRestart = new DeafRestartPolicy();
   const policies: Policy[] = [hopPenalty, deafRestart, new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
@@ -215,6 +232,12 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
       if (lastSnapshotError !== '') log.notice('monitor: mesh snapshot works again');
       lastSnapshotError = '';
       monitor.observe(r.value, host.clock.monotonicMs());
+      if (prober) {
+        const ifs: { ifname: string; ifindex: number; up: boolean }[] = [];
+        for (const i of monitor.view.interfaces.values()) ifs.push({ ifname: i.ifname, ifindex: i.ifindex, up: i.up && i.carrier });
+        for (const [ifname, why] of prober.sync(ifs)) log.warning(`link probes: cannot probe ${ifname}: ${why}`);
+        prober.tick();
+      }
       fresh = true;
     },
   };
@@ -339,6 +362,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
     reconfigure(next: LoopConfig) {
       config = next;
       monitor.setLimits(monitorLimits(next));
+      prober?.configure(proberSettings(next));
     },
     status(): LoopStatus {
       return {

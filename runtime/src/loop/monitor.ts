@@ -6,6 +6,7 @@
  * absent longer than the retention are forgotten, and their number is capped, so
  * memory does not grow with uptime.
  */
+import type { ProbeLink } from '../linkprobe/prober.js';
 import type { MeshSnapshot } from '../mesh/snapshot.js';
 import { type BaselineState, EwmaBaseline } from './ewma.js';
 import { PeerView } from './peer-view.js';
@@ -123,6 +124,8 @@ export interface MeshView {
   node: NodeSeries;
   interfaces: Map<string, InterfaceSeries>;
   links: Map<string, LinkSeries>;
+  /** What the link probes heard, by the same link key (empty when probes are off or impossible). */
+  probes: ReadonlyMap<string, ProbeLink>;
 }
 
 interface OriginatorTrack {
@@ -153,6 +156,16 @@ function noteOriginatorChange(link: LinkSeries, originator: string, nowMono: num
 
 export function linkKey(ifname: string, neighbor: string): string {
   return `${ifname}/${neighbor}`;
+}
+
+/**
+ * The link's probe record when it has judged enough bins to speak (null otherwise: probes
+ * off, the neighbour runs no agent, or still warming up); detectors then fall back to
+ * batman-adv's own metric.
+ */
+export function warmProbe(view: MeshView, key: string): ProbeLink | null {
+  const p = view.probes.get(key);
+  return p?.quality.warm ? p : null;
 }
 
 /** Count samples of a ring of timestamps that are newer than `sinceMono`. */
@@ -187,6 +200,7 @@ export class Monitor {
       meshIfname,
       interfaces: new Map(),
       links: new Map(),
+      probes: new Map(),
       node: {
         meshState: 'absent',
         algorithm: null,

@@ -38,6 +38,15 @@ export interface LoopConfig {
   /** A flapping route is blamed on a link only if the link's own metric fell this much (%) in the window. */
   flapDrawdownPercent: number;
 
+  /** Link probes (runtime/src/linkprobe/): a broadcast per hard interface every this many ms; 0 = off. */
+  probeIntervalMs: number;
+  /** Probes are judged over a sliding window of this length, once a second. */
+  probeWindowMs: number;
+  /** A lossy bin lost at least this many percentage points more than the link's normal. */
+  probeEffectPercent: number;
+  /** Loss episodes (clean, then significantly lossy) within flap_window_ms that make a link flap. */
+  flapEpisodes: number;
+
   deafWindowMs: number;
   /** Silent this long with no peer saying it still hears the interface: judged deaf anyway. */
   deafUnconfirmedWindowMs: number;
@@ -110,6 +119,10 @@ export const LOOP_DEFAULTS: LoopConfig = {
   flapWindowMs: 60_000,
   flapChangesPerWindow: 4,
   flapDrawdownPercent: 5,
+  probeIntervalMs: 200,
+  probeWindowMs: 4000,
+  probeEffectPercent: 15,
+  flapEpisodes: 2,
   deafWindowMs: 10_000,
   deafUnconfirmedWindowMs: 60_000,
   isolatedCycles: 5,
@@ -157,6 +170,10 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'flapWindowMs', key: 'flap_window_ms', option: 'flap-window-ms', metavar: 'MS', kind: int(5000, 3_600_000), help: 'window for counting best-next-hop changes (default 60000)' },
   { field: 'flapChangesPerWindow', key: 'flap_changes', option: 'flap-changes', metavar: 'N', kind: int(2, 10_000), help: 'best-next-hop changes of one originator through a link per window that mean flapping (default 4)' },
   { field: 'flapDrawdownPercent', key: 'flap_drawdown_percent', option: 'flap-drawdown-percent', metavar: 'PCT', kind: int(0, 100), help: "flapping is blamed on a link whose metric fell at least this far below its peak within the window, and furthest of the links the route moved between (default 5)" },
+  { field: 'probeIntervalMs', key: 'link_probe_interval_ms', option: 'link-probe-interval-ms', metavar: 'MS', kind: int(0, 60_000), help: 'send a link probe (a 16-byte broadcast, ethertype 0x88b5) on each hard interface this often; 0 turns the probes and the link-flapping detector off (default 200)' },
+  { field: 'probeWindowMs', key: 'link_probe_window_ms', option: 'link-probe-window-ms', metavar: 'MS', kind: int(1000, 60_000), help: 'probes are judged over a sliding window of this length, once a second; whole seconds (default 4000)' },
+  { field: 'probeEffectPercent', key: 'link_probe_effect_percent', option: 'link-probe-effect-percent', metavar: 'PCT', kind: int(1, 100), help: "a window is lossy when it lost at least this many points more than the link's own normal loss, and more than chance explains (default 15)" },
+  { field: 'flapEpisodes', key: 'flap_episodes', option: 'flap-episodes', metavar: 'N', kind: int(2, 100), help: 'loss episodes of a link within flap_window_ms that mean it flaps (default 2)' },
   { field: 'deafWindowMs', key: 'deaf_window_ms', option: 'deaf-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'up, carrier, transmitting, nothing heard for this long while a peer still hears it = deaf (default 10000)' },
   { field: 'deafUnconfirmedWindowMs', key: 'deaf_unconfirmed_window_ms', option: 'deaf-unconfirmed-window-ms', metavar: 'MS', kind: int(2000, 3_600_000), help: 'the same with no peer saying it hears the interface (a dead link looks so) = deaf after this long (default 60000)' },
   { field: 'isolatedCycles', key: 'isolated_cycles', option: 'isolated-cycles', metavar: 'N', kind: int(1, 3600), help: 'cycles without any neighbour before the node is isolated (default 5)' },

@@ -4,11 +4,11 @@
  * open netlink sockets without an addon, so `net.netlink` is absent here.
  */
 import { spawn } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as dgram from 'node:dgram';
-import * as path from 'node:path';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as util from 'node:util';
 import { formatLogLine } from '../log-format.js';
 import type {

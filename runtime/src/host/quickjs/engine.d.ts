@@ -49,7 +49,8 @@ declare module 'x0tta6bl4:native' {
   export type Addr =
     | { family: 'unix'; path: string }
     | { family: 'inet' | 'inet6'; host: string; port: number }
-    | { family: 'netlink'; pid: number; groups: number };
+    | { family: 'netlink'; pid: number; groups: number }
+    | { family: 'packet'; ifindex: number; protocol: number; address: string; pktType?: number };
   export function socket(domain: number, type: number, protocol: number): number;
   export function randomBytes(n: number): Uint8Array;
   export function sha256(data: Uint8Array): Uint8Array;
@@ -129,7 +130,8 @@ declare module 'x0tta6bl4:native' {
   export function resourceUsage(): { rssBytes: number; maxRssBytes: number; userCpuMs: number; systemCpuMs: number };
   export function getpid(): number;
   export function engineVersion(): string;
-  export const AF_UNIX: number, AF_INET: number, AF_INET6: number, AF_NETLINK: number;
+  export const AF_UNIX: number, AF_INET: number, AF_INET6: number, AF_NETLINK: number, AF_PACKET: number;
+  export const PACKET_HOST: number, PACKET_BROADCAST: number, PACKET_MULTICAST: number, PACKET_OTHERHOST: number, PACKET_OUTGOING: number;
   export const SOCK_STREAM: number, SOCK_DGRAM: number, SOCK_RAW: number;
   export const SOL_SOCKET: number, SO_RCVBUF: number, SO_SNDBUF: number, SO_RCVBUFFORCE: number;
   export const SO_REUSEADDR: number, SO_ERROR: number;

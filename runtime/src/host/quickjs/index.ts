@@ -88,6 +88,7 @@ export function createQuickjsHost(): Host {
       streamPair: sockets.streamPair,
       datagram: sockets.datagram,
       netlink: sockets.netlink,
+      packet: sockets.packet,
       tlsConnect,
       tlsListen,
       ifNameToIndex: (name) => {

@@ -8,6 +8,7 @@ import type {
   DatagramSocket,
   NetlinkOptions,
   NetlinkSocket,
+  PacketSocket,
   SocketAddress,
   StreamServer,
   StreamSocket,
@@ -41,7 +42,7 @@ function domainOf(a: SocketAddress): number {
 }
 
 function toAddress(a: native.Addr | null): SocketAddress | null {
-  if (a === null || a.family === 'netlink') return null;
+  if (a === null || a.family === 'netlink' || a.family === 'packet') return null;
   return a;
 }
 
@@ -300,6 +301,59 @@ export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddre
       try {
         // Datagrams are not queued: a full socket buffer drops, as UDP would.
         if (native.sendmsg(fd, data, { addr: to }) === null) errorCb(errnoError('send', describe(to), native.EAGAIN));
+      } catch (e) {
+        throw toHostError(e);
+      }
+    },
+    onMessage(cb) {
+      messageCb = cb;
+    },
+    onError(cb) {
+      errorCb = cb;
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      os.setReadHandler(fd, null);
+      native.close(fd);
+    },
+  };
+}
+
+export function packet(ifindex: number, ethertype: number): PacketSocket {
+  let fd = -1;
+  try {
+    fd = native.socket(native.AF_PACKET, native.SOCK_DGRAM, 0);
+    // Binding with a protocol is what starts delivery: only this ethertype, only this interface.
+    native.bind(fd, { family: 'packet', ifindex, protocol: ethertype, address: '' });
+  } catch (e) {
+    if (fd >= 0) native.close(fd);
+    throw toHostError(e);
+  }
+  let messageCb: (d: Uint8Array, from: string) => void = () => {};
+  let errorCb: (e: HostError) => void = () => {};
+  let open = true;
+  os.setReadHandler(fd, () => {
+    try {
+      for (let i = 0; i < 64; i++) {
+        const r = native.recvmsg(fd, recvBuffer);
+        if (r === null) return;
+        const a = r.addr;
+        if (a === null || a.family !== 'packet' || a.pktType === native.PACKET_OUTGOING) continue;
+        messageCb(recvBuffer.slice(0, r.bytes), a.address);
+      }
+    } catch (e) {
+      // A socket that fails to read would be ready again at once: stop reading and say so.
+      os.setReadHandler(fd, null);
+      errorCb(toHostError(e));
+    }
+  });
+  return {
+    ifindex,
+    send(data, to) {
+      if (!open) throw new HostError('packet send: socket is closed', 'EBADF', 9);
+      try {
+        return native.sendmsg(fd, data, { addr: { family: 'packet', ifindex, protocol: ethertype, address: to } }) !== null;
       } catch (e) {
         throw toHostError(e);
       }

@@ -22,11 +22,18 @@
  * and convergence moves routes about as much as flapping does (the lab opened
  * route-flapping 20 s after start, before any fault).
  */
+import type { ProbeLink } from '../../linkprobe/prober.js';
 import type { Detector, Hysteresis } from '../detector.js';
 import { metricDrawdownPercent } from '../link-drawdown.js';
-import { countSince, type LinkSeries, type MeshView } from '../monitor.js';
+import { countSince, type LinkSeries, type MeshView, warmProbe } from '../monitor.js';
 import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
+
+function probeExcessLossPercent(p: ProbeLink, sinceMono: number): number {
+  let worst = 0;
+  for (const b of p.quality.recent) if (b.endMono > sinceMono && b.verdict === 'lossy') worst = Math.max(worst, b.lossPercent - p.quality.normalLoss * 100);
+  return Math.round(worst * 10) / 10;
+}
 
 export class RouteFlappingDetector implements Detector {
   readonly kind = 'route-flapping' as const;
@@ -41,9 +48,18 @@ export class RouteFlappingDetector implements Detector {
     const since = Math.max(view.nowMono - c.flapWindowMs, view.firstMono + c.flapWindowMs / 2);
     const perMinute = 60_000 / c.flapWindowMs;
     const drawdowns = new Map<string, number>();
+    // How badly a link fell within the window, in percent. With probes: the largest
+    // loss of a lossy bin above the link's normal (a lossy link's TQ wobbles by more than
+    // flap_drawdown_percent all the time: on the lab's fault-free Freifunk subgraph that
+    // was blamed three times in 5 minutes); 0 when no bin was lossy. Without probes (the
+    // neighbour runs no agent): the fall of batman-adv's metric below its running peak.
     const drawdown = (l: LinkSeries): number => {
       let d = drawdowns.get(l.key);
-      if (d === undefined) drawdowns.set(l.key, (d = metricDrawdownPercent(view, l, since)));
+      if (d === undefined) {
+        const p = warmProbe(view, l.key);
+        d = p ? probeExcessLossPercent(p, since) : metricDrawdownPercent(view, l, since);
+        drawdowns.set(l.key, d);
+      }
       return d;
     };
     for (const link of view.links.values()) {
@@ -74,10 +90,11 @@ export class RouteFlappingDetector implements Detector {
       const shown = bad ? blamed : worst;
       const who = bad ? blamedOriginator : worstOriginator;
       const fell = drawdown(link);
+      const measure = warmProbe(view, link.key) ? 'probe loss above normal' : `fall of the ${link.metricName}`;
       const verdict = bad
-        ? `; ${link.metricName} of this link fell ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
+        ? `; ${measure} of this link ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
         : worst >= c.flapChangesPerWindow
-          ? `; not this link's fault: its ${link.metricName} fell only ${fell}% within the window (flapping needs ${c.flapDrawdownPercent}% and the largest fall of the links the route moved between)`
+          ? `; not this link's fault: ${measure} only ${fell}% within the window (flapping needs ${c.flapDrawdownPercent}% and the most of the links the route moved between)`
           : '';
       out.push({
         target: `link:${link.key}`,

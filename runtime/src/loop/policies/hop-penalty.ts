@@ -6,8 +6,10 @@
  * operator's manual raise (heal) is adopted the same way: restored once the
  * interface has been stable for hop_penalty_stable_ms after it.
  */
-import type { PlanContext, Policy } from '../policy.js';
+
 import { interfaceDrawdownPercent } from '../link-drawdown.js';
+import { countSince, type MeshView } from '../monitor.js';
+import type { PlanContext, Policy } from '../policy.js';
 import { incidentIfname } from '../policy.js';
 import type { ActionResult, AuditRecord, Incident, PlannedAction } from '../types.js';
 
@@ -16,6 +18,21 @@ interface Raised {
   lastUnstableMono: number;
   /** The incident of the latest raise; null after a manual one. */
   incident: Incident | null;
+}
+
+/** Whether an interface's links stopped losing within the window, and the evidence. */
+function interfaceStability(view: MeshView, ifname: string, sinceMono: number, drawdownPercent: number): { stable: boolean; why: string } {
+  let probed = 0;
+  let lossy = 0;
+  for (const p of view.probes.values()) {
+    if (p.ifname !== ifname || !p.quality.warm) continue;
+    probed++;
+    lossy += countSince(p.quality.lossyBins, sinceMono);
+  }
+  const seconds = Math.round((view.nowMono - sinceMono) / 1000);
+  if (probed > 0) return { stable: lossy === 0, why: `${lossy} lossy probe bin(s) on its ${probed} probed link(s) in ${seconds} s` };
+  const fell = interfaceDrawdownPercent(view, ifname, sinceMono);
+  return { stable: fell < drawdownPercent, why: `its links' metric fell ${fell}% at most in ${seconds} s` };
 }
 
 export class HopPenaltyPolicy implements Policy {
@@ -53,7 +70,7 @@ export class HopPenaltyPolicy implements Policy {
     this.resumed.clear();
     const unstable = new Map<string, Incident>();
     for (const inc of ctx.open) {
-      if (inc.kind !== 'route-flapping' && inc.kind !== 'link-degraded') continue;
+      if (inc.kind !== 'route-flapping' && inc.kind !== 'link-flapping' && inc.kind !== 'link-degraded') continue;
       const ifname = incidentIfname(inc);
       if (ifname && !unstable.has(ifname)) unstable.set(ifname, inc);
     }
@@ -94,17 +111,20 @@ export class HopPenaltyPolicy implements Policy {
         continue;
       }
       // The raise itself stops the route flapping (routes avoid the link), so the
-      // incident closes while the link is as bad as ever: stable also means the link's
-      // own metric stopped falling (the lab restored a penalty mid-flapping without this).
-      const fell = interfaceDrawdownPercent(view, ifname, nowMono - config.flapWindowMs);
-      if (fell >= config.flapDrawdownPercent) state.lastUnstableMono = nowMono;
+      // incident closes while the link is as bad as ever: stable also means the link
+      // stopped losing (the lab restored a penalty mid-flapping without this). With
+      // probes, a lossy bin on any of its links says so; without, the links' own metric
+      // falling (TQ wobbles by more than flap_drawdown_percent on a lossy link, which
+      // kept penalties raised for good in the lab's chaos run: probes are preferred).
+      const stability = interfaceStability(view, ifname, nowMono - config.flapWindowMs, config.flapDrawdownPercent);
+      if (!stability.stable) state.lastUnstableMono = nowMono;
       if (nowMono - state.lastUnstableMono < config.hopPenaltyStableMs) continue;
       out.push({
         policy: this.name,
         target: `if:${ifname}`,
         params: { kind: 'set-hop-penalty', ifname, from: iface.hopPenalty, to: state.original },
         incident: state.incident,
-        reason: `${ifname} stable for ${Math.round((nowMono - state.lastUnstableMono) / 1000)} s (no flapping or degraded incident; its links' metric fell ${fell}% at most in ${config.flapWindowMs / 1000} s): restore hop penalty ${state.original}`,
+        reason: `${ifname} stable for ${Math.round((nowMono - state.lastUnstableMono) / 1000)} s (no flapping or degraded incident; ${stability.why}): restore hop penalty ${state.original}`,
         priority: 40,
         restoring: true,
         preconditions: [],

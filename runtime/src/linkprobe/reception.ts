@@ -1,0 +1,105 @@
+/**
+ * What one receiver heard of one sender's probes on one interface, in bins of fixed
+ * length: how many probes the sender sent in the bin (from its sequence numbers) and how
+ * many arrived. Sequence numbers make the count independent of timer jitter on either
+ * side; a bin in which nothing arrived is counted from the sender's announced interval
+ * (the link, or the sender, is silent) and the sequence base moves on by as much, so the
+ * probes lost then are not counted twice when the sender is heard again.
+ */
+import type { ProbeFrame } from './frame.js';
+
+export interface ProbeBin {
+  /** Monotonic ms at the end of the bin. */
+  endMono: number;
+  expected: number;
+  received: number;
+}
+
+/** A jump larger than this is a sender that restarted without a new session (or garbage). */
+const MAX_SEQ_JUMP = 100_000;
+
+/** Signed distance a - b of two 32-bit sequence numbers. */
+function seqDiff(a: number, b: number): number {
+  return (a - b) | 0;
+}
+
+export class ProbeReception {
+  private session = -1;
+  private lastSeq = 0;
+  /** The highest sequence number already accounted for in a closed bin (or the session start). */
+  private base = 0;
+  /** Probes of an earlier session in the current bin. */
+  private carried = 0;
+  private received = 0;
+  private binStart: number;
+  intervalMs = 0;
+  lastHeardMono: number;
+  /** Frames that were neither new nor plausible (duplicates, reordering, jumps). */
+  discarded = 0;
+
+  constructor(
+    nowMono: number,
+    private readonly binMs: number,
+  ) {
+    this.binStart = nowMono;
+    this.lastHeardMono = nowMono;
+  }
+
+  /** One probe heard at `nowMono`; bins that ended before it are closed first and returned. */
+  record(f: ProbeFrame, nowMono: number): ProbeBin[] {
+    const closed = this.close(nowMono);
+    this.lastHeardMono = nowMono;
+    this.intervalMs = f.intervalMs;
+    if (f.session !== this.session) {
+      // A new sender session (first frame, or the sender's agent restarted): count from here.
+      if (this.session !== -1) this.carried += Math.max(0, seqDiff(this.lastSeq, this.base));
+      this.session = f.session;
+      this.base = (f.seq - 1) >>> 0;
+      this.lastSeq = f.seq;
+      this.received++;
+      return closed;
+    }
+    const d = seqDiff(f.seq, this.lastSeq);
+    if (d <= 0) {
+      this.discarded++;
+      return closed;
+    }
+    if (d > MAX_SEQ_JUMP) {
+      this.discarded++;
+      this.carried += Math.max(0, seqDiff(this.lastSeq, this.base));
+      this.base = (f.seq - 1) >>> 0;
+    } else if (seqDiff(f.seq, this.base) <= 0) {
+      // The silent bins assumed more probes than the sender sent: start again from here.
+      this.base = (f.seq - 1) >>> 0;
+    }
+    this.lastSeq = f.seq;
+    this.received++;
+    return closed;
+  }
+
+  /** Close every bin that ended by `nowMono`. */
+  close(nowMono: number): ProbeBin[] {
+    const out: ProbeBin[] = [];
+    const perBin = this.intervalMs > 0 ? Math.round(this.binMs / this.intervalMs) : 0;
+    while (nowMono - this.binStart >= this.binMs) {
+      let expected: number;
+      if (this.received === 0) {
+        expected = this.carried + perBin;
+        this.base = (this.base + perBin) >>> 0;
+      } else {
+        expected = this.carried + Math.max(0, seqDiff(this.lastSeq, this.base));
+        this.base = this.lastSeq;
+      }
+      // Bounded: a burst after a long silence is judged by what one bin can hold.
+      expected = Math.min(Math.max(expected, this.received), perBin > 0 ? 4 * perBin : expected);
+      this.binStart += this.binMs;
+      out.push({ endMono: this.binStart, expected, received: this.received });
+      this.received = 0;
+      this.carried = 0;
+      // A long gap (the agent stalled, or nothing was closed for a while): one silent bin
+      // says enough; the rest are skipped rather than replayed one by one.
+      if (nowMono - this.binStart >= 8 * this.binMs) this.binStart = nowMono - (nowMono - this.binStart) % this.binMs;
+    }
+    return out;
+  }
+}

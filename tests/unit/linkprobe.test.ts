@@ -1,0 +1,216 @@
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { HostError, PacketSocket } from '../../runtime/src/host/types.js';
+import { decodeProbe, encodeProbe, PROBE_ETHERTYPE } from '../../runtime/src/linkprobe/frame.js';
+import { LinkProber, type ProberSettings, type ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
+import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/src/linkprobe/quality.js';
+import { type ProbeBin, ProbeReception } from '../../runtime/src/linkprobe/reception.js';
+import { countSince } from '../../runtime/src/loop/monitor.js';
+
+const t = suite('link probes: frame, reception bins, quality, prober');
+
+/** A small deterministic generator (mulberry32), so the simulated loss is the same every run. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+t('frame: round trip, Ethernet padding ignored, bad frames are errors', () => {
+  const b = encodeProbe({ intervalMs: 250, session: 0xdeadbeef, seq: 0xffffffff });
+  assert.is(b.length, 16);
+  assert.equal(decodeProbe(b), { ok: true, value: { intervalMs: 250, session: 0xdeadbeef, seq: 0xffffffff } });
+  const padded = new Uint8Array(46);
+  padded.set(b);
+  assert.equal(decodeProbe(padded), { ok: true, value: { intervalMs: 250, session: 0xdeadbeef, seq: 0xffffffff } });
+  assert.match(String((decodeProbe(b.subarray(0, 15)) as { error: string }).error), /too short/);
+  const wrong = b.slice();
+  wrong[0] = 0;
+  assert.match(String((decodeProbe(wrong) as { error: string }).error), /magic/);
+  const v2 = b.slice();
+  v2[3] = 2;
+  assert.match(String((decodeProbe(v2) as { error: string }).error), /version 2/);
+  assert.match(String((decodeProbe(encodeProbe({ intervalMs: 5, session: 1, seq: 1 })) as { error: string }).error), /interval 5 ms/);
+  assert.is(PROBE_ETHERTYPE, 0x88b5);
+});
+
+t('binomial upper tail: exact small cases', () => {
+  // P(X >= 3), n = 10, p = 0.2: 1 - (0.8^10 + 10*0.2*0.8^9 + 45*0.04*0.8^8)
+  const exact = 1 - (0.8 ** 10 + 10 * 0.2 * 0.8 ** 9 + 45 * 0.04 * 0.8 ** 8);
+  assert.ok(Math.abs(binomialUpperTail(10, 3, 0.2) - exact) < 1e-12);
+  assert.is(binomialUpperTail(10, 0, 0.2), 1);
+  assert.is(binomialUpperTail(10, 11, 0.2), 0);
+  assert.ok(Math.abs(binomialUpperTail(16, 16, 0.5) - 0.5 ** 16) < 1e-15);
+});
+
+/** Feed a reception the sender's probes sent every `interval` ms from `from` to `to`, keeping those `keep` says. */
+function send(r: ProbeReception, s: { seq: number; session: number }, from: number, to: number, keep: (atMs: number) => boolean, interval = 250): ProbeBin[] {
+  const bins: ProbeBin[] = [];
+  for (let at = from; at < to; at += interval) {
+    s.seq = (s.seq + 1) >>> 0;
+    if (keep(at)) bins.push(...r.record({ intervalMs: interval, session: s.session, seq: s.seq }, at));
+  }
+  bins.push(...r.close(to));
+  return bins;
+}
+
+t('reception: sequence numbers count what was sent; a silent bin counts once, not again on return', () => {
+  const r = new ProbeReception(0, 4000);
+  const s = { seq: 0xfffffff0, session: 7 }; // wraps during the test
+  const all = send(r, s, 0, 8000, () => true);
+  assert.equal(all.map((b) => [b.expected, b.received]), [[16, 16], [16, 16]]);
+  const half = send(r, s, 8000, 12000, (at) => at % 500 === 250);
+  assert.equal(half.map((b) => [b.expected, b.received]), [[16, 8]]);
+  const silent = send(r, s, 12000, 20000, () => false);
+  assert.equal(silent.map((b) => [b.expected, b.received]), [[16, 0], [16, 0]]);
+  const back = send(r, s, 20000, 24000, () => true);
+  assert.equal(back.map((b) => [b.expected, b.received]), [[16, 16]], 'the 32 probes lost while silent are not counted again');
+});
+
+t('reception: a restarted sender (new session) is not loss; duplicates are discarded', () => {
+  const r = new ProbeReception(0, 4000);
+  const s = { seq: 100, session: 1 };
+  send(r, s, 0, 2000, () => true);
+  s.session = 2;
+  s.seq = 0;
+  const bins = send(r, s, 2000, 4000, () => true);
+  assert.equal(bins.map((b) => [b.expected, b.received]), [[16, 16]]);
+  r.record({ intervalMs: 250, session: 2, seq: s.seq }, 4100);
+  assert.is(r.discarded, 1);
+});
+
+/** A link's bins through LinkQuality: loss(t) is the drop probability at time t (ms). */
+function simulate(loss: (atMs: number) => number, untilMs: number, seed: number, interval = 200) {
+  const random = rng(seed);
+  const r = new ProbeReception(0, 1000);
+  const q = new LinkQuality(QUALITY_DEFAULTS);
+  const s = { seq: 0, session: 9 };
+  for (const bin of send(r, s, 0, untilMs, (at) => random() >= loss(at), interval)) q.observe(bin);
+  return q;
+}
+
+t('quality: a link whose 40 % loss toggles every 5 s has two episodes within 30 s of the first toggle', () => {
+  const start = 60_000;
+  const loss = (at: number) => (at >= start && Math.floor((at - start) / 5000) % 2 === 0 ? 0.4 : 0);
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+    const q = simulate(loss, start + 30_000, seed);
+    assert.ok(countSince(q.episodes, start) >= 2, `seed ${seed}: ${countSince(q.episodes, start)} episodes; bins ${q.recent.map((b) => `${b.lossPercent}${b.verdict[0]}`).join(' ')}`);
+    assert.is(countSince(q.episodes, 0), countSince(q.episodes, start), 'no episode before the fault');
+  }
+});
+
+t('quality: a link that always loses 20 % is its own normal: no lossy bin in 30 minutes', () => {
+  for (const seed of [11, 12, 13]) {
+    const q = simulate(() => 0.2, 30 * 60_000, seed);
+    assert.is(q.lossyBins.length, 0, `seed ${seed}`);
+    assert.ok(q.normalLoss > 0.15 && q.normalLoss < 0.25, `normal loss ${q.normalLoss}`);
+  }
+});
+
+t('quality: a link that dies once and comes back is one episode, not flapping', () => {
+  const q = simulate((at) => (at >= 60_000 && at < 75_000 ? 1 : 0), 120_000, 21);
+  assert.is(countSince(q.episodes, 0), 1);
+});
+
+/** Packet sockets on an in-memory segment: every frame sent reaches the other sockets on the segment. */
+function segment(dropFrom: (mac: string) => boolean = () => false) {
+  const sockets: { mac: string; cb: (d: Uint8Array, from: string) => void; open: boolean }[] = [];
+  let now = 0;
+  const timers: { fn: () => void; ms: number; next: number }[] = [];
+  const transport = (mac: string): ProbeTransport => ({
+    open(ifindex) {
+      if (ifindex === 99) return { ok: false, error: 'Operation not permitted' };
+      const entry = { mac, cb: (_d: Uint8Array, _f: string) => {}, open: true };
+      sockets.push(entry);
+      const s: PacketSocket = {
+        ifindex,
+        send(data) {
+          for (const o of sockets) if (o !== entry && o.open && !dropFrom(mac)) o.cb(data.slice(), mac);
+          return true;
+        },
+        onMessage(cb) {
+          entry.cb = cb;
+        },
+        onError(_cb: (e: HostError) => void) {},
+        close() {
+          entry.open = false;
+        },
+      };
+      return { ok: true, socket: s };
+    },
+    monoMs: () => now,
+    setInterval(fn, ms) {
+      const h = { fn, ms, next: now + ms };
+      timers.push(h);
+      return h;
+    },
+    clearInterval(h) {
+      const i = timers.indexOf(h as (typeof timers)[number]);
+      if (i >= 0) timers.splice(i, 1);
+    },
+    random32: () => Number.parseInt(mac.slice(-2), 16),
+  });
+  const advance = (ms: number) => {
+    const end = now + ms;
+    for (;;) {
+      const due = timers.filter((h) => h.next <= end).sort((a, b) => a.next - b.next)[0];
+      if (!due) break;
+      now = due.next;
+      due.next += due.ms;
+      due.fn();
+    }
+    now = end;
+  };
+  return { transport, advance, sockets };
+}
+
+const SETTINGS: ProberSettings = { intervalMs: 250, quality: QUALITY_DEFAULTS, forgetMs: 20_000 };
+
+t('prober: two agents on one segment hear each other by interface and MAC, not themselves', () => {
+  const seg = segment();
+  const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
+  const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
+  assert.equal(a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }, { ifname: 'wlan9', ifindex: 99, up: true }]), [['wlan9', 'Operation not permitted']]);
+  assert.equal(a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }, { ifname: 'wlan9', ifindex: 99, up: true }]), [], 'a failure is reported once');
+  b.sync([{ ifname: 'eth1', ifindex: 4, up: true }]);
+  for (let i = 0; i < 60; i++) {
+    seg.advance(1000);
+    a.tick();
+    b.tick();
+  }
+  assert.equal([...a.links.keys()], ['mesh0/02:00:00:00:00:0b']);
+  assert.equal([...b.links.keys()], ['eth1/02:00:00:00:00:0a']);
+  const q = a.links.get('mesh0/02:00:00:00:00:0b')?.quality;
+  assert.ok(q?.warm, 'warm after 60 s');
+  assert.is(q?.lossyBins.length, 0);
+  assert.ok(a.sent >= 235 && a.sent <= 241, `sent ${a.sent}`);
+});
+
+t('prober: a down interface sends nothing; a silent sender is forgotten; off closes everything', () => {
+  const seg = segment();
+  const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
+  const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
+  a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  b.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  seg.advance(5000);
+  a.tick();
+  assert.is(a.links.size, 1);
+  b.sync([{ ifname: 'mesh0', ifindex: 3, up: false }]);
+  const sent = b.sent;
+  for (let i = 0; i < 25; i++) {
+    seg.advance(1000);
+    a.tick();
+  }
+  assert.is(b.sent, sent, 'nothing sent while down');
+  assert.is(a.links.size, 0, 'forgotten after forgetMs of silence');
+  a.configure({ ...SETTINGS, intervalMs: 0 });
+  assert.ok(!a.enabled);
+  assert.ok(seg.sockets.filter((s) => s.mac === '02:00:00:00:00:0a').every((s) => !s.open), 'its sockets are closed');
+});
+
+t.run();
