@@ -6,6 +6,7 @@ import { LinkProber, type ProberSettings, type ProbeTransport } from '../../runt
 import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/src/linkprobe/quality.js';
 import { type ProbeBin, ProbeReception } from '../../runtime/src/linkprobe/reception.js';
 import { countSince } from '../../runtime/src/loop/monitor.js';
+import { loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
 
 const t = suite('link probes: frame, reception bins, quality, prober');
 
@@ -211,6 +212,76 @@ t('prober: a down interface sends nothing; a silent sender is forgotten; off clo
   a.configure({ ...SETTINGS, intervalMs: 0 });
   assert.ok(!a.enabled);
   assert.ok(seg.sockets.filter((s) => s.mac === '02:00:00:00:00:0a').every((s) => !s.open), 'its sockets are closed');
+});
+
+/**
+ * The neighbour aa:..:0a's probes on eth1, sent 5 a second (its sockets on the harness's clock);
+ * `second(lose)` delivers one second's probes; `lose(k)` drops the k-th probe of that second.
+ */
+function neighbourProbes() {
+  const listeners = new Map<number, (d: Uint8Array, from: string) => void>();
+  let seq = 0;
+  const transport = (monoMs: () => number): ProbeTransport => ({
+    open(ifindex) {
+      const s: PacketSocket = {
+        ifindex,
+        send: () => true,
+        onMessage(cb) {
+          listeners.set(ifindex, cb);
+        },
+        onError() {},
+        close() {
+          listeners.delete(ifindex);
+        },
+      };
+      return { ok: true, socket: s };
+    },
+    monoMs,
+    setInterval: () => 1,
+    clearInterval() {},
+    random32: () => 42,
+  });
+  const second = (lose: (k: number) => boolean) => {
+    for (let k = 0; k < 5; k++) {
+      seq++;
+      if (!lose(k)) listeners.get(2)?.(encodeProbe({ intervalMs: 200, session: 7, seq }), 'aa:00:00:00:00:0a');
+    }
+  };
+  return { transport, second };
+}
+
+t('the loop: 40 % loss toggled every 5 s on eth1 opens link-flapping within 30 s, raises the hop penalty, restores it once stable', async () => {
+  const probes = neighbourProbes();
+  const h = loopHarness({ hopPenaltyStableMs: 30_000, flapWindowMs: 60_000 }, twoInterfaceMesh, undefined, null, undefined, probes.transport);
+  const run = async (seconds: number, lose: (s: number, k: number) => boolean) => {
+    for (let s = 0; s < seconds; s++) {
+      await h.cycles(1);
+      probes.second((k) => lose(s, k));
+    }
+  };
+  await run(40, () => false);
+  assert.is(h.loop.status().open.length, 0, 'quiet while the link is clean');
+  let openedAfter = -1;
+  // 40 % loss (2 of 5 probes) for 5 s, then 5 s clean, again and again.
+  for (let s = 0; s < 60; s++) {
+    await h.cycles(1);
+    probes.second((k) => Math.floor(s / 5) % 2 === 0 && (k === 1 || k === 3));
+    if (openedAfter < 0 && h.loop.status().open.some((i) => i.kind === 'link-flapping')) openedAfter = s;
+  }
+  assert.ok(openedAfter >= 0 && openedAfter <= 30, `link-flapping opened after ${openedAfter} s`);
+  const inc = h.loop.status().recent.concat(h.loop.status().open).find((i) => i.kind === 'link-flapping');
+  assert.is(inc?.target, 'link:eth1/aa:00:00:00:00:0a');
+  assert.match(inc?.evidence.summary ?? '', /loss episode/);
+  // One step per cooldown (30 s) while the link keeps flapping: the synthetic link does not get better.
+  const raises = h.audits.filter((a) => a.action.kind === 'set-hop-penalty' && !a.restoring);
+  assert.ok(raises.length >= 1 && raises.every((a) => a.action.kind === 'set-hop-penalty' && a.action.to - a.action.from === 30 && a.incidentKind === 'link-flapping'), JSON.stringify(raises.map((a) => a.action)));
+  assert.is(h.penalties.get('eth1'), 30 * raises.length, 'eth1 raised in steps of 30');
+  assert.is(h.penalties.get('eth2'), undefined, 'eth2 untouched');
+  // Clean again: restored after the window has no lossy probe window and hop_penalty_stable_ms passed.
+  await run(150, () => false);
+  assert.is(h.penalties.get('eth1'), 0, 'restored');
+  const restore = h.audits.find((a) => a.restoring);
+  assert.match(restore?.reason ?? '', /lossy probe window/);
 });
 
 t.run();

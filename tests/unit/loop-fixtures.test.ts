@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import type { CycleContext } from '../../runtime/src/agent/agent.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
 import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
+import type { ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
 import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
@@ -229,7 +230,15 @@ export class RecordingActuator implements Actuator {
  * The whole loop on a manual clock (1 s per cycle), a scripted mesh and a recording
  * actuator (which also plays the kernel: hop penalties and gateway mode stick).
  */
-export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => PeerSummary[]) {
+export function loopHarness(
+  over: Partial<LoopConfig>,
+  mesh: (cycle: number) => SynthMesh,
+  probe?: () => boolean,
+  store: KnowledgeStore | null = null,
+  peers?: (wallMs: number) => PeerSummary[],
+  /** Link probe sockets, on the harness's clock. */
+  probeTransport?: (monoMs: () => number) => ProbeTransport,
+) {
   let now = 1_000_000;
   const base = getHost();
   const lines: string[] = [];
@@ -271,6 +280,7 @@ export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => 
       },
     },
     actuator,
+    probeTransport: probeTransport ? probeTransport(() => now) : null,
     probe: () => Promise.resolve(probe?.() === false ? { ok: false as const, error: 'ETIMEDOUT' } : { ok: true as const, rttMs: 5 }),
     store,
     summarySink: null,

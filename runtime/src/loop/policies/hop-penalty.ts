@@ -30,7 +30,7 @@ function interfaceStability(view: MeshView, ifname: string, sinceMono: number, d
     lossy += countSince(p.quality.lossyBins, sinceMono);
   }
   const seconds = Math.round((view.nowMono - sinceMono) / 1000);
-  if (probed > 0) return { stable: lossy === 0, why: `${lossy} lossy probe bin(s) on its ${probed} probed link(s) in ${seconds} s` };
+  if (probed > 0) return { stable: lossy === 0, why: `${lossy} lossy probe window(s) on its ${probed} probed link(s) in ${seconds} s` };
   const fell = interfaceDrawdownPercent(view, ifname, sinceMono);
   return { stable: fell < drawdownPercent, why: `its links' metric fell ${fell}% at most in ${seconds} s` };
 }
