@@ -1,11 +1,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { getHost } from '../../runtime/src/host/index.js';
 import type { HostError, PacketSocket } from '../../runtime/src/host/types.js';
 import { decodeProbe, encodeProbe, PROBE_ETHERTYPE } from '../../runtime/src/linkprobe/frame.js';
 import { LinkProber, type ProberSettings, type ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
 import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/src/linkprobe/quality.js';
 import { type ProbeBin, ProbeReception } from '../../runtime/src/linkprobe/reception.js';
 import { countSince } from '../../runtime/src/loop/monitor.js';
+import { createAgentMetrics } from '../../runtime/src/metrics/agent-metrics.js';
 import { loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
 
 const t = suite('link probes: frame, reception bins, quality, prober');
@@ -282,6 +284,18 @@ t('the loop: 40 % loss toggled every 5 s on eth1 opens link-flapping within 30 s
   assert.is(h.penalties.get('eth1'), 0, 'restored');
   const restore = h.audits.find((a) => a.restoring);
   assert.match(restore?.reason ?? '', /lossy probe window/);
+});
+
+t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {
+  const q = simulate((at) => (at >= 60_000 ? 0.5 : 0), 70_000, 31);
+  const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q }]]);
+  const m = createAgentMetrics({ host: getHost(), version: '0', startedMs: 0, loop: { isRunning: true, stats: { cycles: 1, phaseErrors: 0 } }, probes: () => probes });
+  const text = await m.registry.render();
+  const latest = [...q.recent].reverse().find((b) => b.verdict !== 'unknown');
+  assert.ok(latest && latest.lossPercent >= 30, `latest window ${latest?.lossPercent}%`);
+  assert.ok(text.includes(`x0tta6bl4_link_probe_loss_ratio{ifname="eth1",neighbor="aa:00:00:00:00:0a"} ${latest.lossPercent / 100}`), text);
+  assert.ok(text.includes('x0tta6bl4_link_probe_normal_loss_ratio{ifname="eth1",neighbor="aa:00:00:00:00:0a"} 0.02'), text);
+  assert.ok(text.includes('x0tta6bl4_link_probe_lossy{ifname="eth1",neighbor="aa:00:00:00:00:0a"} 1'), text);
 });
 
 t.run();

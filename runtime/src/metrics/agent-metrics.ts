@@ -9,6 +9,7 @@
 import type { AgentMode } from '../api/types.js';
 import { AGENT_MODES } from '../api/types.js';
 import type { Host } from '../host/index.js';
+import type { ProbeLink } from '../linkprobe/prober.js';
 import type { MeshSnapshot } from '../mesh/snapshot.js';
 import { type Counter, type Histogram, Registry } from './registry.js';
 
@@ -19,6 +20,8 @@ export interface AgentMetricsDeps {
   loop: { readonly isRunning: boolean; readonly stats: { cycles: number; phaseErrors: number } };
   snapshot?: () => Promise<MeshSnapshot | null>;
   mode?: () => AgentMode;
+  /** The link probes' view of each link (runtime/src/linkprobe/). */
+  probes?: () => ReadonlyMap<string, ProbeLink>;
 }
 
 export interface AgentMetrics {
@@ -59,7 +62,10 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
   const txErr = r.counter('x0tta6bl4_link_transmit_errors_total', 'Transmit errors (kernel counter).', ['ifname']);
   const rxDrop = r.counter('x0tta6bl4_link_receive_dropped_total', 'Received packets dropped (kernel counter).', ['ifname']);
   const txDrop = r.counter('x0tta6bl4_link_transmit_dropped_total', 'Packets dropped on send (kernel counter).', ['ifname']);
-  const perScrape = [neighThr, neighSeen, origCount, origTq, origThr, hardif, gw, linkUp, rxBytes, txBytes, rxErr, txErr, rxDrop, txDrop, meshUp];
+  const probeLoss = r.gauge('x0tta6bl4_link_probe_loss_ratio', "Share of the neighbour's link probes lost in the latest judged window (0..1).", ['ifname', 'neighbor']);
+  const probeNormal = r.gauge('x0tta6bl4_link_probe_normal_loss_ratio', "The link's own normal probe loss, learned from its windows that were not lossy (0..1).", ['ifname', 'neighbor']);
+  const probeLossy = r.gauge('x0tta6bl4_link_probe_lossy', '1 while the link is in a loss episode (its latest judged window was significantly lossier than normal).', ['ifname', 'neighbor']);
+  const perScrape = [probeLoss, probeNormal, probeLossy, neighThr, neighSeen, origCount, origTq, origThr, hardif, gw, linkUp, rxBytes, txBytes, rxErr, txErr, rxDrop, txDrop, meshUp];
 
   r.onCollect(async () => {
     info.set({ version: d.version, engine: `${d.host.engine} ${d.host.engineVersion}` }, 1);
@@ -74,6 +80,15 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
     cpu.set({}, (ru.userCpuMs + ru.systemCpuMs) / 1000);
     uptime.set({}, Math.round(d.host.clock.monotonicMs() - d.startedMs) / 1000);
     for (const f of perScrape) f.reset();
+    for (const p of d.probes?.().values() ?? []) {
+      const q = p.quality;
+      const latest = [...q.recent].reverse().find((b) => b.verdict !== 'unknown');
+      if (!q.warm || !latest) continue;
+      const l = { ifname: p.ifname, neighbor: p.neighbor };
+      probeLoss.set(l, latest.lossPercent / 100);
+      probeNormal.set(l, Math.round(q.normalLoss * 1000) / 1000);
+      probeLossy.set(l, q.lossy ? 1 : 0);
+    }
     const s = d.snapshot ? await d.snapshot() : null;
     if (!s) return;
     const mesh = s.meshIfname;

@@ -75,7 +75,15 @@ export const agentCommand: Command = {
     );
     if (!healing.ok) log.warning(`healing loop unavailable: ${healing.error}; serving status only`);
     const agent = new Agent(host, config, log, healing.ok ? healing.loop.phases : [], (ms) => metrics?.observeCycle(ms));
-    metrics = createAgentMetrics({ host, version: VERSION, startedMs, loop: agent, snapshot, mode: () => config.loop.mode });
+    metrics = createAgentMetrics({
+      host,
+      version: VERSION,
+      startedMs,
+      loop: agent,
+      snapshot,
+      mode: () => config.loop.mode,
+      ...(healing.ok ? { probes: () => healing.loop.view.probes } : {}),
+    });
     const setMode = (mode: AgentMode): void => {
       if (!healing.ok || mode === config.loop.mode) return;
       config = { ...config, loop: { ...config.loop, mode } };
