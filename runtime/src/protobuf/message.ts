@@ -170,6 +170,10 @@ function decodeInto(schema: MessageSchema, r: WireReader, ctx: Ctx): Obj {
       r.fail('field number 0');
       break;
     }
+    if (wt === WIRE_START_GROUP || wt === WIRE_END_GROUP || wt > WIRE_FIXED32) {
+      skipField(r, wt); // refuses: groups and wire types that do not exist
+      break;
+    }
     const f = table.get(no);
     if (!f) {
       skipField(r, wt);
