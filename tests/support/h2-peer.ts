@@ -96,7 +96,7 @@ export class H2Peer {
     return this.frames.filter((f) => f.type === type) as Extract<Received, { type: T }>[];
   }
 
-  async waitFor<T extends Received['type']>(type: T, pred: (f: Extract<Received, { type: T }>) => boolean = () => true, what = type): Promise<Extract<Received, { type: T }>> {
+  async waitFor<T extends Received['type']>(type: T, pred: (f: Extract<Received, { type: T }>) => boolean = () => true, what: string = type): Promise<Extract<Received, { type: T }>> {
     let found: Extract<Received, { type: T }> | undefined;
     await waitFor(() => {
       found = this.of(type).find(pred);
