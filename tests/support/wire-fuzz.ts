@@ -7,7 +7,7 @@
  * Every driver checks that nothing throws and every answer is a result value.
  */
 import { bidiStreamingCall, frameMessage, GrpcChannel, method } from '../../runtime/src/grpc/index.js';
-import { type Header, HpackDecoder, HpackEncoder } from '../../runtime/src/hpack/index.js';
+import { HpackDecoder, HpackEncoder } from '../../runtime/src/hpack/index.js';
 import { getHost } from '../../runtime/src/host/index.js';
 import {
   type ByteStream, decodeFrame, encodeData, encodeFrame, encodeGoaway, encodeHeaders, encodePing, encodeRstStream, encodeSettings, encodeSettingsAck,
@@ -39,7 +39,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 
 /** Shared mutator: blind mutations plus inserting bytes that matter to the format. */
 function mutate(seed: Uint8Array, pick: (n: number) => number, special: readonly number[]): Uint8Array {
-  let d = seed.slice();
+  let d: Uint8Array = seed.slice();
   const rounds = 1 + pick(3);
   for (let r = 0; r < rounds; r++) {
     const kind = pick(BLIND_MUTATIONS + 3);
