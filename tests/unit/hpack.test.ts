@@ -167,8 +167,8 @@ t('Huffman: the canonical code, every byte round-trips, bad padding and EOS are 
   huffmanEncode(out, all);
   assert.is(huffmanDecode(Uint8Array.from(out), 0, out.length), all);
   assert.equal(huffmanDecode(unhex('ffffffff'), 0, 4), { error: 'Huffman string contains EOS' });
-  assert.equal(huffmanDecode(unhex('00'), 0, 1), { error: 'Huffman padding is not a prefix of EOS' }, "'0' then 000 padding");
-  assert.equal(huffmanDecode(unhex('1fff'), 0, 2), { error: 'Huffman padding longer than 7 bits' }, "'0' then 11 bits of ones");
+  assert.equal(huffmanDecode(unhex('00'), 0, 1), { error: 'Huffman padding is longer than 7 bits or not all ones' }, "'0' then 000 padding");
+  assert.equal(huffmanDecode(unhex('1fff'), 0, 2), { error: 'Huffman padding is longer than 7 bits or not all ones' }, "'0' then 11 bits of ones");
 });
 
 t('refusals: bad indexes, late or oversized table updates, truncation, list size', () => {
