@@ -3,7 +3,7 @@
  * Decoding is total and bounded: depth, input size and repeated counts are limited,
  * unknown fields are skipped, groups (deprecated wire types 3 and 4) are refused.
  */
-import { utf8Decode, utf8Encode } from '../netlink/bytes.js';
+import { utf8Decode } from '../netlink/bytes.js';
 import { ok, type PbResult, pbError } from './result.js';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type FieldSpec, type MessageSchema, type ScalarType } from './schema.js';
 import {
@@ -35,10 +35,15 @@ function defaultOf(f: FieldSpec): unknown {
   }
 }
 
+/** A singular field holding its proto3 default (left out of the encoding). */
 function isDefault(f: FieldSpec, v: unknown): boolean {
-  if (f.type === 'bytes') return v instanceof Uint8Array && v.length === 0;
-  if (f.type === 'message') return false;
-  return v === defaultOf(f) || (typeof v === 'bigint' && v === 0n) || v === 0;
+  switch (f.type) {
+    case 'message': return false;
+    case 'string': return v === '';
+    case 'bytes': return v instanceof Uint8Array && v.length === 0;
+    case 'bool': return v === false;
+    default: return v === 0 || v === 0n;
+  }
 }
 
 // ---------------------------------------------------------------- encode
@@ -55,7 +60,7 @@ function writeScalar(w: WireWriter, type: ScalarType, v: unknown): void {
     case 'fixed64': case 'sfixed64': { const [lo, hi] = split64(v as bigint | number); w.fixed64(lo, hi); return; }
     case 'float': w.float(Number(v)); return;
     case 'double': w.double(Number(v)); return;
-    case 'string': w.delimited(utf8Encode(String(v))); return;
+    case 'string': w.string(String(v)); return;
     case 'bytes': w.delimited(v as Uint8Array); return;
   }
 }

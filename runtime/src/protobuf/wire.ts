@@ -6,6 +6,7 @@
  * first one wins) and returns 0, so callers check `error` once per field instead of
  * catching exceptions.
  */
+import { utf8Encode } from '../netlink/bytes.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -139,6 +140,7 @@ export class WireReader {
 /** Grows as it is written; `finish()` returns the bytes written. */
 export class WireWriter {
   private buf = new Uint8Array(64);
+  private view: DataView | null = null;
   private len = 0;
 
   private room(n: number): void {
@@ -148,6 +150,21 @@ export class WireWriter {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+    this.view = null;
+  }
+
+  private dataView(): DataView {
+    this.view ??= new DataView(this.buf.buffer);
+    return this.view;
+  }
+
+  /** A length-delimited UTF-8 string (ASCII written directly, the rest through utf8Encode). */
+  string(s: string): this {
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return this.delimited(utf8Encode(s));
+    this.uvarint(s.length);
+    this.room(s.length);
+    for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+    return this;
   }
 
   /** An unsigned varint below 2^53 (lengths, tags, 32-bit values). */
@@ -200,14 +217,14 @@ export class WireWriter {
 
   float(v: number): this {
     this.room(4);
-    new DataView(this.buf.buffer).setFloat32(this.len, v, true);
+    this.dataView().setFloat32(this.len, v, true);
     this.len += 4;
     return this;
   }
 
   double(v: number): this {
     this.room(8);
-    new DataView(this.buf.buffer).setFloat64(this.len, v, true);
+    this.dataView().setFloat64(this.len, v, true);
     this.len += 8;
     return this;
   }
