@@ -124,7 +124,8 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 /** A client connection and a scripted server peer, already past the SETTINGS exchange. */
 export async function connectedPair(options: Http2ConnectionOptions = {}, serverSettings: [number, number][] = []): Promise<{ conn: Http2Connection; peer: H2Peer }> {
   const [a, b] = bytePipe();
-  const peer = new H2Peer(b, options.maxFrameSize);
+  // The peer accepts frames up to the SETTINGS_MAX_FRAME_SIZE it announces.
+  const peer = new H2Peer(b, serverSettings.find(([id]) => id === 5)?.[1] ?? 16_384);
   const conn = Http2Connection.connect(a, options);
   peer.settings(serverSettings);
   await conn.ready;

@@ -157,6 +157,31 @@ t('our encoder: its blocks decode to the same lists, and the table pays off', ()
   }
 });
 
+t('encoder table size: a smaller peer table is announced at the start of the next block and obeyed', () => {
+  const e = new HpackEncoder();
+  const d = new HpackDecoder();
+  const h: Header[] = [['x-request-id', 'abcdef'], ['user-agent', 'x0tta6bl4']];
+  assert.ok(d.decode(e.encode(h)).ok);
+  assert.ok(d.tableSize > 0);
+  e.setPeerMaxTableSize(0);
+  const block = e.encode(h);
+  assert.is(block[0], 0x20, 'a size update to 0 first');
+  const r = d.decode(block);
+  assert.equal(r, { ok: true, value: h });
+  assert.is(d.tableSize, 0, 'nothing indexed any more');
+  e.setPeerMaxTableSize(100); // back up, but only to 100
+  const again = e.encode(h);
+  assert.equal(Array.from(again.subarray(0, 3)), [0x3f, 0x45, 0x40], 'size update to 100 (31 + 69), then a literal with indexing');
+  assert.equal(d.decode(again), { ok: true, value: h });
+  assert.ok(d.tableSize <= 100);
+  // Our own cap: never more than the encoder was built with, whatever the peer allows.
+  const capped = new HpackEncoder({ maxTableSize: 256 });
+  const first = capped.encode(h);
+  assert.is(first[0], 0x3f, 'the cap is announced in the first block');
+  capped.setPeerMaxTableSize(65_536);
+  assert.not.equal(capped.encode(h)[0], 0x3f, 'no update: still 256');
+});
+
 t('Huffman: the canonical code, every byte round-trips, bad padding and EOS are refused', () => {
   assert.is(CODE_LENGTHS.length, 257);
   assert.equal([CODES[48], CODE_LENGTHS[48]], [0x0, 5], "'0' is 00000");

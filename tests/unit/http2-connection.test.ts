@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import type { Header } from '../../runtime/src/hpack/index.js';
 import {
   bytePipe, encodeFrame, FRAME_CONTINUATION, FRAME_HEADERS, FRAME_PUSH_PROMISE, type Http2Error, Http2Connection, type Http2Stream,
-  SETTINGS_INITIAL_WINDOW_SIZE, SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_MAX_FRAME_SIZE,
+  SETTINGS_HEADER_TABLE_SIZE, SETTINGS_INITIAL_WINDOW_SIZE, SETTINGS_MAX_CONCURRENT_STREAMS, SETTINGS_MAX_FRAME_SIZE,
 } from '../../runtime/src/http2/index.js';
 import { connectedPair, H2Peer, settle } from '../support/h2-peer.js';
 import { waitFor } from '../support/tmp.js';
@@ -146,6 +146,18 @@ t('sending: a body larger than the window goes out only as WINDOW_UPDATEs arrive
     at += f.data.length;
   }
   assert.equal(sent, body, 'bytes arrive in order, unchanged');
+  conn.close();
+});
+
+t('the peer\'s SETTINGS_HEADER_TABLE_SIZE and SETTINGS_MAX_FRAME_SIZE shape what we send', async () => {
+  const { conn, peer } = await connectedPair({}, [[SETTINGS_HEADER_TABLE_SIZE, 0], [SETTINGS_MAX_FRAME_SIZE, 40_000]]);
+  const s = open(conn);
+  s.end(new Uint8Array(60_000));
+  const h = await peer.waitFor('HEADERS');
+  assert.is(h.fragment[0], 0x20, 'HPACK table size update to 0 first');
+  assert.equal(h.headers, REQUEST, 'the peer decodes it (its decoder checks the update)');
+  await peer.waitFor('DATA', (f) => f.endStream);
+  assert.equal(peer.of('DATA').map((f) => f.data.length), [40_000, 20_000, 0], 'frames of up to 40 000 bytes, then an empty END_STREAM');
   conn.close();
 });
 
