@@ -3,7 +3,8 @@
  * messages, HTTP/2 frames, and whole mutated server streams into a connection with a
  * bidi call open. Deterministic (fixed seeds). Nothing may throw; every answer is a
  * result value. 100 000 cases of each decoder (X0_FUZZ_CASES=N for another count; times
- * in docs/performance.md); the connection fuzz runs a tenth of that.
+ * in docs/performance.md); the connection fuzz runs a tenth of that
+ * (X0_FUZZ_CONNECTION_CASES=N for another count).
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +13,7 @@ import { type FuzzStats, fuzzConnection, fuzzFrames, fuzzHpack, fuzzProtobuf } f
 
 const t = suite('wire fuzz');
 const CASES = Number(getHost().getenv('X0_FUZZ_CASES') ?? 100_000);
+const CONNECTION_CASES = Number(getHost().getenv('X0_FUZZ_CONNECTION_CASES') ?? Math.ceil(CASES / 10));
 
 function report(name: string, s: FuzzStats): void {
   if (getHost().getenv('X0_FUZZ_CASES')) {
@@ -25,6 +27,6 @@ function report(name: string, s: FuzzStats): void {
 t(`${CASES} mutated HPACK header blocks`, () => report('hpack', fuzzHpack(CASES)));
 t(`${CASES} mutated protobuf messages`, () => report('protobuf', fuzzProtobuf(CASES)));
 t(`${CASES} mutated HTTP/2 frame runs`, () => report('http2-frames', fuzzFrames(CASES)));
-t(`${Math.ceil(CASES / 10)} mutated server streams into a connection with a gRPC call`, () => report('http2-connection', fuzzConnection(Math.ceil(CASES / 10))));
+t(`${CONNECTION_CASES} mutated server streams into a connection with a gRPC call`, () => report('http2-connection', fuzzConnection(CONNECTION_CASES)));
 
 t.run();
