@@ -12,9 +12,11 @@
 //   Fail (unary): status 9 FAILED_PRECONDITION, message "not ready: ✓ 100%"
 //   Big (server streaming): three Notes of 100 000 bytes each (more than a 64 KiB window)
 //   Upload (unary): n = the length of the request's text
-// It exits after `Quit` or 30 s.
+// It exits after `Quit` or 30 s. Beside it, a TLS server that offers no ALPN at all
+// (port in DIR/port-noalpn), for the client's refusal of a server that does not speak h2.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import * as http2 from 'node:http2';
+import * as tls from 'node:tls';
 
 const dir = process.argv[2];
 const read = (f) => readFileSync(`${dir}/${f}`);
@@ -151,7 +153,11 @@ server.on('stream', (stream, headers) => {
   }
 });
 
-server.listen(0, '127.0.0.1', () => {
-  writeFileSync(`${dir}/port.tmp`, String(server.address().port));
-  renameSync(`${dir}/port.tmp`, `${dir}/port`);
+const plain = tls.createServer({ key: read('server.key'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true }, (s) => s.end());
+plain.listen(0, '127.0.0.1', () => {
+  server.listen(0, '127.0.0.1', () => {
+    writeFileSync(`${dir}/port-noalpn`, String(plain.address().port));
+    writeFileSync(`${dir}/port.tmp`, String(server.address().port));
+    renameSync(`${dir}/port.tmp`, `${dir}/port`);
+  });
 });

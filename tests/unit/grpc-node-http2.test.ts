@@ -11,7 +11,7 @@ import {
   bidiStreamingCall, type GrpcChannel, GrpcChannel as Channel, GrpcError, method, serverStreamingCall, unaryCall,
 } from '../../runtime/src/grpc/index.js';
 import { getHost } from '../../runtime/src/host/index.js';
-import type { TlsOptions } from '../../runtime/src/host/types.js';
+import { type HostError, isHostError, type TlsOptions } from '../../runtime/src/host/types.js';
 import { connectHttp2Tls } from '../../runtime/src/http2/index.js';
 import { decodePem } from '../../runtime/src/identity/index.js';
 import { message } from '../../runtime/src/protobuf/index.js';
@@ -43,7 +43,7 @@ function keyDer(pem: string): Uint8Array {
   return b.value[0].der;
 }
 
-async function startServer(pki: Pki): Promise<{ dir: string; port: number; exited: Promise<unknown> }> {
+async function startServer(pki: Pki): Promise<{ dir: string; port: number; noAlpnPort: number; exited: Promise<unknown> }> {
   const host = getHost();
   const dir = tempDir('grpc');
   host.files.writeAtomic(`${dir}/server.pem`, pki.get('node1').pem + pki.get('intermediate').pem);
@@ -51,7 +51,7 @@ async function startServer(pki: Pki): Promise<{ dir: string; port: number; exite
   host.files.writeAtomic(`${dir}/ca.pem`, pki.get('root').pem);
   const exited = host.processes.run(['node', 'tests/support/grpc-node-server.mjs', dir], { timeoutMs: 40_000 });
   await waitFor(() => host.files.stat(`${dir}/port`) !== null, 10_000, 'the node:http2 server to listen');
-  return { dir, port: Number(host.files.readText(`${dir}/port`)), exited };
+  return { dir, port: Number(host.files.readText(`${dir}/port`)), noAlpnPort: Number(host.files.readText(`${dir}/port-noalpn`)), exited };
 }
 
 t('unary, bidi, errors and large bodies against node:http2 over TLS', async () => {
@@ -98,6 +98,12 @@ t('unary, bidi, errors and large bodies against node:http2 over TLS', async () =
     // Several calls at once on the one connection.
     const many = await Promise.all(Array.from({ length: 20 }, (_, i) => unaryCall(channel as GrpcChannel, Say, { text: `c${i}`, n: i })));
     assert.equal(many.map((x) => x.n), Array.from({ length: 20 }, (_, i) => i + 1));
+
+    // A TLS server that does not agree to h2 is refused before any HTTP/2 is spoken.
+    const refused = await connectHttp2Tls({ family: 'inet', host: '127.0.0.1', port: server.noAlpnPort }, tls).then(() => null, (err: unknown) => err);
+    assert.ok(isHostError(refused), String(refused));
+    assert.is((refused as HostError).code, 'EPROTO');
+    assert.match((refused as HostError).message, /did not agree to ALPN h2/);
 
     assert.is((await unaryCall(channel, Quit, { text: '', n: 0 })).text, 'bye');
   } finally {
