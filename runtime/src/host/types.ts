@@ -211,8 +211,9 @@ export interface Net {
   /** Raw frames of one ethertype on one interface, where the engine can (quickjs-ng host; root). */
   packet?(ifindex: number, ethertype: number): PacketSocket;
   /**
-   * Mutual TLS, where the engine has it (our binary: mbedTLS). The promise settles after
-   * the handshake: rejected (code ETLS) when it fails, e.g. on an untrusted peer chain.
+   * Mutual TLS, where the engine has it (our binary: mbedTLS; Node: node:tls, client
+   * only). The promise settles after the handshake: rejected (code ETLS) when it fails,
+   * e.g. on an untrusted peer chain.
    */
   tlsConnect?(address: SocketAddress, options: TlsOptions): Promise<TlsSocket>;
   /** Each connection is handed over after its handshake; failed ones go to `onError`. */
