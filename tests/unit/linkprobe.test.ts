@@ -286,6 +286,26 @@ t('the loop: 40 % loss toggled every 5 s on eth1 opens link-flapping within 30 s
   assert.match(restore?.reason ?? '', /lossy probe window/);
 });
 
+t('the loop: once no best route uses the flapping link, the penalty stops rising', async () => {
+  const probes = neighbourProbes();
+  // After the first raise the far originator and aa:..:0a itself are reached over eth2.
+  const mesh = (cycle: number) => {
+    const m = twoInterfaceMesh(cycle);
+    return (h.penalties.get('eth1') ?? 0) > 0 ? { ...m, routes: [{ originator: 'aa:00:00:00:00:0a', ifname: 'eth2', via: 'aa:00:00:00:00:0b' }] } : m;
+  };
+  const h = loopHarness({ hopPenaltyStableMs: 30_000 }, mesh, undefined, null, undefined, probes.transport);
+  for (let s = 0; s < 40; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  for (let s = 0; s < 120; s++) {
+    await h.cycles(1);
+    probes.second((k) => Math.floor(s / 5) % 2 === 0 && (k === 1 || k === 3));
+  }
+  assert.ok(h.loop.status().open.some((i) => i.kind === 'link-flapping'), 'still flapping');
+  assert.is(h.penalties.get('eth1'), 30, 'one step, then the routes had left the link');
+});
+
 t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {
   const q = simulate((at) => (at >= 60_000 ? 0.5 : 0), 70_000, 31);
   const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q }]]);

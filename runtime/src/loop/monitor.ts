@@ -88,6 +88,8 @@ export interface LinkSeries {
    * and again: what the flapping detector counts.
    */
   originatorChanges: Map<string, NumberRing>;
+  /** Originators whose best next hop is this link in the latest snapshot. */
+  bestRoutes: number;
   firstSeenMono: number;
   lastPresentMono: number;
   lastLiveMono: number;
@@ -337,6 +339,7 @@ export class Monitor {
       baseline: stored ? EwmaBaseline.from(stored, this.limits.baselineAlpha) : new EwmaBaseline(this.limits.baselineAlpha),
       routeChanges: new NumberRing(this.limits.routeChangesKept),
       originatorChanges: new Map(),
+      bestRoutes: 0,
       firstSeenMono: nowMono,
       lastPresentMono: nowMono,
       lastLiveMono: Number.NEGATIVE_INFINITY,
@@ -400,8 +403,11 @@ export class Monitor {
 
   private observeRoutes(snap: MeshSnapshot, nowMono: number, ifnameByIndex: Map<number, string>): void {
     const links = this.view.links;
+    for (const l of links.values()) l.bestRoutes = 0;
     for (const r of snap.bestRoutes) {
       const key = linkKey(r.ifname || ifnameByIndex.get(r.ifindex) || String(r.ifindex), r.neighbor);
+      const via = links.get(key);
+      if (via) via.bestRoutes++;
       const track = this.originators.get(r.originator);
       if (!track) {
         if (this.originators.size >= this.limits.maxOriginators) this.evictOldestOriginator();
