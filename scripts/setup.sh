@@ -29,6 +29,8 @@ command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 # The identity tests make their certificates (CAs, SVIDs, broken ones) with openssl.
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
+# The protobuf tests compare our encodings with Google's protobuf (Debian's Python module).
+[ -f /usr/lib/python3/dist-packages/google/protobuf/__init__.py ] || need_pkgs+=(python3-protobuf)
 # The dashboard and LuCI view tests (tests/browser/) drive Debian's Chromium with
 # playwright-core (an npm devDependency that downloads no browser of its own).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
