@@ -12,6 +12,7 @@
  * selectors include `x0tta6bl4:agent` (created by the operator with
  * `spire-server entry create -parentID <agent or node alias ID> -spiffeID ... -selector x0tta6bl4:agent`).
  */
+import type { GrpcChannel } from '../grpc/index.js';
 import type { Host, HostCrypto, SocketAddress } from '../host/types.js';
 import { bundleFromDer, bundleFromPem, bundleFromSpiffeJson, type TrustBundle } from '../identity/bundle.js';
 import { parseTrustDomain } from '../identity/spiffe-id.js';
@@ -166,7 +167,7 @@ export class SpireAgent {
     return b.ok ? b : spireError('state', `saved bundle: ${b.error.message}`);
   }
 
-  private async withMtls<T>(s: IdentityState, fn: (ch: import('./rpc.js').RpcChannel, bundle: TrustBundle) => Promise<SpireResult<T>>): Promise<SpireResult<T>> {
+  private async withMtls<T>(s: IdentityState, fn: (ch: GrpcChannel, bundle: TrustBundle) => Promise<SpireResult<T>>): Promise<SpireResult<T>> {
     const ep = this.endpoint(this.settings.server || s.server);
     if (!ep.ok) return ep;
     const bundle = this.stateBundle(s);

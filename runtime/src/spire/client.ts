@@ -10,7 +10,7 @@
 import type { Host, HostCrypto, SocketAddress, TlsSocket } from '../host/types.js';
 import type { TrustBundle } from '../identity/bundle.js';
 import type { ValidatedSvid } from '../identity/chain.js';
-import { decodeMessage, encodeMessage, type MessageSchema } from '../protobuf/index.js';
+import { bidiStreamingCall, GrpcError, type GrpcChannel, type Method, method, unaryCall } from '../grpc/index.js';
 import { spireError, type SpireResult } from './errors.js';
 import {
   AttestAgentRequestSchema,
@@ -22,12 +22,10 @@ import {
   GetAuthorizedEntriesRequestSchema,
   GetAuthorizedEntriesResponseSchema,
   GetBundleRequestSchema,
-  METHODS,
   RenewAgentRequestSchema,
   RenewAgentResponseSchema,
   type X509SvidMsg,
 } from './messages.js';
-import type { RpcChannel } from './rpc.js';
 import { verifyBundle, verifyIssuedSvid, verifyServerChain } from './verify.js';
 
 export const ALPN_H2 = 'h2';
@@ -42,7 +40,28 @@ export interface SpireEndpoint {
 }
 
 /** Opens a gRPC channel on an established TLS connection (channel.ts). */
-export type Dial = (socket: TlsSocket, authority: string) => RpcChannel;
+export type Dial = (socket: TlsSocket, authority: string) => GrpcChannel;
+
+const AGENT = 'spire.api.server.agent.v1.Agent';
+const M = {
+  attestAgent: method(AGENT, 'AttestAgent', AttestAgentRequestSchema, AttestAgentResponseSchema),
+  renewAgent: method(AGENT, 'RenewAgent', RenewAgentRequestSchema, RenewAgentResponseSchema),
+  getBundle: method('spire.api.server.bundle.v1.Bundle', 'GetBundle', GetBundleRequestSchema, BundleSchema),
+  getAuthorizedEntries: method('spire.api.server.entry.v1.Entry', 'GetAuthorizedEntries', GetAuthorizedEntriesRequestSchema, GetAuthorizedEntriesResponseSchema),
+  batchNewX509Svid: method('spire.api.server.svid.v1.SVID', 'BatchNewX509SVID', BatchNewX509SvidRequestSchema, BatchNewX509SvidResponseSchema),
+};
+
+/** gRPC UNAVAILABLE: the connection broke or the server is going away. */
+const UNAVAILABLE = 14;
+
+/** A failed call as a SpireError: the server's status (`refused`), or a lost connection. */
+function callError(e: unknown, what: string): { ok: false; error: import('./errors.js').SpireError } {
+  if (e instanceof GrpcError) {
+    if (e.code === UNAVAILABLE) return spireError('unreachable', `${what}: ${e.details || e.codeName}`);
+    return spireError('refused', `${what}: ${e.codeName}${e.details ? `: ${e.details}` : ''}`, e.code);
+  }
+  return spireError('unreachable', `${what}: ${(e as Error).message}`);
+}
 
 export interface ClientDeps {
   host: Host;
@@ -57,7 +76,7 @@ export interface ClientIdentity {
 }
 
 export interface OpenChannel {
-  channel: RpcChannel;
+  channel: GrpcChannel;
   server: ValidatedSvid;
   tlsVersion: string;
 }
@@ -95,16 +114,12 @@ export async function openChannel(deps: ClientDeps, ep: SpireEndpoint, bundle: T
   return { ok: true, value: { channel: deps.dial(socket, ep.label), server: server.value, tlsVersion: socket.version } };
 }
 
-function decode<T>(schema: MessageSchema<T>, bytes: Uint8Array, what: string): SpireResult<T> {
-  const r = decodeMessage(schema, bytes, { maxBytes: 1 << 20, maxDepth: 8, maxRepeated: 4096 });
-  if (!r.ok) return spireError('svid', `${what}: undecodable answer: ${r.error.message}`);
-  return r;
-}
-
-async function unary<Req, Res>(ch: RpcChannel, method: string, reqSchema: MessageSchema<Req>, req: Req, resSchema: MessageSchema<Res>): Promise<SpireResult<Res>> {
-  const r = await ch.unary(method, encodeMessage(reqSchema, req), CALL_TIMEOUT_MS);
-  if (!r.ok) return r;
-  return decode(resSchema, r.value, method);
+async function unary<Req, Res>(ch: GrpcChannel, m: Method<Req, Res>, req: Req, what: string): Promise<SpireResult<Res>> {
+  try {
+    return { ok: true, value: await unaryCall(ch, m, req, { timeoutMs: CALL_TIMEOUT_MS }) };
+  } catch (e) {
+    return callError(e, what);
+  }
 }
 
 export interface IssuedSvid {
@@ -134,38 +149,32 @@ async function checkAgentSvid(deps: ClientDeps, bundle: TrustBundle, msg: X509Sv
 /** AttestAgent with a join token: the agent SVID for `privateKey`. */
 export async function attestJoinToken(
   deps: ClientDeps,
-  ch: RpcChannel,
+  ch: GrpcChannel,
   bundle: TrustBundle,
   token: string,
   key: { privateKey: Uint8Array; csr: Uint8Array },
 ): Promise<SpireResult<IssuedSvid & { reattestable: boolean }>> {
-  const call = ch.bidi(METHODS.attestAgent, CALL_TIMEOUT_MS);
-  call.send(
-    encodeMessage(AttestAgentRequestSchema, {
-      params: { data: { type: 'join_token', payload: new TextEncoder().encode(token) }, params: { csr: key.csr } },
-    }),
-  );
-  const first = await call.receive();
-  if (!first.ok) {
-    call.cancel();
-    if (first.error.kind === 'refused') return spireError('refused', `the SPIRE server refused the join token: ${first.error.message}`, first.error.grpcStatus);
-    return first;
+  const call = bidiStreamingCall(ch, M.attestAgent, { timeoutMs: CALL_TIMEOUT_MS });
+  let result: { svid?: import('./messages.js').X509SvidMsg; reattestable: boolean } | undefined;
+  try {
+    call.send({ params: { data: { type: 'join_token', payload: new TextEncoder().encode(token) }, params: { csr: key.csr } } });
+    const first = await call.read();
+    if (first === null) return spireError('svid', 'AttestAgent: the server ended the stream without an answer');
+    if (first.challenge !== undefined) {
+      call.cancel();
+      return spireError('unsupported', 'AttestAgent: the server sent a challenge; join_token attestation has none');
+    }
+    result = first.result;
+    call.end();
+    // Read to the end so that the server's final status is seen.
+    while ((await call.read()) !== null) {
+      // AttestAgent answers once; anything more is ignored.
+    }
+  } catch (e) {
+    const err = callError(e, 'AttestAgent');
+    if (err.error.kind === 'refused') return spireError('refused', `the SPIRE server refused the join token: ${err.error.message.replace(/^AttestAgent: /, '')}`, err.error.grpcStatus);
+    return err;
   }
-  if (first.value === null) return spireError('svid', 'AttestAgent: the server ended the stream without an answer');
-  const res = decode(AttestAgentResponseSchema, first.value, 'AttestAgent');
-  if (!res.ok) {
-    call.cancel();
-    return res;
-  }
-  if (res.value.challenge !== undefined) {
-    call.cancel();
-    return spireError('unsupported', 'AttestAgent: the server sent a challenge; join_token attestation has none');
-  }
-  call.end();
-  // Drain to the trailers so that the server's status is seen.
-  const rest = await call.receive();
-  if (!rest.ok && rest.error.kind !== 'unreachable') return rest;
-  const result = res.value.result;
   if (result === undefined) return spireError('svid', 'AttestAgent: the answer has no result');
   const svid = await checkAgentSvid(deps, bundle, result.svid, key.privateKey, 'agent SVID');
   if (!svid.ok) return svid;
@@ -173,22 +182,22 @@ export async function attestJoinToken(
 }
 
 /** RenewAgent: a new agent SVID (same agent ID) for a new key. */
-export async function renewAgent(deps: ClientDeps, ch: RpcChannel, bundle: TrustBundle, agentId: string, key: { privateKey: Uint8Array; csr: Uint8Array }): Promise<SpireResult<IssuedSvid>> {
-  const r = await unary(ch, METHODS.renewAgent, RenewAgentRequestSchema, { params: { csr: key.csr } }, RenewAgentResponseSchema);
+export async function renewAgent(deps: ClientDeps, ch: GrpcChannel, bundle: TrustBundle, agentId: string, key: { privateKey: Uint8Array; csr: Uint8Array }): Promise<SpireResult<IssuedSvid>> {
+  const r = await unary(ch, M.renewAgent, { params: { csr: key.csr } }, 'RenewAgent');
   if (!r.ok) return r;
   return checkAgentSvid(deps, bundle, r.value.svid, key.privateKey, 'renewed agent SVID', agentId);
 }
 
 /** GetBundle: the trust domain's current X.509 authorities. */
-export async function getBundle(ch: RpcChannel, trustDomain: string): Promise<SpireResult<TrustBundle>> {
-  const r = await unary(ch, METHODS.getBundle, GetBundleRequestSchema, {}, BundleSchema);
+export async function getBundle(ch: GrpcChannel, trustDomain: string): Promise<SpireResult<TrustBundle>> {
+  const r = await unary(ch, M.getBundle, {}, 'GetBundle');
   if (!r.ok) return r;
   return verifyBundle(trustDomain, r.value);
 }
 
 /** GetAuthorizedEntries: the registration entries this agent may mint SVIDs for. */
-export async function getAuthorizedEntries(ch: RpcChannel): Promise<SpireResult<EntryMsg[]>> {
-  const r = await unary(ch, METHODS.getAuthorizedEntries, GetAuthorizedEntriesRequestSchema, {}, GetAuthorizedEntriesResponseSchema);
+export async function getAuthorizedEntries(ch: GrpcChannel): Promise<SpireResult<EntryMsg[]>> {
+  const r = await unary(ch, M.getAuthorizedEntries, {}, 'GetAuthorizedEntries');
   if (!r.ok) return r;
   return { ok: true, value: r.value.entries };
 }
@@ -200,12 +209,12 @@ export function spiffeIdOf(e: EntryMsg): string {
 /** BatchNewX509SVID for one entry: its X509-SVID for `key`. */
 export async function newX509Svid(
   deps: ClientDeps,
-  ch: RpcChannel,
+  ch: GrpcChannel,
   bundle: TrustBundle,
   entry: EntryMsg,
   key: { privateKey: Uint8Array; csr: Uint8Array },
 ): Promise<SpireResult<IssuedSvid>> {
-  const r = await unary(ch, METHODS.batchNewX509Svid, BatchNewX509SvidRequestSchema, { params: [{ entryId: entry.id, csr: key.csr }] }, BatchNewX509SvidResponseSchema);
+  const r = await unary(ch, M.batchNewX509Svid, { params: [{ entryId: entry.id, csr: key.csr }] }, 'BatchNewX509SVID');
   if (!r.ok) return r;
   const one = r.value.results[0];
   if (one === undefined || r.value.results.length !== 1) return spireError('svid', `BatchNewX509SVID: ${r.value.results.length} results for 1 request`);

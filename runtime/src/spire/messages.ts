@@ -6,48 +6,48 @@
  */
 import { message, type MessageSchema } from '../protobuf/index.js';
 
-export interface SpiffeIdMsg {
+export type SpiffeIdMsg = {
   trustDomain: string;
   path: string;
-}
+};
 export const SpiffeIdSchema: MessageSchema<SpiffeIdMsg> = message('spire.api.types.SPIFFEID', [
   { name: 'trustDomain', no: 1, type: 'string' },
   { name: 'path', no: 2, type: 'string' },
 ]);
 
-export interface X509SvidMsg {
+export type X509SvidMsg = {
   certChain: Uint8Array[];
   id?: SpiffeIdMsg;
   /** Seconds since the epoch. */
   expiresAt: bigint;
-}
+};
 export const X509SvidSchema: MessageSchema<X509SvidMsg> = message('spire.api.types.X509SVID', [
   { name: 'certChain', no: 1, type: 'bytes', repeated: true },
   { name: 'id', no: 2, type: 'message', message: () => SpiffeIdSchema },
   { name: 'expiresAt', no: 3, type: 'int64' },
 ]);
 
-export interface AttestationDataMsg {
+export type AttestationDataMsg = {
   type: string;
   payload: Uint8Array;
-}
+};
 const AttestationDataSchema: MessageSchema<AttestationDataMsg> = message('spire.api.types.AttestationData', [
   { name: 'type', no: 1, type: 'string' },
   { name: 'payload', no: 2, type: 'bytes' },
 ]);
 
-export interface AgentX509SvidParamsMsg {
+export type AgentX509SvidParamsMsg = {
   csr: Uint8Array;
-}
+};
 const AgentX509SvidParamsSchema: MessageSchema<AgentX509SvidParamsMsg> = message('spire.api.server.agent.v1.AgentX509SVIDParams', [
   { name: 'csr', no: 1, type: 'bytes' },
 ]);
 
 /** AttestAgentRequest: oneof step { Params params = 1; bytes challenge_response = 2; } */
-export interface AttestAgentRequestMsg {
+export type AttestAgentRequestMsg = {
   params?: { data: AttestationDataMsg; params: AgentX509SvidParamsMsg };
   challengeResponse?: Uint8Array;
-}
+};
 export const AttestAgentRequestSchema: MessageSchema<AttestAgentRequestMsg> = message('spire.api.server.agent.v1.AttestAgentRequest', [
   {
     name: 'params',
@@ -63,10 +63,10 @@ export const AttestAgentRequestSchema: MessageSchema<AttestAgentRequestMsg> = me
 ]);
 
 /** AttestAgentResponse: oneof step { Result result = 1; bytes challenge = 2; } */
-export interface AttestAgentResponseMsg {
+export type AttestAgentResponseMsg = {
   result?: { svid?: X509SvidMsg; reattestable: boolean };
   challenge?: Uint8Array;
-}
+};
 export const AttestAgentResponseSchema: MessageSchema<AttestAgentResponseMsg> = message('spire.api.server.agent.v1.AttestAgentResponse', [
   {
     name: 'result',
@@ -81,30 +81,30 @@ export const AttestAgentResponseSchema: MessageSchema<AttestAgentResponseMsg> = 
   { name: 'challenge', no: 2, type: 'bytes', optional: true },
 ]);
 
-export interface RenewAgentRequestMsg {
+export type RenewAgentRequestMsg = {
   params: AgentX509SvidParamsMsg;
-}
+};
 export const RenewAgentRequestSchema: MessageSchema<RenewAgentRequestMsg> = message('spire.api.server.agent.v1.RenewAgentRequest', [
   { name: 'params', no: 1, type: 'message', message: () => AgentX509SvidParamsSchema },
 ]);
 
-export interface RenewAgentResponseMsg {
+export type RenewAgentResponseMsg = {
   svid?: X509SvidMsg;
-}
+};
 export const RenewAgentResponseSchema: MessageSchema<RenewAgentResponseMsg> = message('spire.api.server.agent.v1.RenewAgentResponse', [
   { name: 'svid', no: 1, type: 'message', message: () => X509SvidSchema },
 ]);
 
-export interface X509CertificateMsg {
+export type X509CertificateMsg = {
   asn1: Uint8Array;
   tainted: boolean;
-}
-export interface BundleMsg {
+};
+export type BundleMsg = {
   trustDomain: string;
   x509Authorities: X509CertificateMsg[];
   refreshHint: bigint;
   sequenceNumber: bigint;
-}
+};
 export const BundleSchema: MessageSchema<BundleMsg> = message('spire.api.types.Bundle', [
   { name: 'trustDomain', no: 1, type: 'string' },
   {
@@ -125,18 +125,18 @@ export const BundleSchema: MessageSchema<BundleMsg> = message('spire.api.types.B
 /** GetBundleRequest { BundleMask output_mask = 1; }: no mask means every field. */
 export const GetBundleRequestSchema: MessageSchema<Record<string, never>> = message('spire.api.server.bundle.v1.GetBundleRequest', []);
 
-export interface SelectorMsg {
+export type SelectorMsg = {
   type: string;
   value: string;
-}
-export interface EntryMsg {
+};
+export type EntryMsg = {
   id: string;
   spiffeId?: SpiffeIdMsg;
   parentId?: SpiffeIdMsg;
   selectors: SelectorMsg[];
   x509SvidTtl: number;
   revisionNumber: bigint;
-}
+};
 const EntrySchema: MessageSchema<EntryMsg> = message('spire.api.types.Entry', [
   { name: 'id', no: 1, type: 'string' },
   { name: 'spiffeId', no: 2, type: 'message', message: () => SpiffeIdSchema },
@@ -159,21 +159,21 @@ const EntrySchema: MessageSchema<EntryMsg> = message('spire.api.types.Entry', [
 /** GetAuthorizedEntriesRequest { EntryMask output_mask = 1; }: no mask means every field. */
 export const GetAuthorizedEntriesRequestSchema: MessageSchema<Record<string, never>> = message('spire.api.server.entry.v1.GetAuthorizedEntriesRequest', []);
 
-export interface GetAuthorizedEntriesResponseMsg {
+export type GetAuthorizedEntriesResponseMsg = {
   entries: EntryMsg[];
-}
+};
 export const GetAuthorizedEntriesResponseSchema: MessageSchema<GetAuthorizedEntriesResponseMsg> = message(
   'spire.api.server.entry.v1.GetAuthorizedEntriesResponse',
   [{ name: 'entries', no: 1, type: 'message', repeated: true, message: () => EntrySchema }],
 );
 
-export interface NewX509SvidParamsMsg {
+export type NewX509SvidParamsMsg = {
   entryId: string;
   csr: Uint8Array;
-}
-export interface BatchNewX509SvidRequestMsg {
+};
+export type BatchNewX509SvidRequestMsg = {
   params: NewX509SvidParamsMsg[];
-}
+};
 export const BatchNewX509SvidRequestSchema: MessageSchema<BatchNewX509SvidRequestMsg> = message('spire.api.server.svid.v1.BatchNewX509SVIDRequest', [
   {
     name: 'params',
@@ -188,13 +188,13 @@ export const BatchNewX509SvidRequestSchema: MessageSchema<BatchNewX509SvidReques
   },
 ]);
 
-export interface StatusMsg {
+export type StatusMsg = {
   code: number;
   message: string;
-}
-export interface BatchNewX509SvidResponseMsg {
+};
+export type BatchNewX509SvidResponseMsg = {
   results: { status?: StatusMsg; svid?: X509SvidMsg }[];
-}
+};
 export const BatchNewX509SvidResponseSchema: MessageSchema<BatchNewX509SvidResponseMsg> = message('spire.api.server.svid.v1.BatchNewX509SVIDResponse', [
   {
     name: 'results',
@@ -217,12 +217,3 @@ export const BatchNewX509SvidResponseSchema: MessageSchema<BatchNewX509SvidRespo
       ]),
   },
 ]);
-
-/** gRPC method paths ("/package.Service/Method"). */
-export const METHODS = {
-  attestAgent: '/spire.api.server.agent.v1.Agent/AttestAgent',
-  renewAgent: '/spire.api.server.agent.v1.Agent/RenewAgent',
-  getBundle: '/spire.api.server.bundle.v1.Bundle/GetBundle',
-  getAuthorizedEntries: '/spire.api.server.entry.v1.Entry/GetAuthorizedEntries',
-  batchNewX509Svid: '/spire.api.server.svid.v1.SVID/BatchNewX509SVID',
-} as const;
