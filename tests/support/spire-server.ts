@@ -104,6 +104,11 @@ export class SpireServer {
     organization = ["x0tta6bl4 lab"]
     common_name = ""
   }
+  # New entries and attested agents reach the authorized-entries cache at this pace
+  # (default 5 s).
+  experimental {
+    cache_reload_interval = "1s"
+  }
   # Tests attest and sign many times a second from one address.
   ratelimit {
     attestation = false

@@ -37,6 +37,9 @@ import { type IdentityState, loadState, saveState } from './state.js';
 
 export const WORKLOAD_SELECTOR = { type: 'x0tta6bl4', value: 'agent' } as const;
 const MAX_BUNDLE_FILE = 1 << 20;
+/** GetAuthorizedEntries polls while our entry is not there yet (the server's cache lags). */
+const ENTRY_POLLS = 12;
+const ENTRY_POLL_MS = 1000;
 
 export interface SpireSettings {
   /** "ADDR:PORT" (IPv4, or [IPv6]:PORT). */
@@ -153,7 +156,9 @@ export class SpireAgent {
       renewedAtMs: now,
     });
     if (!saved.ok) return saved;
-    return this.refresh(saved.value);
+    const refreshed = await this.refresh(saved.value);
+    if (!refreshed.ok) return spireError(refreshed.error.kind, `attested as ${saved.value.agentId} (saved), but: ${refreshed.error.message}`, refreshed.error.grpcStatus);
+    return refreshed;
   }
 
   private stateBundle(s: IdentityState): SpireResult<TrustBundle> {
@@ -205,13 +210,22 @@ export class SpireAgent {
       if (!bundle.ok) return bundle;
       const withBundle = this.save({ ...s, bundle: bundle.value.x509Authorities.map((c) => c.der) });
       if (!withBundle.ok) return withBundle;
-      const entries = await getAuthorizedEntries(ch);
-      if (!entries.ok) return entries;
-      const entry = pickWorkloadEntry(entries.value);
+      // The server learns of a newly attested agent and new entries when its entry cache
+      // reloads (every 5 s by default): ask again for a while before giving up.
+      let entry: EntryMsg | null = null;
+      let seen = 0;
+      for (let attempt = 0; ; attempt++) {
+        const entries = await getAuthorizedEntries(ch);
+        if (!entries.ok) return entries;
+        seen = entries.value.length;
+        entry = pickWorkloadEntry(entries.value);
+        if (entry !== null || attempt >= ENTRY_POLLS) break;
+        await new Promise<void>((r) => this.host.timers.setTimeout(r, ENTRY_POLL_MS));
+      }
       if (entry === null) {
         return spireError(
           'refused',
-          `no registration entry with selector ${WORKLOAD_SELECTOR.type}:${WORKLOAD_SELECTOR.value} is authorized for ${s.agentId} (${entries.value.length} entries are)`,
+          `no registration entry with selector ${WORKLOAD_SELECTOR.type}:${WORKLOAD_SELECTOR.value} is authorized for ${s.agentId} (${seen} entries are)`,
         );
       }
       const key = newKeyAndCsr(this.deps.crypto, spiffeIdOf(entry));

@@ -10,6 +10,7 @@ import { parseCertificate } from '../../identity/x509.js';
 import { leafValidity, SpireAgent } from '../../spire/agent.js';
 import { grpcDial } from '../../spire/channel.js';
 import { judgeClock } from '../../spire/clock.js';
+import { IdentityRenewer } from '../../spire/renewer.js';
 import type { SpireError } from '../../spire/errors.js';
 import type { IdentityState } from '../../spire/state.js';
 import { statePathOf } from '../../spire/state.js';
@@ -88,14 +89,29 @@ function reportText(r: IdentityReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Renew in the foreground (IdentityRenewer) until SIGTERM or SIGINT. */
+function watch(host: Host, agent: SpireAgent): Promise<void> {
+  const renewer = new IdentityRenewer(host, agent);
+  renewer.start();
+  return new Promise((resolve) => {
+    const stop = () => {
+      renewer.stop();
+      resolve();
+    };
+    host.signals.on('SIGTERM', stop);
+    host.signals.on('SIGINT', stop);
+  });
+}
+
 export const identityCommand: Command = {
   name: 'identity',
   summary: "this router's SPIFFE identity from SPIRE: status, attest --join-token TOKEN, renew",
-  synopsis: 'status [--json] | attest --join-token TOKEN | renew',
+  synopsis: 'status [--json] | attest --join-token TOKEN [--watch] | renew [--watch]',
   maxOperands: 1,
   options: [
     { name: 'json', value: false, help: 'print JSON instead of text' },
     { name: 'join-token', value: true, metavar: 'TOKEN', help: 'identity attest: the join token from `spire-server token generate`' },
+    { name: 'watch', value: false, help: 'identity attest/renew: then keep renewing at half the SVID lifetime until SIGTERM' },
   ],
   async run(ctx) {
     const { host, args } = ctx;
@@ -133,6 +149,7 @@ export const identityCommand: Command = {
       const w = leafValidity(r.value.workload.chain);
       host.stdout.write(`${r.value.workload.spiffeId}${w ? ` until ${iso(w.notAfterMs)}` : ''}\n`);
     }
+    if (args.options.has('watch')) await watch(host, agent);
     return EXIT_OK;
   },
 };
