@@ -18,6 +18,8 @@ import { removeTree, tempDir } from '../support/tmp.js';
 const t = suite('spire: our agent against spire-server');
 const host = getHost();
 const binary = host.getenv('X0_BINARY') ?? 'dist/x0tta6bl4';
+/** A build on mbedTLS 2.28 (TLS 1.2 only; Debian 12, OpenWrt 23.05), when the runner has one. */
+const tls12Binary = host.getenv('X0_TLS12_BINARY');
 const TD = 'lab.x0tta6bl4';
 const NODE_ID = `spiffe://${TD}/router/r1`;
 const WORKLOAD_ID = `spiffe://${TD}/x0tta6bl4/r1`;
@@ -178,6 +180,26 @@ t('CLI: identity attest, status --json, renew; a wrong token exits 1 with one li
     const bad = await host.processes.run([binary, 'identity', 'attest', '--join-token', token, '--state-dir', `${dir}/again`, ...spire], { timeoutMs: 60_000 });
     assert.is(bad.status, 1);
     assert.match(bad.stderr, /^x0tta6bl4: identity attest: the SPIRE server refused the join token: .+\n$/);
+  } finally {
+    removeTree(dir);
+  }
+});
+
+t('mbedTLS 2.28 (TLS 1.2 only): attestation is refused with the reason; renewal over mTLS works', async () => {
+  assert.ok(tls12Binary, 'X0_TLS12_BINARY: tests/run.mjs passes the default (mbedTLS 2.28) build');
+  const token = await server.joinToken(NODE_ID);
+  const dir = tempDir('spire-h');
+  const common = ['--state-dir', dir, '--spire-server', server.address, '--trust-domain', TD, '--bundle', bundlePath];
+  try {
+    const refused = await host.processes.run([tls12Binary as string, 'identity', 'attest', '--join-token', token, ...common], { timeoutMs: 60_000 });
+    assert.is(refused.status, 1);
+    assert.match(refused.stderr, /attestation needs TLS 1\.3 .*mbedTLS 2\.28/);
+    // Attested by a TLS 1.3 build, the TLS 1.2 build renews: mutual TLS 1.2 is fine.
+    must(await agentAt(dir).attest(token), 'attest');
+    const renew = await host.processes.run([tls12Binary as string, 'identity', 'renew', ...common], { timeoutMs: 60_000 });
+    assert.is(renew.status, 0, renew.stderr);
+    assert.match(renew.stdout, `${server.agentIdPrefix}${token} until `);
+    assert.match(renew.stdout, `${WORKLOAD_ID} until `);
   } finally {
     removeTree(dir);
   }

@@ -100,6 +100,12 @@ export async function openChannel(deps: ClientDeps, ep: SpireEndpoint, bundle: T
     if (/verif|certificate/i.test(msg) && !/refused|reset|timed out/i.test(msg)) {
       return spireError('server-identity', `SPIRE server ${ep.label}: its certificate does not chain to the trust bundle of ${bundle.trustDomain}: ${msg}`);
     }
+    // Go's TLS 1.2 server hands SPIRE's certificate check an empty (not absent) chain
+    // when a client sends no certificate, and SPIRE refuses it: without an SVID, only
+    // TLS 1.3 gets through (mbedTLS 3.x; 2.28 has no TLS 1.3).
+    if (identity === null && /^mbedTLS 2\./.test(deps.crypto.provider)) {
+      return spireError('unsupported', `SPIRE server ${ep.label}: ${msg}; attestation needs TLS 1.3 (SPIRE refuses TLS 1.2 clients without a certificate) and this binary's ${deps.crypto.provider} has TLS 1.2 only`);
+    }
     return spireError('unreachable', `SPIRE server ${ep.label}: ${msg}`);
   }
   if (socket.alpn !== ALPN_H2) {
