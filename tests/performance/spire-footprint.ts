@@ -6,6 +6,7 @@
  * binary). Run by tests/performance/spire-footprint.mjs on the binary; prints Markdown.
  * Env: SPIRE_DIR (spire-server, spire-agent), X0_BINARY.
  */
+import '../support/prelude-quickjs.js';
 import { getHost } from '../../runtime/src/host/index.js';
 import { bundleFromDer } from '../../runtime/src/identity/bundle.js';
 import { loadState } from '../../runtime/src/spire/state.js';
