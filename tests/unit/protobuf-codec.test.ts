@@ -97,7 +97,7 @@ t('bad input: each refusal is an error value that says what is wrong', () => {
     ['1a0308', 'past the end'], // nested message truncated inside
   ];
   for (const [input, expected] of cases) {
-    const r = decodeMessage(input.startsWith('1a') ? Test3 : Test1, unhex(input));
+    const r = input.startsWith('1a') ? decodeMessage(Test3, unhex(input)) : decodeMessage(Test1, unhex(input));
     assert.not.ok(r.ok, input);
     if (!r.ok) assert.ok(r.error.message.includes(expected), `${input}: ${r.error.message}`);
   }

@@ -160,7 +160,7 @@ export class ClientCall<Req, Res> {
       const m = this.reader.next();
       if (m === null) break;
       if (!(m instanceof Uint8Array)) {
-        this.abort(Status.INTERNAL, m.error);
+        this.abort(m.tooLarge ? Status.RESOURCE_EXHAUSTED : Status.INTERNAL, m.error);
         return;
       }
       const d = decodeMessage(this.method.response, m);

@@ -31,13 +31,13 @@ export class MessageReader {
     this.buffered += chunk.length;
   }
 
-  /** The next whole message, null when more bytes are needed, or an error text. */
-  next(): Uint8Array | null | { error: string } {
+  /** The next whole message, null when more bytes are needed, or an error (`tooLarge`: above the limit). */
+  next(): Uint8Array | null | { error: string; tooLarge?: boolean } {
     if (this.buffered < 5) return null;
     const head = this.peek(5);
     if (head[0] !== 0) return { error: head[0] === 1 ? 'compressed message, but we asked for no compression' : `bad message flag ${head[0]}` };
     const len = (((head[1] as number) << 24) | ((head[2] as number) << 16) | ((head[3] as number) << 8) | (head[4] as number)) >>> 0;
-    if (len > this.maxMessageBytes) return { error: `message of ${len} bytes exceeds the limit of ${this.maxMessageBytes}` };
+    if (len > this.maxMessageBytes) return { error: `message of ${len} bytes exceeds the limit of ${this.maxMessageBytes}`, tooLarge: true };
     if (this.buffered < 5 + len) return null;
     return this.take(5 + len).subarray(5);
   }

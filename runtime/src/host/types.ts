@@ -195,8 +195,9 @@ export interface Net {
   netlink?(protocol: number, options?: NetlinkOptions): NetlinkSocket;
   ifNameToIndex(name: string): number;
   /**
-   * Mutual TLS, where the engine has it (our binary: mbedTLS). The promise settles after
-   * the handshake: rejected (code ETLS) when it fails, e.g. on an untrusted peer chain.
+   * Mutual TLS, where the engine has it (our binary: mbedTLS; Node: node:tls, client
+   * only). The promise settles after the handshake: rejected (code ETLS) when it fails,
+   * e.g. on an untrusted peer chain.
    */
   tlsConnect?(address: SocketAddress, options: TlsOptions): Promise<TlsSocket>;
   /** Each connection is handed over after its handshake; failed ones go to `onError`. */

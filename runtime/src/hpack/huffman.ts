@@ -36,12 +36,12 @@ function canonicalCodes(lengths: readonly number[]): number[] {
 
 /**
  * The decoding tree: node n has children TREE[2n] (bit 0) and TREE[2n+1] (bit 1); a
- * value v < 0 is the leaf for symbol -v-1, 0 means "no such code".
+ * value v < 0 is the leaf for symbol -v-1. The code is complete: 256 inner nodes.
  */
 const TREE = buildTree();
 
 function buildTree(): Int32Array {
-  const tree = new Int32Array(2 * 512);
+  const tree = new Int32Array(2 * 256);
   let nodes = 1;
   for (let sym = 0; sym <= EOS; sym++) {
     const len = CODE_LENGTHS[sym] as number;
@@ -61,36 +61,71 @@ function buildTree(): Int32Array {
 }
 
 /**
+ * The tree walked four bits at a time (a shortest code has five bits, so a nibble ends
+ * at most one symbol). NIBBLES[16 * node + nibble] packs: the node reached (bits 0-7),
+ * a symbol ended (bit 8) and which (bits 9-16), EOS reached (bit 17).
+ * END_OK[node]: a string may end at this node: the root, or fewer than 8 bits that are
+ * all ones (a prefix of EOS, RFC 7541 §5.2).
+ */
+const EMIT = 1 << 8;
+const FAIL = 1 << 17;
+const NIBBLES = new Int32Array(256 * 16);
+const END_OK = new Uint8Array(256);
+
+(function buildNibbles(): void {
+  const depth = new Uint8Array(256);
+  const ones = new Uint8Array(256).fill(0);
+  ones[0] = 1;
+  // Depth and all-ones-ness of every inner node, parents before children.
+  for (let n = 0; n < 256; n++) {
+    for (let bit = 0; bit < 2; bit++) {
+      const c = TREE[2 * n + bit] as number;
+      if (c > 0) {
+        depth[c] = (depth[n] as number) + 1;
+        ones[c] = ones[n] && bit === 1 ? 1 : 0;
+      }
+    }
+  }
+  for (let n = 0; n < 256; n++) {
+    END_OK[n] = n === 0 || (ones[n] === 1 && (depth[n] as number) <= 7) ? 1 : 0;
+    for (let v = 0; v < 16; v++) {
+      let node = n;
+      let entry = 0;
+      for (let b = 3; b >= 0; b--) {
+        const next = TREE[2 * node + ((v >> b) & 1)] as number;
+        if (next < 0) {
+          const sym = -next - 1;
+          if (sym === EOS) entry |= FAIL;
+          else entry |= EMIT | (sym << 9);
+          node = 0;
+        } else node = next;
+      }
+      NIBBLES[16 * n + v] = entry | node;
+    }
+  }
+})();
+
+/**
  * Decode `bytes[start, end)` as a Huffman string (latin1 result) or say why not: the EOS
  * symbol inside, or padding longer than 7 bits or not all ones (RFC 7541 §5.2).
  */
 export function huffmanDecode(bytes: Uint8Array, start: number, end: number): string | { error: string } {
-  const out: number[] = [];
+  // At most 8/5 symbols per byte.
+  const out = new Uint8Array(Math.ceil(((end - start) * 8) / 5));
+  let n = 0;
   let node = 0;
-  let depth = 0; // bits since the last symbol
-  let ones = true; // those bits are all ones (a prefix of EOS)
   for (let i = start; i < end; i++) {
     const byte = bytes[i] as number;
-    for (let b = 7; b >= 0; b--) {
-      const bit = (byte >> b) & 1;
-      const next = TREE[2 * node + bit] as number;
-      if (next < 0) {
-        const sym = -next - 1;
-        if (sym === EOS) return { error: 'Huffman string contains EOS' };
-        out.push(sym);
-        node = 0;
-        depth = 0;
-        ones = true;
-      } else {
-        node = next;
-        depth++;
-        if (bit === 0) ones = false;
-      }
-    }
+    let e = NIBBLES[16 * node + (byte >> 4)] as number;
+    if (e & FAIL) return { error: 'Huffman string contains EOS' };
+    if (e & EMIT) out[n++] = (e >> 9) & 0xff;
+    e = NIBBLES[16 * (e & 0xff) + (byte & 15)] as number;
+    if (e & FAIL) return { error: 'Huffman string contains EOS' };
+    if (e & EMIT) out[n++] = (e >> 9) & 0xff;
+    node = e & 0xff;
   }
-  if (depth > 7) return { error: 'Huffman padding longer than 7 bits' };
-  if (!ones) return { error: 'Huffman padding is not a prefix of EOS' };
-  return bytesToLatin1(out);
+  if (!END_OK[node]) return { error: 'Huffman padding is longer than 7 bits or not all ones' };
+  return bytesToLatin1(out.subarray(0, n));
 }
 
 /** The Huffman-encoded length in bytes of a latin1 string. */

@@ -98,24 +98,33 @@ export function encodeMessage<T>(schema: MessageSchema<T>, value: T): Uint8Array
 
 // ---------------------------------------------------------------- decode
 
-/** One scalar of `type` from `r` (whose wire type the caller has checked). */
-function readScalar(r: WireReader, type: ScalarType): unknown {
-  switch (type) {
-    case 'int32': case 'enum': return r.varint() | 0;
-    case 'uint32': return r.varint();
-    case 'sint32': return unzigzag32(r.varint());
-    case 'bool': { const lo = r.varint(); return lo !== 0 || r.hi !== 0; }
-    case 'int64': return BigInt.asIntN(64, r.varint64());
-    case 'uint64': return r.varint64();
-    case 'sint64': return unzigzag64(r.varint64());
-    case 'fixed32': return r.fixed32();
-    case 'sfixed32': return r.fixed32() | 0;
-    case 'fixed64': { const lo = r.fixed64(); return (BigInt(r.hi) << 32n) | BigInt(lo); }
-    case 'sfixed64': { const lo = r.fixed64(); return BigInt.asIntN(64, (BigInt(r.hi) << 32n) | BigInt(lo)); }
-    case 'float': return r.float();
-    case 'double': return r.double();
-    case 'string': { const span = r.delimited(); return span ? utf8Decode(r.bytes, span[0], span[1]) : ''; }
-    case 'bytes': { const span = r.delimited(); return span ? r.bytes.slice(span[0], span[1]) : new Uint8Array(0); }
+// Scalar kinds as small numbers: the decoder's switch runs once per field value.
+const K_INT32 = 0, K_UINT32 = 1, K_SINT32 = 2, K_BOOL = 3, K_INT64 = 4, K_UINT64 = 5, K_SINT64 = 6, K_FIXED32 = 7, K_SFIXED32 = 8;
+const K_FIXED64 = 9, K_SFIXED64 = 10, K_FLOAT = 11, K_DOUBLE = 12, K_STRING = 13, K_BYTES = 14, K_MESSAGE = 15;
+const KINDS: Record<string, number> = {
+  int32: K_INT32, enum: K_INT32, uint32: K_UINT32, sint32: K_SINT32, bool: K_BOOL, int64: K_INT64, uint64: K_UINT64, sint64: K_SINT64,
+  fixed32: K_FIXED32, sfixed32: K_SFIXED32, fixed64: K_FIXED64, sfixed64: K_SFIXED64, float: K_FLOAT, double: K_DOUBLE, string: K_STRING,
+  bytes: K_BYTES, message: K_MESSAGE,
+};
+
+/** One scalar of `kind` from `r` (whose wire type the caller has checked). */
+function readScalar(r: WireReader, kind: number): unknown {
+  switch (kind) {
+    case K_INT32: return r.varint() | 0;
+    case K_UINT32: return r.varint();
+    case K_SINT32: return unzigzag32(r.varint());
+    case K_BOOL: { const lo = r.varint(); return lo !== 0 || r.hi !== 0; }
+    case K_INT64: return BigInt.asIntN(64, r.varint64());
+    case K_UINT64: return r.varint64();
+    case K_SINT64: return unzigzag64(r.varint64());
+    case K_FIXED32: return r.fixed32();
+    case K_SFIXED32: return r.fixed32() | 0;
+    case K_FIXED64: { const lo = r.fixed64(); return (BigInt(r.hi) << 32n) | BigInt(lo); }
+    case K_SFIXED64: { const lo = r.fixed64(); return BigInt.asIntN(64, (BigInt(r.hi) << 32n) | BigInt(lo)); }
+    case K_FLOAT: return r.float();
+    case K_DOUBLE: return r.double();
+    case K_STRING: { const span = r.delimited(); return span ? utf8Decode(r.bytes, span[0], span[1]) : ''; }
+    default: { const span = r.delimited(); return span ? r.bytes.slice(span[0], span[1]) : new Uint8Array(0); }
   }
 }
 
@@ -136,32 +145,51 @@ interface Ctx {
   depth: number;
 }
 
-/** A field table indexed by number, built once per schema. */
-const byNumber = new WeakMap<MessageSchema, Map<number, FieldSpec>>();
-
-function fieldTable(schema: MessageSchema): Map<number, FieldSpec> {
-  let t = byNumber.get(schema);
-  if (!t) {
-    t = new Map(schema.fields.map((f) => [f.no, f]));
-    byNumber.set(schema, t);
-  }
-  return t;
+/** A field prepared for decoding. */
+interface Prepared {
+  spec: FieldSpec;
+  name: string;
+  kind: number;
+  wire: number;
+  repeated: boolean;
 }
 
-function pushRepeated(r: WireReader, ctx: Ctx, out: Obj, f: FieldSpec, v: unknown): void {
-  const list = out[f.name] as unknown[];
-  if (list.length >= ctx.limits.maxRepeated) {
-    r.fail(`${f.name}: more than ${ctx.limits.maxRepeated} elements`);
-    return;
+/** A schema prepared once: fields by number, and what a fresh object starts with. */
+interface Compiled {
+  byNumber: Map<number, Prepared>;
+  /** Singular fields with implicit presence and their defaults, copied into each new object. */
+  template: Obj;
+  /** Repeated fields: each new object gets its own empty array. */
+  repeatedNames: string[];
+}
+
+/** The default of every empty bytes field: shared, it has no bytes to change. */
+const EMPTY_BYTES = new Uint8Array(0);
+
+const compiledSchemas = new WeakMap<MessageSchema, Compiled>();
+
+function compile(schema: MessageSchema): Compiled {
+  let c = compiledSchemas.get(schema);
+  if (!c) {
+    const prepared = schema.fields.map((f) => ({ spec: f, name: f.name, kind: KINDS[f.type] as number, wire: wireTypeOf(f.type), repeated: f.repeated === true }));
+    const template: Obj = {};
+    for (const p of prepared) if (!p.spec.optional && !p.repeated) template[p.name] = p.kind === K_BYTES ? EMPTY_BYTES : defaultOf(p.spec);
+    c = { byNumber: new Map(prepared.map((p) => [p.spec.no, p])), template, repeatedNames: prepared.filter((p) => p.repeated).map((p) => p.name) };
+    compiledSchemas.set(schema, c);
   }
-  list.push(v);
+  return c;
+}
+
+function pushRepeated(r: WireReader, ctx: Ctx, list: unknown[], name: string, v: unknown): void {
+  if (list.length >= ctx.limits.maxRepeated) r.fail(`${name}: more than ${ctx.limits.maxRepeated} elements`);
+  else list.push(v);
 }
 
 function decodeInto(schema: MessageSchema, r: WireReader, ctx: Ctx): Obj {
-  const out: Obj = {};
-  for (const f of schema.fields) if (!f.optional) out[f.name] = defaultOf(f);
-  const table = fieldTable(schema);
-  while (!r.done) {
+  const c = compile(schema);
+  const out: Obj = Object.assign({}, c.template);
+  for (const name of c.repeatedNames) out[name] = [];
+  while (r.pos < r.end && r.error === null) {
     const key = r.varint32();
     if (r.error !== null) break;
     const no = key >>> 3;
@@ -174,13 +202,12 @@ function decodeInto(schema: MessageSchema, r: WireReader, ctx: Ctx): Obj {
       skipField(r, wt); // refuses: groups and wire types that do not exist
       break;
     }
-    const f = table.get(no);
+    const f = c.byNumber.get(no);
     if (!f) {
       skipField(r, wt);
       continue;
     }
-    const expected = wireTypeOf(f.type);
-    if (f.type === 'message') {
+    if (f.kind === K_MESSAGE) {
       if (wt !== WIRE_LEN) {
         r.fail(`${schema.name}.${f.name}: wire type ${wt}, expected 2`);
         break;
@@ -193,43 +220,44 @@ function decodeInto(schema: MessageSchema, r: WireReader, ctx: Ctx): Obj {
       }
       const inner = new WireReader(r.bytes, span[0], span[1]);
       ctx.depth++;
-      const sub = decodeInto((f.message as () => MessageSchema)(), inner, ctx);
+      const sub = decodeInto((f.spec.message as () => MessageSchema)(), inner, ctx);
       ctx.depth--;
       if (inner.error !== null) {
         r.error = `${f.name}: ${inner.error}`;
         break;
       }
-      if (f.repeated) pushRepeated(r, ctx, out, f, sub);
+      if (f.repeated) pushRepeated(r, ctx, out[f.name] as unknown[], f.name, sub);
       else out[f.name] = sub; // proto merges repeated occurrences; last one wins here
       continue;
     }
-    if (f.repeated && wt === WIRE_LEN && expected !== WIRE_LEN) {
+    if (f.repeated && wt === WIRE_LEN && f.wire !== WIRE_LEN) {
       // packed run of scalars
       const span = r.delimited();
       if (!span) break;
       const inner = new WireReader(r.bytes, span[0], span[1]);
-      while (!inner.done) {
-        const v = readScalar(inner, f.type as ScalarType);
-        if (inner.error === null) pushRepeated(inner, ctx, out, f, v);
+      const list = out[f.name] as unknown[];
+      while (inner.pos < inner.end && inner.error === null) {
+        const v = readScalar(inner, f.kind);
+        if (inner.error === null) pushRepeated(inner, ctx, list, f.name, v);
       }
       if (inner.error !== null) r.error = `${f.name}: ${inner.error}`;
       continue;
     }
-    if (wt !== expected) {
-      r.fail(`${schema.name}.${f.name}: wire type ${wt}, expected ${expected}`);
+    if (wt !== f.wire) {
+      r.fail(`${schema.name}.${f.name}: wire type ${wt}, expected ${f.wire}`);
       break;
     }
-    const v = readScalar(r, f.type as ScalarType);
+    const v = readScalar(r, f.kind);
     if (r.error !== null) break;
-    if (f.repeated) pushRepeated(r, ctx, out, f, v);
+    if (f.repeated) pushRepeated(r, ctx, out[f.name] as unknown[], f.name, v);
     else out[f.name] = v;
   }
   return out;
 }
 
 /** Decode `bytes` as a `schema` message: the object, or an error that says why not. */
-export function decodeMessage<T>(schema: MessageSchema<T>, bytes: Uint8Array, limits: Partial<DecodeLimits> = {}): PbResult<T> {
-  const lim = { ...DEFAULT_DECODE_LIMITS, ...limits };
+export function decodeMessage<T>(schema: MessageSchema<T>, bytes: Uint8Array, limits?: Partial<DecodeLimits>): PbResult<T> {
+  const lim = limits ? { ...DEFAULT_DECODE_LIMITS, ...limits } : DEFAULT_DECODE_LIMITS;
   if (bytes.length > lim.maxBytes) return pbError(`message of ${bytes.length} bytes exceeds ${lim.maxBytes}`);
   const r = new WireReader(bytes);
   const out = decodeInto(schema as MessageSchema, r, { limits: lim, depth: 0 });

@@ -40,6 +40,15 @@ export class WireReader {
   /** A varint of up to 64 bits: returns the low 32 bits (unsigned), leaves the high ones in `hi`. */
   varint(): number {
     const b = this.bytes;
+    if (this.pos < this.end) {
+      const first = b[this.pos] as number;
+      if (first < 0x80) {
+        // one byte: most tags, lengths and small numbers
+        this.pos++;
+        this.hi = 0;
+        return first;
+      }
+    }
     let lo = 0;
     let hi = 0;
     let shift = 0;

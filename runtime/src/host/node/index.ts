@@ -23,6 +23,7 @@ import type {
 } from '../types.js';
 import { HostError, throwingHostErrors } from '../types.js';
 import { crypto } from './crypto.js';
+import { makeTlsConnect } from './tls.js';
 
 function toHostError(e: unknown): HostError {
   if (e instanceof HostError) return e;
@@ -307,6 +308,7 @@ export function createNodeHost(argv: readonly string[] = process.argv.slice(2)):
     net: {
       connect,
       listen,
+      tlsConnect: makeTlsConnect(wrapStream),
       streamPair,
       datagram,
       ifNameToIndex: (name) => {
