@@ -185,6 +185,23 @@ t('CLI: identity attest, status --json, renew; a wrong token exits 1 with one li
   }
 });
 
+t('the agent daemon renews an attested identity (and says so)', async () => {
+  const token = await server.joinToken(NODE_ID);
+  const dir = tempDir('spire-i');
+  try {
+    const s = must(await agentAt(dir).attest(token), 'attest');
+    const r = await host.processes.run(
+      ['timeout', '-s', 'TERM', '5', binary, 'agent', '--ubus', '0', '--http', 'off', '--syslog', '0', '--state-dir', dir,
+        '--spire-server', server.address, '--trust-domain', TD, '--bundle', bundlePath],
+      { timeoutMs: 20_000 },
+    );
+    assert.match(r.stderr, `identity: ${s.agentId}, renewing with ${server.address}`);
+    assert.match(r.stderr, /SIGTERM: stopping/);
+  } finally {
+    removeTree(dir);
+  }
+});
+
 t('mbedTLS 2.28 (TLS 1.2 only): attestation is refused with the reason; renewal over mTLS works', async () => {
   assert.ok(tls12Binary, 'X0_TLS12_BINARY: tests/run.mjs passes the default (mbedTLS 2.28) build');
   const token = await server.joinToken(NODE_ID);
