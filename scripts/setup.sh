@@ -67,7 +67,11 @@ say "quickjs-ng $(cat "$qjs_src/../VERSION") source in $qjs_src"
 say "building the bundle and the runtime (npm run build)"
 npm run -s build
 say "built $(./dist/x0tta6bl4 --version)"
-# SPIRE for tests/spire/ (tens of minutes of Go compiling the first time, then cached).
-PATH="$PATH:/usr/local/go/bin"
-spire_dir=$(nice -n 15 bash scripts/fetch-spire.sh)
-say "spire-server and spire-agent in $spire_dir"
+# SPIRE for tests/spire/ (10-25 minutes of Go compiling on 2 cores the first time, then
+# cached). X0_SETUP_SPIRE=0 skips it (npm run test:unit does not need it).
+if [ "${X0_SETUP_SPIRE:-1}" != 0 ]; then
+  PATH="$PATH:/usr/local/go/bin"
+  say "building spire-server and spire-agent (scripts/fetch-spire.sh; cached after the first time)"
+  spire_dir=$(nice -n 15 bash scripts/fetch-spire.sh)
+  say "spire-server and spire-agent in $spire_dir"
+fi
