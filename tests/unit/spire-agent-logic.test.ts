@@ -8,7 +8,9 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
 import { decodeMessage, encodeMessage } from '../../runtime/src/protobuf/index.js';
-import { parseServerAddress, pickWorkloadEntry } from '../../runtime/src/spire/agent.js';
+import { parseServerAddress, pickWorkloadEntry, SpireAgent } from '../../runtime/src/spire/agent.js';
+import { grpcDial } from '../../runtime/src/spire/channel.js';
+import { testPki } from '../support/identity-pki.js';
 import { judgeClock, RELEASE_FLOOR_MS } from '../../runtime/src/spire/clock.js';
 import { isTransient } from '../../runtime/src/spire/errors.js';
 import { AttestAgentRequestSchema, BatchNewX509SvidResponseSchema, type EntryMsg } from '../../runtime/src/spire/messages.js';
@@ -162,6 +164,30 @@ t('BatchNewX509SVIDResponse decodes a status and an SVID chain', () => {
   assert.equal(one?.status, { code: 7, message: 'no' });
   assert.equal(one?.svid?.certChain.map((c) => [...c]), [[0x30, 0]]);
   assert.is(one?.svid?.expiresAt, 5n);
+});
+
+t('with the clock at 1970 the agent neither attests nor renews, and says why', async () => {
+  const base = getHost();
+  const crypto = base.crypto;
+  assert.ok(crypto);
+  const pki = await testPki();
+  const dir = tempDir('spire-clock');
+  try {
+    base.files.writeAtomic(`${dir}/bundle.pem`, pki.get('root').pem);
+    const host = { ...base, clock: { ...base.clock, wallMs: () => 86_400_000 } };
+    const agent = new SpireAgent(host, crypto as NonNullable<typeof crypto>, grpcDial, {
+      // Nothing listens here: the clock check must come before any connection.
+      server: '127.0.0.1:9', trustDomain: 'example.org', bundlePath: `${dir}/bundle.pem`, stateDir: dir,
+    });
+    const a = await agent.attest('token');
+    assert.is(a.ok ? '' : a.error.kind, 'clock');
+    assert.match(a.ok ? '' : a.error.message, /1970-01-02T00:00:00\.000Z\) is before .*waiting for time sync/);
+    saveState(base.files, dir, { ...sampleState(), trustDomain: 'example.org', bundle: [pki.get('root').der], agentChain: [pki.get('direct').der] });
+    const r = await agent.renew();
+    assert.is(r.ok ? '' : r.error.kind, 'clock');
+  } finally {
+    removeTree(dir);
+  }
 });
 
 t.run();

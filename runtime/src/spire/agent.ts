@@ -194,6 +194,10 @@ export class SpireAgent {
     if (!loaded.ok) return loaded;
     const s = loaded.value;
     if (s === null) return spireError('state', 'not attested yet: run `x0tta6bl4 identity attest --join-token TOKEN`');
+    const bundle = this.stateBundle(s);
+    if (!bundle.ok) return bundle;
+    const clock = this.clockOk(bundle.value, s.renewedAtMs);
+    if (!clock.ok) return clock;
     const key = newKeyAndCsr(this.deps.crypto);
     if (!key.ok) return key;
     const renewed = await this.withMtls(s, (ch, bundle) => renewAgent(this.deps, ch, bundle, s.agentId, key.value));
