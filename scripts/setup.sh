@@ -31,6 +31,10 @@ command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # The protobuf tests compare our encodings with Google's protobuf (Debian's Python module).
 [ -f /usr/lib/python3/dist-packages/google/protobuf/__init__.py ] || need_pkgs+=(python3-protobuf)
+# The SPIRE tests build spire-server and spire-agent from the Go module proxy
+# (scripts/fetch-spire.sh); a Go older than 1.25 (Debian 12's is 1.19) fetches a newer
+# toolchain from the proxy first.
+command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need_pkgs+=(golang-go)
 # The dashboard and LuCI view tests (tests/browser/) drive Debian's Chromium with
 # playwright-core (an npm devDependency that downloads no browser of its own).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
@@ -63,3 +67,11 @@ say "quickjs-ng $(cat "$qjs_src/../VERSION") source in $qjs_src"
 say "building the bundle and the runtime (npm run build)"
 npm run -s build
 say "built $(./dist/x0tta6bl4 --version)"
+# SPIRE for tests/spire/ (10-25 minutes of Go compiling on 2 cores the first time, then
+# cached). X0_SETUP_SPIRE=0 skips it (npm run test:unit does not need it).
+if [ "${X0_SETUP_SPIRE:-1}" != 0 ]; then
+  PATH="$PATH:/usr/local/go/bin"
+  say "building spire-server and spire-agent (scripts/fetch-spire.sh; cached after the first time)"
+  spire_dir=$(nice -n 15 bash scripts/fetch-spire.sh)
+  say "spire-server and spire-agent in $spire_dir"
+fi

@@ -12,6 +12,8 @@
 //   node tests/run.mjs --unit     unit tests on both engines (fast loop)
 //   node tests/run.mjs --all      everything npm test runs
 //   node tests/run.mjs --browser  only the Chromium tests (dashboard, LuCI view)
+//   node tests/run.mjs --spire    only our SPIRE agent against a real spire-server (built
+//                                 and cached by scripts/fetch-spire.sh on first use)
 //   node tests/run.mjs --cross    the cross builds under qemu-user (`npm run cross` builds
 //                                 them first); --arch mips,musl for some of them
 //   options: --no-build, --no-lab, --filter SUBSTRING
@@ -23,7 +25,7 @@ import { nodeOptions, quickjsOptions } from '../esbuild.config.mjs';
 
 const root = resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
-const mode = args.includes('--all') ? 'all' : args.includes('--browser') ? 'browser' : args.includes('--cross') ? 'cross' : 'unit';
+const mode = args.includes('--all') ? 'all' : args.includes('--browser') ? 'browser' : args.includes('--cross') ? 'cross' : args.includes('--spire') ? 'spire' : 'unit';
 const filterAt = args.indexOf('--filter');
 const filter = filterAt >= 0 ? args[filterAt + 1] : undefined;
 const archAt = args.indexOf('--arch');
@@ -194,6 +196,10 @@ async function main() {
     await browserSuite();
     return finish(started);
   }
+  if (mode === 'spire') {
+    await spireSuite();
+    return finish(started);
+  }
   const unit = testFiles('unit');
   const unitQuickjs = unit.filter((f) => !nodeOnly(f));
   const native = testFiles('native');
@@ -250,6 +256,7 @@ async function main() {
       if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env, quiet: true });
     }
     await browserSuite();
+    await spireSuite();
     if (!args.includes('--no-lab')) await labSuite();
   }
   finish(started);
@@ -282,6 +289,49 @@ async function browserSuite() {
   }
   say(`\n== dashboard and LuCI view in Chromium (${files.length} files)`);
   await uvuSuite('browser/chromium', process.execPath, ['--enable-source-maps', bundle], { timeoutMs: 5 * 60 * 1000 });
+}
+
+/**
+ * Our SPIRE agent against a real spire-server. scripts/fetch-spire.sh builds
+ * spire-server and spire-agent from the Go module proxy into the cache the first time
+ * (many minutes on 2 cores; scripts/setup.sh runs it too), then prints their directory.
+ * The suite runs on the mbedTLS 3.6 build (scripts/check-mbedtls36.sh --no-tests; make
+ * is incremental after the first time): SPIRE's server lets an agent without an SVID
+ * attest over TLS 1.3 only, which mbedTLS 2.28 lacks. The default 2.28 build is checked
+ * from there (X0_TLS12_BINARY): attestation refused with the reason, renewal working.
+ */
+async function spireSuite() {
+  const files = testFiles('spire');
+  if (!files.length) return;
+  say('\n== SPIRE: spire-server and spire-agent (scripts/fetch-spire.sh; the first run builds them with Go)');
+  // SPIRE_DIR: a directory that already holds spire-server and spire-agent.
+  const f = process.env.SPIRE_DIR ? { code: 0, output: process.env.SPIRE_DIR } : await run('bash', [join(root, 'scripts', 'fetch-spire.sh')], { timeoutMs: 60 * 60 * 1000 });
+  const dir = f.output.trim().split('\n').pop() ?? '';
+  if (f.code !== 0 || !existsSync(join(dir, 'spire-server'))) {
+    record('spire/quickjs-ng', 0, 1, 0, 'scripts/fetch-spire.sh failed');
+    return;
+  }
+  // X0_TLS13_BINARY: a build with TLS 1.3 already made.
+  let tls13 = process.env.X0_TLS13_BINARY ? resolve(process.env.X0_TLS13_BINARY) : join(root, 'build', 'tls36', 'x0tta6bl4');
+  if (!process.env.X0_TLS13_BINARY) {
+    say('== building the runtime against mbedTLS 3.6 (scripts/check-mbedtls36.sh --no-tests)');
+    const b = await run('bash', [join(root, 'scripts', 'check-mbedtls36.sh'), '--no-tests'], { timeoutMs: 40 * 60 * 1000 });
+    if (b.code !== 0) tls13 = '';
+  }
+  if (!tls13 || !existsSync(tls13)) {
+    record('spire/quickjs-ng', 0, 1, 0, 'no mbedTLS 3.6 build of the runtime');
+    return;
+  }
+  let bundle;
+  try {
+    bundle = await bundleTests('spire-quickjs', files, 'quickjs');
+  } catch (e) {
+    say(String(e.message ?? e));
+    record('spire/quickjs-ng', 0, 1, 0, 'esbuild could not bundle the SPIRE tests');
+    return;
+  }
+  say(`\n== our SPIRE agent against spire-server (${files.length} files, on ${tls13.slice(root.length + 1)})`);
+  await uvuSuite('spire/quickjs-ng', tls13, ['run', bundle], { env: { SPIRE_DIR: dir, X0_BINARY: tls13, X0_TLS12_BINARY: binary }, timed: true, timeoutMs: 10 * 60 * 1000 });
 }
 
 /**

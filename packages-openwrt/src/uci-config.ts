@@ -29,6 +29,9 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   uplink_target: '192.0.2.1:443',
   uplink_interface: 'wan',
   alert_hook: 'logger -p daemon.crit -t x0tta6bl4 "$X0_ALERT"',
+  spire_server: '192.0.2.10:8081',
+  trust_domain: 'mesh.example',
+  spire_bundle: '/etc/x0tta6bl4/spire-bundle.pem',
 };
 
 /** A UCI single-quoted value ('' → '\'' inside). */
@@ -55,6 +58,10 @@ function kindNote(s: Setting | LoopSetting): string {
       return 'an interface name';
     case 'listen':
       return "ADDR:PORT, or 'off'";
+    case 'hostport':
+      return 'ADDR:PORT (IPv4, or [IPv6]:PORT)';
+    case 'trust-domain':
+      return 'a SPIFFE trust domain (lowercase a-z, 0-9, ".", "-", "_")';
   }
 }
 

@@ -1,8 +1,8 @@
 /*
  * TLS on mbedTLS over our non-blocking sockets (runtime/src/host/quickjs/tls.ts drives
  * it from the event loop). TLS 1.2, and 1.3 where the library has it (3.6); mutual
- * authentication always: both ends present a chain and REQUIRE the peer's, verified
- * against the trust bundle given. ALPN; the peer's chain goes back to JS as DER.
+ * authentication: both ends REQUIRE the peer's chain, verified against the trust bundle
+ * given, and present their own (a client may present none: SPIRE node attestation). ALPN; the peer's chain goes back to JS as DER.
  *
  * Two opaque objects: a config (own chain, key, trust bundle, ALPN list; one per
  * identity, shared by many connections) and a session (one connection on one fd,
@@ -96,13 +96,13 @@ static int register_classes(JSContext *ctx)
 }
 
 /* Parse every DER certificate of the JS array `list` into `chain`. */
-static int parse_certs(JSContext *ctx, JSValueConst list, mbedtls_x509_crt *chain, const char *what)
+static int parse_certs(JSContext *ctx, JSValueConst list, mbedtls_x509_crt *chain, const char *what, int min)
 {
     int64_t n;
     if (JS_GetLength(ctx, list, &n))
         return -1;
-    if (n < 1 || n > MAX_CERTS) {
-        JS_ThrowRangeError(ctx, "tls: %s needs 1..%d certificates", what, MAX_CERTS);
+    if (n < min || n > MAX_CERTS) {
+        JS_ThrowRangeError(ctx, "tls: %s needs %d..%d certificates", what, min, MAX_CERTS);
         return -1;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -187,17 +187,24 @@ static JSValue js_tls_config(JSContext *ctx, JSValueConst this_val, int argc, JS
     c->server = server;
     uint8_t *key;
     size_t key_len;
-    if (parse_certs(ctx, argv[1], &c->own, "own chain") || x0_get_bytes(ctx, argv[2], &key, &key_len) ||
-        parse_certs(ctx, argv[3], &c->ca, "trust bundle"))
+    if (parse_certs(ctx, argv[1], &c->own, "own chain", server) || x0_get_bytes(ctx, argv[2], &key, &key_len) ||
+        parse_certs(ctx, argv[3], &c->ca, "trust bundle", 1))
         goto fail;
-    int r = x0_parse_private_key(&c->key, key, key_len);
-    if (r) {
-        x0_throw_mbedtls(ctx, "tls: private key", r);
-        goto fail;
+    /* A client with no chain and no key presents no certificate: SPIRE's node
+     * attestation runs over TLS where only the server authenticates (the agent has no
+     * SVID yet). A server always needs its own chain. */
+    int anonymous = !server && c->own.raw.len == 0;
+    int r = 0;
+    if (!anonymous) {
+        r = x0_parse_private_key(&c->key, key, key_len);
+        if (r) {
+            x0_throw_mbedtls(ctx, "tls: private key", r);
+            goto fail;
+        }
     }
     r = mbedtls_ssl_config_defaults(&c->conf, server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                     MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
-    if (!r)
+    if (!r && !anonymous)
         r = mbedtls_ssl_conf_own_cert(&c->conf, &c->own, &c->key);
     if (r) {
         x0_throw_mbedtls(ctx, "tls: config", r);

@@ -240,6 +240,51 @@ t('openssl s_server: our client verifies it, presents its SVID, and reads the an
   });
 });
 
+t('a client without a certificate (SPIRE attestation): openssl s_server that only asks lets it in, our server does not', async () => {
+  const pki = await testPki();
+  const anonymous: TlsOptions = { chain: [], privateKey: new Uint8Array(0), trust: [pki.get('root').der], alpn: ['h2'] };
+  const probe = await getHost().net.listen(LOOPBACK, () => {});
+  const p = port(probe);
+  probe.close();
+  await withFiles({
+    'root.pem': pki.get('root').pem, 's.pem': pki.get('node1').pem, 'i.pem': pki.get('intermediate').pem, 's.key': pki.get('node1').keyPem,
+  }, async (dir) => {
+    // -verify (lowercase): request a client certificate, do not require one.
+    const server = sh(`exec openssl s_server -accept 127.0.0.1:${p} -naccept 1 -cert ${dir}/s.pem -cert_chain ${dir}/i.pem -key ${dir}/s.key -CAfile ${dir}/root.pem -verify 2 -alpn h2 -rev`, 20_000);
+    let c: TlsSocket | null = null;
+    for (let i = 0; i < 100 && c === null; i++) {
+      try {
+        c = await net().connect({ family: 'inet', host: '127.0.0.1', port: p }, anonymous);
+      } catch (e) {
+        if (!isHostError(e) || e.code !== 'ECONNREFUSED') throw e;
+        await new Promise<void>((r) => getHost().timers.setTimeout(r, 50));
+      }
+    }
+    if (c === null) throw new Error('s_server did not start');
+    assert.is(await peerId(pki, c.peerChain), 'spiffe://example.org/agent/node1');
+    const got = collect(c);
+    c.write(enc.encode('no cert\n'));
+    await waitFor(() => got.text().includes('trec on'), 5000, 's_server -rev to answer');
+    c.close();
+    await server;
+  });
+  // Our server requires a client certificate.
+  const srv = await serve(identity(pki, ['node1', 'intermediate'], ['root']));
+  try {
+    assert.match(await refusedClient(srv.server.address, anonymous), /^(ETLS|closed)$/);
+  } finally {
+    srv.server.close();
+  }
+  // A server without its own chain is a configuration error.
+  let refused = '';
+  try {
+    (await net().listen(LOOPBACK, anonymous, () => {})).close();
+  } catch (e) {
+    refused = (e as Error).message;
+  }
+  assert.match(refused, /own chain needs 1\.\.32 certificates/);
+});
+
 t('a client that stalls in the handshake is dropped after the timeout; one that speaks HTTP at once', async () => {
   const pki = await testPki();
   const srv = await serve({ ...identity(pki, ['node1', 'intermediate'], ['root']), handshakeTimeoutMs: 300 });

@@ -10,6 +10,7 @@ import type { Host } from '../host/index.js';
 import { type OptionSpec, parseArgs } from './args.js';
 import { agentCommand } from './commands/agent.js';
 import { healCommand } from './commands/heal.js';
+import { identityCommand } from './commands/identity.js';
 import { meshCommand } from './commands/mesh.js';
 import { modeCommand } from './commands/mode.js';
 import { actionsCommand, incidentsCommand } from './commands/records.js';
@@ -42,6 +43,7 @@ export const COMMANDS: readonly Command[] = [
   healCommand,
   modeCommand,
   meshCommand,
+  identityCommand,
   ubusCommand,
   versionCommand,
 ];

@@ -20,6 +20,12 @@ export interface AgentConfig {
   ubusSocket: string;
   /** HTTP listener "ADDR:PORT" for /health, /metrics, /api; "" = none. */
   http: string;
+  /** SPIRE server "ADDR:PORT" for the identity (docs/identity.md); "" = none. */
+  spireServer: string;
+  /** SPIFFE trust domain of the mesh, e.g. "lab.x0tta6bl4"; "" = none. */
+  trustDomain: string;
+  /** Bootstrap trust bundle file (PEM or SPIFFE JSON); "" = none. */
+  spireBundle: string;
   /** The healing loop's settings (runtime/src/loop/settings.ts, same UCI section). */
   loop: LoopConfig;
 }
@@ -28,6 +34,8 @@ type Kind =
   | { type: 'path' }
   | { type: 'ifname' }
   | { type: 'listen' }
+  | { type: 'hostport' }
+  | { type: 'trust-domain' }
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] };
@@ -54,6 +62,9 @@ export const DEFAULTS: AgentConfig = {
   ubus: true,
   ubusSocket: '/var/run/ubus/ubus.sock',
   http: '127.0.0.1:9478',
+  spireServer: '',
+  trustDomain: '',
+  spireBundle: '',
   loop: LOOP_DEFAULTS,
 };
 
@@ -65,6 +76,9 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'ubus', key: 'ubus', option: 'ubus', metavar: '0|1', kind: { type: 'bool' }, help: 'register the ubus object x0tta6bl4 (default 1)' },
   { field: 'ubusSocket', key: 'ubus_socket', option: 'ubus-socket', metavar: 'PATH', kind: { type: 'path' }, help: 'ubusd socket (default /var/run/ubus/ubus.sock)' },
   { field: 'http', key: 'http', option: 'http', metavar: 'ADDR:PORT', kind: { type: 'listen' }, help: "HTTP for /health, /metrics, /api; 'off' for none (default 127.0.0.1:9478)" },
+  { field: 'spireServer', key: 'spire_server', option: 'spire-server', metavar: 'ADDR:PORT', kind: { type: 'hostport' }, help: 'SPIRE server for the identity (docs/identity.md)' },
+  { field: 'trustDomain', key: 'trust_domain', option: 'trust-domain', metavar: 'TD', kind: { type: 'trust-domain' }, help: 'SPIFFE trust domain of the mesh, e.g. lab.x0tta6bl4' },
+  { field: 'spireBundle', key: 'spire_bundle', option: 'bundle', metavar: 'FILE', kind: { type: 'path' }, help: "bootstrap trust bundle of the SPIRE server (PEM or SPIFFE JSON)" },
   { field: 'cycleMs', key: 'cycle_ms', option: 'cycle-ms', metavar: 'MS', kind: { type: 'int', min: 100, max: 600000 }, help: 'main loop period in milliseconds (default 1000)' },
 ];
 
@@ -84,6 +98,11 @@ export function convertSetting(setting: Setting, raw: string): { ok: true; value
       const a = parseListenAddress(raw);
       return a ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not ADDR:PORT (e.g. 127.0.0.1:9478, [::1]:9478) or off` };
     }
+    case 'hostport':
+      // A SPIRE server: an IPv4 or [IPv6] address and a port (no name resolution).
+      return parseListenAddress(raw) ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not ADDR:PORT (e.g. 192.0.2.1:8081, [2001:db8::1]:8081)` };
+    case 'trust-domain':
+      return /^[a-z0-9._-]{1,255}$/.test(raw) ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not a trust domain (lowercase a-z, 0-9, ".", "-", "_")` };
     case 'int': {
       if (!/^-?[0-9]{1,10}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an integer` };
       const n = Number.parseInt(raw, 10);

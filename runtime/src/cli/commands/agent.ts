@@ -10,12 +10,16 @@ import { createAgentApi } from '../../api/agent-api.js';
 import type { AgentMode } from '../../api/types.js';
 import { loadConfig } from '../../config/load.js';
 import { type AgentConfig, SETTINGS } from '../../config/settings.js';
+import type { Host } from '../../host/types.js';
 import { createLog } from '../../log.js';
 import { createAgentHealingLoop } from '../../loop/agent-loop.js';
 import { LOOP_SETTINGS } from '../../loop/settings.js';
 import type { MeshSnapshot } from '../../mesh/snapshot.js';
 import { type AgentMetrics, createAgentMetrics } from '../../metrics/agent-metrics.js';
 import type { JsonObject, JsonValue } from '../../ubus/blobmsg.js';
+import { SpireAgent } from '../../spire/agent.js';
+import { grpcDial } from '../../spire/channel.js';
+import { IdentityRenewer } from '../../spire/renewer.js';
 import { VERSION } from '../../version.js';
 import { type Command, EXIT_FAILURE, EXIT_OK } from '../context.js';
 
@@ -101,6 +105,7 @@ export const agentCommand: Command = {
     });
     // Signals first: a SIGTERM while the services start must still stop cleanly.
     let services: Services | null = null;
+    let renewer: IdentityRenewer | null = null;
     let stopping = false;
     let finish: (code: number) => void = () => {};
     const done = new Promise<number>((resolve) => {
@@ -110,6 +115,7 @@ export const agentCommand: Command = {
       if (stopping) return;
       stopping = true;
       log.notice(`${signal}: stopping`);
+      renewer?.stop();
       void agent.stop().then(() => {
         services?.stop();
         log.notice(`stopped after ${agent.stats.cycles} cycles`);
@@ -138,7 +144,30 @@ export const agentCommand: Command = {
     services = started;
     emit = started.event;
     agent.start();
+    renewer = startIdentityRenewer(host, config, log);
     log.info(`main loop running every ${config.cycleMs} ms, mode ${config.loop.mode}, state in ${config.stateDir}`);
     return done;
   },
 };
+
+/**
+ * With a SPIRE server configured and an identity attested (`x0tta6bl4 identity attest`),
+ * keep it renewed while the agent runs (runtime/src/spire/renewer.ts).
+ */
+function startIdentityRenewer(host: Host, config: AgentConfig, log: { notice(m: string): void; warning(m: string): void }): IdentityRenewer | null {
+  if (config.spireServer === '' || config.trustDomain === '') return null;
+  if (host.crypto === undefined) {
+    log.warning('identity: this engine has no crypto; not renewing the SPIFFE identity');
+    return null;
+  }
+  const spire = new SpireAgent(host, host.crypto, grpcDial, { server: config.spireServer, trustDomain: config.trustDomain, bundlePath: config.spireBundle, stateDir: config.stateDir });
+  const state = spire.load();
+  if (!state.ok || state.value === null) {
+    log.notice(`identity: ${state.ok ? 'not attested yet (x0tta6bl4 identity attest --join-token TOKEN)' : state.error.message}; not renewing`);
+    return null;
+  }
+  const r = new IdentityRenewer(host, spire);
+  r.start();
+  log.notice(`identity: ${state.value.agentId}, renewing with ${config.spireServer}`);
+  return r;
+}
