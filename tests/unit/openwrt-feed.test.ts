@@ -21,10 +21,10 @@ import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { FEED_GENERATED } from '../../packages-openwrt/src/feed-files.js';
-import { readElf } from '../../packages-openwrt/src/elf.js';
+import { libraryDepends, readElf } from '../../packages-openwrt/src/elf.js';
 import { buildIpk } from '../../packages-openwrt/src/ipk.js';
 import { feedFilesOf, textInputs } from '../../packages-openwrt/src/main.js';
-import { agentPackage, luciPackage, type PackageInputs } from '../../packages-openwrt/src/packages.js';
+import { AGENT_DEPENDS, agentPackage, LUCI_DEPENDS, luciPackage, type PackageInputs } from '../../packages-openwrt/src/packages.js';
 import { readTar } from '../../packages-openwrt/src/tar.js';
 
 const root = process.cwd();
@@ -38,7 +38,7 @@ const sdk = join(work, 'sdk');
 
 /** `NAME:=value` of a feed Makefile. */
 function makeVar(makefile: string, name: string): string {
-  const m = new RegExp(`^${name}:=(.*)$`, 'm').exec(readFileSync(makefile, 'utf8'));
+  const m = new RegExp(`^${name}:=(.*)$`, 'm').exec(readFileSync(makefile, 'utf8')); // name may be indented, as in a define
   if (!m) throw new Error(`${makefile}: no ${name}:=`);
   return (m[1] as string).trim();
 }
@@ -181,6 +181,9 @@ t('the agent package\'s recipes (prepare, compile, install) build the runtime an
   assert.is(v.stdout.trim(), `x0tta6bl4 ${version} (quickjs-ng ${makeVar(join(agentDir, 'Makefile'), 'QJS_VERSION')})`);
   assert.ok(readElf(binary).needed.some((l) => l.startsWith('libmbedtls.so')), 'links libmbedtls, which DEPENDS names');
   assertSameFiles(installRoot, buildIpk(agentPackage(inputs(binary)), 0).bytes, ['./usr/bin/x0tta6bl4']);
+  // DEPENDS names the .ipk's dependencies: the fixed ones and the libraries the binary links.
+  const depends = makeVar(join(agentDir, 'Makefile'), '  DEPENDS').split(/\s+/).map((d) => d.replace(/^\+/, ''));
+  for (const d of [...AGENT_DEPENDS.filter((p) => p !== 'libc'), ...libraryDepends(readElf(binary))]) assert.ok(depends.includes(d), `DEPENDS lacks ${d}`);
 
   // The other byte order's form, from the same objects: the bundle as source, compiled at start.
   const srcOut = join(work, 'x0tta6bl4-source');
@@ -223,6 +226,8 @@ t('the LuCI package\'s recipes install the LuCI .ipk\'s files, modes and bytes',
   const r = make(luciDir, ['install'], [`ROOT=${installRoot}`]);
   assert.is(r.status, 0, r.out);
   assertSameFiles(installRoot, buildIpk(luciPackage(inputs(new Uint8Array(0))), 0).bytes, []);
+  const depends = makeVar(join(luciDir, 'Makefile'), '  DEPENDS').split(/\s+/).map((d) => d.replace(/^\+/, ''));
+  assert.equal(depends.sort(), LUCI_DEPENDS.filter((p) => p !== 'libc').sort());
 });
 
 t.after(() => rmSync(work, { recursive: true, force: true }));
