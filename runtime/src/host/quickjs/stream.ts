@@ -91,14 +91,11 @@ export class Stream implements StreamSocket {
       if (r === FAILED) return 0;
       if (r === data.length) return 0;
       if (r > 0) data = data.subarray(r);
-      // Copy: the caller may reuse its buffer after write() returns.
-      this.queue.push(data.slice());
-      this.queued += data.length;
       this.waitToWrite(r);
-    } else {
-      this.queue.push(data.slice());
-      this.queued += data.length;
     }
+    // Copy: the caller may reuse its buffer after write() returns.
+    this.queue.push(data.slice());
+    this.queued += data.length;
     this.blocked = true;
     return this.queued;
   }
@@ -140,7 +137,7 @@ export class Stream implements StreamSocket {
     }
   }
 
-  /** After a write that did not take everything: wait for what the transport asked for. */
+  /** After a write that did not take everything (r: bytes taken or a want): wait for what the transport asked for. */
   private waitToWrite(r: number): void {
     if (r === WANT_READ) this.flushAfterRead = true; // readable() flushes after its reads
     else os.setWriteHandler(this.fd, () => this.flush());
@@ -152,8 +149,9 @@ export class Stream implements StreamSocket {
       const head = this.queue[0] as Uint8Array;
       const r = this.tryWrite(head);
       if (r === FAILED) return;
-      if (r < 0) {
-        this.waitToWrite(r);
+      if (r <= 0) {
+        // Nothing taken: wait (a stream socket that takes 0 bytes is full).
+        this.waitToWrite(r === 0 ? WANT_WRITE : r);
         return;
       }
       this.queued -= r;
