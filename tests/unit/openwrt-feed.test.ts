@@ -15,7 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { suite } from 'uvu';
@@ -170,8 +170,21 @@ t('the agent package\'s recipes (prepare, compile, install) build the runtime an
   // the cached bundle.c is newer than the bundle).
   assert.not.match(r.out, /EMBED/, 'auto chose the source form');
   assert.ok(existsSync(join(objDir, 'bundle.c')), 'bytecode bundle.c');
-  rmSync(objCache, { recursive: true, force: true });
-  cpSync(objDir, objCache, { recursive: true, preserveTimestamps: true });
+  // Replaced by renames, so that a concurrent run copies a whole cache or none (and
+  // when another run renamed its own in between, that one stays).
+  const mine = `${objCache}.${process.pid}`;
+  cpSync(objDir, mine, { recursive: true, preserveTimestamps: true });
+  try {
+    renameSync(objCache, `${mine}.old`);
+  } catch {
+    // no cache yet
+  }
+  try {
+    renameSync(mine, objCache);
+  } catch {
+    // another run's cache is in place
+  }
+  for (const d of [mine, `${mine}.old`]) rmSync(d, { recursive: true, force: true });
   const installRoot = join(work, 'root-agent');
   r = make(agentDir, ['install'], [...common, `ROOT=${installRoot}`]);
   assert.is(r.status, 0, r.out);
