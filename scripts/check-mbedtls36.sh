@@ -10,23 +10,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-log() { printf 'check-mbedtls36: %s\n' "$*" >&2; }
+# shellcheck source-path=SCRIPTDIR source=lib/fetch-debian-source.sh
+. "$root/scripts/lib/fetch-debian-source.sh"
+export LOG_NAME=check-mbedtls36
+log() { fetch_log "$@"; }
 cache="${X0_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/x0tta6bl4}"
 work="$cache/apt-sid-src"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -f "$keyring" ] || { log "missing $keyring (apt-get install debian-archive-keyring)"; exit 1; }
 
 orig=$(find "$work/dl" -maxdepth 1 -name 'mbedtls_3.6.*.orig.tar.*' 2>/dev/null | head -n1 || true)
 if [ -z "$orig" ]; then
-  mkdir -p "$work/lists/partial" "$work/archives/partial" "$work/dl"
-  printf 'deb-src [signed-by=%s] http://deb.debian.org/debian sid main\n' "$keyring" > "$work/sources.list"
-  opts=(-o "Dir::Etc::SourceList=$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-        -o "Dir::State::Lists=$work/lists" -o "Dir::Cache::Archives=$work/archives"
-        -o "Dir::Cache::pkgcache=" -o "Dir::Cache::srcpkgcache=" -o Debug::NoLocking=1
-        -o APT::Sandbox::User=root)
-  log "reading Debian unstable's source index (private apt state in $work)"
-  apt-get "${opts[@]}" -qq update
-  ( cd "$work/dl" && rm -f mbedtls_* && apt-get "${opts[@]}" -qq source --download-only mbedtls )
+  apt_private_init "$work" "deb-src sid main"
+  download_source mbedtls "$work/dl" >/dev/null || { log "no mbedtls source package downloaded"; exit 1; }
   orig=$(find "$work/dl" -maxdepth 1 -name 'mbedtls_3.6.*.orig.tar.*' | head -n1)
   [ -n "$orig" ] || { log "Debian unstable's mbedtls is not 3.6.x any more: $(ls "$work/dl")"; exit 1; }
 fi

@@ -7,11 +7,12 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { archMatches, defaultArch, isMusl, libraryDepends, readElf } from './elf.js';
 import { BUILD_LOCK, binaryState, buildUnderLock, packageVersion, sourceDateEpoch } from './inputs.js';
 import { buildIpk } from './ipk.js';
-import { agentPackage, luciPackage } from './packages.js';
+import { type FeedFile, feedGeneratedFiles } from './feed-files.js';
+import { agentPackage, luciPackage, type PackageInputs } from './packages.js';
 
 export interface Options {
   out: string;
@@ -19,19 +20,22 @@ export interface Options {
   arch: string | null;
   release: number;
   build: boolean;
+  feedFiles: boolean;
   help: boolean;
 }
 
 export const USAGE = `usage: npm run package -- [--out DIR] [--binary FILE] [--arch ARCH] [--release N] [--build]
+       npm run package -- --feed-files
   --out DIR      where the .ipk files go (default dist/openwrt)
   --binary FILE  the runtime for the target (default dist/x0tta6bl4, built if missing)
   --arch ARCH    OpenWrt architecture, e.g. mips_24kc (default: from the binary's ELF header)
   --release N    package release, Version <version>-N (default 1)
   --build        rebuild dist/ under ${BUILD_LOCK} when it is older than its sources
+  --feed-files   only rewrite the generated files of the OpenWrt feed (packages-openwrt/feed)
 SOURCE_DATE_EPOCH sets the time stamp of every entry (default: the last commit's time).`;
 
 export function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { out: 'dist/openwrt', binary: null, arch: null, release: 1, build: false, help: false };
+  const o: Options = { out: 'dist/openwrt', binary: null, arch: null, release: 1, build: false, feedFiles: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const value = (): string => {
@@ -47,6 +51,7 @@ export function parseOptions(argv: readonly string[]): Options {
       if (!/^[1-9][0-9]{0,5}$/.test(v)) throw new Error(`--release '${v}': a positive integer`);
       o.release = Number(v);
     } else if (a === '--build') o.build = true;
+    else if (a === '--feed-files') o.feedFiles = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else throw new Error(`unknown argument '${a}'`);
   }
@@ -54,6 +59,32 @@ export function parseOptions(argv: readonly string[]): Options {
 }
 
 const HOST_MACHINE: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', mips: 'mips', mipsel: 'mipsel', arm: 'arm', ia32: 'i386' };
+
+/** The inputs that are text files in the checkout. */
+export function textInputs(root: string): Pick<PackageInputs, 'initScript' | 'uciDefaults' | 'luciView' | 'renderJs'> {
+  return {
+    initScript: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.init'), 'utf8'),
+    uciDefaults: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.uci-defaults'), 'utf8'),
+    luciView: readFileSync(join(root, 'packages-openwrt', 'luci', 'status.js'), 'utf8'),
+    renderJs: readFileSync(join(root, 'runtime', 'web', 'render.js'), 'utf8'),
+  };
+}
+
+/** The feed's generated files from the same specs as the packages (the binary plays no part). */
+export function feedFilesOf(root: string, version: string): FeedFile[] {
+  const inputs: PackageInputs = { binary: new Uint8Array(0), version, release: 1, arch: 'all', ...textInputs(root) };
+  return feedGeneratedFiles([agentPackage(inputs), luciPackage(inputs)]);
+}
+
+function writeFeedFiles(root: string, version: string, log: (s: string) => void): void {
+  for (const f of feedFilesOf(root, version)) {
+    const path = join(root, 'packages-openwrt', 'feed', f.path);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(`${path}.tmp`, f.data);
+    renameSync(`${path}.tmp`, path);
+    log(`${relative(root, path)}: ${f.data.length} bytes`);
+  }
+}
 
 function kb(n: number): string {
   return `${(n / 1024).toFixed(1)} KB`;
@@ -79,6 +110,10 @@ async function run(root: string, argv: readonly string[], log: (s: string) => vo
   }
   if (o.help) {
     log(USAGE);
+    return 0;
+  }
+  if (o.feedFiles) {
+    writeFeedFiles(root, packageVersion(root), log);
     return 0;
   }
   const binary = resolve(root, o.binary ?? 'dist/x0tta6bl4');
@@ -129,10 +164,7 @@ async function run(root: string, argv: readonly string[], log: (s: string) => vo
     version,
     release: o.release,
     arch,
-    initScript: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.init'), 'utf8'),
-    uciDefaults: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.uci-defaults'), 'utf8'),
-    luciView: readFileSync(join(root, 'packages-openwrt', 'luci', 'status.js'), 'utf8'),
-    renderJs: readFileSync(join(root, 'runtime', 'web', 'render.js'), 'utf8'),
+    ...textInputs(root),
   };
   const out = resolve(root, o.out);
   mkdirSync(out, { recursive: true });

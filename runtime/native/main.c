@@ -2,7 +2,8 @@
  * x0tta6bl4: the agent's runtime. One binary embedding quickjs-ng.
  *
  *   x0tta6bl4 [args]           run the embedded bundle (dist/x0tta6bl4.js compiled
- *                              to bytecode by qjsc and linked in as x0_bundle)
+ *                              to bytecode by qjsc and linked in as x0_bundle; or,
+ *                              built with BUNDLE_FORM=source, its JS text, compiled here)
  *   x0tta6bl4 run FILE [args]  run FILE as an ES module (tools and tests)
  *
  * Both get the same engine modules: qjs:std, qjs:os and x0tta6bl4:native.
@@ -18,6 +19,8 @@
 
 extern const uint8_t x0_bundle[];
 extern const uint32_t x0_bundle_size;
+/* Defined (as 1) only by a BUNDLE_FORM=source build's bundle (runtime/native/Makefile). */
+extern const int x0_bundle_is_source __attribute__((weak));
 
 static JSContext *new_context(JSRuntime *rt)
 {
@@ -138,6 +141,10 @@ int main(int argc, char **argv)
 
     if (script_mode)
         rc = run_file(ctx, argv[2]);
+    else if (&x0_bundle_is_source && x0_bundle_is_source)
+        rc = run_module(ctx, JS_Eval(ctx, (const char *)x0_bundle, x0_bundle_size, "x0tta6bl4.js",
+                                     JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY),
+                        "fatal");
     else
         rc = run_module(ctx, JS_ReadObject(ctx, x0_bundle, x0_bundle_size, JS_READ_OBJ_BYTECODE),
                         "fatal");

@@ -274,6 +274,17 @@ static tls_session *get_session(JSContext *ctx, JSValueConst v)
     return s;
 }
 
+/* The open session in argv[0] of a function called as `usage` with `nargs` arguments;
+ * NULL with an exception thrown (a TypeError naming `usage` when arguments are missing). */
+static tls_session *arg_session(JSContext *ctx, int argc, JSValueConst *argv, int nargs, const char *usage)
+{
+    if (argc < nargs) {
+        JS_ThrowTypeError(ctx, "%s", usage);
+        return NULL;
+    }
+    return get_session(ctx, argv[0]);
+}
+
 /* tlsSession(config, fd) -> TlsSession on a connected non-blocking fd */
 static JSValue js_tls_session(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -361,9 +372,9 @@ static int want(int r)
 static JSValue js_tls_handshake(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    tls_session *s = argc > 0 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 1, "tlsHandshake(session)");
     if (!s)
-        return argc > 0 ? JS_EXCEPTION : JS_ThrowTypeError(ctx, "tlsHandshake(session)");
+        return JS_EXCEPTION;
     int r = mbedtls_ssl_handshake(&s->ssl);
     if (r == 0) {
         s->established = 1;
@@ -380,9 +391,9 @@ static JSValue js_tls_read(JSContext *ctx, JSValueConst this_val, int argc, JSVa
     (void)this_val;
     uint8_t *p;
     size_t len;
-    tls_session *s = argc > 1 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 2, "tlsRead(session, buf)");
     if (!s || x0_get_bytes(ctx, argv[1], &p, &len))
-        return argc > 1 ? JS_EXCEPTION : JS_ThrowTypeError(ctx, "tlsRead(session, buf)");
+        return JS_EXCEPTION;
     if (len == 0)
         return JS_ThrowRangeError(ctx, "tlsRead: empty buffer");
     for (;;) {
@@ -410,9 +421,9 @@ static JSValue js_tls_write(JSContext *ctx, JSValueConst this_val, int argc, JSV
     (void)this_val;
     uint8_t *p;
     size_t len;
-    tls_session *s = argc > 1 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 2, "tlsWrite(session, data)");
     if (!s || x0_get_bytes(ctx, argv[1], &p, &len))
-        return argc > 1 ? JS_EXCEPTION : JS_ThrowTypeError(ctx, "tlsWrite(session, data)");
+        return JS_EXCEPTION;
     if (len == 0)
         return JS_NewInt32(ctx, 0);
     int r = mbedtls_ssl_write(&s->ssl, p, len);
@@ -427,7 +438,7 @@ static JSValue js_tls_write(JSContext *ctx, JSValueConst this_val, int argc, JSV
 static JSValue js_tls_pending(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    tls_session *s = argc > 0 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 1, "tlsPending(session)");
     if (!s)
         return JS_EXCEPTION;
     return JS_NewInt64(ctx, (int64_t)mbedtls_ssl_get_bytes_avail(&s->ssl));
@@ -437,7 +448,7 @@ static JSValue js_tls_pending(JSContext *ctx, JSValueConst this_val, int argc, J
 static JSValue js_tls_peer_chain(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    tls_session *s = argc > 0 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 1, "tlsPeerChain(session)");
     if (!s)
         return JS_EXCEPTION;
     JSValue out = JS_NewArray(ctx);
@@ -458,7 +469,7 @@ static JSValue js_tls_peer_chain(JSContext *ctx, JSValueConst this_val, int argc
 static JSValue js_tls_info(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val;
-    tls_session *s = argc > 0 ? get_session(ctx, argv[0]) : NULL;
+    tls_session *s = arg_session(ctx, argc, argv, 1, "tlsInfo(session)");
     if (!s)
         return JS_EXCEPTION;
     JSValue o = JS_NewObject(ctx);

@@ -5,6 +5,7 @@
  * certificate, a server certificate without serverAuth), the peer chains checked as
  * X.509-SVIDs by runtime/src/identity, and openssl s_client / s_server on the other end.
  */
+import * as native from 'x0tta6bl4:native';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost, isHostError } from '../../runtime/src/host/index.js';
@@ -342,6 +343,26 @@ t('a paused reader holds 1 MB back and gets all of it, in order, after resume', 
     c.close();
   } finally {
     server.close();
+  }
+});
+
+t('the TLS functions called without their arguments throw a TypeError naming them', () => {
+  const calls: [string, () => unknown][] = [
+    ['tlsHandshake(session)', () => (native.tlsHandshake as unknown as () => number)()],
+    ['tlsRead(session, buf)', () => (native.tlsRead as unknown as (s: unknown) => number)(undefined)],
+    ['tlsWrite(session, data)', () => (native.tlsWrite as unknown as () => number)()],
+    ['tlsPending(session)', () => (native.tlsPending as unknown as () => number)()],
+    ['tlsPeerChain(session)', () => (native.tlsPeerChain as unknown as () => unknown)()],
+    ['tlsInfo(session)', () => (native.tlsInfo as unknown as () => unknown)()],
+  ];
+  for (const [usage, call] of calls) {
+    try {
+      call();
+      assert.unreachable(`${usage} returned`);
+    } catch (e) {
+      assert.instance(e, TypeError, usage);
+      assert.is((e as Error).message, usage);
+    }
   }
 });
 

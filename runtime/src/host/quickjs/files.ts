@@ -1,7 +1,7 @@
 /** Files on quickjs-ng: our native module's errno-carrying helpers. */
 import * as native from 'x0tta6bl4:native';
 import { type Files, throwingHostErrors } from '../types.js';
-import { toHostError } from './sockets.js';
+import { toHostError } from './errors.js';
 
 function wrap<A extends unknown[], R>(fn: (...a: A) => R): (...a: A) => R {
   return throwingHostErrors(toHostError, fn);

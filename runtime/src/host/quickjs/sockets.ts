@@ -14,19 +14,14 @@ import type {
   StreamSocket,
 } from '../types.js';
 import { HostError } from '../types.js';
+import { toHostError } from './errors.js';
+import { plainTransport, Stream } from './stream.js';
 
-/** One receive buffer shared by all sockets: reads are copied out before the next one. */
+/** One receive buffer shared by the datagram sockets: reads are copied out before the next one. */
 const RECV_SIZE = 64 * 1024;
 const recvBuffer = new Uint8Array(RECV_SIZE);
 
-type NativeError = Error & { errno?: number; code?: string };
-
-/** Native functions throw Errors with errno/code; give callers a HostError. */
-export function toHostError(e: unknown): HostError {
-  if (e instanceof HostError) return e;
-  const err = e as NativeError;
-  return new HostError(String(err?.message ?? e), err?.code ?? 'EUNKNOWN', err?.errno ?? 0);
-}
+export { toHostError };
 
 function errnoError(op: string, subject: string, errno: number): HostError {
   const where = subject ? `${op} ${subject}` : op;
@@ -54,135 +49,21 @@ export function safeName(fn: () => native.Addr | null): SocketAddress | null {
   }
 }
 
-/** A stream socket over a connected non-blocking descriptor. */
-class FdStream implements StreamSocket {
-  readonly remote: SocketAddress | null;
-  readonly local: SocketAddress | null;
-  private fd: number;
-  private queue: Uint8Array[] = [];
-  private queued = 0;
-  private closing = false;
-  private closed = false;
-  private paused = false;
-  private dataCb: (chunk: Uint8Array) => void = () => {};
-  private closeCb: (error: HostError | null) => void = () => {};
-  private drainCb: () => void = () => {};
+/** The peer's and our own address of a connected descriptor (`remote` when known). */
+export function streamNames(fd: number, remote: SocketAddress | null): { remote: SocketAddress | null; local: SocketAddress | null } {
+  return { remote: remote ?? safeName(() => native.getpeername(fd)), local: safeName(() => native.getsockname(fd)) };
+}
 
+/** A stream socket over a connected non-blocking descriptor: send and recv, reading at once. */
+class PlainStream extends Stream {
   constructor(fd: number, remote: SocketAddress | null) {
-    this.fd = fd;
-    this.remote = remote ?? safeName(() => native.getpeername(fd));
-    this.local = safeName(() => native.getsockname(fd));
-    os.setReadHandler(fd, () => this.readable());
+    super(fd, streamNames(fd, remote), plainTransport(fd));
+    this.start();
   }
+}
 
-  get pending(): number {
-    return this.queued;
-  }
-
-  onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCb = cb;
-  }
-  onClose(cb: (error: HostError | null) => void): void {
-    this.closeCb = cb;
-  }
-  onDrain(cb: () => void): void {
-    this.drainCb = cb;
-  }
-
-  write(data: Uint8Array): number {
-    if (this.closed || this.closing) return this.queued;
-    if (this.queued === 0) {
-      const sent = this.trySend(data);
-      if (sent < 0) return 0;
-      if (sent === data.length) return 0;
-      data = data.subarray(sent);
-    }
-    // Copy: the caller may reuse its buffer after write() returns.
-    this.queue.push(data.slice());
-    this.queued += data.length;
-    os.setWriteHandler(this.fd, () => this.writable());
-    return this.queued;
-  }
-
-  pause(): void {
-    if (this.closed || this.paused) return;
-    this.paused = true;
-    os.setReadHandler(this.fd, null);
-  }
-
-  resume(): void {
-    if (this.closed || !this.paused) return;
-    this.paused = false;
-    os.setReadHandler(this.fd, () => this.readable());
-  }
-
-  close(abort = false): void {
-    if (this.closed) return;
-    if (!abort && this.queued > 0) {
-      this.closing = true;
-      return;
-    }
-    this.finish(null);
-  }
-
-  /** Bytes sent now, or -1 after a fatal error (the socket is then closed). */
-  private trySend(data: Uint8Array): number {
-    try {
-      return native.send(this.fd, data) ?? 0;
-    } catch (e) {
-      this.finish(toHostError(e));
-      return -1;
-    }
-  }
-
-  private writable(): void {
-    while (this.queue.length > 0) {
-      const head = this.queue[0] as Uint8Array;
-      const sent = this.trySend(head);
-      if (sent < 0) return;
-      this.queued -= sent;
-      if (sent < head.length) {
-        this.queue[0] = head.subarray(sent);
-        return;
-      }
-      this.queue.shift();
-    }
-    os.setWriteHandler(this.fd, null);
-    if (this.closing) this.finish(null);
-    else this.drainCb();
-  }
-
-  private readable(): void {
-    let n: number | null;
-    try {
-      n = native.recv(this.fd, recvBuffer);
-    } catch (e) {
-      this.finish(toHostError(e));
-      return;
-    }
-    if (n === null) return;
-    if (n === 0) {
-      this.finish(null);
-      return;
-    }
-    this.dataCb(recvBuffer.slice(0, n));
-  }
-
-  private finish(error: HostError | null): void {
-    if (this.closed) return;
-    this.closed = true;
-    os.setReadHandler(this.fd, null);
-    os.setWriteHandler(this.fd, null);
-    try {
-      native.close(this.fd);
-    } catch {
-      // The descriptor is gone either way.
-    }
-    this.fd = -1;
-    this.queue = [];
-    this.queued = 0;
-    this.closeCb(error);
-  }
+function plainStream(fd: number, remote: SocketAddress | null): StreamSocket {
+  return new PlainStream(fd, remote);
 }
 
 /** A connected non-blocking descriptor (TCP with TCP_NODELAY, or AF_UNIX stream). */
@@ -216,7 +97,7 @@ export function connectFd(address: SocketAddress): Promise<number> {
 }
 
 export async function connect(address: SocketAddress): Promise<StreamSocket> {
-  return new FdStream(await connectFd(address), address);
+  return plainStream(await connectFd(address), address);
 }
 
 /** Listen and hand every accepted descriptor (non-blocking, TCP_NODELAY) to `onFd`. */
@@ -265,12 +146,12 @@ export function listenFds(address: SocketAddress, onFd: (fd: number, remote: Soc
 }
 
 export function listen(address: SocketAddress, onConnection: (s: StreamSocket) => void): Promise<StreamServer> {
-  return listenFds(address, (fd, remote) => onConnection(new FdStream(fd, remote)));
+  return listenFds(address, (fd, remote) => onConnection(plainStream(fd, remote)));
 }
 
 export function streamPair(): [StreamSocket, StreamSocket] {
   const [a, b] = native.socketpair(native.AF_UNIX, native.SOCK_STREAM);
-  return [new FdStream(a, null), new FdStream(b, null)];
+  return [plainStream(a, null), plainStream(b, null)];
 }
 
 export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddress): DatagramSocket {
