@@ -107,6 +107,22 @@ t('quality: a link whose 40 % loss toggles every 5 s has two episodes within 30 
   }
 });
 
+t('quality: a link that flaps for 10 minutes flaps all the while (its normal does not learn the flapping)', () => {
+  const start = 60_000;
+  for (const seed of [41, 42, 43]) {
+    const q = simulate((at) => (at >= start && Math.floor((at - start) / 5000) % 2 === 0 ? 0.4 : 0), start + 600_000, seed);
+    // Every minute of the flapping that the episode ring still covers (its last 16) has at least two.
+    const eps: number[] = [];
+    for (let i = 0; i < q.episodes.length; i++) eps.push(q.episodes.at(i));
+    assert.ok((eps[0] ?? 0) > start + 400_000, 'the ring holds the latest episodes');
+    for (let m = (eps[0] ?? 0) + 60_000; m <= start + 600_000; m += 10_000) {
+      const n = eps.filter((e) => e > m - 60_000 && e <= m).length;
+      assert.ok(n >= 2, `seed ${seed}: ${n} episodes in the minute before ${(m - start) / 1000} s; normal ${q.normalLoss}`);
+    }
+    assert.ok(q.normalLoss < 0.05, `normal loss stayed low: ${q.normalLoss}`);
+  }
+});
+
 t('quality: a link that always loses 20 % is its own normal: no lossy bin in 30 minutes', () => {
   for (const seed of [11, 12, 13]) {
     const q = simulate(() => 0.2, 30 * 60_000, seed);

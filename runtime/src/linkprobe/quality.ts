@@ -10,7 +10,11 @@
  * `unknown` while too few probes were due (warm-up, a sender that just appeared). The
  * normal loss is an EWMA of the bins that were not lossy, so a link that always loses
  * 20 % is its own normal and never alarms (the lab's Freifunk subgraphs have such links),
- * while a fault does not become normal.
+ * while a fault does not become normal: for `freezeMs` after a lossy window the normal
+ * does not learn at all. Without that, a link flapping for minutes taught its normal the
+ * windows that straddle a toggle (neutral, half lossy): in the lab the normal crept up
+ * until no window was lossy, the incident closed and the penalty was restored while the
+ * link still flapped.
  *
  * An *episode* starts when a lossy bin follows a clean one. A link whose quality toggles
  * has episode after episode; a link that fails once and stays bad or comes back has one.
@@ -34,6 +38,8 @@ export interface QualityParams {
   normalAlpha: number;
   /** Slots (one second each) judged together. */
   windowSlots: number;
+  /** The normal loss does not learn for this long after a lossy window. */
+  freezeMs: number;
 }
 
 export const QUALITY_DEFAULTS: QualityParams = {
@@ -44,6 +50,7 @@ export const QUALITY_DEFAULTS: QualityParams = {
   minExpected: 8,
   normalAlpha: 0.05,
   windowSlots: 4,
+  freezeMs: 60_000,
 };
 
 export type BinClass = 'lossy' | 'clean' | 'neutral' | 'unknown';
@@ -76,6 +83,7 @@ export class LinkQuality {
   /** The link's normal loss (0..1). */
   normalLoss: number;
   private judged = 0;
+  private lastLossyMono = Number.NEGATIVE_INFINITY;
   private state: 'clean' | 'lossy' | null = null;
   /** Monotonic ms at which each episode started. */
   readonly episodes = new NumberRing(EPISODES_KEPT);
@@ -133,7 +141,8 @@ export class LinkQuality {
         if (loss >= normal + p.effect && binomialUpperTail(n, lost, normal) < p.significance) verdict = 'lossy';
         else if (loss <= normal + p.effect / 2) verdict = 'clean';
         else verdict = 'neutral';
-        if (verdict !== 'lossy') this.normalLoss = Math.max(p.floor, this.normalLoss + alpha * (loss - this.normalLoss));
+        if (verdict === 'lossy') this.lastLossyMono = bin.endMono;
+        else if (bin.endMono - this.lastLossyMono >= p.freezeMs) this.normalLoss = Math.max(p.floor, this.normalLoss + alpha * (loss - this.normalLoss));
         this.judged++;
         if (verdict === 'lossy') {
           this.lossyBins.push(bin.endMono);
