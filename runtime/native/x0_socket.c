@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "x0_native.h"
 
@@ -285,7 +286,7 @@ static JSValue js_recvmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     uint8_t *p;
     size_t n;
     struct sockaddr_storage ss;
-    union { char buf[CMSG_SPACE(sizeof(int) * MAX_FDS)]; struct cmsghdr align; } cbuf;
+    union { char buf[CMSG_SPACE(sizeof(int) * MAX_FDS) + CMSG_SPACE(sizeof(struct timespec))]; struct cmsghdr align; } cbuf;
     struct iovec iov;
     struct msghdr msg;
     ssize_t r;
@@ -311,7 +312,14 @@ static JSValue js_recvmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     JSValue o = JS_NewObject(ctx);
     JSValue fdarr = JS_NewArray(ctx);
     uint32_t k = 0;
+    double stamp_ms = -1;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            stamp_ms = (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+            continue;
+        }
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
             continue;
         size_t cnt = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -325,6 +333,9 @@ static JSValue js_recvmsg(JSContext *ctx, JSValueConst this_val, int argc, JSVal
     JS_SetPropertyStr(ctx, o, "addr", x0_addr_to_js(ctx, &ss, msg.msg_namelen));
     JS_SetPropertyStr(ctx, o, "fds", fdarr);
     JS_SetPropertyStr(ctx, o, "truncated", JS_NewBool(ctx, (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0));
+    /* SO_TIMESTAMPNS: when the kernel received it (wall clock, ms), for late readers. */
+    if (stamp_ms >= 0)
+        JS_SetPropertyStr(ctx, o, "stampMs", JS_NewFloat64(ctx, stamp_ms));
     return o;
 }
 
@@ -456,7 +467,7 @@ static const JSCFunctionListEntry entries[] = {
     C(PACKET_HOST), C(PACKET_BROADCAST), C(PACKET_MULTICAST), C(PACKET_OTHERHOST), C(PACKET_OUTGOING),
     C(SOCK_STREAM), C(SOCK_DGRAM), C(SOCK_RAW), C(SOCK_SEQPACKET),
     C(SOL_SOCKET), C(SO_RCVBUF), C(SO_SNDBUF), C(SO_RCVBUFFORCE), C(SO_REUSEADDR),
-    C(SO_KEEPALIVE), C(SO_ERROR), C(SO_PASSCRED),
+    C(SO_KEEPALIVE), C(SO_ERROR), C(SO_PASSCRED), C(SO_TIMESTAMPNS),
     C(IPPROTO_TCP), C(IPPROTO_UDP), C(IPPROTO_IPV6), C(TCP_NODELAY), C(IPV6_V6ONLY),
     C(SHUT_RD), C(SHUT_WR), C(SHUT_RDWR),
     C(MSG_PEEK), C(MSG_TRUNC), C(MSG_DONTWAIT),

@@ -89,15 +89,17 @@ t('AF_PACKET on loopback: a link probe frame broadcast by one socket reaches ano
   const a = packet(lo, PROBE_ETHERTYPE);
   const b = packet(lo, PROBE_ETHERTYPE);
   const other = packet(lo, 0x88b6);
-  const got: { data: Uint8Array; from: string }[] = [];
+  const got: { data: Uint8Array; from: string; wallMs: number }[] = [];
   const stray: Uint8Array[] = [];
   try {
-  b.onMessage((data, from) => got.push({ data, from }));
+  b.onMessage((data, from, wallMs) => got.push({ data, from, wallMs }));
   other.onMessage((data) => stray.push(data));
   const frame = encodeProbe({ intervalMs: 200, session: 77, seq: 5 });
   assert.ok(a.send(frame, BROADCAST_MAC));
   await waitFor(() => got.length > 0, 2000, 'the frame on the second socket');
   assert.is(got[0]?.from, '00:00:00:00:00:00', "loopback's MAC");
+  // The kernel's receive time (SO_TIMESTAMPNS), on the wall clock.
+  assert.ok(Math.abs((got[0]?.wallMs ?? 0) - host.clock.wallMs()) < 5000, `stamped ${got[0]?.wallMs}`);
   assert.equal(decodeProbe(got[0]?.data ?? new Uint8Array()), { ok: true, value: { intervalMs: 200, session: 77, seq: 5 } });
   assert.is(stray.length, 0, 'another ethertype is not delivered');
   assert.throws(() => a.send(frame, 'not-a-mac'), /not a MAC address/);

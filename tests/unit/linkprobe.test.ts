@@ -55,6 +55,8 @@ t('binomial upper tail: exact small cases', () => {
 function send(r: ProbeReception, s: { seq: number; session: number }, from: number, to: number, keep: (atMs: number) => boolean, interval = 250): ProbeBin[] {
   const bins: ProbeBin[] = [];
   for (let at = from; at < to; at += interval) {
+    // The agent's tick closes due bins every second.
+    if (at % 1000 === 0) bins.push(...r.close(at));
     s.seq = (s.seq + 1) >>> 0;
     if (keep(at)) bins.push(...r.record({ intervalMs: interval, session: s.session, seq: s.seq }, at));
   }
@@ -136,26 +138,39 @@ t('quality: a link that dies once and comes back is one episode, not flapping', 
   assert.is(countSince(q.episodes, 0), 1);
 });
 
-/** Packet sockets on an in-memory segment: every frame sent reaches the other sockets on the segment. */
+/**
+ * Packet sockets on an in-memory segment: every frame sent reaches the other sockets on
+ * the segment, stamped with the time it arrived; a receiver marked busy keeps its frames
+ * queued (as the kernel does for an agent in a slow cycle) until it drains or is idle again.
+ */
 function segment(dropFrom: (mac: string) => boolean = () => false) {
-  const sockets: { mac: string; cb: (d: Uint8Array, from: string) => void; open: boolean }[] = [];
+  type Entry = { mac: string; cb: (d: Uint8Array, from: string, wall: number) => void; open: boolean; busy: boolean; queue: [Uint8Array, string, number][] };
+  const sockets: Entry[] = [];
   let now = 0;
   const timers: { fn: () => void; ms: number; next: number }[] = [];
+  const deliver = (e: Entry) => {
+    for (const [d, f, w] of e.queue.splice(0)) e.cb(d, f, w);
+  };
   const transport = (mac: string): ProbeTransport => ({
     open(ifindex) {
       if (ifindex === 99) return { ok: false, error: 'Operation not permitted' };
-      const entry = { mac, cb: (_d: Uint8Array, _f: string) => {}, open: true };
+      const entry: Entry = { mac, cb: () => {}, open: true, busy: false, queue: [] };
       sockets.push(entry);
       const s: PacketSocket = {
         ifindex,
         send(data) {
-          for (const o of sockets) if (o !== entry && o.open && !dropFrom(mac)) o.cb(data.slice(), mac);
+          for (const o of sockets) {
+            if (o === entry || !o.open || dropFrom(mac)) continue;
+            o.queue.push([data.slice(), mac, now]);
+            if (!o.busy) deliver(o);
+          }
           return true;
         },
         onMessage(cb) {
           entry.cb = cb;
         },
         onError(_cb: (e: HostError) => void) {},
+        drain: () => deliver(entry),
         close() {
           entry.open = false;
         },
@@ -163,6 +178,7 @@ function segment(dropFrom: (mac: string) => boolean = () => false) {
       return { ok: true, socket: s };
     },
     monoMs: () => now,
+    wallMs: () => now,
     setInterval(fn, ms) {
       const h = { fn, ms, next: now + ms };
       timers.push(h);
@@ -185,7 +201,19 @@ function segment(dropFrom: (mac: string) => boolean = () => false) {
     }
     now = end;
   };
-  return { transport, advance, sockets };
+  const busy = (mac: string, on: boolean) => {
+    for (const e of sockets) if (e.mac === mac) e.busy = on;
+  };
+  /** The event loop of a receiver that is idle again: its read handlers run. */
+  const idle = (mac: string) => {
+    for (const e of sockets) if (e.mac === mac) deliver(e);
+  };
+  /** Time passes and no timer fires (the machine was stopped). */
+  const freeze = (ms: number) => {
+    now += ms;
+    for (const h of timers) h.next += ms;
+  };
+  return { transport, advance, sockets, busy, idle, freeze };
 }
 
 const SETTINGS: ProberSettings = { intervalMs: 250, quality: QUALITY_DEFAULTS, forgetMs: 20_000 };
@@ -208,6 +236,52 @@ t('prober: two agents on one segment hear each other by interface and MAC, not t
   assert.ok(q?.warm, 'warm after 60 s');
   assert.is(q?.lossyBins.length, 0);
   assert.ok(a.sent >= 235 && a.sent <= 241, `sent ${a.sent}`);
+});
+
+t('prober: an agent busy for 2.5 s (a slow cycle) reads the queued probes by their kernel time: no loss counted', () => {
+  const seg = segment();
+  const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
+  const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
+  a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  b.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  const second = () => {
+    seg.advance(1000);
+    a.tick();
+    b.tick();
+  };
+  for (let i = 0; i < 40; i++) second();
+  // b's agent is busy for 2.5 s: no tick, its frames wait in the kernel; then its late
+  // cycle runs (tick) before its read handlers do.
+  seg.busy('02:00:00:00:00:0b', true);
+  seg.advance(2500);
+  a.tick();
+  seg.busy('02:00:00:00:00:0b', false);
+  b.tick();
+  seg.idle('02:00:00:00:00:0b');
+  for (let i = 0; i < 20; i++) second();
+  const q = b.links.get('mesh0/02:00:00:00:00:0a')?.quality;
+  assert.ok(q?.warm);
+  assert.is(q?.lossyBins.length, 0, `windows ${q?.recent.map((w) => w.lossPercent).join(' ')}`);
+  assert.ok((q?.recent ?? []).every((w) => w.lossPercent === 0), `windows ${q?.recent.map((w) => w.lossPercent).join(' ')}`);
+});
+
+t('prober: after a stall longer than 3 s (the whole machine stopped) the missed seconds are not judged', () => {
+  const seg = segment();
+  const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
+  const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
+  a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  b.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
+  const second = () => {
+    seg.advance(1000);
+    a.tick();
+    b.tick();
+  };
+  for (let i = 0; i < 40; i++) second();
+  seg.freeze(6000); // nobody sends, nobody reads: a lab VM starved of CPU
+  for (let i = 0; i < 20; i++) second();
+  const q = b.links.get('mesh0/02:00:00:00:00:0a')?.quality;
+  assert.ok(q?.warm);
+  assert.is(q?.lossyBins.length, 0, `windows ${q?.recent.map((w) => w.lossPercent).join(' ')}`);
 });
 
 t('prober: a down interface sends nothing; a silent sender is forgotten; off closes everything', () => {
@@ -237,9 +311,10 @@ t('prober: a down interface sends nothing; a silent sender is forgotten; off clo
  * `second(lose)` delivers one second's probes; `lose(k)` drops the k-th probe of that second.
  */
 function neighbourProbes() {
-  const listeners = new Map<number, (d: Uint8Array, from: string) => void>();
+  const listeners = new Map<number, (d: Uint8Array, from: string, wallMs: number) => void>();
+  let clock: () => number = () => 0;
   let seq = 0;
-  const transport = (monoMs: () => number): ProbeTransport => ({
+  const transport = (monoMs: () => number): ProbeTransport => ((clock = monoMs), {
     open(ifindex) {
       const s: PacketSocket = {
         ifindex,
@@ -248,6 +323,7 @@ function neighbourProbes() {
           listeners.set(ifindex, cb);
         },
         onError() {},
+        drain() {},
         close() {
           listeners.delete(ifindex);
         },
@@ -255,6 +331,7 @@ function neighbourProbes() {
       return { ok: true, socket: s };
     },
     monoMs,
+    wallMs: monoMs,
     setInterval: () => 1,
     clearInterval() {},
     random32: () => 42,
@@ -262,7 +339,7 @@ function neighbourProbes() {
   const second = (lose: (k: number) => boolean) => {
     for (let k = 0; k < 5; k++) {
       seq++;
-      if (!lose(k)) listeners.get(2)?.(encodeProbe({ intervalMs: 200, session: 7, seq }), 'aa:00:00:00:00:0a');
+      if (!lose(k)) listeners.get(2)?.(encodeProbe({ intervalMs: 200, session: 7, seq }), 'aa:00:00:00:00:0a', clock());
     }
   };
   return { transport, second };

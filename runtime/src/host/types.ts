@@ -170,8 +170,13 @@ export interface PacketSocket {
   readonly ifindex: number;
   /** Send one frame's payload to `to` (ff:ff:ff:ff:ff:ff broadcasts). False when the queue is full (dropped). */
   send(data: Uint8Array, to: string): boolean;
-  /** Frames from other hosts (never our own outgoing ones). */
-  onMessage(cb: (data: Uint8Array, from: string) => void): void;
+  /**
+   * Frames from other hosts (never our own outgoing ones), with the wall-clock time the
+   * kernel received each (ms): a reader that was busy still knows when a frame came.
+   */
+  onMessage(cb: (data: Uint8Array, from: string, receivedWallMs: number) => void): void;
+  /** Deliver every frame already queued in the kernel now, synchronously. */
+  drain(): void;
   onError(cb: (error: HostError) => void): void;
   close(): void;
 }

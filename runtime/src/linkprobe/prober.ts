@@ -12,12 +12,14 @@ import type { PacketSocket } from '../host/types.js';
 import { linkKey } from '../loop/monitor.js';
 import { BROADCAST_MAC, decodeProbe, encodeProbe, PROBE_ETHERTYPE } from './frame.js';
 import { LinkQuality, type QualityParams } from './quality.js';
-import { ProbeReception } from './reception.js';
+import { type ProbeBin, ProbeReception, STALL_MS } from './reception.js';
 
 export interface ProbeTransport {
   /** A socket for our ethertype on this interface, or an error (no permission, no such interface). */
   open(ifindex: number, ethertype: number): { ok: true; socket: PacketSocket } | { ok: false; error: string };
   monoMs(): number;
+  /** Wall clock (ms): the kernel stamps frames with it. */
+  wallMs(): number;
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
   random32(): number;
@@ -50,6 +52,7 @@ export interface ProbeLink {
 const MAX_LINKS = 256;
 /** Reception is counted per second; the quality judges a sliding window of such slots. */
 export const PROBE_SLOT_MS = 1000;
+
 
 interface Port {
   ifname: string;
@@ -113,7 +116,7 @@ export class LinkProber {
       }
       this.problems.delete(i.ifname);
       const p: Port = { ifname: i.ifname, socket: r.socket, up: i.up };
-      r.socket.onMessage((data, from) => this.receive(p, data, from));
+      r.socket.onMessage((data, from, wallMs) => this.receive(p, data, from, wallMs));
       // A socket that failed stopped reading: drop it, and the next sync opens a new one.
       r.socket.onError(() => {
         r.socket.close();
@@ -134,16 +137,29 @@ export class LinkProber {
     return failed;
   }
 
-  /** Close due bins and judge them; forget senders silent for long. */
+  /**
+   * Close due slots and judge them; forget senders silent for long. Frames still queued
+   * in the kernel are read first, each counted in the slot of its kernel timestamp: an
+   * agent busy for a second (a slow cycle) must not count its own delay as the
+   * neighbours' loss (in the lab one node opened link-flapping on all four of its links
+   * at once that way). After a longer gap (the agent or the whole machine stalled) the
+   * missed slots are not judged at all.
+   */
   tick(): void {
+    for (const p of this.ports.values()) p.socket.drain();
     const now = this.transport.monoMs();
     for (const [key, l] of this.links) {
       if (now - l.reception.lastHeardMono > this.settings.forgetMs) {
         this.links.delete(key);
         continue;
       }
-      for (const bin of l.reception.close(now)) l.quality.observe(bin);
+      this.judge(l, l.reception.close(now));
     }
+  }
+
+  private judge(l: ProbeLink, bins: ProbeBin[]): void {
+    if (l.reception.takeSkipped()) l.quality.restartWindow();
+    for (const bin of bins) l.quality.observe(bin);
   }
 
   stop(): void {
@@ -169,7 +185,7 @@ export class LinkProber {
     }
   }
 
-  private receive(port: Port, data: Uint8Array, from: string): void {
+  private receive(port: Port, data: Uint8Array, from: string, wallMs: number): void {
     const f = decodeProbe(data);
     if (!f.ok) {
       this.frameErrors++;
@@ -177,13 +193,15 @@ export class LinkProber {
     }
     if (f.value.session === this.session) return; // our own, looped back
     const key = linkKey(port.ifname, from);
-    const now = this.transport.monoMs();
+    const mono = this.transport.monoMs();
+    // When the kernel received it, on our monotonic clock (never in the future).
+    const now = mono - Math.max(0, Math.min(STALL_MS, this.transport.wallMs() - wallMs));
     let l = this.links.get(key);
     if (!l) {
       if (this.links.size >= MAX_LINKS) return;
       l = { key, ifname: port.ifname, neighbor: from, reception: new ProbeReception(now, PROBE_SLOT_MS), quality: new LinkQuality(this.settings.quality) };
       this.links.set(key, l);
     }
-    for (const bin of l.reception.record(f.value, now)) l.quality.observe(bin);
+    this.judge(l, l.reception.record(f.value, now));
   }
 }

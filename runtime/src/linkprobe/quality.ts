@@ -110,6 +110,11 @@ export class LinkQuality {
 
   private readonly slots: ProbeBin[] = [];
 
+  /** After a gap in the slots: the next window starts afresh. */
+  restartWindow(): void {
+    this.slots.length = 0;
+  }
+
   /** One closed slot; judges the window that ends with it once the window is full. */
   observe(slot: ProbeBin): BinClass {
     this.slots.push(slot);

@@ -15,6 +15,9 @@ export interface ProbeBin {
   received: number;
 }
 
+/** A receiver that did not look for this long stalled. */
+export const STALL_MS = 3000;
+
 /** A jump larger than this is a sender that restarted without a new session (or garbage). */
 const MAX_SEQ_JUMP = 100_000;
 
@@ -36,6 +39,10 @@ export class ProbeReception {
   lastHeardMono: number;
   /** Frames that were neither new nor plausible (duplicates, reordering, jumps). */
   discarded = 0;
+  /** When the receiver last looked (a record or a close). */
+  private lastActivityMono: number;
+  /** Bins were skipped since the last call of takeSkipped(). */
+  private skipped = false;
 
   constructor(
     nowMono: number,
@@ -43,10 +50,23 @@ export class ProbeReception {
   ) {
     this.binStart = nowMono;
     this.lastHeardMono = nowMono;
+    this.lastActivityMono = nowMono;
   }
 
-  /** One probe heard at `nowMono`; bins that ended before it are closed first and returned. */
-  record(f: ProbeFrame, nowMono: number): ProbeBin[] {
+  /** Whether bins were skipped (a stall) since the last call. */
+  takeSkipped(): boolean {
+    const s = this.skipped;
+    this.skipped = false;
+    return s;
+  }
+
+  /**
+   * One probe heard at `nowMono`; bins that ended before it are closed first and returned.
+   * A probe stamped before the current bin (read late, after its bin was closed) counts in
+   * the current one.
+   */
+  record(f: ProbeFrame, atMono: number): ProbeBin[] {
+    const nowMono = Math.max(atMono, this.binStart);
     const closed = this.close(nowMono);
     this.lastHeardMono = nowMono;
     this.intervalMs = f.intervalMs;
@@ -77,9 +97,31 @@ export class ProbeReception {
     return closed;
   }
 
-  /** Close every bin that ended by `nowMono`. */
-  close(nowMono: number): ProbeBin[] {
+  /**
+   * Forget the bins up to `nowMono` without judging them (the receiver stalled: its
+   * silence says nothing about the link); counting goes on from the latest probe.
+   */
+  skipTo(nowMono: number): void {
+    this.skipped = true;
+    this.lastActivityMono = nowMono;
+    this.binStart = nowMono;
+    this.base = this.lastSeq;
+    this.received = 0;
+    this.carried = 0;
+  }
+
+  /**
+   * Close every bin that ended by `nowMono`. A receiver that did not look for longer than
+   * `stallMs` (neither closing nor recording: its agent, or the whole machine, stopped)
+   * skips the bins it missed: their silence says nothing about the link.
+   */
+  close(nowMono: number, stallMs = STALL_MS): ProbeBin[] {
     const out: ProbeBin[] = [];
+    if (nowMono - this.lastActivityMono > stallMs) {
+      this.skipTo(nowMono);
+      return out;
+    }
+    this.lastActivityMono = Math.max(this.lastActivityMono, nowMono);
     const perBin = this.intervalMs > 0 ? Math.round(this.binMs / this.intervalMs) : 0;
     while (nowMono - this.binStart >= this.binMs) {
       let expected: number;

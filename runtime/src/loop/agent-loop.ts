@@ -88,6 +88,7 @@ function probeTransport(host: Host): ProbeTransport | null {
       }
     },
     monoMs: () => host.clock.monotonicMs(),
+    wallMs: () => host.clock.wallMs(),
     setInterval: (fn, ms) => host.timers.setInterval(fn, ms),
     clearInterval: (h) => host.timers.clear(h as ReturnType<Host['timers']['setInterval']>),
     random32() {

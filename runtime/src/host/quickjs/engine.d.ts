@@ -101,7 +101,7 @@ declare module 'x0tta6bl4:native' {
     buf: Uint8Array,
     offset?: number,
     length?: number,
-  ): { bytes: number; addr: Addr | null; fds: number[]; truncated: boolean } | null;
+  ): { bytes: number; addr: Addr | null; fds: number[]; truncated: boolean; stampMs?: number } | null;
   export function setsockopt(fd: number, level: number, name: number, value: number): void;
   export function getsockopt(fd: number, level: number, name: number): number;
   export function getsockname(fd: number): Addr | null;
@@ -134,7 +134,7 @@ declare module 'x0tta6bl4:native' {
   export const PACKET_HOST: number, PACKET_BROADCAST: number, PACKET_MULTICAST: number, PACKET_OTHERHOST: number, PACKET_OUTGOING: number;
   export const SOCK_STREAM: number, SOCK_DGRAM: number, SOCK_RAW: number;
   export const SOL_SOCKET: number, SO_RCVBUF: number, SO_SNDBUF: number, SO_RCVBUFFORCE: number;
-  export const SO_REUSEADDR: number, SO_ERROR: number;
+  export const SO_REUSEADDR: number, SO_ERROR: number, SO_TIMESTAMPNS: number;
   export const IPPROTO_TCP: number, TCP_NODELAY: number, IPPROTO_IPV6: number, IPV6_V6ONLY: number;
   export const SHUT_WR: number;
   export const SOL_NETLINK: number, NETLINK_ADD_MEMBERSHIP: number, NETLINK_DROP_MEMBERSHIP: number;

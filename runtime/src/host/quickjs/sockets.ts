@@ -207,28 +207,31 @@ export function packet(ifindex: number, ethertype: number): PacketSocket {
     fd = native.socket(native.AF_PACKET, native.SOCK_DGRAM, 0);
     // Binding with a protocol is what starts delivery: only this ethertype, only this interface.
     native.bind(fd, { family: 'packet', ifindex, protocol: ethertype, address: '' });
+    native.setsockopt(fd, native.SOL_SOCKET, native.SO_TIMESTAMPNS, 1);
   } catch (e) {
     if (fd >= 0) native.close(fd);
     throw toHostError(e);
   }
-  let messageCb: (d: Uint8Array, from: string) => void = () => {};
+  let messageCb: (d: Uint8Array, from: string, receivedWallMs: number) => void = () => {};
   let errorCb: (e: HostError) => void = () => {};
   let open = true;
-  os.setReadHandler(fd, () => {
+  const readAll = (): void => {
+    if (!open) return;
     try {
-      for (let i = 0; i < 64; i++) {
+      for (;;) {
         const r = native.recvmsg(fd, recvBuffer);
         if (r === null) return;
         const a = r.addr;
         if (a === null || a.family !== 'packet' || a.pktType === native.PACKET_OUTGOING) continue;
-        messageCb(recvBuffer.slice(0, r.bytes), a.address);
+        messageCb(recvBuffer.slice(0, r.bytes), a.address, r.stampMs ?? Date.now());
       }
     } catch (e) {
       // A socket that fails to read would be ready again at once: stop reading and say so.
       os.setReadHandler(fd, null);
       errorCb(toHostError(e));
     }
-  });
+  };
+  os.setReadHandler(fd, readAll);
   return {
     ifindex,
     send(data, to) {
@@ -245,6 +248,7 @@ export function packet(ifindex: number, ethertype: number): PacketSocket {
     onError(cb) {
       errorCb = cb;
     },
+    drain: readAll,
     close() {
       if (!open) return;
       open = false;
