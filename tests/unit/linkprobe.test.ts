@@ -314,7 +314,9 @@ function neighbourProbes() {
   const listeners = new Map<number, (d: Uint8Array, from: string, wallMs: number) => void>();
   let clock: () => number = () => 0;
   let seq = 0;
-  const transport = (monoMs: () => number): ProbeTransport => ((clock = monoMs), {
+  const transport = (monoMs: () => number): ProbeTransport => {
+    clock = monoMs;
+    return {
     open(ifindex) {
       const s: PacketSocket = {
         ifindex,
@@ -335,7 +337,8 @@ function neighbourProbes() {
     setInterval: () => 1,
     clearInterval() {},
     random32: () => 42,
-  });
+    };
+  };
   const second = (lose: (k: number) => boolean) => {
     for (let k = 0; k < 5; k++) {
       seq++;
