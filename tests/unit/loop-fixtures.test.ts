@@ -8,7 +8,7 @@ import { getHost, type Host } from '../../runtime/src/host/index.js';
 import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
-import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
+import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from '../../runtime/src/loop/healing-loop.js';
 import type { PeerSummary } from '../../runtime/src/loop/peer-view.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../runtime/src/loop/settings.js';
 import type { AuditRecord } from '../../runtime/src/loop/types.js';
@@ -229,7 +229,7 @@ export class RecordingActuator implements Actuator {
  * The whole loop on a manual clock (1 s per cycle), a scripted mesh and a recording
  * actuator (which also plays the kernel: hop penalties and gateway mode stick).
  */
-export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => PeerSummary[]) {
+export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => SynthMesh, probe?: () => boolean, store: KnowledgeStore | null = null, peers?: (wallMs: number) => PeerSummary[], extra: Partial<HealingLoopDeps> = {}) {
   let now = 1_000_000;
   const base = getHost();
   const lines: string[] = [];
@@ -278,6 +278,7 @@ export function loopHarness(over: Partial<LoopConfig>, mesh: (cycle: number) => 
     nodeName: 'node1',
     agentVersion: '0.1.0',
     onAudit: (a) => void audits.push(a),
+    ...extra,
   });
   /** Start a cycle and run its phases up to `last`; the returned function runs the rest. */
   const startCycle = async (last?: string): Promise<() => Promise<void>> => {

@@ -8,6 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LinkDegradedDetector } from '../../runtime/src/loop/detectors/link-degraded.js';
+import { LinkAnomalyDetector } from '../../runtime/src/loop/detectors/model-anomaly.js';
 import { IncidentBook } from '../../runtime/src/loop/incidents.js';
 import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
@@ -69,15 +70,20 @@ t('warm-up: no score for a link until its normaliser has seen 30 samples', () =>
   assert.is(scorer.evaluateLink(sim.monitor.view.links.get(key(1))!, sim.monitor.view), null, 'link 1 was never scored: no state');
 });
 
-t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and it resolves after', () => {
+t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does (the model’s, not the rule’s), and it resolves after', () => {
   const scorer = scorerFor(cal.model);
-  const detector = new LinkDegradedDetector(() => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] }), scorer);
+  const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
+  const rule = new LinkDegradedDetector(config, scorer);
+  const detector = new LinkAnomalyDetector(config, scorer);
   const book = new IncidentBook();
   const sim = meshSim(3); // not the calibration run's mesh
   const events: IncidentEvent[] = [];
+  const ruleEvents: IncidentEvent[] = [];
   const step = (cond?: (n: number, b: LinkCondition) => LinkCondition) => {
     const view = sim.step(cond);
-    events.push(...book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() }));
+    const at = { wallMs: sim.now(), monoMs: sim.now() };
+    ruleEvents.push(...book.apply(rule, rule.observe(view), at));
+    events.push(...book.apply(detector, detector.observe(view), at));
     return view;
   };
   let max = 0;
@@ -98,8 +104,10 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and
   }
   const opened = events.filter((e) => e.type === 'opened');
   assert.is(opened.length, 1, 'one incident, for the faulty link only');
+  assert.is(opened[0]!.incident.kind, 'link-anomaly');
   assert.is(opened[0]!.incident.target, `link:${key(2)}`);
   assert.is(opened[0]!.incident.evidence.values.modelScore, 1);
+  assert.equal(ruleEvents, [], 'the EWMA rule (which leads to actions) does not see this fault, and the model alone does not make it fire');
   assert.ok(openedAt >= 0 && openedAt < 30, `opened ${openedAt} cycles into the fault`);
   const judged = scorer.lastLink(key(2))!;
   assert.ok(judged.error >= judged.threshold && judged.worstFeature !== '', `${judged.worstFeature} z ${judged.worstZ}`);

@@ -173,6 +173,35 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   }
 
   /**
+   * A recorded feature vector (FeatureRecorder's "f") scored exactly as scoreLink or
+   * scoreNode would score the window it came from, with the same state per key: the
+   * evaluation replays lab recordings through this. `have` false = no metric in the window.
+   */
+  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number): number | null {
+    const s = target === 'link' ? this.link : this.nodeScoring;
+    if (!s) return null;
+    let state = target === 'link' ? this.links.get(key) : this.node;
+    if (!state) {
+      state = this.fresh(s.set);
+      if (target === 'link') this.links.set(key, state);
+      else this.node = state;
+    }
+    if (state.cycle === cycle) return state.score;
+    if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
+    return this.step(s, state, raw !== null, cycle);
+  }
+
+  /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
+  lastInput(target: 'link' | 'node'): Float64Array | null {
+    return (target === 'link' ? this.link : this.nodeScoring)?.z ?? null;
+  }
+
+  /** The last judgement of a recorded key (link key or 'node'). */
+  lastRecorded(target: 'link' | 'node', key: string): Judgement | null {
+    return target === 'link' ? (this.links.get(key)?.last ?? null) : (this.node?.last ?? null);
+  }
+
+  /**
    * One link window judged now, without learning anything (the benchmark's unit of
    * work, and evidence for an incident); null before the link's warm-up ended.
    */
