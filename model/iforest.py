@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Isolation Forest baseline for `npm run model:eval` (scikit-learn, Debian's python3-sklearn).
 
-usage: iforest.py TRAIN.csv TEST.csv OUT.csv SEED QUANTILE
+usage: iforest.py SEED FIT.csv FILE.csv...
 
-TRAIN.csv and TEST.csv hold one normalised feature vector per line (the inputs the
-int8 model sees, written by model/eval.ts). The forest is fitted on TRAIN (normal
-data only, as the autoencoder), and its threshold is the QUANTILE of the training
-scores (the clean-data quantile rule the autoencoder's threshold uses, without a
-margin). OUT.csv gets one line per TEST line: score (higher = more anomalous), alarm (0/1).
+Each CSV holds one normalised feature vector per line (the inputs the int8 model sees,
+written by model/eval.ts). The forest is fitted on FIT.csv (normal training rows only,
+as the autoencoder); for FIT.csv and every FILE.csv it writes FILE.csv.scores, one
+anomaly score per line (higher = more anomalous). Thresholds are chosen by model/eval.ts
+with the autoencoder's rule (model/lib/selection.ts).
 """
 import sys
 
@@ -16,21 +16,20 @@ from sklearn.ensemble import IsolationForest
 
 
 def main() -> int:
-    if len(sys.argv) != 6:
+    if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
-    train_file, test_file, out_file, seed, quantile = sys.argv[1:]
-    train = np.loadtxt(train_file, delimiter=",", ndmin=2)
-    test = np.loadtxt(test_file, delimiter=",", ndmin=2)
-    forest = IsolationForest(n_estimators=200, max_samples=256, random_state=int(seed))
-    forest.fit(train)
-    train_scores = -forest.score_samples(train)
-    threshold = float(np.quantile(train_scores, float(quantile)))
-    scores = -forest.score_samples(test)
-    with open(out_file, "w", encoding="ascii") as out:
-        for s in scores:
-            out.write(f"{s:.6f},{1 if s > threshold else 0}\n")
-    print(f"isolation forest: {len(train)} training vectors, threshold {threshold:.4f}, {int((scores > threshold).sum())} of {len(test)} test vectors alarmed")
+    seed = int(sys.argv[1])
+    fit_file = sys.argv[2]
+    fit = np.loadtxt(fit_file, delimiter=",", ndmin=2)
+    forest = IsolationForest(n_estimators=200, max_samples=256, random_state=seed)
+    forest.fit(fit)
+    for name in sys.argv[2:]:
+        data = fit if name == fit_file else np.loadtxt(name, delimiter=",", ndmin=2)
+        scores = -forest.score_samples(data)
+        with open(f"{name}.scores", "w", encoding="ascii") as out:
+            out.write("".join(f"{s:.6f}\n" for s in scores))
+    print(f"isolation forest: fitted on {len(fit)} normal vectors, scored {len(sys.argv) - 2} file(s)")
     return 0
 
 
