@@ -15,7 +15,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type FeatureSet, LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../runtime/src/model/features.js';
-import { encodeModel, type Model } from '../runtime/src/model/format.js';
+import { encodeModel } from '../runtime/src/model/format.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../runtime/src/model/normalizer.js';
 import { quantizeNetwork } from '../runtime/src/model/quantize.js';

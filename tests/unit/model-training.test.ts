@@ -13,6 +13,7 @@ import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row } from '../../model/lib/labels.js';
 import { detectionDelays, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
+import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { meshSim, testModel } from '../support/model-fixture.js';
 
 const t = suite('model: training pipeline');
@@ -90,6 +91,15 @@ t('ROC AUC, precision/recall/F1, incidents after consecutive alarms, detection d
   assert.equal([...opened].map((i) => [rows[i]!.key, rows[i]!.t]), [['k1', 4]]);
   const d = detectionDelays(rows, [{ run: 'r', kind: 'loss', links: ['A~B'], start: 1.5, end: 6 }, { run: 'r', kind: 'flap', links: ['A~C'], start: 1, end: 6 }], opened);
   assert.equal(d.map((x) => x.delay), [2.5, null]);
+});
+
+t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection and held-out kinds do not overlap', () => {
+  const xs = Array.from({ length: 1000 }, (_, i) => 1000 - i);
+  assert.is(quantile(xs, 990_000), 990);
+  assert.is(quantile(xs, 999_000), 999);
+  assert.is(quantile([], 500_000), Number.POSITIVE_INFINITY);
+  assert.is(f1At(5, [1, 2, 6], [5, 7, 1]), 2 / 3);
+  assert.ok(SELECTION_KINDS.every((k) => !HELD_OUT_KINDS.includes(k)));
 });
 
 t('the autoencoder trainer: the loss falls, and the same seed gives the same weights', () => {
