@@ -14,7 +14,7 @@ import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { IncidentEvent } from '../../runtime/src/loop/types.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
-import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
 
@@ -117,6 +117,26 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does (the
   for (let c = 0; c < 200; c++) step();
   assert.ok(events.some((e) => e.type === 'resolved' && e.incident.target === `link:${key(2)}`), 'resolved once the link is clean again');
   assert.is(events.filter((e) => e.type === 'opened').length, 1);
+});
+
+t('a lasting condition is learnt after FREEZE_LIMIT cycles: a link does not stay anomalous for ever', () => {
+  const scorer = scorerFor(cal.model);
+  const sim = meshSim(4);
+  for (let c = 0; c < 200; c++) {
+    const view = sim.step();
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+  }
+  const fault = (n: number, b: LinkCondition) => (n === 2 ? { ...b, tqNoise: 30, lastSeenMs: 1300 } : b);
+  const scores: number[] = [];
+  for (let c = 0; c < FREEZE_LIMIT + 300; c++) {
+    const view = sim.step(fault);
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+    scores.push(scorer.lastLink(key(2))?.score ?? -1);
+  }
+  const share = (xs: number[]) => xs.filter((x) => x >= 1).length / xs.length;
+  const before = share(scores.slice(10, FREEZE_LIMIT));
+  const after = share(scores.slice(-100));
+  assert.ok(before > 0.9 && after < 0.2, `share of cycles at 1: ${before} while frozen, ${after} in the last 100`);
 });
 
 t('the node score: a node losing half its neighbours is anomalous', () => {
