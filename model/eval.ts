@@ -47,6 +47,7 @@ interface DelayResult {
   delays: Record<string, number | null>;
 }
 
+const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 
 /**
@@ -238,7 +239,7 @@ function markdown(report: Record<string, unknown>): string {
   out.push('# The anomaly model: evaluation report', '');
   out.push('Written by `npm run model:eval` (model/eval.ts); do not edit. How the data was made and what it lacks: docs/model.md.', '');
   out.push(`Model: \`model/x0tta6bl4.model\`, ${m.bytes} bytes, "${m.label}", thresholds ${Object.entries(m.thresholds).map(([k, v]) => `${k} ${v}`).join(', ')} (squared int8 steps).`, '');
-  out.push('## Data', '', '| role | run | topology | nodes | s | link rows | link labels |', '|---|---|---|---|---|---|---|');
+  out.push('## Data', '', '| role | run | topology | nodes | s | rows (links + node) | link row labels |', '|---|---|---|---|---|---|---|');
   for (const [role, rs] of [['train', data.train], ['test', data.test]] as const) {
     for (const r of rs) out.push(`| ${role} | ${r.run} | ${r.topology} | ${r.nodes} | ${r.seconds} | ${r.rows} | ${Object.entries(r.labels).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
   }
@@ -257,7 +258,7 @@ function markdown(report: Record<string, unknown>): string {
       out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run):', '');
       out.push(`| run | fault | link | ${names.join(' | ')} |`, `|---|---|---|${names.map(() => '---|').join('')}`);
       for (const d of tt.delays) out.push(`| ${d.run} | ${d.kind} | ${d.links.join(', ')} | ${names.map((n) => fmt(d.delays[n])).join(' | ')} |`);
-      const med = names.map((n) => `${n} ${fmt(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined)))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
+      const med = names.map((n) => `${n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
       out.push('', `Median delay of the detected faults: ${med.join('; ')}.`, '');
     }
   }
