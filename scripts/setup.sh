@@ -38,6 +38,8 @@ command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need_pkgs+=(gola
 # The dashboard and LuCI view tests (tests/browser/) drive Debian's Chromium with
 # playwright-core (an npm devDependency that downloads no browser of its own).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
+# npm run model:eval compares the anomaly model with scikit-learn's Isolation Forest.
+/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need_pkgs+=(python3-sklearn)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"

@@ -5,7 +5,7 @@
 // batman-adv through the netlink sampler and runs the agents. Every event carries the
 // guest's CLOCK_MONOTONIC in ms (`t`), the lab's single clock.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, openSync, read, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, read, readFileSync, readSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { type Fault, type GuestEvent, type Impair, type Plan, type PlanLink, WIRE_NS, decodeMac } from "./protocol";
 
@@ -704,6 +704,31 @@ async function teardown(): Promise<{ ms: number }> {
   return { ms: now() - t };
 }
 
+/**
+ * A slice of a file in a node's agent state directory (what an agent recorded, e.g.
+ * record_features), base64; the host reads it in slices before teardown removes it.
+ */
+function readAgentFile(name: string, file: string, offset: number, max: number): { size: number; data: string } {
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(file) || file.startsWith(".")) throw new Error(`read_agent_file: bad file name ${JSON.stringify(file)}`);
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(name)) throw new Error(`read_agent_file: bad node name ${JSON.stringify(name)}`);
+  const path = `${AGENT_ROOT}/${name}/state/${file}`;
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return { size: -1, data: "" };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const n = Math.max(0, Math.min(max, 4 << 20, size - offset));
+    const buf = Buffer.alloc(n);
+    const got = n > 0 ? readSync(fd, buf, 0, n, offset) : 0;
+    return { size, data: buf.subarray(0, got).toString("base64") };
+  } finally {
+    closeSync(fd);
+  }
+}
+
 // ---------------------------------------------------------------- dispatch
 type Req = { id: number; op: string; [k: string]: unknown };
 async function handle(req: Req): Promise<unknown> {
@@ -723,6 +748,8 @@ async function handle(req: Req): Promise<unknown> {
       const r = await run(ns ? inNs(ns, argv) : argv, { timeoutMs: (req.timeoutMs as number) ?? 30_000 });
       return { ...r, t0, t1: now() };
     }
+    case "read_agent_file":
+      return readAgentFile(String(req.node), String(req.file), Number(req.offset ?? 0), Number(req.max ?? 1 << 20));
     case "views":
       return Object.fromEntries([...views].map(([n, v]) => [n, { routes: Object.fromEntries(v.routes), raw: v.raw }]));
     case "shutdown":

@@ -36,6 +36,8 @@ export interface RunOptions {
   outDir: string | null;
   convergeTimeoutS?: number;
   tailS?: number;
+  /** Files in every agent's state directory copied to <outDir>/agents/<node>/ before teardown (e.g. record_features). */
+  collectAgentFiles?: string[];
 }
 
 export interface RunResult {
@@ -136,7 +138,7 @@ export class Lab {
       const setup = await this.vm.conn.request<{ tStart: number; tUp: number; agents: string }>("setup", { plan }, 600_000);
       tl = new Timeline(plan, setup.tStart, file);
       const timeline = tl;
-      timeline.host({ type: "lab", t: 0, what: "setup", scenario: s.name, topology: o.topology.source, nodes: plan.nodes.map((n) => ({ name: n.name, id: n.id, ns: n.ns, mac: n.mac, gateway: n.gateway })), links: plan.links.map((l) => ({ link: timeline.linkName(l.idx), ifA: l.ifA, ifB: l.ifB, ab: l.ab, ba: l.ba, type: l.type })), algo: plan.algo, sampleMs: plan.sampleMs });
+      timeline.host({ type: "lab", t: 0, what: "setup", guestT0: setup.tStart, scenario: s.name, topology: o.topology.source, nodes: plan.nodes.map((n) => ({ name: n.name, id: n.id, ns: n.ns, mac: n.mac, gateway: n.gateway })), links: plan.links.map((l) => ({ link: timeline.linkName(l.idx), ifA: l.ifA, ifB: l.ifB, ab: l.ab, ba: l.ba, type: l.type })), algo: plan.algo, sampleMs: plan.sampleMs });
       const upT = Math.round((setup.tUp - setup.tStart) * 10) / 10;
       timeline.host({ type: "lab", t: upT, what: "up", agents: plan.agent ? setup.agents : agentNote });
       for (const ev of early.splice(0)) timeline.guest(ev);
@@ -155,6 +157,7 @@ export class Lab {
       await this.runEvents(timeline, plan, o.topology, s.events);
       const tail = (o.tailS ?? s.tail ?? 2) * 1000;
       if (tail > 0) await sleep(tail);
+      if (o.outDir && plan.agent) for (const f of o.collectAgentFiles ?? []) await this.collectAgentFile(plan, f, o.outDir, timeline);
       const td = await this.vm.conn.request<{ ms: number }>("teardown", {}, 180_000);
       timeline.host({ type: "lab", t: timeline.lastT, what: "teardown", ms: Math.round(td.ms) });
       const summary = summarize(plan, timeline.recs, { bootMs: this.runs === 1 ? this.vm.bootMs : undefined, agents: agentNote } as { bootMs?: number; agents: string });
@@ -169,6 +172,33 @@ export class Lab {
       off();
       tl?.close();
     }
+  }
+
+  /** Copies one file from every node's agent state directory into <outDir>/agents/<node>/, in slices. */
+  private async collectAgentFile(plan: Plan, file: string, outDir: string, tl: Timeline): Promise<void> {
+    const slice = 1 << 20;
+    let total = 0;
+    for (const nd of plan.nodes) {
+      const dir = join(outDir, "agents", nd.name);
+      let offset = 0;
+      let size = 0;
+      const parts: Buffer[] = [];
+      do {
+        const r = await this.vm.conn.request<{ size: number; data: string }>("read_agent_file", { node: nd.name, file, offset, max: slice }, 60_000);
+        size = r.size;
+        if (size < 0) break;
+        const b = Buffer.from(r.data, "base64");
+        if (b.length === 0) break;
+        parts.push(b);
+        offset += b.length;
+      } while (offset < size);
+      if (size < 0) continue;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, file), Buffer.concat(parts));
+      total += offset;
+    }
+    tl.host({ type: "lab", t: tl.lastT, what: "collected", file, bytes: total });
+    log(`collected ${file} from the agents: ${total} bytes in ${join(outDir, "agents")}`);
   }
 
   /** Resolves when pred() holds after a timeline record (returns its t), or null on timeout. */

@@ -27,6 +27,8 @@ const HELP = `usage: npm run lab -- [options]
                         (default: "<repo>/dist/x0tta6bl4 agent --state-dir {state} --config {config}")
   --agent-config FILE   JSON object of extra UCI options for the agents' "agent" section
   --no-agents           do not start agents
+  --collect FILE[,FILE]  copy these files from every agent's state directory to <out>/agents/<node>/
+                        before teardown (default: the agent config's record_features, when relative)
   --out DIR             where the timeline and summary go (default <cache>/lab/runs/<time>)
   --converge-timeout S  (default 60 + 2 s per node)
   --timeout S           hard limit for the whole run (default 900)
@@ -56,6 +58,7 @@ async function main(): Promise<number> {
       "agent-config": { type: "string" },
       "no-agents": { type: "boolean" },
       out: { type: "string" },
+      collect: { type: "string" },
       "converge-timeout": { type: "string" },
       timeout: { type: "string" },
       mem: { type: "string" },
@@ -136,6 +139,7 @@ async function main(): Promise<number> {
       gateways: [...(scenario.gateways ?? []), ...(v.gateways ? v.gateways.split(",") : [])],
       agent,
       outDir,
+      collectAgentFiles: v.collect ? v.collect.split(",").filter(Boolean) : typeof agent?.config.record_features === "string" && !agent.config.record_features.startsWith("/") ? [agent.config.record_features] : [],
       ...(v["converge-timeout"] ? { convergeTimeoutS: int(v["converge-timeout"], "converge-timeout") } : {}),
     });
     converged = r.summary.convergenceMs !== null;

@@ -3,14 +3,29 @@
 // quantized, through the int8 autoencoder (test architecture 16-12-6-12-16, 528 MACs,
 // seeded random weights), squared reconstruction error against the threshold. The
 // series come from the real Monitor fed 200 cycles of a synthetic 4-neighbour mesh.
-// Also: each part alone, the float reference, and reading the model file.
+// Also: each part alone, the float reference, reading the model file, and the same
+// window scored by the shipped model (model/x0tta6bl4.model, trained in the lab) when
+// the file is there (the benchmark runs at the repository's root).
 import type { Bench } from 'tinybench';
 import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-inference.js';
 import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
+import { getHost } from '../../runtime/src/host/index.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
+
+/** The shipped model, or null when it is not there (or does not load). */
+function shippedModel() {
+  let bytes: Uint8Array;
+  try {
+    bytes = getHost().files.readBytes('model/x0tta6bl4.model', 65_536);
+  } catch {
+    return null;
+  }
+  const m = decodeModel(bytes);
+  return m.ok ? m.value : null;
+}
 
 export function register(bench: Bench): void {
   const { model } = testModel(1, 40_000, 40_000);
@@ -36,6 +51,22 @@ export function register(bench: Bench): void {
   bench.add('model: score one link window (features + int8 inference)', () => {
     if (!scorer.evaluateLink(link, view)) throw new Error('no judgement');
   });
+  const shipped = shippedModel();
+  const shippedScorer = shipped ? ModelScorer.create(shipped) : null;
+  if (shippedScorer?.ok) {
+    const s = shippedScorer.value;
+    const sim2 = meshSim(9);
+    for (let c = 0; c < 200; c++) {
+      const v = sim2.step();
+      for (const l of v.links.values()) s.scoreLink(l, v);
+    }
+    const v2 = sim2.monitor.view;
+    const l2 = v2.links.get(`${IF_NAME}/${neighborMac(0)}`)!;
+    if (!s.evaluateLink(l2, v2)) throw new Error('model bench: link not scored by the shipped model');
+    bench.add('model: score one link window, shipped model (model/x0tta6bl4.model)', () => {
+      if (!s.evaluateLink(l2, v2)) throw new Error('no judgement');
+    });
+  }
   bench.add('model: link features only (30-sample window)', () => {
     if (!linkFeatures(link, view, raw)) throw new Error('no features');
   });

@@ -350,7 +350,7 @@ function neighbourProbes() {
 
 t('the loop: 40 % loss toggled every 5 s on eth1 opens link-flapping within 30 s, raises the hop penalty, restores it once stable', async () => {
   const probes = neighbourProbes();
-  const h = loopHarness({ hopPenaltyStableMs: 30_000, flapWindowMs: 60_000 }, twoInterfaceMesh, undefined, null, undefined, probes.transport);
+  const h = loopHarness({ hopPenaltyStableMs: 30_000, flapWindowMs: 60_000 }, twoInterfaceMesh, undefined, null, undefined, {}, probes.transport);
   const run = async (seconds: number, lose: (s: number, k: number) => boolean) => {
     for (let s = 0; s < seconds; s++) {
       await h.cycles(1);
@@ -389,7 +389,7 @@ t('the loop: once no best route uses the flapping link, the penalty stops rising
     const m = twoInterfaceMesh(cycle);
     return (h.penalties.get('eth1') ?? 0) > 0 ? { ...m, routes: [{ originator: 'aa:00:00:00:00:0a', ifname: 'eth2', via: 'aa:00:00:00:00:0b' }] } : m;
   };
-  const h = loopHarness({ hopPenaltyStableMs: 30_000 }, mesh, undefined, null, undefined, probes.transport);
+  const h = loopHarness({ hopPenaltyStableMs: 30_000 }, mesh, undefined, null, undefined, {}, probes.transport);
   for (let s = 0; s < 40; s++) {
     await h.cycles(1);
     probes.second(() => false);

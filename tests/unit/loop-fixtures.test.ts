@@ -9,7 +9,7 @@ import type { KnowledgeStore } from '../../runtime/src/knowledge/store.js';
 import type { ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
 import { createLog } from '../../runtime/src/log.js';
 import type { ActOutcome, Actuator } from '../../runtime/src/loop/actuator.js';
-import { createHealingLoop, type HealingLoop } from '../../runtime/src/loop/healing-loop.js';
+import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from '../../runtime/src/loop/healing-loop.js';
 import type { PeerSummary } from '../../runtime/src/loop/peer-view.js';
 import { LOOP_DEFAULTS, type LoopConfig } from '../../runtime/src/loop/settings.js';
 import type { AuditRecord } from '../../runtime/src/loop/types.js';
@@ -236,6 +236,7 @@ export function loopHarness(
   probe?: () => boolean,
   store: KnowledgeStore | null = null,
   peers?: (wallMs: number) => PeerSummary[],
+  extra: Partial<HealingLoopDeps> = {},
   /** Link probe sockets, on the harness's clock. */
   probeTransport?: (monoMs: () => number) => ProbeTransport,
 ) {
@@ -288,6 +289,7 @@ export function loopHarness(
     nodeName: 'node1',
     agentVersion: '0.1.0',
     onAudit: (a) => void audits.push(a),
+    ...extra,
   });
   /** Start a cycle and run its phases up to `last`; the returned function runs the rest. */
   const startCycle = async (last?: string): Promise<() => Promise<void>> => {

@@ -8,12 +8,13 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LinkDegradedDetector } from '../../runtime/src/loop/detectors/link-degraded.js';
+import { LinkAnomalyDetector } from '../../runtime/src/loop/detectors/model-anomaly.js';
 import { IncidentBook } from '../../runtime/src/loop/incidents.js';
 import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { IncidentEvent } from '../../runtime/src/loop/types.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
-import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
 
@@ -69,15 +70,20 @@ t('warm-up: no score for a link until its normaliser has seen 30 samples', () =>
   assert.is(scorer.evaluateLink(sim.monitor.view.links.get(key(1))!, sim.monitor.view), null, 'link 1 was never scored: no state');
 });
 
-t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and it resolves after', () => {
+t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does (the model’s, not the rule’s), and it resolves after', () => {
   const scorer = scorerFor(cal.model);
-  const detector = new LinkDegradedDetector(() => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] }), scorer);
+  const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
+  const rule = new LinkDegradedDetector(config, scorer);
+  const detector = new LinkAnomalyDetector(config, scorer);
   const book = new IncidentBook();
   const sim = meshSim(3); // not the calibration run's mesh
   const events: IncidentEvent[] = [];
+  const ruleEvents: IncidentEvent[] = [];
   const step = (cond?: (n: number, b: LinkCondition) => LinkCondition) => {
     const view = sim.step(cond);
-    events.push(...book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() }));
+    const at = { wallMs: sim.now(), monoMs: sim.now() };
+    ruleEvents.push(...book.apply(rule, rule.observe(view), at));
+    events.push(...book.apply(detector, detector.observe(view), at));
     return view;
   };
   let max = 0;
@@ -98,8 +104,10 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and
   }
   const opened = events.filter((e) => e.type === 'opened');
   assert.is(opened.length, 1, 'one incident, for the faulty link only');
+  assert.is(opened[0]!.incident.kind, 'link-anomaly');
   assert.is(opened[0]!.incident.target, `link:${key(2)}`);
   assert.is(opened[0]!.incident.evidence.values.modelScore, 1);
+  assert.equal(ruleEvents, [], 'the EWMA rule (which leads to actions) does not see this fault, and the model alone does not make it fire');
   assert.ok(openedAt >= 0 && openedAt < 30, `opened ${openedAt} cycles into the fault`);
   const judged = scorer.lastLink(key(2))!;
   assert.ok(judged.error >= judged.threshold && judged.worstFeature !== '', `${judged.worstFeature} z ${judged.worstZ}`);
@@ -109,6 +117,26 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does, and
   for (let c = 0; c < 200; c++) step();
   assert.ok(events.some((e) => e.type === 'resolved' && e.incident.target === `link:${key(2)}`), 'resolved once the link is clean again');
   assert.is(events.filter((e) => e.type === 'opened').length, 1);
+});
+
+t('a lasting condition is learnt after FREEZE_LIMIT cycles: a link does not stay anomalous for ever', () => {
+  const scorer = scorerFor(cal.model);
+  const sim = meshSim(4);
+  for (let c = 0; c < 200; c++) {
+    const view = sim.step();
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+  }
+  const fault = (n: number, b: LinkCondition) => (n === 2 ? { ...b, tqNoise: 30, lastSeenMs: 1300 } : b);
+  const scores: number[] = [];
+  for (let c = 0; c < FREEZE_LIMIT + 300; c++) {
+    const view = sim.step(fault);
+    for (const l of view.links.values()) scorer.scoreLink(l, view);
+    scores.push(scorer.lastLink(key(2))?.score ?? -1);
+  }
+  const share = (xs: number[]) => xs.filter((x) => x >= 1).length / xs.length;
+  const before = share(scores.slice(10, FREEZE_LIMIT));
+  const after = share(scores.slice(-100));
+  assert.ok(before > 0.9 && after < 0.2, `share of cycles at 1: ${before} while frozen, ${after} in the last 100`);
 });
 
 t('the node score: a node losing half its neighbours is anomalous', () => {

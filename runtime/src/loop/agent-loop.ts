@@ -10,6 +10,9 @@ import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
 import type { ProbeTransport } from '../linkprobe/prober.js';
 import type { Log } from '../log.js';
+import { decodeModel, MAX_MODEL_BYTES } from '../model/format.js';
+import { FeatureRecorder } from '../model/recorder.js';
+import { ModelScorer } from '../model/scorer.js';
 import { type MeshSnapshot, takeSnapshot, unavailableSnapshot } from '../mesh/snapshot.js';
 import type { GenlResolver } from '../netlink/genl.js';
 import { openGenl, openRtnl } from '../netlink/open.js';
@@ -99,8 +102,43 @@ function probeTransport(host: Host): ProbeTransport | null {
   };
 }
 
+/** A path from a setting: absolute as is, else under the state directory. */
+export function statePath(stateDir: string, path: string): string {
+  return path.startsWith('/') ? path : `${stateDir.replace(/\/+$/, '')}/${path}`;
+}
+
+/** The anomaly model named by the `model` setting, or null (none set, or unusable: logged, the rules run alone). */
+export function loadModelScorer(host: Host, log: Log, path: string): ModelScorer | null {
+  let bytes: Uint8Array;
+  try {
+    bytes = host.files.readBytes(path, MAX_MODEL_BYTES);
+  } catch (e) {
+    log.err(`model: cannot read ${path}: ${(e as Error).message}; running with the rules only`);
+    return null;
+  }
+  const model = decodeModel(bytes);
+  if (!model.ok) {
+    log.err(`model: ${path}: ${model.error}; running with the rules only`);
+    return null;
+  }
+  const scorer = ModelScorer.create(model.value);
+  if (!scorer.ok) {
+    log.err(`model: ${path}: ${scorer.error}; running with the rules only`);
+    return null;
+  }
+  const t = scorer.value.thresholds();
+  log.notice(`model: ${path} ("${model.value.label}"), link threshold ${t.link ?? 'none'}, node threshold ${t.node ?? 'none'}; its incidents are advisory`);
+  return scorer.value;
+}
+
 export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopOptions, config: LoopConfig): AgentLoopResult {
   const netlink = lazyNetlink(host);
+  const scorer = config.modelPath !== '' ? loadModelScorer(host, log, statePath(options.stateDir, config.modelPath)) : null;
+  let featureRecorder: FeatureRecorder | null = null;
+  if (config.recordFeatures !== '') {
+    featureRecorder = new FeatureRecorder(host, { path: statePath(options.stateDir, config.recordFeatures), maxBytes: config.recordFeaturesMaxKb * 1024, flushCycles: 10 });
+    log.notice(`record_features: recording the model's features to ${featureRecorder.options.path} (at most ${config.recordFeaturesMaxKb} KiB)`);
+  }
   const opened = KnowledgeStore.open(host, options.stateDir);
   let store: KnowledgeStore | null = null;
   if (opened.ok) {
@@ -150,6 +188,9 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
         return { ok: true, value: out };
       },
     },
+    featureRecorder,
+    ...(scorer && scorer.thresholds().link !== null ? { linkScorer: scorer } : {}),
+    ...(scorer && scorer.thresholds().node !== null ? { nodeScorer: scorer } : {}),
     nodeName: nodeName(host),
     agentVersion: options.agentVersion,
     ...(options.onIncident ? { onIncident: options.onIncident } : {}),

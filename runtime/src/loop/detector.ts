@@ -23,16 +23,27 @@ export interface Detector {
 }
 
 /**
- * The seam for the anomaly model (a later issue): a score per link and per node in
- * 0..1 (1 = certainly anomalous), or null when it has no opinion yet. Until the
- * model exists, the EWMA baseline scorer is the real detector for degraded links.
+ * The seam for the anomaly model: a score per link and per node in 0..1
+ * (1 = anomalous: at or above the model's threshold), or null when it has no opinion
+ * yet. The EWMA rule judges degraded links; the model's score goes into that rule's
+ * evidence and into its own advisory incidents (detectors/model-anomaly.ts).
  */
+export interface ScoreExplanation {
+  error: number;
+  threshold: number;
+  worstFeature: string;
+  worstZ: number;
+}
+
 export interface LinkScorer {
   readonly name: string;
   scoreLink(link: import('./monitor.js').LinkSeries, view: MeshView): number | null;
+  /** Why the last score of a link was what it was (the model's error and worst feature). */
+  lastLink?(key: string): ScoreExplanation | null;
 }
 
 export interface NodeScorer {
   readonly name: string;
   scoreNode(view: MeshView): number | null;
+  lastNode?(): ScoreExplanation | null;
 }

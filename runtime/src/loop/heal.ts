@@ -57,6 +57,8 @@ const NOTHING_PLANNED: Record<IncidentKind, string> = {
   'deaf-interface': 'restart_max restarts were tried and the alert was raised',
   'uplink-lost': 'this node is not a gateway server',
   'isolated-node': 'no isolated_hook is configured, or it already ran for this incident',
+  'link-anomaly': "no policy acts on the anomaly model's incidents alone: the rules decide actions",
+  'node-anomaly': "no policy acts on the anomaly model's incidents alone: the rules decide actions",
 };
 
 export async function heal(req: HealRequest, ctx: HealContext): Promise<HealAnswer> {

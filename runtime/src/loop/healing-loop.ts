@@ -19,13 +19,15 @@ import { LinkProber, type ProberSettings, type ProbeTransport } from '../linkpro
 import { QUALITY_DEFAULTS } from '../linkprobe/quality.js';
 import type { Log } from '../log.js';
 import type { MeshSnapshot } from '../mesh/snapshot.js';
+import type { FeatureRecorder } from '../model/recorder.js';
 import type { NlResult } from '../netlink/result.js';
 import type { Actuator } from './actuator.js';
-import type { Detector, LinkScorer } from './detector.js';
+import type { Detector, LinkScorer, NodeScorer } from './detector.js';
 import { DeafInterfaceDetector } from './detectors/deaf-interface.js';
 import { IsolatedNodeDetector } from './detectors/isolated-node.js';
 import { LinkDegradedDetector } from './detectors/link-degraded.js';
 import { LinkFlappingDetector } from './detectors/link-flapping.js';
+import { LinkAnomalyDetector, NodeAnomalyDetector } from './detectors/model-anomaly.js';
 import { NeighborLostDetector } from './detectors/neighbor-lost.js';
 import { RouteFlappingDetector } from './detectors/route-flapping.js';
 import { UplinkLostDetector } from './detectors/uplink-lost.js';
@@ -73,8 +75,12 @@ export interface HealingLoopDeps {
   peerSource?: PeerSource | null;
   nodeName: string;
   agentVersion: string;
-  /** The anomaly model's link scorer, when there is one. */
+  /** The anomaly model's link scorer, when there is one (setting `model`). */
   linkScorer?: LinkScorer;
+  /** The anomaly model's node scorer, when its file has a node network. */
+  nodeScorer?: NodeScorer;
+  /** Records the model's features each cycle (record_features; training data). */
+  featureRecorder?: FeatureRecorder | null;
   /** Told of every incident change and every audit record (ubus events, metrics, tests). */
   onIncident?: (event: IncidentEvent) => void;
   onAudit?: (record: AuditRecord) => void;
@@ -158,6 +164,9 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   ];
   const prober = deps.probeTransport ? new LinkProber(deps.probeTransport, proberSettings(config)) : null;
   if (prober) monitor.view.probes = prober.links;
+  // The model's own incidents are advisory: no policy acts on link-anomaly or node-anomaly.
+  if (deps.linkScorer) detectors.push(new LinkAnomalyDetector(cfg, deps.linkScorer));
+  if (deps.nodeScorer) detectors.push(new NodeAnomalyDetector(cfg, deps.nodeScorer));
   const hopPenalty = new HopPenaltyPolicy();
   const deafRestart = new DeafRestartPolicy();
   const policies: Policy[] = [hopPenalty, deafRestart, new GatewayUplinkPolicy(), new IsolatedHookPolicy()];
@@ -258,6 +267,13 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
           else if (e.type === 'resolved') log.notice(`incident ${i.id} resolved (${i.resolveReason}): ${i.kind} ${i.target}`);
           else log.info(`incident ${i.id} now ${i.severity}: ${i.evidence.summary}`);
         }
+      }
+      const rec = deps.featureRecorder;
+      if (rec) {
+        const before = rec.state;
+        rec.record(monitor.view, at.wallMs);
+        if (rec.state === 'full' && before !== 'full') log.notice(`record_features: ${rec.options.path} reached ${rec.bytesWritten} bytes; recording stopped`);
+        if (rec.state === 'failed' && before !== 'failed') log.warning(`record_features: ${rec.options.path}: ${rec.lastError}; recording stopped`);
       }
     },
   };

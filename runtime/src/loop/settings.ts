@@ -86,6 +86,13 @@ export interface LoopConfig {
   alfredReadMs: number;
   alfredSocket: string;
   alfredType: number;
+
+  /** The anomaly model file ('' = no model; relative to the state directory). Read at start-up. */
+  modelPath: string;
+  /** Record the model's feature vectors to this file each cycle ('' = off; relative to the state directory). */
+  recordFeatures: string;
+  /** The feature recording stops at this many KiB. */
+  recordFeaturesMaxKb: number;
 }
 
 export type LoopSettingKind =
@@ -151,6 +158,9 @@ export const LOOP_DEFAULTS: LoopConfig = {
   alfredReadMs: 2_000,
   alfredSocket: '/var/run/alfred.sock',
   alfredType: 200,
+  modelPath: '',
+  recordFeatures: '',
+  recordFeaturesMaxKb: 8192,
 };
 
 const int = (min: number, max: number): LoopSettingKind => ({ type: 'int', min, max });
@@ -202,6 +212,9 @@ export const LOOP_SETTINGS: readonly LoopSetting[] = [
   { field: 'alfredReadMs', key: 'alfred_read_ms', option: 'alfred-read-ms', metavar: 'MS', kind: int(0, 3_600_000), help: "read the other nodes' summaries this often, 0 = never (default 2000)" },
   { field: 'alfredSocket', key: 'alfred_socket', option: 'alfred-socket', metavar: 'PATH', kind: { type: 'path' }, help: 'alfred unix socket (default /var/run/alfred.sock)' },
   { field: 'alfredType', key: 'alfred_type', option: 'alfred-type', metavar: 'N', kind: int(64, 255), help: 'alfred data type of the node summary (default 200)' },
+  { field: 'modelPath', key: 'model', option: 'model', metavar: 'FILE', kind: str(), help: 'anomaly model file scored beside the degraded-link rule; a model alarm acts only with the rule (default none; read at start-up)' },
+  { field: 'recordFeatures', key: 'record_features', option: 'record-features', metavar: 'FILE', kind: str(), help: "append the model's feature vectors each cycle to FILE, JSON lines (default none: off)" },
+  { field: 'recordFeaturesMaxKb', key: 'record_features_max_kb', option: 'record-features-max-kb', metavar: 'KIB', kind: int(16, 1_048_576), help: 'stop recording features at this file size (default 8192)' },
 ];
 
 export type Converted = { ok: true; value: string | number | string[] } | { ok: false; error: string };

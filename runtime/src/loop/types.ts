@@ -2,7 +2,16 @@
 import type { RestartMethod } from './settings.js';
 
 
-export type IncidentKind = 'neighbor-lost' | 'link-degraded' | 'route-flapping' | 'link-flapping' | 'deaf-interface' | 'uplink-lost' | 'isolated-node';
+export type IncidentKind =
+  | 'neighbor-lost'
+  | 'link-degraded'
+  | 'route-flapping'
+  | 'link-flapping'
+  | 'deaf-interface'
+  | 'uplink-lost'
+  | 'isolated-node'
+  | 'link-anomaly'
+  | 'node-anomaly';
 
 export type Severity = 'info' | 'warning' | 'critical';
 

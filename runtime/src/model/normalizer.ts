@@ -38,8 +38,9 @@ export class Normalizer {
     this.floors = Float64Array.from(features, (f) => f.floor);
   }
 
-  update(x: Float64Array): void {
-    const a = this.alpha;
+  /** One sample; `alpha` overrides the weight (the scorer learns anomalous samples slower). */
+  update(x: Float64Array, alpha: number = this.alpha): void {
+    const a = alpha;
     const n = this.mean.length;
     if (this.samples === 0) {
       for (let i = 0; i < n; i++) {

@@ -10,8 +10,13 @@
  * - no metric in the window (or no node sample yet): null, nothing learnt;
  * - the first `warmup` samples only teach the normaliser: null;
  * - then the score; a sample scored below 1 also updates the normaliser and the
- *   node's threshold histogram, one scored 1 teaches nothing (a fault does not become
- *   the new normal).
+ *   node's threshold histogram; one scored 1 teaches nothing (a fault does not become
+ *   the new normal) — unless the target has scored 1 for more than FREEZE_LIMIT
+ *   cycles in a row: then the condition is lasting (its incident is open) and the
+ *   normaliser learns again, so a link whose warm-up fell on an unusual period does
+ *   not stay anomalous for ever (the lab showed such links alarmed on every cycle of a
+ *   15-minute run when nothing was ever learnt from scores of 1). The threshold never
+ *   learns from scores of 1.
  * State per link is dropped with the link (when the monitor forgets it).
  *
  * Not wired into the agent: it plugs into LinkDegradedDetector's extra scorer once a
@@ -33,6 +38,9 @@ export interface ScorerOptions {
   warmup: number;
   adapt: AdaptOptions;
 }
+
+/** After this many consecutive samples scored 1 a target's normaliser learns again. */
+export const FREEZE_LIMIT = 300;
 
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS };
 
@@ -93,6 +101,8 @@ interface TargetState {
   cycle: number;
   score: number | null;
   last: Judgement | null;
+  /** Consecutive samples scored 1. */
+  anomalousRun: number;
 }
 
 export type ScorerResult = { ok: true; value: ModelScorer } | { ok: false; error: string };
@@ -125,7 +135,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   }
 
   private fresh(set: FeatureSet): TargetState {
-    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null };
+    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null, anomalousRun: 0 };
   }
 
   /** Run one target's cycle: learn during warm-up, then score and learn only from clean samples. */
@@ -144,6 +154,9 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (j.score < 1) {
       state.norm.update(s.raw);
       s.threshold.observeClean(j.error);
+      state.anomalousRun = 0;
+    } else if (++state.anomalousRun > FREEZE_LIMIT) {
+      state.norm.update(s.raw);
     }
     return j.score;
   }
@@ -170,6 +183,35 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (!this.node) this.node = this.fresh(s.set);
     if (this.node.cycle === view.cycles) return this.node.score;
     return this.step(s, this.node, nodeFeatures(view, s.raw), view.cycles);
+  }
+
+  /**
+   * A recorded feature vector (FeatureRecorder's "f") scored exactly as scoreLink or
+   * scoreNode would score the window it came from, with the same state per key: the
+   * evaluation replays lab recordings through this. `have` false = no metric in the window.
+   */
+  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number): number | null {
+    const s = target === 'link' ? this.link : this.nodeScoring;
+    if (!s) return null;
+    let state = target === 'link' ? this.links.get(key) : this.node;
+    if (!state) {
+      state = this.fresh(s.set);
+      if (target === 'link') this.links.set(key, state);
+      else this.node = state;
+    }
+    if (state.cycle === cycle) return state.score;
+    if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
+    return this.step(s, state, raw !== null, cycle);
+  }
+
+  /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
+  lastInput(target: 'link' | 'node'): Float64Array | null {
+    return (target === 'link' ? this.link : this.nodeScoring)?.z ?? null;
+  }
+
+  /** The last judgement of a recorded key (link key or 'node'). */
+  lastRecorded(target: 'link' | 'node', key: string): Judgement | null {
+    return target === 'link' ? (this.links.get(key)?.last ?? null) : (this.node?.last ?? null);
   }
 
   /**

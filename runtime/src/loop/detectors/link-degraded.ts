@@ -2,8 +2,9 @@
  * Link degraded: a live link's metric (BATMAN_IV TQ, BATMAN_V throughput) falls
  * well below the link's own baseline for degraded_cycles cycles. The baseline
  * learns only from cycles judged good, so a lasting degradation stays visible.
- * An extra LinkScorer (the anomaly model, later) can raise the alarm on its own
- * when its score reaches 1; the EWMA judgement stays the evidence.
+ * An extra LinkScorer (the anomaly model) adds its score to the evidence but does
+ * not make a cycle bad: this incident leads to actions (hop penalty), and the model
+ * alone must not (its own advisory incident is detectors/model-anomaly.ts).
  */
 import type { Detector, Hysteresis, LinkScorer } from '../detector.js';
 import type { MeshView } from '../monitor.js';
@@ -34,28 +35,26 @@ export class LinkDegradedDetector implements Detector {
       if (!link.live) continue;
       const j = this.ewma.judge(link);
       const extra = this.extraScorer?.scoreLink(link, view) ?? null;
-      const bad = (j !== null && j.score >= 1) || (extra !== null && extra >= 1);
+      const bad = j !== null && j.score >= 1;
       if (!bad) link.baseline.update(link.metric.last());
-      if (j === null && extra === null) continue;
+      if (j === null) continue;
       const unit = link.metricName === 'tq' ? 'TQ' : 'kbit/s';
       out.push({
         target: `link:${link.key}`,
         bad,
-        severity: j !== null && j.dropPercent >= 80 ? 'critical' : 'warning',
+        severity: j.dropPercent >= 80 ? 'critical' : 'warning',
         evidence: {
-          summary: j
-            ? `${link.metricName} ${Math.round(j.value)} ${unit} on ${link.ifname} to ${link.neighbor}: ${Math.round(j.dropPercent)}% below its baseline ${Math.round(j.mean)} (${j.deviations.toFixed(1)} deviations)`
-            : `anomaly score ${extra} on ${link.key}`,
+          summary: `${link.metricName} ${Math.round(j.value)} ${unit} on ${link.ifname} to ${link.neighbor}: ${Math.round(j.dropPercent)}% below its baseline ${Math.round(j.mean)} (${j.deviations.toFixed(1)} deviations)${extra !== null && extra >= 1 ? '; the anomaly model agrees' : ''}`,
           values: {
             ifname: link.ifname,
             neighbor: link.neighbor,
             metric: link.metricName,
-            value: j?.value ?? null,
-            baselineMean: j ? Math.round(j.mean * 100) / 100 : null,
-            baselineDeviation: j ? Math.round(j.deviation * 100) / 100 : null,
-            dropPercent: j ? Math.round(j.dropPercent * 10) / 10 : null,
-            score: j ? Math.round(j.score * 1000) / 1000 : null,
-            modelScore: extra,
+            value: j.value,
+            baselineMean: Math.round(j.mean * 100) / 100,
+            baselineDeviation: Math.round(j.deviation * 100) / 100,
+            dropPercent: Math.round(j.dropPercent * 10) / 10,
+            score: Math.round(j.score * 1000) / 1000,
+            modelScore: extra === null ? null : Math.round(extra * 1000) / 1000,
           },
         },
       });

@@ -1,0 +1,268 @@
+/// <reference types="node" />
+/**
+ * `npm run model:eval`: the shipped model (model/x0tta6bl4.model) and its float
+ * version (model/float-network.json) on the held-out runs of model/data (role
+ * "test": topologies not used in training; no fault kind is used in training at all),
+ * against Isolation Forest (model/iforest.py, scikit-learn) on the same inputs and
+ * the EWMA degraded-link rule on the same rows. Writes model/report.json and
+ * model/report.md.
+ *
+ * Rows evaluated: link (and node) rows of the test runs that the int8 scorer judged
+ * (after each target's 30-sample warm-up), labelled normal or with a fault kind;
+ * "recovery" (60 s after a fault) and "setup" rows are left out. Per fault kind:
+ * positives are its rows, negatives all normal rows. Alarms are per cycle (score at
+ * or above the threshold); detection delay uses the loop's hysteresis (an incident
+ * after degraded_cycles = 5 consecutive alarms of one link), from the fault's start,
+ * on either end of the faulted link.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOOP_DEFAULTS } from '../runtime/src/loop/settings.js';
+import { type FeatureSet, LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../runtime/src/model/features.js';
+import { decodeModel } from '../runtime/src/model/format.js';
+import type { FloatNetwork } from '../runtime/src/model/network.js';
+import { readRows, type RunInfo } from './lib/dataset.js';
+import type { Row } from './lib/labels.js';
+import { detectionDelays, incidentRows, median, prf, rocAuc } from './lib/metrics.js';
+import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
+import { f1At, HELD_OUT_KINDS, QUANTILE_CANDIDATES, quantile, SELECTION_KINDS } from './lib/selection.js';
+import type { FloatArtifact } from './train.js';
+
+const root = process.cwd(); // npm runs scripts at the repository's root
+const RAISE_AFTER = LOOP_DEFAULTS.degradedCycles;
+const SEED = 9;
+
+interface KindResult {
+  kind: string;
+  positives: number;
+  negatives: number;
+  detectors: Record<string, { precision: number; recall: number; f1: number; auc: number; tp: number; fp: number; fn: number }>;
+}
+
+interface DelayResult {
+  kind: string;
+  run: string;
+  links: string[];
+  delays: Record<string, number | null>;
+}
+
+const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+
+/**
+ * Isolation Forest on the int8 model's inputs: fitted on the training normal inputs,
+ * its threshold a quantile of its training scores picked by F1 on the training runs'
+ * selection kinds (the autoencoder's rule), then applied to the test rows.
+ */
+function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array | null)[]; normal: boolean[]; fault: boolean[] }, test: (Float64Array | null)[]): Scored & { quantilePpm: number } {
+  const dir = join(root, 'model/.cache');
+  mkdirSync(dir, { recursive: true });
+  const csv = (xs: Float64Array[]) => `${xs.map((x) => Array.from(x, (v) => v.toFixed(4)).join(',')).join('\n')}\n`;
+  const judged = (xs: (Float64Array | null)[]) => xs.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
+  const sel = judged(select.input).filter((i) => select.normal[i] || select.fault[i]);
+  const tst = judged(test);
+  const files = { fit: join(dir, 'iforest-fit.csv'), select: join(dir, 'iforest-select.csv'), test: join(dir, 'iforest-test.csv') };
+  writeFileSync(files.fit, csv(fit));
+  writeFileSync(files.select, csv(sel.map((i) => select.input[i] as Float64Array)));
+  writeFileSync(files.test, csv(tst.map((i) => test[i] as Float64Array)));
+  // Debian's python3 (python3-sklearn), not another python3 earlier in PATH.
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  process.stdout.write(execFileSync(python, [join(root, 'model/iforest.py'), String(SEED), files.fit, files.select, files.test], { encoding: 'utf8' }));
+  const scores = (f: string) => readFileSync(`${f}.scores`, 'utf8').trim().split('\n').map(Number);
+  const fitScores = scores(files.fit);
+  const selScores = scores(files.select);
+  let best = { ppm: QUANTILE_CANDIDATES[QUANTILE_CANDIDATES.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
+  for (const ppm of QUANTILE_CANDIDATES) {
+    const threshold = quantile(fitScores, ppm);
+    const f1 = f1At(threshold, sel.map((i, k) => (select.normal[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)), sel.map((i, k) => (select.fault[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)));
+    if (f1 > best.f1) best = { ppm, threshold, f1 };
+  }
+  const error: (number | null)[] = new Array(test.length).fill(null);
+  const alarm: boolean[] = new Array(test.length).fill(false);
+  scores(files.test).forEach((s, k) => {
+    const i = tst[k] as number;
+    error[i] = s;
+    alarm[i] = s >= best.threshold;
+  });
+  return { error, alarm, quantilePpm: best.ppm };
+}
+
+function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
+  return { inputDim: a.net.inputDim, layers: a.net.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) };
+}
+
+/** The agents' own rules (every detector, advise mode, in the lab): first incident on an end of the faulted link naming that end's interface. */
+function rulesDelay(run: RunInfo, f: RunInfo['faults'][number]): number | null {
+  let first: number | null = null;
+  for (const l of run.links.filter((x) => f.links.includes(x.link))) {
+    const [a, b] = l.link.split('~');
+    for (const [node, ifname] of [
+      [a, l.ifA],
+      [b, l.ifB],
+    ] as const) {
+      for (const inc of run.incidents) {
+        if (inc.node !== node || inc.t < f.start || inc.t > f.end || !inc.target.includes(`${ifname}`)) continue;
+        if (first === null || inc.t < first) first = inc.t;
+      }
+    }
+  }
+  return first === null ? null : Math.round((first - f.start) * 10) / 10;
+}
+
+function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, runs: RunInfo[]) {
+  const target = set.target;
+  const judged = scored.int8 as Scored;
+  const idx = rows.map((_, i) => i).filter((i) => {
+    const r = rows[i] as Row;
+    return r.target === target && judged.error[i] !== null && r.y !== 'recovery' && r.y !== 'setup';
+  });
+  const kinds = [...new Set(idx.map((i) => (rows[i] as Row).y).filter((y) => y !== 'normal'))].sort();
+  const normal = idx.filter((i) => (rows[i] as Row).y === 'normal');
+  const names = Object.keys(scored);
+  const results: KindResult[] = [];
+  for (const kind of [...kinds, 'all faults']) {
+    const pos = idx.filter((i) => (kind === 'all faults' ? (rows[i] as Row).y !== 'normal' : (rows[i] as Row).y === kind));
+    const res: KindResult = { kind, positives: pos.length, negatives: normal.length, detectors: {} };
+    for (const d of names) {
+      const s = scored[d] as Scored;
+      const val = (i: number) => s.error[i] ?? -1;
+      const tp = pos.filter((i) => s.alarm[i]).length;
+      const fp = normal.filter((i) => s.alarm[i]).length;
+      const m = prf(tp, fp, pos.length - tp);
+      res.detectors[d] = { precision: r3(m.precision) ?? 0, recall: r3(m.recall) ?? 0, f1: r3(m.f1) ?? 0, auc: r3(rocAuc(pos.map(val), normal.map(val))) ?? Number.NaN, tp, fp, fn: m.fn };
+    }
+    results.push(res);
+  }
+  // Incidents (5 consecutive alarms) on normal rows, and detection delays (links only).
+  const normalSeconds = normal.length; // one row per cycle (1 s) per link
+  const falseIncidents: Record<string, number> = {};
+  const delays: DelayResult[] = [];
+  const faults = runs.flatMap((r) => r.faults.map((f) => ({ ...f, run: r.run })));
+  const perDetector: Record<string, ReturnType<typeof detectionDelays>> = {};
+  for (const d of names) {
+    const opened = incidentRows(rows, (scored[d] as Scored).alarm, RAISE_AFTER);
+    falseIncidents[d] = [...opened].filter((i) => (rows[i] as Row).target === target && (rows[i] as Row).y === 'normal').length;
+    if (target === 'link') perDetector[d] = detectionDelays(rows, faults, opened);
+  }
+  if (target === 'link') {
+    faults.forEach((f, k) => {
+      const run = runs.find((r) => r.run === f.run) as RunInfo;
+      const dl: Record<string, number | null> = {};
+      for (const d of names) dl[d] = perDetector[d]?.[k]?.delay ?? null;
+      dl.rules = rulesDelay(run, f);
+      delays.push({ kind: f.kind, run: f.run, links: f.links, delays: dl });
+    });
+  }
+  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, delays };
+}
+
+function fmt(x: number | null | undefined): string {
+  return x === null || x === undefined || Number.isNaN(x) ? '–' : String(x);
+}
+
+function main(): number {
+  const runsFile = join(root, 'model/data/runs.json');
+  const modelFile = join(root, 'model/x0tta6bl4.model');
+  const floatFile = join(root, 'model/float-network.json');
+  for (const f of [runsFile, modelFile, floatFile]) {
+    if (!existsSync(f)) {
+      process.stderr.write(`${f} is missing: label the lab runs and run npm run model:train first\n`);
+      return 1;
+    }
+  }
+  const allRuns = JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[];
+  const trainRuns = allRuns.filter((r) => r.role === 'train');
+  const testRuns = allRuns.filter((r) => r.role === 'test');
+  if (testRuns.length === 0) {
+    process.stderr.write('no run with role "test" in model/data/runs.json\n');
+    return 1;
+  }
+  const model = decodeModel(new Uint8Array(readFileSync(modelFile)));
+  if (!model.ok) throw new Error(model.error);
+  const artifact = JSON.parse(readFileSync(floatFile, 'utf8')) as FloatArtifact;
+  const trainRows = trainRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const rows = testRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const report: Record<string, unknown> = {
+    model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },
+    data: {
+      train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
+      test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
+    },
+    protocol: {
+      heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
+      alarm: 'per cycle: int8/float error >= its threshold; Isolation Forest score >= its threshold; EWMA rule score >= 1 (its default settings)',
+      thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}`,
+      heldOutKinds: `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`,
+      incident: `${RAISE_AFTER} consecutive alarms of one target (degraded_cycles)`,
+      excluded: 'rows labelled recovery (60 s after a fault) or setup; rows before the int8 scorer warm-up',
+    },
+    targets: [] as unknown[],
+  };
+  for (const set of [LINK_FEATURES_V1, NODE_FEATURES_V1]) {
+    const fa = artifact.networks.find((n) => n.target === set.target);
+    if (!fa) continue;
+    const int8 = replayInt8(model.value, rows, set.target);
+    let train = trainingInputs(trainRows, set);
+    if (train.length > 30_000) {
+      const step = train.length / 30_000;
+      train = Array.from({ length: 30_000 }, (_, i) => train[Math.floor(i * step)] as Float64Array);
+    }
+    const onTrain = replayInt8(model.value, trainRows, set.target);
+    const select = {
+      input: onTrain.input ?? [],
+      normal: trainRows.map((r) => r.target === set.target && r.y === 'normal'),
+      fault: trainRows.map((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)),
+    };
+    const iforest = runIsolationForest(train, select, int8.input ?? []);
+    const scored: Record<string, Scored> = {
+      int8,
+      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set),
+      iforest,
+    };
+    if (set.target === 'link') scored.ewma = replayEwma(rows);
+    const res = evaluate(set, rows, scored, testRuns);
+    const all = res.kinds.find((k) => k.kind === 'all faults');
+    const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 } });
+  }
+  writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
+  writeFileSync(join(root, 'model/report.md'), markdown(report));
+  process.stdout.write('model/report.json, model/report.md written\n');
+  return 0;
+}
+
+function markdown(report: Record<string, unknown>): string {
+  const m = report.model as { bytes: number; label: string; thresholds: Record<string, number> };
+  const data = report.data as { train: RunInfo[]; test: RunInfo[] };
+  const out: string[] = [];
+  out.push('# The anomaly model: evaluation report', '');
+  out.push('Written by `npm run model:eval` (model/eval.ts); do not edit. How the data was made and what it lacks: docs/model.md.', '');
+  out.push(`Model: \`model/x0tta6bl4.model\`, ${m.bytes} bytes, "${m.label}", thresholds ${Object.entries(m.thresholds).map(([k, v]) => `${k} ${v}`).join(', ')} (squared int8 steps).`, '');
+  out.push('## Data', '', '| role | run | topology | nodes | s | rows (links + node) | link row labels |', '|---|---|---|---|---|---|---|');
+  for (const [role, rs] of [['train', data.train], ['test', data.test]] as const) {
+    for (const r of rs) out.push(`| ${role} | ${r.run} | ${r.topology} | ${r.nodes} | ${r.seconds} | ${r.rows} | ${Object.entries(r.labels).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
+  }
+  const p = report.protocol as Record<string, string>;
+  out.push('', '## Protocol', '', ...Object.entries(p).map(([k, v]) => `- ${k}: ${v}`), '');
+  for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {
+    const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number> };
+    out.push(`## ${tt.target === 'link' ? 'Links' : 'The node'}`, '');
+    out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection).`, '');
+    const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
+    out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
+    for (const k of tt.kinds) out.push(`| ${k.kind}${HELD_OUT_KINDS.includes(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
+    out.push('', `Incidents (${RAISE_AFTER} consecutive alarms) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
+    if (tt.delays.length > 0) {
+      const names = Object.keys(tt.delays[0]?.delays ?? {});
+      out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run):', '');
+      out.push(`| run | fault | link | ${names.join(' | ')} |`, `|---|---|---|${names.map(() => '---|').join('')}`);
+      for (const d of tt.delays) out.push(`| ${d.run} | ${d.kind} | ${d.links.join(', ')} | ${names.map((n) => fmt(d.delays[n])).join(' | ')} |`);
+      const med = names.map((n) => `${n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
+      out.push('', `Median delay of the detected faults: ${med.join('; ')}.`, '');
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+process.exit(main());

@@ -1,0 +1,47 @@
+/// <reference types="node" />
+/**
+ * Labelled data on disk: model/data/<run>.jsonl.gz, one Row per line, in the order the
+ * agent recorded them (per node: cycle by cycle), so a replay through the scorer sees
+ * each node's targets exactly as the agent did. model/data/runs.json says which run
+ * is from which topology and what it is for (train / test).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import type { FaultInterval, Row, Timeline } from './labels.js';
+
+export interface RunInfo {
+  run: string;
+  file: string;
+  topology: string;
+  role: 'train' | 'test';
+  scenario: string;
+  nodes: number;
+  seconds: number;
+  rows: number;
+  labels: Record<string, number>;
+  /** The faults injected (s since the scenario started). */
+  faults: FaultInterval[];
+  /** Incidents the agents' rules opened (advise mode), for the rules' detection delay. */
+  incidents: Timeline['incidents'];
+  /** Lab links and each end's interface name. */
+  links: { link: string; ifA: string; ifB: string }[];
+}
+
+export function writeRows(file: string, rows: readonly Row[]): void {
+  const text = rows.map((r) => JSON.stringify(r)).join('\n');
+  // mtime 0 in the gzip header: the same rows give the same bytes.
+  writeFileSync(file, gzipSync(Buffer.from(`${text}\n`), { level: 9 }));
+}
+
+export function readRows(file: string): Row[] {
+  const text = gunzipSync(readFileSync(file)).toString('utf8');
+  const out: Row[] = [];
+  for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line) as Row);
+  return out;
+}
+
+export function countLabels(rows: readonly Row[], target: 'link' | 'node'): Record<string, number> {
+  const c: Record<string, number> = {};
+  for (const r of rows) if (r.target === target) c[r.y] = (c[r.y] ?? 0) + 1;
+  return c;
+}

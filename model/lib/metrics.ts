@@ -1,0 +1,82 @@
+/**
+ * Evaluation measures: ROC AUC (Mann-Whitney, ties counted half), precision, recall
+ * and F1 of per-cycle alarms, and detection delay with the loop's hysteresis (an
+ * incident opens after `raiseAfter` consecutive alarms of one target).
+ */
+import type { FaultInterval, Row } from './labels.js';
+
+/** ROC AUC of scores (higher = more anomalous) for positives vs negatives; NaN if a class is empty. */
+export function rocAuc(pos: readonly number[], neg: readonly number[]): number {
+  if (pos.length === 0 || neg.length === 0) return Number.NaN;
+  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
+  let rankSum = 0;
+  let i = 0;
+  while (i < all.length) {
+    let j = i;
+    while (j + 1 < all.length && (all[j + 1] as { s: number }).s === (all[i] as { s: number }).s) j++;
+    const mid = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if ((all[k] as { p: number }).p === 1) rankSum += mid;
+    i = j + 1;
+  }
+  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
+}
+
+export interface Prf {
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export function prf(tp: number, fp: number, fn: number): Prf {
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+  return { tp, fp, fn, precision, recall, f1 };
+}
+
+/**
+ * Per target sequence (run, node, epoch, key), when an incident would open: the rows
+ * at which `raiseAfter` consecutive alarms complete. Returns the row indices.
+ */
+export function incidentRows(rows: readonly Row[], alarm: readonly boolean[], raiseAfter: number): Set<number> {
+  const run = new Map<string, number>();
+  const open = new Set<number>();
+  rows.forEach((r, i) => {
+    const k = `${r.run}|${r.node}|${r.epoch}|${r.key}`;
+    const n = alarm[i] ? (run.get(k) ?? 0) + 1 : 0;
+    run.set(k, n);
+    if (n === raiseAfter) open.add(i);
+  });
+  return open;
+}
+
+export interface Delay {
+  kind: string;
+  links: string[];
+  /** Seconds from the fault's start to the first incident on one of its links' rows; null = missed. */
+  delay: number | null;
+}
+
+/** For each fault: the first incident (from `opened`) on a row of its links within [start, end]. */
+export function detectionDelays(rows: readonly Row[], faults: readonly (FaultInterval & { run: string })[], opened: ReadonlySet<number>): Delay[] {
+  return faults.map((f) => {
+    let first: number | null = null;
+    for (const i of opened) {
+      const r = rows[i] as Row;
+      if (r.run !== f.run || r.target !== 'link' || r.link === null || !f.links.includes(r.link)) continue;
+      if (r.t < f.start || r.t > f.end) continue;
+      if (first === null || r.t < first) first = r.t;
+    }
+    return { kind: f.kind, links: f.links, delay: first === null ? null : Math.round((first - f.start) * 10) / 10 };
+  });
+}
+
+export function median(xs: readonly number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}

@@ -1,0 +1,162 @@
+/**
+ * Replays of recorded rows, per agent process (run, node, epoch) in recorded order:
+ * - trainingInputs: the z-scores the router's normaliser would give (alpha 0.01,
+ *   30 samples of warm-up), learning only from rows labelled normal or setup (a fault
+ *   is not learnt as normal, as the scorer does by its own judgement);
+ * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
+ *   error, the score, and the int8 network's input (for Isolation Forest);
+ * - replayFloat: the same procedure with the float network (its own normaliser, frozen
+ *   while at or above its threshold, up to the scorer's FREEZE_LIMIT samples in a row);
+ * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
+ *   update) on the recorded raw metric of live links.
+ * Results are arrays parallel to the rows; null where a detector had no opinion.
+ */
+import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
+import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js';
+import type { LinkSeries } from '../../runtime/src/loop/monitor.js';
+import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
+import type { FeatureSet } from '../../runtime/src/model/features.js';
+import { floatForward } from '../../runtime/src/model/float-inference.js';
+import type { Model } from '../../runtime/src/model/format.js';
+import type { FloatNetwork } from '../../runtime/src/model/network.js';
+import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
+import { quantizeValue } from '../../runtime/src/model/quantize.js';
+import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { byAgent, type Row } from './labels.js';
+
+function indexOf(rows: readonly Row[]): Map<Row, number> {
+  const index = new Map<Row, number>();
+  for (let i = 0; i < rows.length; i++) index.set(rows[i] as Row, i);
+  return index;
+}
+
+export const WARMUP = SCORER_DEFAULTS.warmup;
+const ALPHA = SCORER_DEFAULTS.alpha;
+const LEARN = new Set(['normal', 'setup']);
+
+/** z on the int8 grid (what the integer network sees), as reals. */
+function onGrid(z: Float64Array, out: Float64Array): Float64Array {
+  for (let i = 0; i < z.length; i++) out[i] = quantizeValue(z[i] as number, STANDARD_INPUT_SCALE, 0) * STANDARD_INPUT_SCALE;
+  return out;
+}
+
+/** Normalised inputs of the rows labelled normal (after each target's warm-up), for training. */
+export function trainingInputs(rows: readonly Row[], set: FeatureSet): Float64Array[] {
+  const out: Float64Array[] = [];
+  const raw = new Float64Array(set.features.length);
+  const z = new Float64Array(set.features.length);
+  for (const group of byAgent(rows)) {
+    const norms = new Map<string, Normalizer>();
+    for (const r of group) {
+      if (r.target !== set.target) continue;
+      let n = norms.get(r.key);
+      if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
+      raw.set(r.f);
+      if (n.samples < WARMUP) {
+        n.update(raw);
+        continue;
+      }
+      if (r.y === 'normal') {
+        n.zScores(raw, z);
+        out.push(onGrid(z, new Float64Array(z.length)));
+      }
+      if (LEARN.has(r.y)) n.update(raw);
+    }
+  }
+  return out;
+}
+
+export interface Scored {
+  /** Squared reconstruction error in input steps², null = no opinion (warm-up). */
+  error: (number | null)[];
+  /** Alarm this cycle (score ≥ 1). */
+  alarm: boolean[];
+  /** The network's input per row (int8 replay only), null when not judged. */
+  input?: (Float64Array | null)[];
+}
+
+export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node'): Scored {
+  const index = indexOf(rows);
+  const error: (number | null)[] = new Array(rows.length).fill(null);
+  const alarm: boolean[] = new Array(rows.length).fill(false);
+  const input: (Float64Array | null)[] = new Array(rows.length).fill(null);
+  for (const group of byAgent(rows)) {
+    const made = ModelScorer.create(model);
+    if (!made.ok) throw new Error(made.error);
+    const scorer = made.value;
+    for (const r of group) {
+      if (r.target !== target) continue;
+      const score = scorer.scoreRecorded(target, r.key, r.f, r.c);
+      if (score === null) continue;
+      const i = index.get(r) as number;
+      const j = scorer.lastRecorded(target, r.key);
+      error[i] = j?.error ?? null;
+      alarm[i] = score >= 1;
+      input[i] = Float64Array.from(scorer.lastInput(target) ?? []);
+    }
+  }
+  return { error, alarm, input };
+}
+
+/** The float network through the same procedure (own normaliser per target, learning only from rows below its threshold). */
+export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
+  const index = indexOf(rows);
+  const error: (number | null)[] = new Array(rows.length).fill(null);
+  const alarm: boolean[] = new Array(rows.length).fill(false);
+  const raw = new Float64Array(set.features.length);
+  const z = new Float64Array(set.features.length);
+  const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
+  for (const group of byAgent(rows)) {
+    const norms = new Map<string, Normalizer>();
+    const runs = new Map<string, number>();
+    for (const r of group) {
+      if (r.target !== set.target) continue;
+      let n = norms.get(r.key);
+      if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
+      raw.set(r.f);
+      if (n.samples < WARMUP) {
+        n.update(raw);
+        continue;
+      }
+      n.zScores(raw, z);
+      const y = floatForward(net, z);
+      let e = 0;
+      for (let k = 0; k < z.length; k++) e += ((y[k] as number) - (z[k] as number)) ** 2;
+      e /= s2;
+      const i = index.get(r) as number;
+      error[i] = e;
+      alarm[i] = e >= threshold;
+      const run = e < threshold ? 0 : (runs.get(r.key) ?? 0) + 1;
+      runs.set(r.key, run);
+      if (run === 0 || run > FREEZE_LIMIT) n.update(raw);
+    }
+  }
+  return { error, alarm };
+}
+
+/** The degraded-link rule on the recorded metric: continuous score min(drop/drop%, deviations/K) for the AUC. */
+export function replayEwma(rows: readonly Row[]): Scored {
+  const index = indexOf(rows);
+  const error: (number | null)[] = new Array(rows.length).fill(null);
+  const alarm: boolean[] = new Array(rows.length).fill(false);
+  const config = { ...LOOP_DEFAULTS, excludeInterfaces: [] };
+  const judge = new EwmaLinkScorer(() => config);
+  for (const group of byAgent(rows)) {
+    const baselines = new Map<string, EwmaBaseline>();
+    for (const r of group) {
+      if (r.target !== 'link' || !r.live) continue;
+      let b = baselines.get(r.key);
+      if (!b) baselines.set(r.key, (b = new EwmaBaseline(config.baselineAlphaPermille / 1000)));
+      const m = r.m ?? Number.NaN;
+      const link = { metric: { last: () => m }, baseline: b } as unknown as LinkSeries;
+      const j = judge.judge(link);
+      const bad = j !== null && j.score >= 1;
+      if (!bad) b.update(m);
+      if (j === null) continue;
+      const i = index.get(r) as number;
+      error[i] = Math.min(j.dropPercent / config.degradedDropPercent, j.deviations / config.degradedDeviations);
+      alarm[i] = bad;
+    }
+  }
+  return { error, alarm };
+}

@@ -1,0 +1,137 @@
+/// <reference types="node" />
+/**
+ * `npm run model:train`: model/data (runs with role "train") -> model/x0tta6bl4.model.
+ *
+ * For each target (links, the node): the normalised inputs of the rows labelled
+ * normal (replayed as the router's normaliser computes them), a float autoencoder
+ * trained on them (seeded), post-training int8 quantization with one scale per output
+ * channel (calibrated on those inputs), and a threshold: a quantile of the int8 errors
+ * of the normal rows, replayed through the router's own scorer, the quantile picked
+ * by F1 on the training runs' rows of four fault kinds (lib/selection.ts). The
+ * network sees normal data only; the other four fault kinds and the test topologies
+ * are seen by nothing before model:eval. Writes model/x0tta6bl4.model and model/float-network.json (the float
+ * networks and thresholds, for model:eval). Deterministic: same data, same bytes.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type FeatureSet, LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../runtime/src/model/features.js';
+import { encodeModel } from '../runtime/src/model/format.js';
+import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
+import { STANDARD_INPUT_SCALE } from '../runtime/src/model/normalizer.js';
+import { quantizeNetwork } from '../runtime/src/model/quantize.js';
+import { calibrateThreshold } from '../runtime/src/model/threshold.js';
+import { initNetwork, rng, train } from './lib/autoencoder.js';
+import { readRows, type RunInfo } from './lib/dataset.js';
+import type { Row } from './lib/labels.js';
+import { replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
+import { f1At, QUANTILE_CANDIDATES, quantile, SELECTION_KINDS } from './lib/selection.js';
+
+const root = process.cwd(); // npm runs scripts at the repository's root
+export const MARGIN_PERMILLE = 1000;
+const SEED = 9;
+const MAX_TRAIN = 30_000;
+
+export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 12, 16], node: [10, 4, 10, 15] };
+
+export interface FloatArtifact {
+  label: string;
+  seed: number;
+  trainRuns: string[];
+  networks: { target: 'link' | 'node'; samples: number; losses: number[]; quantilePpm: number; selection: { ppm: number; threshold: number; f1: number }[]; floatThreshold: number; int8Threshold: number; net: { inputDim: number; layers: { inDim: number; outDim: number; activation: 'none' | 'relu'; weights: number[]; bias: number[] }[] } }[];
+}
+
+function kindErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node', kinds: readonly string[]): number[] {
+  const out: number[] = [];
+  errors.forEach((e, i) => {
+    const r = rows[i] as Row;
+    if (e !== null && r.target === target && kinds.includes(r.y)) out.push(e);
+  });
+  return out;
+}
+
+function normalErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node'): number[] {
+  const out: number[] = [];
+  errors.forEach((e, i) => {
+    const r = rows[i] as Row;
+    if (e !== null && r.target === target && r.y === 'normal') out.push(e);
+  });
+  return out;
+}
+
+function quantNet(net: FloatNetwork, set: FeatureSet, calibration: Float64Array[], threshold: number, quantilePpm = 999_000): QuantNetwork {
+  const q = quantizeNetwork(net, calibration, { target: set.target, featureVersion: set.version, inputScale: STANDARD_INPUT_SCALE, inputZeroPoint: 0, threshold, quantilePpm, marginPermille: MARGIN_PERMILLE });
+  if (!q.ok) throw new Error(`${set.target}: ${q.error}`);
+  return q.value;
+}
+
+function main(): number {
+  const runsFile = join(root, 'model/data/runs.json');
+  if (!existsSync(runsFile)) {
+    process.stderr.write('model/data/runs.json is missing: label lab runs first (docs/model.md, "Data")\n');
+    return 1;
+  }
+  const runs = (JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]).filter((r) => r.role === 'train');
+  if (runs.length === 0) {
+    process.stderr.write('no run with role "train" in model/data/runs.json\n');
+    return 1;
+  }
+  const rows = runs.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
+  const artifact: FloatArtifact = { label, seed: SEED, trainRuns: runs.map((r) => r.run), networks: [] };
+  const networks: QuantNetwork[] = [];
+  for (const set of [LINK_FEATURES_V1, NODE_FEATURES_V1]) {
+    let inputs = trainingInputs(rows, set);
+    if (inputs.length < 200) {
+      process.stderr.write(`${set.target}: only ${inputs.length} normal samples; not enough to train\n`);
+      return 1;
+    }
+    if (inputs.length > MAX_TRAIN) {
+      const step = inputs.length / MAX_TRAIN;
+      inputs = Array.from({ length: MAX_TRAIN }, (_, i) => inputs[Math.floor(i * step)] as Float64Array);
+    }
+    const widths = ARCHITECTURE[set.target];
+    const net = initNetwork(set.features.length, widths, rng(SEED));
+    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed: SEED });
+    const calibration = inputs.filter((_, i) => i % 10 === 0);
+    // The base replay (no alarms: the normaliser learns everything it sees) gives the
+    // clean errors the candidate thresholds are quantiles of; each candidate is then
+    // replayed with its threshold (which decides what the normaliser learns) and scored
+    // by F1 on the selection kinds of the training runs.
+    const base = replayInt8({ label, networks: [quantNet(net, set, calibration, 0xffffffff)] }, rows, set.target);
+    const baseNormal = normalErrors(base.error, rows, set.target);
+    let best = { ppm: QUANTILE_CANDIDATES[QUANTILE_CANDIDATES.length - 1] as number, threshold: 1, f1: -1 };
+    const tried: { ppm: number; threshold: number; f1: number }[] = [];
+    for (const ppm of QUANTILE_CANDIDATES) {
+      const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
+      const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target);
+      const f1 = f1At(threshold, normalErrors(r.error, rows, set.target), kindErrors(r.error, rows, set.target, SELECTION_KINDS));
+      tried.push({ ppm, threshold, f1: Math.round(f1 * 1000) / 1000 });
+      if (f1 > best.f1) best = { ppm, threshold, f1 };
+    }
+    const threshold = best.threshold;
+    // The float network: the same quantile of its own clean errors.
+    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set).error, rows, set.target);
+    const fThreshold = (quantile(fBase, best.ppm) * MARGIN_PERMILLE) / 1000;
+    networks.push(quantNet(net, set, calibration, threshold, best.ppm));
+    artifact.networks.push({
+      target: set.target,
+      samples: inputs.length,
+      losses: losses.map((l) => Math.round(l * 1e6) / 1e6),
+      quantilePpm: best.ppm,
+      selection: tried,
+      floatThreshold: fThreshold,
+      int8Threshold: threshold,
+      net: { inputDim: net.inputDim, layers: net.layers.map((l) => ({ inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights: Array.from(l.weights), bias: Array.from(l.bias) })) },
+    });
+    process.stdout.write(`${set.target}: ${inputs.length} normal samples, ${set.features.length}-${widths.join('-')}, loss ${losses[0]?.toFixed(4)} -> ${losses[losses.length - 1]?.toFixed(4)}, quantile ${best.ppm / 1e4} % (F1 on the selection kinds: ${tried.map((x) => `${x.ppm / 1e4} % ${x.f1}`).join(', ')}), threshold ${threshold} (int8), ${fThreshold.toFixed(1)} (float)\n`);
+  }
+  const bytes = encodeModel({ label, networks });
+  if (!bytes.ok) throw new Error(bytes.error);
+  if (bytes.value.length > 8192) throw new Error(`the model is ${bytes.value.length} bytes, above the 8 KB budget`);
+  writeFileSync(join(root, 'model/x0tta6bl4.model'), bytes.value);
+  writeFileSync(join(root, 'model/float-network.json'), `${JSON.stringify(artifact)}\n`);
+  process.stdout.write(`model/x0tta6bl4.model: ${bytes.value.length} bytes ("${label}")\n`);
+  return 0;
+}
+
+process.exit(main());

@@ -1,0 +1,77 @@
+/**
+ * The anomaly model's detectors: a link (or the node) whose model score reached 1
+ * (reconstruction error at or above the node's adaptive threshold) for
+ * degraded_cycles cycles opens a `link-anomaly` (`node-anomaly`) incident.
+ *
+ * These incidents are advisory: no policy acts on them, so the model alone never
+ * changes the mesh. When the rules see the same fault (link-degraded, route-flapping,
+ * deaf-interface...), their own incident is what a policy acts on; the model's score
+ * is in the rule's evidence too (docs/model.md, "In the loop").
+ */
+import type { Detector, Hysteresis, LinkScorer, NodeScorer, ScoreExplanation } from '../detector.js';
+import type { MeshView } from '../monitor.js';
+import type { LoopConfig } from '../settings.js';
+import type { Evidence, Observation } from '../types.js';
+
+function evidence(what: string, score: number, j: ScoreExplanation | null): Evidence {
+  return {
+    summary: j
+      ? `${what}: reconstruction error ${j.error} against threshold ${j.threshold}, worst feature ${j.worstFeature} (z ${j.worstZ.toFixed(1)})`
+      : `${what}: anomaly score ${score}`,
+    values: {
+      modelScore: Math.round(score * 1000) / 1000,
+      error: j?.error ?? null,
+      threshold: j?.threshold ?? null,
+      worstFeature: j?.worstFeature ?? null,
+      worstZ: j ? Math.round(j.worstZ * 100) / 100 : null,
+    },
+  };
+}
+
+export class LinkAnomalyDetector implements Detector {
+  readonly kind = 'link-anomaly' as const;
+  readonly enabled = true;
+
+  constructor(
+    private readonly config: () => LoopConfig,
+    private readonly scorer: LinkScorer,
+  ) {}
+
+  get hysteresis(): Hysteresis {
+    const n = this.config().degradedCycles;
+    return { raiseAfter: n, clearAfter: n * 2 };
+  }
+
+  observe(view: MeshView): Observation[] {
+    const out: Observation[] = [];
+    for (const link of view.links.values()) {
+      const score = this.scorer.scoreLink(link, view);
+      if (score === null) continue;
+      const j = this.scorer.lastLink?.(link.key) ?? null;
+      out.push({ target: `link:${link.key}`, bad: score >= 1, severity: 'warning', evidence: evidence(`model on ${link.ifname} to ${link.neighbor}`, score, j) });
+    }
+    return out;
+  }
+}
+
+export class NodeAnomalyDetector implements Detector {
+  readonly kind = 'node-anomaly' as const;
+  readonly enabled = true;
+
+  constructor(
+    private readonly config: () => LoopConfig,
+    private readonly scorer: NodeScorer,
+  ) {}
+
+  get hysteresis(): Hysteresis {
+    const n = this.config().degradedCycles;
+    return { raiseAfter: n, clearAfter: n * 2 };
+  }
+
+  observe(view: MeshView): Observation[] {
+    const score = this.scorer.scoreNode(view);
+    if (score === null) return [];
+    const j = this.scorer.lastNode?.() ?? null;
+    return [{ target: 'node', bad: score >= 1, severity: 'warning', evidence: evidence('model on the node', score, j) }];
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The feature recorder: once per cycle, the model's feature vectors of every link with
+ * a metric in its window and of the node (exactly what the scorer would compute), one
+ * JSON line per cycle, appended to a file that stops growing at a size cap. It makes
+ * the training data (docs/model.md, "Data"); it is off unless `record_features` names
+ * a file, and nothing else in the agent depends on it.
+ *
+ * A line:
+ *   {"v":1,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
+ *    "node":[15 numbers] | null,
+ *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"f":[16 numbers]}]}
+ * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
+ * it (TQ, or throughput in kbit/s), which the evaluation feeds to the EWMA rule.
+ * Lines are buffered and appended every `flushCycles` cycles (one fsync each), so a
+ * crash loses at most that many cycles; a torn last line is for the reader to skip.
+ */
+import type { Host } from '../host/index.js';
+import type { MeshView } from '../loop/monitor.js';
+import { LINK_FEATURES_V1, linkFeatures, NODE_FEATURES_V1, nodeFeatures } from './features.js';
+
+export const RECORD_FORMAT_VERSION = 1;
+
+export interface RecorderOptions {
+  path: string;
+  /** The file never grows past this many bytes; recording stops there. */
+  maxBytes: number;
+  /** Cycles buffered between two appends. */
+  flushCycles: number;
+}
+
+export type RecorderState = 'recording' | 'full' | 'failed';
+
+const round4 = (x: number): number => (Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : 0);
+
+function vector(a: Float64Array): number[] {
+  const out = new Array<number>(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = round4(a[i] as number);
+  return out;
+}
+
+export class FeatureRecorder {
+  private readonly link = new Float64Array(LINK_FEATURES_V1.features.length);
+  private readonly node = new Float64Array(NODE_FEATURES_V1.features.length);
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private size: number;
+  state: RecorderState = 'recording';
+  lastError = '';
+
+  constructor(
+    private readonly host: Host,
+    readonly options: RecorderOptions,
+  ) {
+    // Appending to an earlier recording: its size counts against the cap.
+    this.size = host.files.stat(options.path)?.size ?? 0;
+    if (this.size >= options.maxBytes) this.state = 'full';
+  }
+
+  /** One cycle's line (not yet written). */
+  line(view: MeshView, wallMs: number): string {
+    const links: unknown[] = [];
+    for (const l of view.links.values()) {
+      if (!linkFeatures(l, view, this.link)) continue;
+      const m = l.metric.last();
+      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, f: vector(this.link) });
+    }
+    const node = nodeFeatures(view, this.node) ? vector(this.node) : null;
+    return `${JSON.stringify({ v: RECORD_FORMAT_VERSION, t: round4(view.nowMono), w: Math.round(wallMs), c: view.cycles, node, links })}\n`;
+  }
+
+  /** Record this cycle; appends every flushCycles cycles. Never throws. */
+  record(view: MeshView, wallMs: number): void {
+    if (this.state !== 'recording') return;
+    const text = this.line(view, wallMs);
+    const bytes = utf8Length(text);
+    if (this.size + this.pendingBytes + bytes > this.options.maxBytes) {
+      this.flush();
+      this.state = this.state === 'recording' ? 'full' : this.state;
+      return;
+    }
+    this.pending.push(text);
+    this.pendingBytes += bytes;
+    if (this.pending.length >= this.options.flushCycles) this.flush();
+  }
+
+  /** Append what is buffered (also at shutdown). */
+  flush(): void {
+    if (this.pending.length === 0 || this.state === 'failed') return;
+    const text = this.pending.join('');
+    this.pending = [];
+    try {
+      this.host.files.append(this.options.path, text, 0o644);
+      this.size += this.pendingBytes;
+    } catch (e) {
+      this.state = 'failed';
+      this.lastError = e instanceof Error ? e.message : String(e);
+    }
+    this.pendingBytes = 0;
+  }
+
+  get bytesWritten(): number {
+    return this.size;
+  }
+}
+
+/** UTF-8 byte length of a string (keys and MACs are ASCII; interface names may not be). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

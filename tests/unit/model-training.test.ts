@@ -1,0 +1,144 @@
+/**
+ * The training pipeline's parts (model/lib), on small synthetic inputs (never used
+ * for the shipped model): the labeller turns a lab timeline's faults into intervals
+ * and labels recorded rows by them; ROC AUC and incident hysteresis; the autoencoder
+ * trainer learns (loss falls) and is deterministic; the replay gives the router's
+ * scorer the recorded vectors and matches scoring the live view.
+ */
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
+import { ModelScorer } from '../../runtime/src/model/scorer.js';
+import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
+import { labelAt, labelNode, parseTimeline, type Row } from '../../model/lib/labels.js';
+import { detectionDelays, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
+import { replayInt8 } from '../../model/lib/replay.js';
+import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
+import { meshSim, testModel } from '../support/model-fixture.js';
+
+const t = suite('model: training pipeline');
+
+const T0 = 5_000_000; // guest monotonic ms at setup
+const rec = (o: Record<string, unknown>) => JSON.stringify(o);
+const TIMELINE = [
+  rec({ type: 'lab', t: 0, what: 'setup', guestT0: T0, topology: '/x/freifunk-test.json', nodes: [{ name: 'A' }, { name: 'B' }, { name: 'C' }], links: [{ link: 'A~B', ifA: 'mesh0', ifB: 'mesh0' }, { link: 'B~C', ifA: 'mesh1', ifB: 'mesh0' }] }),
+  rec({ type: 'fault', t: 10_000, tEnd: 10_000, fault: { do: 'mark', label: 'start' } }),
+  rec({ type: 'fault', t: 100_000, tEnd: 100_500, fault: { do: 'flap', link: 'A~B', period: 120, duty: 0.5, count: 1, impair: { loss: 40 } }, detail: 'started' }),
+  rec({ type: 'fault', t: 100_100, tEnd: 100_400, fault: { do: 'set_link', link: 'A~B', impair: { loss: 40 } }, detail: 'flap 1/1: impaired' }),
+  rec({ type: 'fault', t: 160_100, tEnd: 160_400, fault: { do: 'set_link', link: 'A~B', impair: {} }, detail: 'flap 1/1: restored' }),
+  rec({ type: 'agent', t: 108_000, node: 'A', stream: 'stderr', line: '2026-01-01T00:00:00Z notice incident i-1 opened: link-degraded link:mesh0/02:01:00:00:00:01: tq 100' }),
+  rec({ type: 'fault', t: 300_000, tEnd: 300_900, fault: { do: 'node_crash', node: 'C' } }),
+  rec({ type: 'fault', t: 360_000, tEnd: 360_900, fault: { do: 'node_restore', node: 'C' } }),
+  rec({ type: 'fault', t: 400_000, tEnd: 400_200, fault: { do: 'deaf', node: 'A', link: 'A~B' } }),
+  rec({ type: 'lab', t: 450_000, what: 'teardown' }),
+].join('\n');
+
+t('the labeller: fault intervals from the timeline, labels by link and time', () => {
+  const tl = parseTimeline(TIMELINE);
+  assert.is(tl.start, 10);
+  assert.equal(
+    tl.faults.map((f) => [f.kind, f.links, f.start, f.end]),
+    [
+      ['loss', ['A~B'], 90, 150.1],
+      ['node-crash', ['B~C'], 290, 350],
+      ['deaf', ['A~B'], 390, 440],
+    ],
+  );
+  assert.equal(tl.incidents, [{ node: 'A', t: 98, kind: 'link-degraded', target: 'link:mesh0/02:01:00:00:00:01' }]);
+  assert.is(labelAt(tl.faults, ['A~B'], -1), 'setup');
+  assert.is(labelAt(tl.faults, ['A~B'], 50), 'normal');
+  assert.is(labelAt(tl.faults, ['A~B'], 100), 'loss');
+  assert.is(labelAt(tl.faults, ['A~B'], 200), 'recovery');
+  assert.is(labelAt(tl.faults, ['B~C'], 100), 'normal');
+  assert.is(labelAt(tl.faults, ['A~B', 'B~C'], 300), 'node-crash');
+  // A recording of node B: interface mesh0 faces A, mesh1 faces C; a restart starts a new epoch.
+  const line = (tMs: number, c: number) => rec({ v: 1, t: T0 + tMs, w: 0, c, node: [1, 2], links: [{ k: 'mesh0/x', if: 'mesh0', nb: 'x', live: true, m: 200, f: [1] }, { k: 'mesh1/y', if: 'mesh1', nb: 'y', live: true, m: 180, f: [2] }] });
+  const text = `${line(110_000, 100)}\n${line(111_000, 101)}\n${line(320_000, 3)}\n{"v":1,"t":`;
+  const { rows, skipped } = labelNode('run1', 'test', 'B', text, tl);
+  assert.is(skipped, 1, 'the torn last line');
+  assert.equal(
+    rows.map((r) => [r.target, r.link, r.t, r.epoch, r.y]),
+    [
+      ['link', 'A~B', 100, 0, 'loss'],
+      ['link', 'B~C', 100, 0, 'normal'],
+      ['node', null, 100, 0, 'loss'],
+      ['link', 'A~B', 101, 0, 'loss'],
+      ['link', 'B~C', 101, 0, 'normal'],
+      ['node', null, 101, 0, 'loss'],
+      ['link', 'A~B', 310, 1, 'normal'],
+      ['link', 'B~C', 310, 1, 'node-crash'],
+      ['node', null, 310, 1, 'node-crash'],
+    ],
+  );
+});
+
+t('timeline without a setup record: a clear error', () => {
+  assert.throws(() => parseTimeline(rec({ type: 'fault', t: 1, tEnd: 1, fault: { do: 'mark' } })), /no setup record/);
+});
+
+t('ROC AUC, precision/recall/F1, incidents after consecutive alarms, detection delay', () => {
+  assert.is(rocAuc([3, 4], [1, 2]), 1);
+  assert.is(rocAuc([1, 2], [3, 4]), 0);
+  assert.is(rocAuc([1, 1], [1, 1]), 0.5);
+  assert.is(rocAuc([2, 0], [1]), 0.5);
+  assert.ok(Number.isNaN(rocAuc([], [1])));
+  assert.equal(prf(3, 1, 1), { tp: 3, fp: 1, fn: 1, precision: 0.75, recall: 0.75, f1: 0.75 });
+  const row = (t: number, key: string): Row => ({ run: 'r', topo: 'x', node: 'A', epoch: 0, target: 'link', key, link: key === 'k1' ? 'A~B' : 'A~C', t, c: t, y: 'normal', live: true, m: 1, f: [] });
+  const rows = [1, 2, 3, 4, 5, 6].flatMap((s) => [row(s, 'k1'), row(s, 'k2')]);
+  // k1 alarms at t = 2..6 (an incident completes at t = 4 with 3 in a row); k2 alarms every other cycle.
+  const alarm = rows.map((r) => (r.key === 'k1' ? r.t >= 2 : r.t % 2 === 0));
+  const opened = incidentRows(rows, alarm, 3);
+  assert.equal([...opened].map((i) => [rows[i]!.key, rows[i]!.t]), [['k1', 4]]);
+  const d = detectionDelays(rows, [{ run: 'r', kind: 'loss', links: ['A~B'], start: 1.5, end: 6 }, { run: 'r', kind: 'flap', links: ['A~C'], start: 1, end: 6 }], opened);
+  assert.equal(d.map((x) => x.delay), [2.5, null]);
+});
+
+t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection and held-out kinds do not overlap', () => {
+  const xs = Array.from({ length: 1000 }, (_, i) => 1000 - i);
+  assert.is(quantile(xs, 990_000), 990);
+  assert.is(quantile(xs, 999_000), 999);
+  assert.is(quantile([], 500_000), Number.POSITIVE_INFINITY);
+  assert.is(f1At(5, [1, 2, 6], [5, 7, 1]), 2 / 3);
+  assert.ok(SELECTION_KINDS.every((k) => !HELD_OUT_KINDS.includes(k)));
+});
+
+t('the autoencoder trainer: the loss falls, and the same seed gives the same weights', () => {
+  const r = rng(1);
+  // Inputs on a 2-D subspace of 16 dimensions: an autoencoder with a 4-unit code can learn them.
+  const data = Array.from({ length: 400 }, () => {
+    const a = r() * 2 - 1;
+    const b = r() * 2 - 1;
+    return Float64Array.from({ length: 16 }, (_, i) => (i % 2 ? a : b) * (1 + i / 16));
+  });
+  const opts = { hidden: [8, 4, 8, 16], epochs: 30, batch: 32, learningRate: 0.01, weightDecay: 0, seed: 4 };
+  const a = initNetwork(16, opts.hidden, rng(4));
+  const losses = train(a, data, opts);
+  assert.ok(losses[losses.length - 1]! < losses[0]! * 0.2, `${losses[0]} -> ${losses[losses.length - 1]}`);
+  const b = initNetwork(16, opts.hidden, rng(4));
+  train(b, data, opts);
+  assert.equal(Array.from(a.layers[0]!.weights), Array.from(b.layers[0]!.weights));
+});
+
+t('the replay scores recorded vectors exactly as the scorer scores the live view', () => {
+  const model = testModel(11).model;
+  const live = ModelScorer.create(model);
+  if (!live.ok) throw new Error(live.error);
+  const sim = meshSim(8);
+  const rows: Row[] = [];
+  const liveScores: (number | null)[] = [];
+  const f = new Float64Array(LINK_FEATURES_V1.features.length);
+  for (let c = 0; c < 60; c++) {
+    const view = sim.step(c > 45 ? (n, b) => (n === 1 ? { ...b, tqNoise: 40 } : b) : undefined);
+    for (const l of view.links.values()) {
+      if (!linkFeatures(l, view, f)) continue;
+      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: c, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
+      const s = live.value.scoreLink(l, view);
+      liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
+    }
+  }
+  const replayed = replayInt8(model, rows, 'link');
+  assert.equal(replayed.error, liveScores);
+  assert.ok(replayed.error.filter((e) => e !== null).length > 100);
+});
+
+t.run();
