@@ -77,6 +77,36 @@ t('reception: sequence numbers count what was sent; a silent bin counts once, no
   assert.equal(back.map((b) => [b.expected, b.received]), [[16, 16]], 'the 32 probes lost while silent are not counted again');
 });
 
+t('reception: a sender that sent nothing for 2 s (its machine paused) is no loss; 2 s of lost probes are', () => {
+  const run = (pauseSends: boolean) => {
+    const r = new ProbeReception(0, 1000);
+    let seq = 0;
+    const bins: ProbeBin[] = [];
+    for (let at = 0; at < 12_000; at += 200) {
+      if (at % 1000 === 0) bins.push(...r.close(at));
+      const quiet = at >= 5000 && at < 7000;
+      if (quiet && pauseSends) continue; // nothing sent: the sequence does not move
+      seq++;
+      if (!quiet) bins.push(...r.record({ intervalMs: 200, session: 3, seq }, at));
+    }
+    bins.push(...r.close(12_000));
+    return bins;
+  };
+  const paused = run(true);
+  const lost = run(false);
+  assert.is(paused.reduce((n, b) => n + b.expected - b.received, 0), 0, JSON.stringify(paused));
+  assert.is(lost.reduce((n, b) => n + b.expected - b.received, 0), 10, JSON.stringify(lost));
+  assert.equal(lost.filter((b) => b.received === 0).map((b) => [b.endMono, b.expected]), [[6000, 5], [7000, 5]]);
+});
+
+t('reception: a silent link counts as lost after the hold, without waiting for the sender', () => {
+  const r = new ProbeReception(0, 1000);
+  const s = { seq: 0, session: 4 };
+  send(r, s, 0, 5000, () => true);
+  const during = send(r, s, 5000, 10_000, () => false);
+  assert.ok(during.filter((b) => b.received === 0 && b.expected === 4).length >= 2, JSON.stringify(during)); // 4 probes of 250 ms due per second
+});
+
 t('reception: a restarted sender (new session) is not loss; duplicates are discarded', () => {
   const r = new ProbeReception(0, 4000);
   const s = { seq: 100, session: 1 };

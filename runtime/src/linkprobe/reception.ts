@@ -18,6 +18,14 @@ export interface ProbeBin {
 /** A receiver that did not look for this long stalled. */
 export const STALL_MS = 3000;
 
+/**
+ * A bin in which nothing arrived is held this long before it counts as lost: if the
+ * sender's next probe follows its last one without a gap, the sender sent nothing then
+ * (its agent or the whole machine paused; in the lab every node of the VM at once), and
+ * the bin says nothing about the link.
+ */
+export const SILENCE_HOLD_MS = 3000;
+
 /** A jump larger than this is a sender that restarted without a new session (or garbage). */
 const MAX_SEQ_JUMP = 100_000;
 
@@ -43,6 +51,8 @@ export class ProbeReception {
   private lastActivityMono: number;
   /** Bins were skipped since the last call of takeSkipped(). */
   private skipped = false;
+  /** Silent bins not judged yet (SILENCE_HOLD_MS), oldest first: their end and the probes due in them. */
+  private silent: { endMono: number; due: number }[] = [];
 
   constructor(
     nowMono: number,
@@ -72,6 +82,8 @@ export class ProbeReception {
     this.intervalMs = f.intervalMs;
     if (f.session !== this.session) {
       // A new sender session (first frame, or the sender's agent restarted): count from here.
+      // The silence before it was the restart, not loss.
+      if (this.silent.length > 0) closed.push(...this.settleSilence(0));
       if (this.session !== -1) this.carried += Math.max(0, seqDiff(this.lastSeq, this.base));
       this.session = f.session;
       this.base = (f.seq - 1) >>> 0;
@@ -84,6 +96,7 @@ export class ProbeReception {
       this.discarded++;
       return closed;
     }
+    if (this.silent.length > 0) closed.push(...this.settleSilence(Math.min(d - 1, MAX_SEQ_JUMP)));
     if (d > MAX_SEQ_JUMP) {
       this.discarded++;
       this.carried += Math.max(0, seqDiff(this.lastSeq, this.base));
@@ -103,6 +116,7 @@ export class ProbeReception {
    */
   skipTo(nowMono: number): void {
     this.skipped = true;
+    this.silent = [];
     this.lastActivityMono = nowMono;
     this.binStart = nowMono;
     this.base = this.lastSeq;
@@ -125,6 +139,12 @@ export class ProbeReception {
     const perBin = this.intervalMs > 0 ? Math.round(this.binMs / this.intervalMs) : 0;
     while (nowMono - this.binStart >= this.binMs) {
       let expected: number;
+      if (this.received === 0 && this.carried === 0 && (this.silent.length > 0 || perBin > 0)) {
+        // Nothing arrived: held until the sender's next probe says whether it sent any.
+        this.binStart += this.binMs;
+        this.silent.push({ endMono: this.binStart, due: perBin });
+        continue;
+      }
       if (this.received === 0) {
         expected = this.carried + perBin;
         this.base = (this.base + perBin) >>> 0;
@@ -142,6 +162,34 @@ export class ProbeReception {
       // says enough; the rest are skipped rather than replayed one by one.
       if (nowMono - this.binStart >= 8 * this.binMs) this.binStart = nowMono - (nowMono - this.binStart) % this.binMs;
     }
+    // Silent for longer than the hold: the link (or the sender) is gone; those bins lost
+    // everything that was due in them.
+    const first = this.silent[0];
+    if (first && nowMono - (first.endMono - this.binMs) >= SILENCE_HOLD_MS) {
+      for (const b of this.silent) {
+        out.push({ endMono: b.endMono, expected: b.due, received: 0 });
+        this.base = (this.base + b.due) >>> 0;
+      }
+      this.silent = [];
+    }
+    return out;
+  }
+
+  /**
+   * The sender's next probe came after `missed` probes we never saw: the held silent bins
+   * lost those (as many as each could hold, oldest first); a sender that sent nothing
+   * meanwhile (missed 0) leaves them with nothing due: not judged.
+   */
+  private settleSilence(missed: number): ProbeBin[] {
+    const out: ProbeBin[] = [];
+    let left = Math.max(0, missed);
+    for (const b of this.silent) {
+      const due = Math.min(b.due, left);
+      left -= due;
+      out.push({ endMono: b.endMono, expected: due, received: 0 });
+      this.base = (this.base + due) >>> 0;
+    }
+    this.silent = [];
     return out;
   }
 }
