@@ -432,6 +432,29 @@ t('the loop: once no best route uses the flapping link, the penalty stops rising
   assert.is(h.penalties.get('eth1'), 30, 'one step, then the routes had left the link');
 });
 
+t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {
+  const probes = neighbourProbes();
+  let ogmAgeMs = 300;
+  const mesh = (cycle: number) => {
+    const m = twoInterfaceMesh(cycle);
+    return { ...m, neighbors: (m.neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: ogmAgeMs } : n)) };
+  };
+  const h = loopHarness({}, mesh, undefined, null, undefined, {}, probes.transport);
+  for (let s = 0; s < 40; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  ogmAgeMs = 2600; // batman-adv missed three OGMs in a row
+  for (let s = 0; s < 3; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  assert.not.ok(h.loop.status().open.some((i) => i.kind === 'neighbor-lost'), 'heard by its probes');
+  for (let s = 0; s < 4; s++) await h.cycles(1); // and now nothing at all
+  const lost = h.loop.status().open.find((i) => i.kind === 'neighbor-lost');
+  assert.is(lost?.target, 'link:eth1/aa:00:00:00:00:0a');
+});
+
 t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {
   const q = simulate((at) => (at >= 60_000 ? 0.5 : 0), 70_000, 31);
   const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q }]]);
