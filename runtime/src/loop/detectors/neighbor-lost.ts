@@ -31,7 +31,9 @@ export class NeighborLostDetector implements Detector {
       // lossy link (the lab's fault-free Leipzig run opened 125 such incidents in 12 min).
       const probe = warmProbe(view, link.key);
       const probeAgeMs = probe ? Math.max(0, view.nowMono - probe.reception.lastHeardMono) : null;
-      const heardByProbe = !link.live && probeAgeMs !== null && probeAgeMs <= threshold;
+      // Half the threshold: five probes missed in a row is as telling as two OGMs, and a
+      // dead link must still be reported when batman-adv's age passes the threshold.
+      const heardByProbe = !link.live && probeAgeMs !== null && probeAgeMs <= threshold / 2;
       out.push({
         target: `link:${link.key}`,
         bad: !link.live && !heardByProbe,
