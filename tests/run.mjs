@@ -116,6 +116,8 @@ async function transpileForCoverage(files) {
     ...walk(join(root, 'tests', 'support')),
     // The packaging tool's modules, which its (Node-only) tests import.
     ...walk(join(root, 'packages-openwrt', 'src')),
+    // The model's training tools (Node only; their tests import them).
+    ...walk(join(root, 'model', 'lib')),
   ];
   const { define } = nodeOptions();
   await esbuild.build({ entryPoints: sources, outdir: dir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'es2023', sourcemap: 'inline', define, logLevel: 'warning' });
