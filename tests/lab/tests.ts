@@ -10,9 +10,9 @@ import { fileURLToPath } from "node:url";
 import { dashboardOverMesh } from "./dashboard";
 import { Lab, type RunOptions, type RunResult } from "./lab";
 import { type AgentSpec, decodeMac } from "./protocol";
-import { type TRec, agentActions, readTimeline } from "./report";
-import { type Scenario, parseScenario } from "./scenario";
-import { type Topology, findNode, loadTopology, subgraph } from "./topology";
+import { agentActions, agentIncidents, readTimeline, type TRec } from "./report";
+import { parseScenario, type Scenario } from "./scenario";
+import { findNode, loadTopology, subgraph, type Topology } from "./topology";
 import { cacheDir, runCleanups, setQuiet } from "./util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -354,6 +354,39 @@ test("healing: an isolated node runs isolated_hook, and isolated_undo_hook when 
   const cats = recs.filter((x) => x.type === "fault" && (x.fault as { do: string }).do === "exec").map((x) => String(x.detail ?? ""));
   check(/isolated inc-/.test(cats[0] ?? "") && !/isolated-undo/.test(cats[0] ?? ""), `the hook's file while isolated: ${cats[0]}`);
   check(/isolated inc-\S+\s+isolated-undo inc-/.test(cats[1] ?? ""), `the hook's file after the neighbours returned: ${cats[1]}`);
+});
+
+test("healing: a link whose 40 % loss toggles every 5 s is flapping for both ends' link probes within 30 s; the hop penalty rises there only", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), "agent binary not built");
+  const t = topo("triangle.json");
+  const sc = scen({
+    name: "link-flapping",
+    events: [
+      { at: 0, do: "wait", until: "stable", quiet: 3, timeout: 30 },
+      // The probes' first judgements come after 20 windows: 30 s of a quiet mesh.
+      { after: 30, do: "mark", label: "probes warm" },
+      { after: 0, do: "flap", link: ["A", "B"], period: 10, duty: 0.5, count: 5, loss: 40 },
+      { after: 55, do: "mark", label: "end" },
+    ],
+    tail: 0,
+  });
+  const r = await lab.run(opts("link-flapping", t, sc, { agent: autoAgent({}) }));
+  check(r.timelineFile, "no timeline file");
+  const recs = readTimeline(r.timelineFile);
+  const flap = at(recs, "flap");
+  check(flap, "the flap fault is missing from the timeline");
+  const opened = agentIncidents(recs).filter((i) => i.event === "opened" && i.kind === "link-flapping");
+  check(!opened.some((i) => i.t < flap.t), `link-flapping before the fault: ${JSON.stringify(opened.map((i) => `${i.node} ${i.line}`))}`);
+  for (const node of ["A", "B"]) {
+    const first = opened.find((i) => i.node === node);
+    check(first, `${node} did not open link-flapping: ${JSON.stringify(opened.map((i) => `${i.node} ${i.target}`))}`);
+    check(first.t - flap.t <= 30_000, `${node} opened link-flapping ${((first.t - flap.t) / 1000).toFixed(1)} s after the flapping began (goal 30 s)`);
+  }
+  check(opened.every((i) => i.node === "A" || i.node === "B"), `C saw flapping on a clean link: ${JSON.stringify(opened.map((i) => `${i.node} ${i.target}`))}`);
+  const raises = agentActions(recs).filter((a) => a.kind === "set-hop-penalty" && a.result === "done" && a.t > flap.t);
+  check(raises.length >= 1, "no hop penalty was raised");
+  check(raises.every((a) => a.node === "A" || a.node === "B"), `a node off the flapping link changed its hop penalty: ${JSON.stringify(raises.map((a) => `${a.node} ${a.line}`))}`);
 });
 
 // ---- our client against batctl (issue 4) ----
