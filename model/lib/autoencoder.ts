@@ -5,18 +5,11 @@
  * the same data, sizes and seed give the same weights bit for bit on the same Node.
  */
 import type { FloatLayer, FloatNetwork } from '../../runtime/src/model/network.js';
+import { prng as rng } from '../../tests/support/prng.js';
 
 /** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
+
 
 export interface TrainOptions {
   /** Layer widths after the input, the last equal to the input (e.g. [10, 4, 10, 16]). */

@@ -8,21 +8,11 @@ import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/
 import { type ProbeBin, ProbeReception } from '../../runtime/src/linkprobe/reception.js';
 import { countSince } from '../../runtime/src/loop/monitor.js';
 import { createAgentMetrics } from '../../runtime/src/metrics/agent-metrics.js';
+import { prng as rng } from '../support/prng.js';
 import { loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
 
 const t = suite('link probes: frame, reception bins, quality, prober');
 
-/** A small deterministic generator (mulberry32), so the simulated loss is the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 t('frame: round trip, Ethernet padding ignored, bad frames are errors', () => {
   const b = encodeProbe({ intervalMs: 250, session: 0xdeadbeef, seq: 0xffffffff });
@@ -268,7 +258,8 @@ t('prober: two agents on one segment hear each other by interface and MAC, not t
   assert.ok(a.sent >= 235 && a.sent <= 241, `sent ${a.sent}`);
 });
 
-t('prober: an agent busy for 2.5 s (a slow cycle) reads the queued probes by their kernel time: no loss counted', () => {
+/** Agents a and b on one segment (mesh0), 40 s after start; `second()` moves time and ticks both. */
+function twoAgents() {
   const seg = segment();
   const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
   const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
@@ -280,6 +271,11 @@ t('prober: an agent busy for 2.5 s (a slow cycle) reads the queued probes by the
     b.tick();
   };
   for (let i = 0; i < 40; i++) second();
+  return { seg, a, b, second };
+}
+
+t('prober: an agent busy for 2.5 s (a slow cycle) reads the queued probes by their kernel time: no loss counted', () => {
+  const { seg, a, b, second } = twoAgents();
   // b's agent is busy for 2.5 s: no tick, its frames wait in the kernel; then its late
   // cycle runs (tick) before its read handlers do.
   seg.busy('02:00:00:00:00:0b', true);
@@ -296,17 +292,7 @@ t('prober: an agent busy for 2.5 s (a slow cycle) reads the queued probes by the
 });
 
 t('prober: after a stall longer than 3 s (the whole machine stopped) the missed seconds are not judged', () => {
-  const seg = segment();
-  const a = new LinkProber(seg.transport('02:00:00:00:00:0a'), SETTINGS);
-  const b = new LinkProber(seg.transport('02:00:00:00:00:0b'), SETTINGS);
-  a.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
-  b.sync([{ ifname: 'mesh0', ifindex: 3, up: true }]);
-  const second = () => {
-    seg.advance(1000);
-    a.tick();
-    b.tick();
-  };
-  for (let i = 0; i < 40; i++) second();
+  const { seg, b, second } = twoAgents();
   seg.freeze(6000); // nobody sends, nobody reads: a lab VM starved of CPU
   for (let i = 0; i < 20; i++) second();
   const q = b.links.get('mesh0/02:00:00:00:00:0a')?.quality;

@@ -7,18 +7,8 @@
 import { LinkQuality, QUALITY_DEFAULTS } from '../../../runtime/src/linkprobe/quality.js';
 import { ProbeReception } from '../../../runtime/src/linkprobe/reception.js';
 import { countSince } from '../../../runtime/src/loop/monitor.js';
+import { prng as rng } from '../../support/prng.js';
 
-/** mulberry32: a small seeded generator. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Probes through a link losing `loss(t)`; returns the quality and when it first had two episodes. */
 function run(loss: (t: number) => number, until: number, seed: number, interval = 200) {
