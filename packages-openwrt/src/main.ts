@@ -9,9 +9,9 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { archMatches, defaultArch, isMusl, libraryDepends, readElf } from './elf.js';
+import { type FeedFile, feedGeneratedFiles } from './feed-files.js';
 import { BUILD_LOCK, binaryState, buildUnderLock, packageVersion, sourceDateEpoch } from './inputs.js';
 import { buildIpk } from './ipk.js';
-import { type FeedFile, feedGeneratedFiles } from './feed-files.js';
 import { agentPackage, luciPackage, type PackageInputs } from './packages.js';
 
 export interface Options {
@@ -61,8 +61,9 @@ export function parseOptions(argv: readonly string[]): Options {
 const HOST_MACHINE: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', mips: 'mips', mipsel: 'mipsel', arm: 'arm', ia32: 'i386' };
 
 /** The inputs that are text files in the checkout. */
-export function textInputs(root: string): Pick<PackageInputs, 'initScript' | 'uciDefaults' | 'luciView' | 'renderJs'> {
+export function textInputs(root: string): Pick<PackageInputs, 'initScript' | 'uciDefaults' | 'luciView' | 'renderJs' | 'model'> {
   return {
+    model: new Uint8Array(readFileSync(join(root, 'model', 'x0tta6bl4.model'))),
     initScript: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.init'), 'utf8'),
     uciDefaults: readFileSync(join(root, 'packages-openwrt', 'files', 'x0tta6bl4.uci-defaults'), 'utf8'),
     luciView: readFileSync(join(root, 'packages-openwrt', 'luci', 'status.js'), 'utf8'),

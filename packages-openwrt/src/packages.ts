@@ -26,6 +26,8 @@ export interface PackageInputs {
   luciView: string;
   /** The render functions shared with the dashboard (runtime/web/render.js). */
   renderJs: string;
+  /** The anomaly model (model/x0tta6bl4.model), installed for `option model` to name. */
+  model?: Uint8Array;
   /** Packages of the shared libraries the binary links beyond libc (elf.ts libraryDepends). */
   libraryDepends?: readonly string[];
 }
@@ -71,11 +73,15 @@ export function agentPackage(i: PackageInputs): PackageSpec {
       { path: 'etc/config/x0tta6bl4', mode: 0o644, data: text(defaultUciConfig()) },
       { path: 'etc/uci-defaults/80_x0tta6bl4', mode: 0o755, data: text(i.uciDefaults) },
       { path: 'usr/share/rpcd/acl.d/x0tta6bl4.json', mode: 0o644, data: text(agentAcl()) },
+      ...(i.model ? [{ path: MODEL_FILE, mode: 0o644, data: i.model }] : []),
     ],
     conffiles: ['/etc/config/x0tta6bl4'],
     scripts: { postinst: postinst(), prerm: prerm() },
   };
 }
+
+/** Where the package puts the anomaly model (docs/model.md: `option model` names it; off by default). */
+export const MODEL_FILE = 'usr/share/x0tta6bl4/x0tta6bl4.model';
 
 export function luciPackage(i: PackageInputs): PackageSpec {
   return {

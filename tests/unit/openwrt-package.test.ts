@@ -12,7 +12,7 @@ import { controlProblems, formatControl, parseControl } from '../../packages-ope
 import { archMatches, defaultArch, isMusl, libraryDepends, readElf } from '../../packages-openwrt/src/elf.js';
 import { binaryState } from '../../packages-openwrt/src/inputs.js';
 import { buildIpk } from '../../packages-openwrt/src/ipk.js';
-import { LUCI_ACL_GROUP, agentAcl, luciAcl, luciMenu } from '../../packages-openwrt/src/luci-json.js';
+import { agentAcl, LUCI_ACL_GROUP, luciAcl, luciMenu } from '../../packages-openwrt/src/luci-json.js';
 import { main } from '../../packages-openwrt/src/main.js';
 import { agentPackage, luciPackage, type PackageInputs } from '../../packages-openwrt/src/packages.js';
 import { readTar, type TarEntry, writeTar } from '../../packages-openwrt/src/tar.js';
@@ -43,6 +43,7 @@ function inputs(): PackageInputs {
     uciDefaults: readFileSync(join(root, 'packages-openwrt/files/x0tta6bl4.uci-defaults'), 'utf8'),
     luciView: readFileSync(join(root, 'packages-openwrt/luci/status.js'), 'utf8'),
     renderJs: readFileSync(join(root, 'runtime/web/render.js'), 'utf8'),
+    model: new Uint8Array(readFileSync(join(root, 'model/x0tta6bl4.model'))),
   };
 }
 
@@ -128,7 +129,7 @@ t('data: the files with their modes, root:root, one mtime, parents before childr
     [
       './', './etc/', './etc/config/', './etc/config/x0tta6bl4', './etc/init.d/', './etc/init.d/x0tta6bl4', './etc/uci-defaults/',
       './etc/uci-defaults/80_x0tta6bl4', './usr/', './usr/bin/', './usr/bin/x0tta6bl4', './usr/share/', './usr/share/rpcd/',
-      './usr/share/rpcd/acl.d/', './usr/share/rpcd/acl.d/x0tta6bl4.json',
+      './usr/share/rpcd/acl.d/', './usr/share/rpcd/acl.d/x0tta6bl4.json', './usr/share/x0tta6bl4/', './usr/share/x0tta6bl4/x0tta6bl4.model',
     ],
   );
   const modes = Object.fromEntries(data.map((e) => [e.name, e.mode]));
@@ -137,6 +138,10 @@ t('data: the files with their modes, root:root, one mtime, parents before childr
   assert.is(modes['./etc/uci-defaults/80_x0tta6bl4'], 0o755);
   assert.is(modes['./etc/config/x0tta6bl4'], 0o644);
   assert.is(modes['./usr/share/rpcd/acl.d/x0tta6bl4.json'], 0o644);
+  assert.is(modes['./usr/share/x0tta6bl4/x0tta6bl4.model'], 0o644);
+  // The shipped model is the file model:train writes, byte for byte.
+  const model = data.find((e) => e.name === './usr/share/x0tta6bl4/x0tta6bl4.model');
+  assert.equal([...(model?.data ?? [])], [...readFileSync(join(root, 'model/x0tta6bl4.model'))]);
   for (const e of data) {
     assert.is(e.uid, 0, e.name);
     assert.is(e.gid, 0, e.name);
