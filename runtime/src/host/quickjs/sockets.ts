@@ -154,16 +154,24 @@ export function streamPair(): [StreamSocket, StreamSocket] {
   return [plainStream(a, null), plainStream(b, null)];
 }
 
-export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddress): DatagramSocket {
-  const domain = family === 'unix' ? native.AF_UNIX : family === 'inet' ? native.AF_INET : native.AF_INET6;
+/** A new socket set up by `setup`; closed again (and the error a HostError) if setup fails. */
+function openSocket(domain: number, type: number, protocol: number, setup: (fd: number) => void): number {
   let fd = -1;
   try {
-    fd = native.socket(domain, native.SOCK_DGRAM, 0);
-    if (bindTo) native.bind(fd, bindTo);
+    fd = native.socket(domain, type, protocol);
+    setup(fd);
+    return fd;
   } catch (e) {
     if (fd >= 0) native.close(fd);
     throw toHostError(e);
   }
+}
+
+export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddress): DatagramSocket {
+  const domain = family === 'unix' ? native.AF_UNIX : family === 'inet' ? native.AF_INET : native.AF_INET6;
+  const fd = openSocket(domain, native.SOCK_DGRAM, 0, (fd) => {
+    if (bindTo) native.bind(fd, bindTo);
+  });
   let messageCb: (d: Uint8Array, from: SocketAddress | null) => void = () => {};
   let errorCb: (e: HostError) => void = () => {};
   let open = true;
@@ -202,16 +210,11 @@ export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddre
 }
 
 export function packet(ifindex: number, ethertype: number): PacketSocket {
-  let fd = -1;
-  try {
-    fd = native.socket(native.AF_PACKET, native.SOCK_DGRAM, 0);
+  const fd = openSocket(native.AF_PACKET, native.SOCK_DGRAM, 0, (fd) => {
     // Binding with a protocol is what starts delivery: only this ethertype, only this interface.
     native.bind(fd, { family: 'packet', ifindex, protocol: ethertype, address: '' });
     native.setsockopt(fd, native.SOL_SOCKET, native.SO_TIMESTAMPNS, 1);
-  } catch (e) {
-    if (fd >= 0) native.close(fd);
-    throw toHostError(e);
-  }
+  });
   let messageCb: (d: Uint8Array, from: string, receivedWallMs: number) => void = () => {};
   let errorCb: (e: HostError) => void = () => {};
   let open = true;
@@ -259,9 +262,7 @@ export function packet(ifindex: number, ethertype: number): PacketSocket {
 }
 
 export function netlink(protocol: number, options: NetlinkOptions = {}): NetlinkSocket {
-  let fd = -1;
-  try {
-    fd = native.socket(native.AF_NETLINK, native.SOCK_RAW, protocol);
+  const fd = openSocket(native.AF_NETLINK, native.SOCK_RAW, protocol, (fd) => {
     const rcvbuf = options.receiveBuffer ?? 1 << 20;
     try {
       // Root may exceed net.core.rmem_max; others get what the sysctl allows.
@@ -277,10 +278,7 @@ export function netlink(protocol: number, options: NetlinkOptions = {}): Netlink
       }
     }
     native.bind(fd, { family: 'netlink', pid: 0, groups: options.groups ?? 0 });
-  } catch (e) {
-    if (fd >= 0) native.close(fd);
-    throw toHostError(e);
-  }
+  });
   const name = native.getsockname(fd);
   const portId = name !== null && name.family === 'netlink' ? name.pid : 0;
   let buffer = new Uint8Array(RECV_SIZE);
