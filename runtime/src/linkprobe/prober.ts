@@ -3,10 +3,9 @@
  * each every interval, and for every sender heard on an interface (a link: interface +
  * neighbour MAC, the same key the monitor uses) its reception bins and quality.
  *
- * It runs beside the loop: sending on its own timer (a cycle's snapshot must not delay
- * the probes, or the neighbours would count the delay as loss... they do not, since they
- * count sequence numbers, but regular probes keep the bins even), receiving from the
- * host's event loop, and `tick` (once per cycle) closes the bins that are due.
+ * It runs beside the loop: probes go out on their own timer (evenly spaced, whatever a
+ * cycle costs), frames come in from the host's event loop, and `tick` (once per cycle)
+ * reads what is queued and judges the seconds that are due.
  */
 import type { PacketSocket } from '../host/types.js';
 import { linkKey } from '../loop/monitor.js';

@@ -158,9 +158,6 @@ export class ProbeReception {
       out.push({ endMono: this.binStart, expected, received: this.received });
       this.received = 0;
       this.carried = 0;
-      // A long gap (the agent stalled, or nothing was closed for a while): one silent bin
-      // says enough; the rest are skipped rather than replayed one by one.
-      if (nowMono - this.binStart >= 8 * this.binMs) this.binStart = nowMono - (nowMono - this.binStart) % this.binMs;
     }
     // Silent for longer than the hold: the link (or the sender) is gone; those bins lost
     // everything that was due in them.
