@@ -418,6 +418,43 @@ t('the loop: once no best route uses the flapping link, the penalty stops rising
   assert.is(h.penalties.get('eth1'), 30, 'one step, then the routes had left the link');
 });
 
+t('the loop: a link that dies once moves routes away and back, which is no flapping; dying again within the window is', async () => {
+  const probes = neighbourProbes();
+  // The far originator ..:99 is reached over eth1 (via ..:0a) or eth2 (via ..:0b) as `route` says.
+  let route: 'eth1' | 'eth2' = 'eth1';
+  let silentFor = 0; // seconds without OGMs from ..:0a
+  const mesh = (cycle: number) => ({
+    ...twoInterfaceMesh(cycle),
+    neighbors: (twoInterfaceMesh(cycle).neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: 100 + silentFor * 1000 } : n)),
+    routes: [{ originator: 'aa:00:00:00:00:99', ifname: route, via: route === 'eth1' ? 'aa:00:00:00:00:0a' : 'aa:00:00:00:00:0b' }],
+  });
+  const h = loopHarness({ flapWindowMs: 60_000 }, mesh, undefined, null, undefined, {}, probes.transport);
+  const run = async (seconds: number, silent: boolean, routeAt: (s: number) => 'eth1' | 'eth2') => {
+    for (let s = 0; s < seconds; s++) {
+      route = routeAt(s);
+      silentFor = silent ? s + 1 : 0;
+      await h.cycles(1);
+      if (!silent) probes.second(() => false);
+    }
+  };
+  await run(60, false, () => 'eth1');
+  // One 20 s outage: the route leaves eth1, and after the link returns it swings back and
+  // forth once more before it settles (as the lab's square did): 4 changes through eth1.
+  await run(20, true, (s) => (s < 6 ? 'eth1' : 'eth2'));
+  await run(20, false, (s) => (s < 4 || (s >= 8 && s < 12) ? 'eth1' : s < 8 ? 'eth2' : 'eth1'));
+  const kinds = () => h.loop.status().open.concat(h.loop.status().recent).map((i) => i.kind);
+  assert.not.ok(kinds().includes('route-flapping'), kinds().join(' '));
+  assert.is(h.audits.length, 0, 'no action for a link that failed once');
+  const obs = h.loop.status().open.concat(h.loop.status().recent).find((i) => i.kind === 'neighbor-lost');
+  assert.is(obs?.target, 'link:eth1/aa:00:00:00:00:0a', 'the outage itself was seen');
+  // A second outage within the window: now the link flaps, and the route changes are its fault.
+  await run(10, true, (s) => (s < 3 ? 'eth1' : 'eth2'));
+  await run(10, false, (s) => (s < 2 || s >= 6 ? 'eth1' : 'eth2'));
+  const blamed = h.loop.status().open.concat(h.loop.status().recent).find((i) => i.kind === 'route-flapping');
+  assert.is(blamed?.target, 'link:eth1/aa:00:00:00:00:0a', kinds().join(' '));
+  assert.match(blamed?.evidence.summary ?? '', /2 loss episode\(s\)/);
+});
+
 t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {
   const probes = neighbourProbes();
   let ogmAgeMs = 300;

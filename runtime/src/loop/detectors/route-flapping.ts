@@ -29,7 +29,11 @@ import { countSince, type LinkSeries, type MeshView, warmProbe } from '../monito
 import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
 
-function probeExcessLossPercent(p: ProbeLink, sinceMono: number): number {
+function probeExcessLossPercent(p: ProbeLink, sinceMono: number, minEpisodes: number): number {
+  // One loss episode is a link that failed (or faded) once: the route changes after it are
+  // batman-adv moving away and back, its own job. In the lab a single 20 s outage moved one
+  // originator 4 times within a minute and got its hop penalty raised.
+  if (countSince(p.quality.episodes, sinceMono) < minEpisodes) return 0;
   let worst = 0;
   for (const b of p.quality.recent) if (b.endMono > sinceMono && b.verdict === 'lossy') worst = Math.max(worst, b.lossPercent - p.quality.normalLoss * 100);
   return Math.round(worst * 10) / 10;
@@ -51,13 +55,14 @@ export class RouteFlappingDetector implements Detector {
     // How badly a link fell within the window, in percent. With probes: the largest
     // loss of a lossy bin above the link's normal (a lossy link's TQ wobbles by more than
     // flap_drawdown_percent all the time: on the lab's fault-free Freifunk subgraph that
-    // was blamed three times in 5 minutes); 0 when no bin was lossy. Without probes (the
+    // was blamed three times in 5 minutes); 0 when no bin was lossy or the link had fewer
+    // than flap_episodes loss episodes in the window (it failed once). Without probes (the
     // neighbour runs no agent): the fall of batman-adv's metric below its running peak.
     const drawdown = (l: LinkSeries): number => {
       let d = drawdowns.get(l.key);
       if (d === undefined) {
         const p = warmProbe(view, l.key);
-        d = p ? probeExcessLossPercent(p, since) : metricDrawdownPercent(view, l, since);
+        d = p ? probeExcessLossPercent(p, since, c.flapEpisodes) : metricDrawdownPercent(view, l, since);
         drawdowns.set(l.key, d);
       }
       return d;
@@ -90,7 +95,8 @@ export class RouteFlappingDetector implements Detector {
       const shown = bad ? blamed : worst;
       const who = bad ? blamedOriginator : worstOriginator;
       const fell = drawdown(link);
-      const measure = warmProbe(view, link.key) ? 'probe loss above normal' : `fall of the ${link.metricName}`;
+      const probe = warmProbe(view, link.key);
+      const measure = probe ? `probe loss above normal (${countSince(probe.quality.episodes, since)} loss episode(s); under ${c.flapEpisodes} count as 0)` : `fall of the ${link.metricName}`;
       const verdict = bad
         ? `; ${measure} of this link ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
         : worst >= c.flapChangesPerWindow
