@@ -89,6 +89,8 @@ export class LinkQuality {
   readonly episodes = new NumberRing(EPISODES_KEPT);
   /** Monotonic ms of each lossy bin's end. */
   readonly lossyBins = new NumberRing(EPISODES_KEPT * 4);
+  /** Monotonic ms of the end of the latest judged window in which nothing arrived (the link was dead). */
+  lastDeadMono = Number.NEGATIVE_INFINITY;
   /** The latest bins, oldest first (evidence). */
   readonly recent: JudgedBin[] = [];
 
@@ -147,6 +149,7 @@ export class LinkQuality {
         else if (loss <= normal + p.effect / 2) verdict = 'clean';
         else verdict = 'neutral';
         if (verdict === 'lossy') this.lastLossyMono = bin.endMono;
+        if (bin.received === 0) this.lastDeadMono = bin.endMono;
         else if (bin.endMono - this.lastLossyMono >= p.freezeMs) this.normalLoss = Math.max(p.floor, this.normalLoss + alpha * (loss - this.normalLoss));
         this.judged++;
         if (verdict === 'lossy') {

@@ -30,12 +30,14 @@ import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
 
 function probeExcessLossPercent(p: ProbeLink, sinceMono: number, minEpisodes: number): number {
-  // One loss episode is a link that failed (or faded) once: the route changes after it are
-  // batman-adv moving away and back, its own job. In the lab a single 20 s outage moved one
-  // originator 4 times within a minute and got its hop penalty raised.
-  if (countSince(p.quality.episodes, sinceMono) < minEpisodes) return 0;
   let worst = 0;
   for (const b of p.quality.recent) if (b.endMono > sinceMono && b.verdict === 'lossy') worst = Math.max(worst, b.lossPercent - p.quality.normalLoss * 100);
+  // A link that went dead once and came back (one loss episode with a silent window) has
+  // failed, not flapped: the route changes around it are batman-adv moving away and back,
+  // its own job. In the lab one 20 s outage moved an originator 4 times within a minute
+  // and got the link's hop penalty raised. A link that only grew lossy stays blamable
+  // after one episode: its probes may not separate the toggles (docs/healing.md).
+  if (p.quality.lastDeadMono > sinceMono && countSince(p.quality.episodes, sinceMono) < minEpisodes) return 0;
   return Math.round(worst * 10) / 10;
 }
 
@@ -55,8 +57,8 @@ export class RouteFlappingDetector implements Detector {
     // How badly a link fell within the window, in percent. With probes: the largest
     // loss of a lossy bin above the link's normal (a lossy link's TQ wobbles by more than
     // flap_drawdown_percent all the time: on the lab's fault-free Freifunk subgraph that
-    // was blamed three times in 5 minutes); 0 when no bin was lossy or the link had fewer
-    // than flap_episodes loss episodes in the window (it failed once). Without probes (the
+    // was blamed three times in 5 minutes); 0 when no bin was lossy, or when the link died
+    // once and came back (fewer than flap_episodes episodes). Without probes (the
     // neighbour runs no agent): the fall of batman-adv's metric below its running peak.
     const drawdown = (l: LinkSeries): number => {
       let d = drawdowns.get(l.key);
@@ -96,7 +98,7 @@ export class RouteFlappingDetector implements Detector {
       const who = bad ? blamedOriginator : worstOriginator;
       const fell = drawdown(link);
       const probe = warmProbe(view, link.key);
-      const measure = probe ? `probe loss above normal (${countSince(probe.quality.episodes, since)} loss episode(s); under ${c.flapEpisodes} count as 0)` : `fall of the ${link.metricName}`;
+      const measure = probe ? `probe loss above normal (${countSince(probe.quality.episodes, since)} loss episode(s); a link dead once counts 0)` : `fall of the ${link.metricName}`;
       const verdict = bad
         ? `; ${measure} of this link ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
         : worst >= c.flapChangesPerWindow
