@@ -81,7 +81,7 @@ async function loopOnReplayedMesh() {
   const runCycle = async () => {
     cycle++;
     now += 1000;
-    const ctx = { cycle, startedMs: now };
+    const ctx = { cycle, startedMs: now, wakeBy: Number.POSITIVE_INFINITY };
     for (const p of loop.phases) await p.run(ctx);
   };
   // Past start-up (baselines learnt, first summaries pushed) before anything is timed.

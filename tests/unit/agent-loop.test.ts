@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Agent, type LoopPhase } from '../../runtime/src/agent/agent.js';
+import { Agent, type LoopPhase, MIN_EARLY_GAP_MS } from '../../runtime/src/agent/agent.js';
 import { DEFAULTS } from '../../runtime/src/config/settings.js';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
 import { createLog } from '../../runtime/src/log.js';
@@ -75,6 +75,22 @@ t('stop() waits for the cycle in progress and no cycle starts after it', async (
   assert.is(finished, 1);
   await new Promise<void>((r) => host.timers.setTimeout(r, 250));
   assert.is(started, 1);
+});
+
+t('a phase can ask for the next cycle early, but never sooner than MIN_EARLY_GAP_MS after the last', async () => {
+  const { host } = quietHost();
+  const starts: number[] = [];
+  // A 5 s cycle whose phase asks for the next one at once, every time.
+  const phases: LoopPhase[] = [{ name: 'hurry', run: (ctx) => {
+    starts.push(ctx.startedMs);
+    ctx.wakeBy = ctx.startedMs;
+  } }];
+  const agent = new Agent(host, { ...DEFAULTS, cycleMs: 5000 }, createLog(host, 'err'), phases);
+  agent.start();
+  await waitFor(() => agent.stats.cycles >= 3, 3000, 'three cycles long before 10 s');
+  await agent.stop();
+  assert.ok(agent.stats.earlyCycles >= 2, `${agent.stats.earlyCycles} early cycles`);
+  for (let i = 1; i < starts.length; i++) assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= MIN_EARLY_GAP_MS - 2, `gap ${(starts[i] ?? 0) - (starts[i - 1] ?? 0)} ms`);
 });
 
 t.run();

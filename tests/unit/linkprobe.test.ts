@@ -478,6 +478,33 @@ t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost
   assert.is(lost?.target, 'link:eth1/aa:00:00:00:00:0a');
 });
 
+t('the loop: a neighbour whose probes stop is judged when it passes the threshold, not a cycle later', async () => {
+  const probes = neighbourProbes();
+  let ogmAgeMs = 100;
+  const mesh = (cycle: number) => {
+    const m = twoInterfaceMesh(cycle);
+    return { ...m, neighbors: (m.neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: ogmAgeMs } : n)) };
+  };
+  const h = loopHarness({}, mesh, undefined, null, undefined, {}, probes.transport);
+  for (let s = 0; s < 40; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  // (The harness delivers each second's probes after the cycle, so the loop sees them 1 s old.)
+  assert.ok(h.wakeInMs >= 1000, `no early cycle while probes arrive (asked for ${h.wakeInMs} ms)`);
+  // The link dies: the next cycle finds 1 s of probe silence and an OGM 1300 ms old. The
+  // detector needs 2000 ms of OGM age: the loop asks to look again 700 ms (+30) later.
+  ogmAgeMs = 1300;
+  await h.cycles(1);
+  assert.not.ok(h.loop.status().open.some((i) => i.kind === 'neighbor-lost'), 'not lost yet');
+  assert.is(h.wakeInMs, 730);
+  ogmAgeMs = 2030;
+  await h.cycleAfter(730);
+  const lost = h.loop.status().open.find((i) => i.kind === 'neighbor-lost');
+  assert.is(lost?.target, 'link:eth1/aa:00:00:00:00:0a');
+  assert.ok(h.wakeInMs >= 1000, `judged: no more early cycles for it (asked for ${h.wakeInMs} ms)`);
+});
+
 t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {
   const q = simulate((at) => (at >= 60_000 ? 0.5 : 0), 70_000, 31);
   const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q }]]);

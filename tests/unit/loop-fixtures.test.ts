@@ -292,10 +292,12 @@ export function loopHarness(
     ...extra,
   });
   /** Start a cycle and run its phases up to `last`; the returned function runs the rest. */
-  const startCycle = async (last?: string): Promise<() => Promise<void>> => {
+  let lastCtx: CycleContext | null = null;
+  const startCycle = async (last?: string, stepMs = 1000): Promise<() => Promise<void>> => {
     cycle++;
-    now += 1000;
-    const ctx: CycleContext = { cycle, startedMs: now };
+    now += stepMs;
+    const ctx: CycleContext = { cycle, startedMs: now, wakeBy: Number.POSITIVE_INFINITY };
+    lastCtx = ctx;
     const cut = last === undefined ? loop.phases.length : loop.phases.findIndex((p) => p.name === last) + 1;
     if (cut === 0) throw new Error(`no phase ${last}`);
     for (const p of loop.phases.slice(0, cut)) await p.run(ctx);
@@ -315,6 +317,14 @@ export function loopHarness(
     },
     async cycles(n: number) {
       for (let i = 0; i < n; i++) await runCycle();
+    },
+    /** One cycle `stepMs` after the last one started (an early cycle when below 1000). */
+    async cycleAfter(stepMs: number) {
+      await (await startCycle(undefined, stepMs))();
+    },
+    /** How long after its start the last cycle asked for the next (Infinity: the regular cycle). */
+    get wakeInMs(): number {
+      return lastCtx ? lastCtx.wakeBy - lastCtx.startedMs : Number.POSITIVE_INFINITY;
     },
     startCycle,
     /** Snapshots read from now on are taken at once but delivered only when the returned function is called. */

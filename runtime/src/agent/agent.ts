@@ -3,7 +3,9 @@
  * arrive with later issues (monitor, analyze, plan, execute, knowledge), each
  * behind the same small interface so that tracing (one span per phase) and
  * timing can wrap them in one place. Cycles never overlap: the next one is
- * scheduled when the current one ends, `cycleMs` after it started.
+ * scheduled when the current one ends, `cycleMs` after it started, or earlier when a
+ * phase asks for it (`wakeBy`: a neighbour about to pass a detection threshold between
+ * two cycles would otherwise wait up to a whole cycle to be judged).
  */
 import type { AgentConfig } from '../config/settings.js';
 import type { Host, TimerHandle } from '../host/index.js';
@@ -14,7 +16,15 @@ export interface CycleContext {
   cycle: number;
   /** Monotonic ms when the cycle started. */
   startedMs: number;
+  /**
+   * Monotonic ms by which the next cycle should start; phases may lower it (never below
+   * MIN_EARLY_GAP_MS from the end of this cycle). Infinity: the regular `cycleMs`.
+   */
+  wakeBy: number;
 }
+
+/** The shortest pause before a cycle a phase asked for early: never a busy loop. */
+export const MIN_EARLY_GAP_MS = 100;
 
 export interface LoopPhase {
   readonly name: string;
@@ -26,13 +36,15 @@ export interface LoopStats {
   lastCycleMs: number;
   maxCycleMs: number;
   phaseErrors: number;
+  /** Cycles started before `cycleMs` because a phase asked (wakeBy). */
+  earlyCycles: number;
 }
 
 export class Agent {
   private timer: TimerHandle | undefined;
   private running = false;
   private inCycle: Promise<void> | null = null;
-  readonly stats: LoopStats = { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0 };
+  readonly stats: LoopStats = { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0, earlyCycles: 0 };
 
   constructor(
     private readonly host: Host,
@@ -78,7 +90,7 @@ export class Agent {
   private async cycle(): Promise<void> {
     const clock = this.host.clock;
     const startedMs = clock.monotonicMs();
-    const ctx: CycleContext = { cycle: this.stats.cycles + 1, startedMs };
+    const ctx: CycleContext = { cycle: this.stats.cycles + 1, startedMs, wakeBy: Number.POSITIVE_INFINITY };
     for (const phase of this.phases) {
       if (!this.running) break;
       try {
@@ -94,6 +106,10 @@ export class Agent {
     this.stats.lastCycleMs = took;
     if (took > this.stats.maxCycleMs) this.stats.maxCycleMs = took;
     this.onCycle(took);
-    if (this.running) this.schedule(Math.max(0, this.config.cycleMs - took));
+    if (!this.running) return;
+    const regular = Math.max(0, this.config.cycleMs - took);
+    const early = Math.max(MIN_EARLY_GAP_MS, ctx.wakeBy - clock.monotonicMs());
+    if (early < regular) this.stats.earlyCycles++;
+    this.schedule(Math.min(regular, early));
   }
 }

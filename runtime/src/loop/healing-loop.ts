@@ -28,7 +28,7 @@ import { IsolatedNodeDetector } from './detectors/isolated-node.js';
 import { LinkDegradedDetector } from './detectors/link-degraded.js';
 import { LinkFlappingDetector } from './detectors/link-flapping.js';
 import { LinkAnomalyDetector, NodeAnomalyDetector } from './detectors/model-anomaly.js';
-import { NeighborLostDetector } from './detectors/neighbor-lost.js';
+import { NeighborLostDetector, nextVerdictMono } from './detectors/neighbor-lost.js';
 import { RouteFlappingDetector } from './detectors/route-flapping.js';
 import { UplinkLostDetector } from './detectors/uplink-lost.js';
 import { type Executed, Executor } from './executor.js';
@@ -253,9 +253,10 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
 
   const analyzePhase: LoopPhase = {
     name: 'analyze',
-    run() {
+    run(ctx: CycleContext) {
       events = [];
       if (!fresh) return;
+      if (prober) ctx.wakeBy = Math.min(ctx.wakeBy, nextVerdictMono(monitor.view, config.neighborLostMs, config.probeIntervalMs));
       const at = { wallMs: host.clock.wallMs(), monoMs: monitor.view.nowMono };
       for (const d of detectors) {
         if (!d.enabled) continue;

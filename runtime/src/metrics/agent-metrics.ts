@@ -17,7 +17,7 @@ export interface AgentMetricsDeps {
   host: Host;
   version: string;
   startedMs: number;
-  loop: { readonly isRunning: boolean; readonly stats: { cycles: number; phaseErrors: number } };
+  loop: { readonly isRunning: boolean; readonly stats: { cycles: number; phaseErrors: number; earlyCycles?: number } };
   snapshot?: () => Promise<MeshSnapshot | null>;
   mode?: () => AgentMode;
   /** The link probes' view of each link (runtime/src/linkprobe/). */
@@ -40,6 +40,7 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
   const up = r.gauge('x0tta6bl4_loop_running', '1 when the main loop is running.');
   const cycles = r.counter('x0tta6bl4_loop_cycles_total', 'Main loop cycles completed since start.');
   const phaseErrors = r.counter('x0tta6bl4_loop_phase_errors_total', 'Loop phases that failed since start.');
+  const earlyCycles = r.counter('x0tta6bl4_loop_early_cycles_total', 'Cycles started before the regular interval to judge a neighbour about to pass the neighbor-lost threshold.');
   const cycleHist: Histogram = r.histogram('x0tta6bl4_loop_cycle_duration_seconds', 'Duration of one main loop cycle.', CYCLE_BUCKETS_S);
   const incidents: Counter = r.counter('x0tta6bl4_incidents_total', 'Incidents opened, by kind.', ['kind']);
   const actions: Counter = r.counter('x0tta6bl4_actions_total', 'Remediation actions, by kind and outcome.', ['kind', 'outcome']);
@@ -72,6 +73,7 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
     up.set({}, d.loop.isRunning ? 1 : 0);
     cycles.set({}, d.loop.stats.cycles);
     phaseErrors.set({}, d.loop.stats.phaseErrors);
+    earlyCycles.set({}, d.loop.stats.earlyCycles ?? 0);
     const current = d.mode?.();
     mode.reset();
     if (current) for (const m of AGENT_MODES) mode.set({ mode: m }, m === current ? 1 : 0);
