@@ -429,15 +429,23 @@ t('the loop: a link that dies once moves routes away and back, which is no flapp
     routes: [{ originator: 'aa:00:00:00:00:99', ifname: route, via: route === 'eth1' ? 'aa:00:00:00:00:0a' : 'aa:00:00:00:00:0b' }],
   });
   const h = loopHarness({ flapWindowMs: 60_000 }, mesh, undefined, null, undefined, {}, probes.transport);
-  const run = async (seconds: number, silent: boolean, routeAt: (s: number) => 'eth1' | 'eth2') => {
+  // The second's probes arrive just before the cycle that ends it, as on a real link
+  // where the last probe is at most 200 ms old when the loop looks.
+  let silent = false;
+  h.beforeEachCycle(() => {
+    if (!silent) probes.second(() => false);
+  });
+  const run = async (seconds: number, dead: boolean, routeAt: (s: number) => 'eth1' | 'eth2') => {
+    silent = dead;
     for (let s = 0; s < seconds; s++) {
       route = routeAt(s);
-      silentFor = silent ? s + 1 : 0;
+      silentFor = dead ? s + 1 : 0;
       await h.cycles(1);
-      if (!silent) probes.second(() => false);
     }
   };
-  await run(60, false, () => 'eth1');
+  // Before the fault the route swings between two equal paths (as in the lab's square):
+  // changes through eth1 that no loss of eth1 explains.
+  await run(60, false, (s) => (s >= 44 && s % 4 < 2 ? 'eth2' : 'eth1'));
   // One 20 s outage: the route leaves eth1, and after the link returns it swings back and
   // forth once more before it settles (as the lab's square did): 4 changes through eth1.
   await run(20, true, (s) => (s < 6 ? 'eth1' : 'eth2'));

@@ -293,9 +293,11 @@ export function loopHarness(
   });
   /** Start a cycle and run its phases up to `last`; the returned function runs the rest. */
   let lastCtx: CycleContext | null = null;
+  let beforeCycle: () => void = () => {};
   const startCycle = async (last?: string, stepMs = 1000): Promise<() => Promise<void>> => {
     cycle++;
     now += stepMs;
+    beforeCycle();
     const ctx: CycleContext = { cycle, startedMs: now, wakeBy: Number.POSITIVE_INFINITY };
     lastCtx = ctx;
     const cut = last === undefined ? loop.phases.length : loop.phases.findIndex((p) => p.name === last) + 1;
@@ -317,6 +319,10 @@ export function loopHarness(
     },
     async cycles(n: number) {
       for (let i = 0; i < n; i++) await runCycle();
+    },
+    /** Called at the start of every cycle, on its time, before its phases (e.g. to deliver the probes of the second that just passed). */
+    beforeEachCycle(fn: () => void) {
+      beforeCycle = fn;
     },
     /** One cycle `stepMs` after the last one started (an early cycle when below 1000). */
     async cycleAfter(stepMs: number) {

@@ -29,15 +29,18 @@ import { countSince, type LinkSeries, type MeshView, warmProbe } from '../monito
 import type { LoopConfig } from '../settings.js';
 import type { Observation } from '../types.js';
 
-function probeExcessLossPercent(p: ProbeLink, sinceMono: number, minEpisodes: number): number {
+function probeExcessLossPercent(p: ProbeLink, view: MeshView, sinceMono: number, c: LoopConfig): number {
+  // A link that is silent now, or went dead once and came back (one loss episode with a
+  // silent window), has failed, not flapped: the route changes around it are batman-adv
+  // moving away and back, its own job, and neighbor-lost reports the outage. In the lab's
+  // dead-link trials one 20 s outage moved an originator 4 times within a minute, and
+  // changes between two equal paths before an outage counted with its first lossy window:
+  // both got the link's hop penalty raised. A link that only grew lossy stays blamable
+  // after one episode: its probes may not separate the toggles (docs/healing.md).
+  if (view.nowMono - p.reception.lastHeardMono >= 2.5 * c.probeIntervalMs) return 0;
+  if (p.quality.lastDeadMono > sinceMono && countSince(p.quality.episodes, sinceMono) < c.flapEpisodes) return 0;
   let worst = 0;
   for (const b of p.quality.recent) if (b.endMono > sinceMono && b.verdict === 'lossy') worst = Math.max(worst, b.lossPercent - p.quality.normalLoss * 100);
-  // A link that went dead once and came back (one loss episode with a silent window) has
-  // failed, not flapped: the route changes around it are batman-adv moving away and back,
-  // its own job. In the lab one 20 s outage moved an originator 4 times within a minute
-  // and got the link's hop penalty raised. A link that only grew lossy stays blamable
-  // after one episode: its probes may not separate the toggles (docs/healing.md).
-  if (p.quality.lastDeadMono > sinceMono && countSince(p.quality.episodes, sinceMono) < minEpisodes) return 0;
   return Math.round(worst * 10) / 10;
 }
 
@@ -64,7 +67,7 @@ export class RouteFlappingDetector implements Detector {
       let d = drawdowns.get(l.key);
       if (d === undefined) {
         const p = warmProbe(view, l.key);
-        d = p ? probeExcessLossPercent(p, since, c.flapEpisodes) : metricDrawdownPercent(view, l, since);
+        d = p ? probeExcessLossPercent(p, view, since, c) : metricDrawdownPercent(view, l, since);
         drawdowns.set(l.key, d);
       }
       return d;
@@ -98,7 +101,7 @@ export class RouteFlappingDetector implements Detector {
       const who = bad ? blamedOriginator : worstOriginator;
       const fell = drawdown(link);
       const probe = warmProbe(view, link.key);
-      const measure = probe ? `probe loss above normal (${countSince(probe.quality.episodes, since)} loss episode(s); a link dead once counts 0)` : `fall of the ${link.metricName}`;
+      const measure = probe ? `probe loss above normal (${countSince(probe.quality.episodes, since)} loss episode(s); a link silent now or dead once counts 0)` : `fall of the ${link.metricName}`;
       const verdict = bad
         ? `; ${measure} of this link ${fell}% within the window (the other links it moved to: ${otherDrawdown}%)`
         : worst >= c.flapChangesPerWindow
