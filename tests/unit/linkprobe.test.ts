@@ -364,9 +364,12 @@ function neighbourProbes() {
   return { transport, second };
 }
 
+/** twoInterfaceMesh as a triangle: aa:..:0a is also heard through aa:..:0b on eth2, so a penalty on eth1 can move it. */
+const triangleMesh = (cycle: number) => ({ ...twoInterfaceMesh(cycle), alternatives: [{ originator: 'aa:00:00:00:00:0a', ifname: 'eth2', via: 'aa:00:00:00:00:0b' }] });
+
 t('the loop: 40 % loss toggled every 5 s on eth1 opens link-flapping within 30 s, raises the hop penalty, restores it once stable', async () => {
   const probes = neighbourProbes();
-  const h = loopHarness({ hopPenaltyStableMs: 30_000, flapWindowMs: 60_000 }, twoInterfaceMesh, undefined, null, undefined, {}, probes.transport);
+  const h = loopHarness({ hopPenaltyStableMs: 30_000, flapWindowMs: 60_000 }, triangleMesh, undefined, null, undefined, {}, probes.transport);
   const run = async (seconds: number, lose: (s: number, k: number) => boolean) => {
     for (let s = 0; s < seconds; s++) {
       await h.cycles(1);
@@ -402,7 +405,7 @@ t('the loop: once no best route uses the flapping link, the penalty stops rising
   const probes = neighbourProbes();
   // After the first raise the far originator and aa:..:0a itself are reached over eth2.
   const mesh = (cycle: number) => {
-    const m = twoInterfaceMesh(cycle);
+    const m = triangleMesh(cycle);
     return (h.penalties.get('eth1') ?? 0) > 0 ? { ...m, routes: [{ originator: 'aa:00:00:00:00:0a', ifname: 'eth2', via: 'aa:00:00:00:00:0b' }] } : m;
   };
   const h = loopHarness({ hopPenaltyStableMs: 30_000 }, mesh, undefined, null, undefined, {}, probes.transport);
@@ -461,6 +464,21 @@ t('the loop: a link that dies once moves routes away and back, which is no flapp
   const blamed = h.loop.status().open.concat(h.loop.status().recent).find((i) => i.kind === 'route-flapping');
   assert.is(blamed?.target, 'link:eth1/aa:00:00:00:00:0a', kinds().join(' '));
   assert.match(blamed?.evidence.summary ?? '', /2 loss episode\(s\)/);
+});
+
+t('the loop: a flapping link whose routes have no other way (a neighbour heard only there) gets no penalty: it could move nothing', async () => {
+  const probes = neighbourProbes();
+  const h = loopHarness({}, twoInterfaceMesh, undefined, null, undefined, {}, probes.transport);
+  for (let s = 0; s < 40; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  for (let s = 0; s < 60; s++) {
+    await h.cycles(1);
+    probes.second((k) => Math.floor(s / 5) % 2 === 0 && (k === 1 || k === 3));
+  }
+  assert.ok(h.loop.status().open.some((i) => i.kind === 'link-flapping'), 'flapping is reported');
+  assert.is(h.audits.length, 0, JSON.stringify(h.audits.map((a) => a.action)));
 });
 
 t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {

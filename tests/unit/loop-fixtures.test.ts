@@ -50,6 +50,8 @@ export interface SynthMesh {
   interfaces: SynthInterface[];
   neighbors?: SynthNeighbor[];
   routes?: SynthRoute[];
+  /** Entries batman-adv also keeps for an originator through other next hops (not best). */
+  alternatives?: SynthRoute[];
   gwMode?: 'off' | 'client' | 'server';
   gwDownKbit?: number;
   gwUpKbit?: number;
@@ -144,6 +146,16 @@ export function snapshot(m: SynthMesh): MeshSnapshot {
       lastSeenMs: 100,
       best: true,
       tq: algo === 'BATMAN_IV' ? 200 : null,
+      throughputKbit: null,
+    })),
+    ...(m.alternatives ?? []).map((r) => ({
+      originator: r.originator,
+      neighbor: r.via,
+      ifindex: index.get(r.ifname) ?? 0,
+      ifname: r.ifname,
+      lastSeenMs: 100,
+      best: false,
+      tq: algo === 'BATMAN_IV' ? 150 : null,
       throughputKbit: null,
     })),
   ];

@@ -88,8 +88,14 @@ export interface LinkSeries {
    * and again: what the flapping detector counts.
    */
   originatorChanges: Map<string, NumberRing>;
-  /** Originators whose best next hop is this link in the latest snapshot. */
-  bestRoutes: number;
+  /**
+   * Originators whose best next hop is this link in the latest snapshot and that
+   * batman-adv also hears over another link: routes a hop penalty can move. An originator
+   * heard only here (a neighbour's secondary interface, whose OGMs go one hop, or a node
+   * with no other path) stays whatever the penalty; in the lab such an entry kept both
+   * ends of a flapping link stepping to the maximum after every movable route had left.
+   */
+  movableRoutes: number;
   firstSeenMono: number;
   lastPresentMono: number;
   lastLiveMono: number;
@@ -339,7 +345,7 @@ export class Monitor {
       baseline: stored ? EwmaBaseline.from(stored, this.limits.baselineAlpha) : new EwmaBaseline(this.limits.baselineAlpha),
       routeChanges: new NumberRing(this.limits.routeChangesKept),
       originatorChanges: new Map(),
-      bestRoutes: 0,
+      movableRoutes: 0,
       firstSeenMono: nowMono,
       lastPresentMono: nowMono,
       lastLiveMono: Number.NEGATIVE_INFINITY,
@@ -403,11 +409,20 @@ export class Monitor {
 
   private observeRoutes(snap: MeshSnapshot, nowMono: number, ifnameByIndex: Map<number, string>): void {
     const links = this.view.links;
-    for (const l of links.values()) l.bestRoutes = 0;
+    for (const l of links.values()) l.movableRoutes = 0;
+    // Originators heard over more than one link (next hop and interface), from every entry.
+    const firstKey = new Map<string, string>();
+    const movable = new Set<string>();
+    for (const o of snap.originators) {
+      const key = linkKey(o.ifname || ifnameByIndex.get(o.ifindex) || String(o.ifindex), o.neighbor);
+      const seen = firstKey.get(o.originator);
+      if (seen === undefined) firstKey.set(o.originator, key);
+      else if (seen !== key) movable.add(o.originator);
+    }
     for (const r of snap.bestRoutes) {
       const key = linkKey(r.ifname || ifnameByIndex.get(r.ifindex) || String(r.ifindex), r.neighbor);
       const via = links.get(key);
-      if (via) via.bestRoutes++;
+      if (via && movable.has(r.originator)) via.movableRoutes++;
       const track = this.originators.get(r.originator);
       if (!track) {
         if (this.originators.size >= this.limits.maxOriginators) this.evictOldestOriginator();

@@ -20,11 +20,11 @@ interface Raised {
   incident: Incident | null;
 }
 
-/** Best routes over the incident's link right now; null when the target is no link we track. */
-function routesVia(view: MeshView, inc: Incident): number | null {
+/** Best routes over the incident's link right now that could take another link; null when the target is no link we track. */
+function movableRoutesVia(view: MeshView, inc: Incident): number | null {
   const m = /^link:(.+)$/.exec(inc.target);
   const link = m ? view.links.get(m[1] as string) : undefined;
-  return link ? link.bestRoutes : null;
+  return link ? link.movableRoutes : null;
 }
 
 /** Whether an interface's links stopped losing within the window, and the evidence. */
@@ -93,10 +93,10 @@ export class HopPenaltyPolicy implements Policy {
       if (current >= config.hopPenaltyMax) continue;
       // A link that flaps, or stays degraded, keeps its incident open however high the
       // penalty: the penalty cannot mend the link, only move the routes off it. Once no
-      // best route uses the link, that is done, and another step would only push it
-      // further out of reach (in the lab both ends stepped to 120 while the routes had
-      // long moved).
-      if (inc.kind !== 'route-flapping' && routesVia(view, inc) === 0) continue;
+      // best route that has another way uses the link, that is done (or was never
+      // possible), and another step would only push it further out of reach (in the lab
+      // both ends stepped to 120 while the routes had long moved).
+      if (inc.kind !== 'route-flapping' && movableRoutesVia(view, inc) === 0) continue;
       const to = Math.min(config.hopPenaltyMax, current + config.hopPenaltyStep);
       out.push({
         policy: this.name,
