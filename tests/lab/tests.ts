@@ -356,7 +356,7 @@ test("healing: an isolated node runs isolated_hook, and isolated_undo_hook when 
   check(/isolated inc-\S+\s+isolated-undo inc-/.test(cats[1] ?? ""), `the hook's file after the neighbours returned: ${cats[1]}`);
 });
 
-test("healing: a link whose 40 % loss toggles every 5 s is flapping for both ends' link probes within 30 s; the hop penalty rises there only", async () => {
+test("healing: a link whose 40 % loss toggles every 5 s is flapping for both ends' link probes within 30 s; the hop penalty rises there only, and is restored once the link is stable", async () => {
   check(lab, "no VM");
   check(existsSync(agentBin), "agent binary not built");
   const t = topo("triangle.json");
@@ -367,11 +367,15 @@ test("healing: a link whose 40 % loss toggles every 5 s is flapping for both end
       // The probes' first judgements come after 20 windows: 30 s of a quiet mesh.
       { after: 30, do: "mark", label: "probes warm" },
       { after: 0, do: "flap", link: ["A", "B"], period: 10, duty: 0.5, count: 5, loss: 40 },
-      { after: 55, do: "mark", label: "end" },
+      { after: 55, do: "mark", label: "stable" },
+      // Restore: no flapping incident and no lossy probe window for flap_window_ms (60 s),
+      // then hop_penalty_stable_ms (30 s here, 120 s by default) of that.
+      { after: 150, do: "exec", node: "A", cmd: "batctl hardif mesh0 hop_penalty" },
+      { after: 0, do: "exec", node: "B", cmd: "batctl hardif mesh0 hop_penalty" },
     ],
     tail: 0,
   });
-  const r = await lab.run(opts("link-flapping", t, sc, { agent: autoAgent({}) }));
+  const r = await lab.run(opts("link-flapping", t, sc, { agent: autoAgent({ hop_penalty_stable_ms: 30000 }) }));
   check(r.timelineFile, "no timeline file");
   const recs = readTimeline(r.timelineFile);
   const flap = at(recs, "flap");
@@ -387,6 +391,15 @@ test("healing: a link whose 40 % loss toggles every 5 s is flapping for both end
   const raises = agentActions(recs).filter((a) => a.kind === "set-hop-penalty" && a.result === "done" && a.t > flap.t);
   check(raises.length >= 1, "no hop penalty was raised");
   check(raises.every((a) => a.node === "A" || a.node === "B"), `a node off the flapping link changed its hop penalty: ${JSON.stringify(raises.map((a) => `${a.node} ${a.line}`))}`);
+  const stable = recs.find((x) => x.type === "fault" && (x.fault as { do: string; label?: string }).do === "mark" && (x.fault as { label?: string }).label === "stable");
+  const reads = recs.filter((x) => x.type === "fault" && (x.fault as { do: string }).do === "exec");
+  for (const node of ["A", "B"]) {
+    if (!raises.some((a) => a.node === node)) continue;
+    const restored = raises.filter((a) => a.node === node && /restor/.test(a.line) && stable !== undefined && a.t > stable.t);
+    check(restored.length >= 1, `${node} raised its hop penalty but did not restore it within 150 s of a stable link: ${JSON.stringify(raises.filter((a) => a.node === node).map((a) => a.line))}`);
+    const read = reads.find((x) => (x.fault as { node?: string }).node === node);
+    check(/exit 0: 0\s*$/.test(String(read?.detail ?? "")), `${node}'s mesh0 hop_penalty at the end: ${read?.detail}`);
+  }
 });
 
 // ---- our client against batctl (issue 4) ----
