@@ -22,7 +22,10 @@ if (flaps.length === 0) {
 }
 const start = Math.min(...flaps.map((f) => f.t));
 const f0 = flaps[0].fault;
-const end = start + f0.period * f0.count * 1000;
+// The last toggle back to clean: under emulation the schedule slips (600 s of flapping
+// took 660 s in one run), so the planned length would misplace the end.
+const lastRestore = recs.filter((r) => r.type === 'fault' && r.fault.do === 'set_link' && /flap (\d+)\/\1: restored/.test(String(r.detail ?? '')));
+const end = lastRestore.length > 0 ? Math.max(...lastRestore.map((r) => r.t)) : start + f0.period * f0.count * 1000;
 const s = (ms) => `${(ms / 1000).toFixed(1)} s`;
 console.log(`flapping: ${flaps.map((f) => f.fault.link).join(', ')}, ${f0.impair?.loss ?? '?'} % loss for ${f0.period * f0.duty} s of every ${f0.period} s, ${f0.count} times; from ${s(start)} to ${s(end)}`);
 
