@@ -355,13 +355,19 @@ function neighbourProbes() {
     random32: () => 42,
     };
   };
+  let session = 7;
   const second = (lose: (k: number) => boolean) => {
     for (let k = 0; k < 5; k++) {
       seq++;
-      if (!lose(k)) listeners.get(2)?.(encodeProbe({ intervalMs: 200, session: 7, seq }), 'aa:00:00:00:00:0a', clock());
+      if (!lose(k)) listeners.get(2)?.(encodeProbe({ intervalMs: 200, session, seq }), 'aa:00:00:00:00:0a', clock());
     }
   };
-  return { transport, second };
+  /** The neighbour's agent starts again: a new session, counting from 1. */
+  const restart = () => {
+    session++;
+    seq = 0;
+  };
+  return { transport, second, restart };
 }
 
 /** twoInterfaceMesh as a triangle: aa:..:0a is also heard through aa:..:0b on eth2, so a penalty on eth1 can move it. */
@@ -479,6 +485,28 @@ t('the loop: a flapping link whose routes have no other way (a neighbour heard o
   }
   assert.ok(h.loop.status().open.some((i) => i.kind === 'link-flapping'), 'flapping is reported');
   assert.is(h.audits.length, 0, JSON.stringify(h.audits.map((a) => a.action)));
+});
+
+t('the loop: a neighbour whose agent stops twice while batman-adv still hears it is no loss and no flapping', async () => {
+  const probes = neighbourProbes();
+  const h = loopHarness({}, triangleMesh, undefined, null, undefined, {}, probes.transport);
+  let sending = true;
+  h.beforeEachCycle(() => {
+    if (sending) probes.second(() => false);
+  });
+  await h.cycles(40);
+  // Killed for 5 s (OGMs keep coming: the node is up), then started again; twice in 30 s.
+  for (let round = 0; round < 2; round++) {
+    sending = false;
+    await h.cycles(5);
+    probes.restart();
+    sending = true;
+    await h.cycles(10);
+  }
+  await h.cycles(20);
+  const kinds = h.loop.status().open.concat(h.loop.status().recent).map((i) => i.kind);
+  assert.not.ok(kinds.includes('link-flapping'), kinds.join(' '));
+  assert.is(h.audits.length, 0);
 });
 
 t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {

@@ -142,9 +142,11 @@ export class LinkProber {
    * agent busy for a second (a slow cycle) must not count its own delay as the
    * neighbours' loss (in the lab one node opened link-flapping on all four of its links
    * at once that way). After a longer gap (the agent or the whole machine stalled) the
-   * missed slots are not judged at all.
+   * missed slots are not judged at all. `heardOtherwise(key)`: whether batman-adv hears
+   * that neighbour now (its OGMs arrive), so that a silent sender is a stopped agent, not
+   * a dead link.
    */
-  tick(): void {
+  tick(heardOtherwise: (key: string) => boolean = () => false): void {
     for (const p of this.ports.values()) p.socket.drain();
     const now = this.transport.monoMs();
     for (const [key, l] of this.links) {
@@ -152,7 +154,7 @@ export class LinkProber {
         this.links.delete(key);
         continue;
       }
-      this.judge(l, l.reception.close(now));
+      this.judge(l, l.reception.close(now, STALL_MS, heardOtherwise(key)));
     }
   }
 

@@ -129,7 +129,7 @@ export class ProbeReception {
    * `stallMs` (neither closing nor recording: its agent, or the whole machine, stopped)
    * skips the bins it missed: their silence says nothing about the link.
    */
-  close(nowMono: number, stallMs = STALL_MS): ProbeBin[] {
+  close(nowMono: number, stallMs = STALL_MS, senderHeard = false): ProbeBin[] {
     const out: ProbeBin[] = [];
     if (nowMono - this.lastActivityMono > stallMs) {
       this.skipTo(nowMono);
@@ -160,13 +160,17 @@ export class ProbeReception {
       this.carried = 0;
     }
     // Silent for longer than the hold: the link (or the sender) is gone; those bins lost
-    // everything that was due in them.
+    // everything that was due in them. Unless the sender is heard otherwise (batman-adv's
+    // OGMs from it keep coming): then its agent stopped sending (killed, restarting), the
+    // link is fine, and the bins are not judged. In the lab's chaos a neighbour's agent
+    // killed for 3 s and its node crashing 6 s later were two loss episodes: link-flapping.
     const first = this.silent[0];
     if (first && nowMono - (first.endMono - this.binMs) >= SILENCE_HOLD_MS) {
       for (const b of this.silent) {
-        out.push({ endMono: b.endMono, expected: b.due, received: 0 });
+        if (!senderHeard) out.push({ endMono: b.endMono, expected: b.due, received: 0 });
         this.base = (this.base + b.due) >>> 0;
       }
+      if (senderHeard) this.skipped = true;
       this.silent = [];
     }
     return out;

@@ -245,7 +245,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
         const ifs: { ifname: string; ifindex: number; up: boolean }[] = [];
         for (const i of monitor.view.interfaces.values()) ifs.push({ ifname: i.ifname, ifindex: i.ifindex, up: i.up && i.carrier });
         for (const [ifname, why] of prober.sync(ifs)) log.warning(`link probes: cannot probe ${ifname}: ${why}`);
-        prober.tick();
+        prober.tick((key) => monitor.view.links.get(key)?.live === true);
       }
       fresh = true;
     },
