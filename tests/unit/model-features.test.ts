@@ -6,14 +6,11 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { ProbeLink } from '../../runtime/src/linkprobe/prober.js';
-import { LinkQuality } from '../../runtime/src/linkprobe/quality.js';
-import { ProbeReception } from '../../runtime/src/linkprobe/reception.js';
 import {
   FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, nodeFeatures,
 } from '../../runtime/src/model/features.js';
 import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
-import { IF_NAME, meshSim, neighborMac } from '../support/model-fixture.js';
+import { IF_NAME, meshSim, neighborMac, probedLink } from '../support/model-fixture.js';
 
 const t = suite('model: features');
 const linkKey = (i: number) => `${IF_NAME}/${neighborMac(i)}`;
@@ -181,31 +178,6 @@ t('normaliser: a long-run mean and variance converge to those of the data', () =
   assert.ok(Math.abs(n.mean[0]! - 3) < 0.02, `mean ${n.mean[0]}`);
   assert.ok(Math.abs(n.variance[0]! - 4) < 0.1, `variance ${n.variance[0]}`);
 });
-
-/**
- * A neighbour's link probes as the prober counts them: the real reception and quality,
- * fed five probes a second (200 ms) of which `lost(cycle, k)` are dropped.
- */
-function probedLink(sim: ReturnType<typeof meshSim>, i: number) {
-  const start = sim.now();
-  const link: ProbeLink = { key: linkKey(i), ifname: IF_NAME, neighbor: neighborMac(i), reception: new ProbeReception(start, 1000), quality: new LinkQuality() };
-  sim.monitor.view.probes = new Map([[link.key, link]]);
-  let seq = 0;
-  return {
-    link,
-    /** One 1 s cycle of the mesh with the probes of that second. */
-    step(lost: (k: number) => boolean = () => false) {
-      const from = sim.now();
-      for (let k = 0; k < 5; k++) {
-        seq++;
-        if (lost(k)) continue;
-        for (const b of link.reception.record({ intervalMs: 200, session: 7, seq }, from + k * 200 + 100)) link.quality.observe(b);
-      }
-      sim.step();
-      for (const b of link.reception.close(sim.now())) link.quality.observe(b);
-    },
-  };
-}
 
 function linkVectorV2(sim: ReturnType<typeof meshSim>, i: number): Float64Array {
   const view = sim.monitor.view;
