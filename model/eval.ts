@@ -19,14 +19,14 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOOP_DEFAULTS } from '../runtime/src/loop/settings.js';
-import { type FeatureSet, LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../runtime/src/model/features.js';
+import type { FeatureSet } from '../runtime/src/model/features.js';
 import { decodeModel } from '../runtime/src/model/format.js';
 import type { FloatNetwork } from '../runtime/src/model/network.js';
 import { readRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { detectionDelays, incidentRows, median, prf, rocAuc } from './lib/metrics.js';
 import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
-import { f1At, HELD_OUT_KINDS, QUANTILE_CANDIDATES, quantile, SELECTION_KINDS } from './lib/selection.js';
+import { f1At, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
@@ -72,8 +72,9 @@ function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array 
   const scores = (f: string) => readFileSync(`${f}.scores`, 'utf8').trim().split('\n').map(Number);
   const fitScores = scores(files.fit);
   const selScores = scores(files.select);
-  let best = { ppm: QUANTILE_CANDIDATES[QUANTILE_CANDIDATES.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
-  for (const ppm of QUANTILE_CANDIDATES) {
+  const candidates = quantileCandidates(select.fault.filter(Boolean).length);
+  let best = { ppm: candidates[candidates.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
+  for (const ppm of candidates) {
     const threshold = quantile(fitScores, ppm);
     const f1 = f1At(threshold, sel.map((i, k) => (select.normal[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)), sel.map((i, k) => (select.fault[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)));
     if (f1 > best.f1) best = { ppm, threshold, f1 };
@@ -171,35 +172,63 @@ function main(): number {
       return 1;
     }
   }
-  const allRuns = JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[];
+  const { use: allRuns, skip } = usableRuns(JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]);
   const trainRuns = allRuns.filter((r) => r.role === 'train');
   const testRuns = allRuns.filter((r) => r.role === 'test');
   if (testRuns.length === 0) {
-    process.stderr.write('no run with role "test" in model/data/runs.json\n');
-    return 1;
+    // Nothing held out yet (e.g. right after a feature change): say so in the report rather than reuse old numbers.
+    const none = {
+      model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length },
+      data: {
+        train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
+        notUsed: skip.map((r) => ({ run: r.run, topology: r.topology, role: r.role, why: 'recorded before the link probe features (16 link features)' })),
+      },
+      evaluated: false,
+      why: 'no run with role "test" has the link probe features: nothing is held out, so nothing is evaluated',
+    };
+    writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(none, null, 1)}\n`);
+    const md = [
+      '# The anomaly model: evaluation report',
+      '',
+      'Written by `npm run model:eval` (model/eval.ts); do not edit. How the data was made and what it lacks: docs/model.md.',
+      '',
+      `Model: \`model/x0tta6bl4.model\`, ${none.model.bytes} bytes, trained on ${trainRuns.map((r) => `${r.run} (${r.topology}, ${r.nodes} nodes, ${r.seconds} s)`).join(', ')}.`,
+      '',
+      `**Not evaluated: ${none.why}.** Record a held-out topology with the probe features (docs/model.md, "Retraining for another mesh"), label it \`--role test\` and run \`npm run model:eval\` again.`,
+      '',
+      ...(skip.length > 0 ? [`Not used: ${skip.map((r) => `${r.run} (${r.topology}, was ${r.role})`).join(', ')}: recorded before the link probe features (16 link features).`, ''] : []),
+    ];
+    writeFileSync(join(root, 'model/report.md'), `${md.join('\n')}`);
+    process.stdout.write('model/report.json, model/report.md written (nothing held out: not evaluated)\n');
+    return 0;
   }
   const model = decodeModel(new Uint8Array(readFileSync(modelFile)));
   if (!model.ok) throw new Error(model.error);
   const artifact = JSON.parse(readFileSync(floatFile, 'utf8')) as FloatArtifact;
   const trainRows = trainRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
   const rows = testRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const trainHasFaults = trainRows.some((r) => SELECTION_KINDS.includes(r.y));
   const report: Record<string, unknown> = {
     model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },
     data: {
       train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
       test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
+      notUsed: skip.map((r) => ({ run: r.run, topology: r.topology, role: r.role, why: 'recorded before the link probe features (16 link features)' })),
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
       alarm: 'per cycle: int8/float error >= its threshold; Isolation Forest score >= its threshold; EWMA rule score >= 1 (its default settings)',
-      thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}`,
-      heldOutKinds: `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`,
+      thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
+      heldOutKinds: trainHasFaults
+        ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
+        : 'every fault kind: the training runs are fault-free, so no fault was seen before this evaluation (not even to pick a threshold)',
       incident: `${RAISE_AFTER} consecutive alarms of one target (degraded_cycles)`,
       excluded: 'rows labelled recovery (60 s after a fault) or setup; rows before the int8 scorer warm-up',
     },
+    unseenKinds: trainHasFaults ? HELD_OUT_KINDS : 'all',
     targets: [] as unknown[],
   };
-  for (const set of [LINK_FEATURES_V1, NODE_FEATURES_V1]) {
+  for (const set of MODEL_SETS) {
     const fa = artifact.networks.find((n) => n.target === set.target);
     if (!fa) continue;
     const int8 = replayInt8(model.value, rows, set.target);
@@ -243,6 +272,8 @@ function markdown(report: Record<string, unknown>): string {
   for (const [role, rs] of [['train', data.train], ['test', data.test]] as const) {
     for (const r of rs) out.push(`| ${role} | ${r.run} | ${r.topology} | ${r.nodes} | ${r.seconds} | ${r.rows} | ${Object.entries(r.labels).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
   }
+  const notUsed = (report.data as { notUsed: { run: string; topology: string; role: string; why: string }[] }).notUsed;
+  if (notUsed.length > 0) out.push('', `Not used: ${notUsed.map((r) => `${r.run} (${r.topology}, was ${r.role})`).join(', ')}: ${notUsed[0]?.why}.`);
   const p = report.protocol as Record<string, string>;
   out.push('', '## Protocol', '', ...Object.entries(p).map(([k, v]) => `- ${k}: ${v}`), '');
   for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {
@@ -251,7 +282,8 @@ function markdown(report: Record<string, unknown>): string {
     out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection).`, '');
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
     out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
-    for (const k of tt.kinds) out.push(`| ${k.kind}${HELD_OUT_KINDS.includes(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
+    const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
+    for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
     out.push('', `Incidents (${RAISE_AFTER} consecutive alarms) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
     if (tt.delays.length > 0) {
       const names = Object.keys(tt.delays[0]?.delays ?? {});

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { countLabels, type RunInfo, writeRows } from './lib/dataset.js';
+import { countLabels, type RunInfo, rowLinkFeatures, writeRows } from './lib/dataset.js';
 import { labelNode, parseTimeline, type Row } from './lib/labels.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
@@ -41,7 +41,7 @@ function main(): number {
   const out = join(dataDir, `${name}.jsonl.gz`);
   writeRows(out, rows);
   const scenario = JSON.parse(readFileSync(join(dir, 'timeline.jsonl'), 'utf8').split('\n')[0] as string).scenario as string;
-  const info: RunInfo = { run: name, file: basename(out), topology: topo, role, scenario, nodes: tl.setup.nodes.length, seconds: Math.round(tl.end), rows: rows.length, labels: countLabels(rows, 'link'), faults: tl.faults, incidents: tl.incidents, links: tl.setup.links.map((l) => ({ link: l.link, ifA: l.ifA, ifB: l.ifB })) };
+  const info: RunInfo = { run: name, file: basename(out), topology: topo, role, scenario, nodes: tl.setup.nodes.length, seconds: Math.round(tl.end), rows: rows.length, labels: countLabels(rows, 'link'), faults: tl.faults, incidents: tl.incidents, links: tl.setup.links.map((l) => ({ link: l.link, ifA: l.ifA, ifB: l.ifB })), linkFeatures: rowLinkFeatures(rows) };
   const runsFile = join(dataDir, 'runs.json');
   const runs: RunInfo[] = existsSync(runsFile) ? (JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]) : [];
   const next = [...runs.filter((r) => r.run !== name), info].sort((a, b) => a.run.localeCompare(b.run));

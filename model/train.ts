@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type FeatureSet, LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../runtime/src/model/features.js';
+import type { FeatureSet } from '../runtime/src/model/features.js';
 import { encodeModel } from '../runtime/src/model/format.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../runtime/src/model/normalizer.js';
@@ -24,14 +24,14 @@ import { initNetwork, rng, train } from './lib/autoencoder.js';
 import { readRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
-import { f1At, QUANTILE_CANDIDATES, quantile, SELECTION_KINDS } from './lib/selection.js';
+import { f1At, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 export const MARGIN_PERMILLE = 1000;
 const SEED = 9;
 const MAX_TRAIN = 30_000;
 
-export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 12, 16], node: [10, 4, 10, 15] };
+export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 12, 22], node: [10, 4, 10, 15] };
 
 export interface FloatArtifact {
   label: string;
@@ -70,16 +70,17 @@ function main(): number {
     process.stderr.write('model/data/runs.json is missing: label lab runs first (docs/model.md, "Data")\n');
     return 1;
   }
-  const runs = (JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]).filter((r) => r.role === 'train');
+  const { use: runs, skip } = usableRuns((JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]).filter((r) => r.role === 'train'));
+  if (skip.length > 0) process.stdout.write(`not used (recorded without the link probe features): ${skip.map((r) => r.run).join(', ')}\n`);
   if (runs.length === 0) {
-    process.stderr.write('no run with role "train" in model/data/runs.json\n');
+    process.stderr.write('no run with role "train" and the link probe features in model/data/runs.json\n');
     return 1;
   }
   const rows = runs.flatMap((r) => readRows(join(root, 'model/data', r.file)));
   const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
   const artifact: FloatArtifact = { label, seed: SEED, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
-  for (const set of [LINK_FEATURES_V1, NODE_FEATURES_V1]) {
+  for (const set of MODEL_SETS) {
     let inputs = trainingInputs(rows, set);
     if (inputs.length < 200) {
       process.stderr.write(`${set.target}: only ${inputs.length} normal samples; not enough to train\n`);
@@ -99,9 +100,10 @@ function main(): number {
     // by F1 on the selection kinds of the training runs.
     const base = replayInt8({ label, networks: [quantNet(net, set, calibration, 0xffffffff)] }, rows, set.target);
     const baseNormal = normalErrors(base.error, rows, set.target);
-    let best = { ppm: QUANTILE_CANDIDATES[QUANTILE_CANDIDATES.length - 1] as number, threshold: 1, f1: -1 };
+    const candidates = quantileCandidates(rows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
+    let best = { ppm: candidates[candidates.length - 1] as number, threshold: 1, f1: -1 };
     const tried: { ppm: number; threshold: number; f1: number }[] = [];
-    for (const ppm of QUANTILE_CANDIDATES) {
+    for (const ppm of candidates) {
       const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
       const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target);
       const f1 = f1At(threshold, normalErrors(r.error, rows, set.target), kindErrors(r.error, rows, set.target, SELECTION_KINDS));

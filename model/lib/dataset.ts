@@ -25,6 +25,15 @@ export interface RunInfo {
   incidents: Timeline['incidents'];
   /** Lab links and each end's interface name. */
   links: { link: string; ifA: string; ifB: string }[];
+  /** Features per link row: 22 (LINK_FEATURES_V2) from recording format 2 on; absent = 16 (format 1, no probes). */
+  linkFeatures?: number;
+}
+
+/** The fewest link features among rows (0 when there are no link rows). */
+export function rowLinkFeatures(rows: readonly Row[]): number {
+  let n = Number.POSITIVE_INFINITY;
+  for (const r of rows) if (r.target === 'link' && r.f.length < n) n = r.f.length;
+  return Number.isFinite(n) ? n : 0;
 }
 
 export function writeRows(file: string, rows: readonly Row[]): void {

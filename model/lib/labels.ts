@@ -215,7 +215,7 @@ export function labelNode(run: string, topo: string, node: string, text: string,
       skipped++;
       continue;
     }
-    if (r.v !== 1 || !Array.isArray(r.links)) {
+    if ((r.v !== 1 && r.v !== 2) || !Array.isArray(r.links)) {
       skipped++;
       continue;
     }

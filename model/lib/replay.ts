@@ -51,7 +51,7 @@ export function trainingInputs(rows: readonly Row[], set: FeatureSet): Float64Ar
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
       if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
-      raw.set(r.f);
+      for (let k = 0; k < raw.length; k++) raw[k] = r.f[k] ?? 0;
       if (n.samples < WARMUP) {
         n.update(raw);
         continue;
@@ -113,7 +113,7 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
       if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
-      raw.set(r.f);
+      for (let k = 0; k < raw.length; k++) raw[k] = r.f[k] ?? 0;
       if (n.samples < WARMUP) {
         n.update(raw);
         continue;

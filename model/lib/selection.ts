@@ -5,11 +5,39 @@
  * runs' rows of SELECTION_KINDS only. The other fault kinds (HELD_OUT_KINDS) are never
  * seen before the evaluation, and no test topology is seen at all.
  */
+import { type FeatureSet, LINK_FEATURES_V2, NODE_FEATURES_V1 } from '../../runtime/src/model/features.js';
+import type { RunInfo } from './dataset.js';
 import { prf } from './metrics.js';
+
+/** The feature sets the shipped model is trained on: links with the probe features (v2), the node v1. */
+export const MODEL_SETS: readonly FeatureSet[] = [LINK_FEATURES_V2, NODE_FEATURES_V1];
+
+/** How many link features a run's rows have (runs labelled before the field existed have 16). */
+export function runLinkFeatures(r: RunInfo): number {
+  return r.linkFeatures ?? 16;
+}
+
+/** Runs whose rows have every link feature the model takes (runs recorded before the probe features do not). */
+export function usableRuns(runs: readonly RunInfo[]): { use: RunInfo[]; skip: RunInfo[] } {
+  const need = LINK_FEATURES_V2.features.length;
+  return { use: runs.filter((r) => runLinkFeatures(r) >= need), skip: runs.filter((r) => runLinkFeatures(r) < need) };
+}
 
 export const QUANTILE_CANDIDATES = [900_000, 950_000, 980_000, 990_000, 995_000, 999_000];
 export const SELECTION_KINDS = ['loss', 'flap', 'link-down', 'node-crash'];
 export const HELD_OUT_KINDS = ['dead-link', 'deaf', 'delay', 'loss-flap'];
+/**
+ * Training runs without any row of the selection kinds (fault-free recordings, as a real
+ * mesh gives) leave nothing to pick by: the quantile is then this one, fixed before any
+ * data with the probe features existed (an advisory detector should alarm rarely on
+ * normal operation; 1 cycle in 1000 of a healthy link).
+ */
+export const NO_FAULTS_QUANTILE_PPM = 999_000;
+
+/** The quantiles to choose from: the candidates, or only NO_FAULTS_QUANTILE_PPM when there are no selection rows. */
+export function quantileCandidates(selectionRows: number): readonly number[] {
+  return selectionRows > 0 ? QUANTILE_CANDIDATES : [NO_FAULTS_QUANTILE_PPM];
+}
 
 /** The q-quantile (ppm) of values (nearest rank). */
 export function quantile(values: readonly number[], ppm: number): number {

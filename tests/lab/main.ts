@@ -26,6 +26,7 @@ const HELP = `usage: npm run lab -- [options]
   --agent-cmd "ARGV"    agent command; {state} {config} {node} {ns} are replaced
                         (default: "<repo>/dist/x0tta6bl4 agent --state-dir {state} --config {config}")
   --agent-config FILE   JSON object of extra UCI options for the agents' "agent" section
+                        ("{root}" in a value is this checkout, e.g. "{root}/model/x0tta6bl4.model")
   --no-agents           do not start agents
   --collect FILE[,FILE]  copy these files from every agent's state directory to <out>/agents/<node>/
                         before teardown (default: the agent config's record_features, when relative)
@@ -110,7 +111,8 @@ async function main(): Promise<number> {
   if (!v["no-agents"]) {
     const argv = v["agent-cmd"] ? v["agent-cmd"].split(/\s+/).filter(Boolean) : [join(root, "dist/x0tta6bl4"), "agent", "--state-dir", "{state}", "--config", "{config}"];
     let config: Record<string, unknown> = {};
-    if (v["agent-config"]) config = JSON.parse(readFileSync(v["agent-config"], "utf8"));
+    // "{root}" in a string value is this checkout (the guest sees the host's files at the same paths): e.g. the model file.
+    if (v["agent-config"]) config = JSON.parse(readFileSync(v["agent-config"], "utf8").replaceAll("{root}", root));
     agent = { argv, config, env: {} };
   }
 

@@ -5,15 +5,17 @@
 // series come from the real Monitor fed 200 cycles of a synthetic 4-neighbour mesh.
 // Also: each part alone, the float reference, reading the model file, and the same
 // window scored by the shipped model (model/x0tta6bl4.model, trained in the lab) when
-// the file is there (the benchmark runs at the repository's root).
+// the file is there (the benchmark runs at the repository's root). For the shipped model
+// the link is probed (real probe reception and quality, 10 % loss), so its v2 features
+// (v1 + six link-probe features) are computed from real probe state.
 import type { Bench } from 'tinybench';
 import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-inference.js';
-import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { getHost } from '../../runtime/src/host/index.js';
-import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
+import { IF_NAME, meshSim, neighborMac, probedLink, testModel } from '../support/model-fixture.js';
 
 /** The shipped model, or null when it is not there (or does not load). */
 function shippedModel() {
@@ -56,8 +58,10 @@ export function register(bench: Bench): void {
   if (shippedScorer?.ok) {
     const s = shippedScorer.value;
     const sim2 = meshSim(9);
+    const probed = probedLink(sim2, 0);
     for (let c = 0; c < 200; c++) {
-      const v = sim2.step();
+      probed.step((k) => k === c % 10);
+      const v = sim2.monitor.view;
       for (const l of v.links.values()) s.scoreLink(l, v);
     }
     const v2 = sim2.monitor.view;
@@ -70,6 +74,18 @@ export function register(bench: Bench): void {
   bench.add('model: link features only (30-sample window)', () => {
     if (!linkFeatures(link, view, raw)) throw new Error('no features');
   });
+  {
+    const sim3 = meshSim(9);
+    const probed = probedLink(sim3, 0);
+    for (let c = 0; c < 200; c++) probed.step((k) => k === c % 10);
+    const v3 = sim3.monitor.view;
+    const l3 = v3.links.get(`${IF_NAME}/${neighborMac(0)}`)!;
+    const raw2 = new Float64Array(LINK_FEATURES_V2.features.length);
+    if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V2) || raw2[16] !== 1) throw new Error('model bench: no probe features');
+    bench.add('model: link features v2 only (v1 + link-probe features, probed link)', () => {
+      if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V2)) throw new Error('no features');
+    });
+  }
   bench.add('model: int8 inference only (16-12-6-12-16)', () => {
     net.reconstructionError(q);
   });

@@ -4,10 +4,13 @@
  * small synthetic mesh whose snapshots go through the real Monitor. Everything is
  * deterministic for a given seed.
  */
+import type { ProbeLink } from '../../runtime/src/linkprobe/prober.js';
+import { LinkQuality } from '../../runtime/src/linkprobe/quality.js';
+import { ProbeReception } from '../../runtime/src/linkprobe/reception.js';
 import { MONITOR_LIMITS, type MeshView, Monitor } from '../../runtime/src/loop/monitor.js';
 import type { MeshSnapshot } from '../../runtime/src/mesh/snapshot.js';
 import { floatReconstructionError } from '../../runtime/src/model/float-inference.js';
-import { LINK_FEATURES_V1, NODE_FEATURES_V1 } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1 } from '../../runtime/src/model/features.js';
 import type { Model } from '../../runtime/src/model/format.js';
 import type { Activation, FloatLayer, FloatNetwork, QuantNetwork, Target } from '../../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
@@ -53,10 +56,10 @@ export const LINK_DIMS = [LINK_FEATURES_V1.features.length, 12, 6, 12, LINK_FEAT
 export const NODE_DIMS = [NODE_FEATURES_V1.features.length, 10, 4, 10, NODE_FEATURES_V1.features.length];
 
 /** Quantize a float network for a target with the standard input scale; throws in tests only. */
-export function quantizeForTest(float: FloatNetwork, target: Target, calibration: Float64Array[], threshold = 1000): QuantNetwork {
+export function quantizeForTest(float: FloatNetwork, target: Target, calibration: Float64Array[], threshold = 1000, featureVersion = 1): QuantNetwork {
   const q = quantizeNetwork(float, calibration, {
     target,
-    featureVersion: 1,
+    featureVersion,
     inputScale: STANDARD_INPUT_SCALE,
     inputZeroPoint: 0,
     threshold,
@@ -81,6 +84,14 @@ export function testModel(seed: number, linkThreshold = 1000, nodeThreshold = 10
   const link = quantizeForTest(linkFloat, 'link', randomInputs(rng, LINK_DIMS[0]!, 256), linkThreshold);
   const node = quantizeForTest(nodeFloat, 'node', randomInputs(rng, NODE_DIMS[0]!, 256), nodeThreshold);
   return { model: { label: `test model, seed ${seed}`, networks: [link, node] }, linkFloat, nodeFloat };
+}
+
+/** A link-only test model on link features v2 (v1 + the probe features): 22-12-6-12-22, seeded. */
+export function testModelV2(seed: number, linkThreshold = 1000): Model {
+  const rng = prng(seed);
+  const dims = [LINK_FEATURES_V2.features.length, 12, 6, 12, LINK_FEATURES_V2.features.length];
+  const float = randomFloatNetwork(rng, dims);
+  return { label: `test model v2, seed ${seed}`, networks: [quantizeForTest(float, 'link', randomInputs(rng, dims[0]!, 256), linkThreshold, 2)] };
 }
 
 /** Mean float reconstruction error (real units) of a network over inputs (a sanity figure for tests). */
@@ -203,6 +214,41 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
       }
       snap.bestRoutes = origs.filter((o) => o.best);
       return monitor.observe(snap, now);
+    },
+  };
+}
+
+export interface ProbedLink {
+  link: ProbeLink;
+  /** One 1 s cycle of the mesh with the probes of that second. */
+  step(lost?: (k: number) => boolean): void;
+}
+
+/**
+ * A neighbour's link probes as the prober counts them: the real reception and quality,
+ * fed five probes a second (200 ms) of which those with `lost(k)` (k = 0..4) are dropped.
+ * Step the sim through it (its step is one cycle of the sim).
+ */
+export function probedLink(sim: MeshSim, i: number): ProbedLink {
+  const start = sim.now();
+  const key = `${IF_NAME}/${neighborMac(i)}`;
+  const link: ProbeLink = { key, ifname: IF_NAME, neighbor: neighborMac(i), reception: new ProbeReception(start, 1000), quality: new LinkQuality() };
+  const probes = new Map(sim.monitor.view.probes);
+  probes.set(key, link);
+  sim.monitor.view.probes = probes;
+  let seq = 0;
+  return {
+    link,
+    /** One 1 s cycle of the mesh with the probes of that second. */
+    step(lost: (k: number) => boolean = () => false) {
+      const from = sim.now();
+      for (let k = 0; k < 5; k++) {
+        seq++;
+        if (lost(k)) continue;
+        for (const b of link.reception.record({ intervalMs: 200, session: 7, seq }, from + k * 200 + 100)) link.quality.observe(b);
+      }
+      sim.step();
+      for (const b of link.reception.close(sim.now())) link.quality.observe(b);
     },
   };
 }

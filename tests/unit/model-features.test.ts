@@ -7,10 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FEATURE_SETS, featureSet, LINK_FEATURES_V1, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, nodeFeatures,
+  FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, nodeFeatures,
 } from '../../runtime/src/model/features.js';
 import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
-import { IF_NAME, meshSim, neighborMac } from '../support/model-fixture.js';
+import { IF_NAME, meshSim, neighborMac, probedLink } from '../support/model-fixture.js';
 
 const t = suite('model: features');
 const linkKey = (i: number) => `${IF_NAME}/${neighborMac(i)}`;
@@ -32,7 +32,13 @@ t('the feature sets are fixed and versioned: names, order and sizes', () => {
   assert.is(NODE_FEATURES_V1.features.length, 15);
   assert.is(featureSet('link', 1), LINK_FEATURES_V1);
   assert.is(featureSet('node', 1), NODE_FEATURES_V1);
-  assert.is(featureSet('link', 2), null);
+  assert.is(featureSet('link', 2), LINK_FEATURES_V2);
+  assert.is(featureSet('link', 3), null);
+  assert.equal(LINK_FEATURES_V2.features.slice(0, 16), LINK_FEATURES_V1.features, 'v2 starts with v1, unchanged');
+  assert.equal(
+    LINK_FEATURES_V2.features.slice(16).map((f) => f.name),
+    ['probe_heard', 'probe_loss', 'probe_excess', 'probe_excess_max', 'probe_lossy_windows', 'probe_silence_log'],
+  );
   for (const s of FEATURE_SETS) for (const f of s.features) assert.ok(f.floor > 0, `${f.name} has a positive floor`);
 });
 
@@ -171,6 +177,56 @@ t('normaliser: a long-run mean and variance converge to those of the data', () =
   for (let i = 0; i < 3000; i++) n.update(Float64Array.of(i % 2 ? 5 : 1));
   assert.ok(Math.abs(n.mean[0]! - 3) < 0.02, `mean ${n.mean[0]}`);
   assert.ok(Math.abs(n.variance[0]! - 4) < 0.1, `variance ${n.variance[0]}`);
+});
+
+function linkVectorV2(sim: ReturnType<typeof meshSim>, i: number): Float64Array {
+  const view = sim.monitor.view;
+  const out = new Float64Array(LINK_FEATURES_V2.features.length);
+  const link = view.links.get(linkKey(i));
+  if (!link || !linkFeatures(link, view, out, LINK_FEATURES_V2)) throw new Error('no link features');
+  return out;
+}
+
+t('probe features (v2): a probed link shows its loss against its own normal, and silence; others have zeros', () => {
+  const sim = meshSim(11);
+  for (let c = 0; c < 5; c++) sim.step();
+  const p = probedLink(sim, 0);
+  // 60 s with one probe in ten lost (10 %): the link's normal.
+  for (let c = 0; c < 60; c++) p.step((k) => k === 0 && c % 2 === 0);
+  const clean = linkVectorV2(sim, 0);
+  assert.equal(Array.from(clean.subarray(0, 16)), Array.from(linkVector(sim, 0)), 'the first 16 are v1');
+  assert.is(clean[16], 1, 'probe_heard');
+  assert.ok(clean[17]! >= 0 && clean[17]! <= 0.2, `probe_loss ${clean[17]}`);
+  assert.ok(Math.abs(clean[18]!) < 0.1, `probe_excess ${clean[18]}`);
+  assert.ok(clean[19]! < 0.15, `probe_excess_max ${clean[19]}`);
+  assert.is(clean[20], 0, 'no lossy window');
+  assert.ok(clean[21]! < log2p1(1500), `probe_silence_log ${clean[21]}`);
+  const other = linkVectorV2(sim, 1);
+  assert.equal(Array.from(other.subarray(16)), [0, 0, 0, 0, 0, 0], 'a link without probes');
+  // 8 s of 60 % loss: lossy windows, a large excess.
+  for (let c = 0; c < 8; c++) p.step((k) => k < 3);
+  const lossy = linkVectorV2(sim, 0);
+  assert.ok(lossy[17]! >= 0.5, `probe_loss ${lossy[17]}`);
+  assert.ok(lossy[18]! >= 0.4 && lossy[19]! >= lossy[18]!, `excess ${lossy[18]} max ${lossy[19]}`);
+  assert.ok(lossy[20]! >= 3, `probe_lossy_windows ${lossy[20]}`);
+  // Clean again: the loss goes back, the window still remembers the excess.
+  for (let c = 0; c < 10; c++) p.step();
+  const after = linkVectorV2(sim, 0);
+  assert.ok(after[17]! < 0.1 && after[19]! >= 0.4 && after[20]! >= 3, `loss ${after[17]} max ${after[19]} lossy ${after[20]}`);
+  // Silence: nothing arrives for 6 s.
+  for (let c = 0; c < 6; c++) p.step(() => true);
+  const silent = linkVectorV2(sim, 0);
+  assert.ok(silent[21]! > log2p1(5000), `probe_silence_log ${silent[21]}`);
+  assert.ok(silent[17]! > 0.9, `the silent seconds count as lost once held: ${silent[17]}`);
+  // Deterministic: the same mesh and probes give the same bits.
+  const again = meshSim(11);
+  for (let c = 0; c < 5; c++) again.step();
+  const q = probedLink(again, 0);
+  for (let c = 0; c < 60; c++) q.step((k) => k === 0 && c % 2 === 0);
+  for (let c = 0; c < 8; c++) q.step((k) => k < 3);
+  for (let c = 0; c < 10; c++) q.step();
+  for (let c = 0; c < 6; c++) q.step(() => true);
+  assert.equal(Array.from(linkVectorV2(again, 0)), Array.from(silent));
 });
 
 t.run();

@@ -114,6 +114,27 @@ t('the dequantized network is the float view of the int8 one (weights within hal
   assert.equal(NODE_DIMS, [15, 10, 4, 10, 15]);
 });
 
+t('a channel whose weights decayed below float32 (a dead unit) quantizes to zeros, and the network still agrees with its float version', () => {
+  const rng = prng(31);
+  const float = randomFloatNetwork(rng, LINK_DIMS);
+  const l2 = float.layers[2]!;
+  // What training produced for a dead unit under weight decay: weights around 1e-280.
+  for (let i = 0; i < l2.inDim; i++) l2.weights[3 * l2.inDim + i] = (i % 2 ? -1 : 1) * 1e-280;
+  const inputs = randomInputs(rng, LINK_DIMS[0]!, 200);
+  const q = quantizeForTest(float, 'link', inputs);
+  const ql = q.layers[2]!;
+  assert.equal(Array.from(ql.weights.subarray(3 * ql.inDim, 4 * ql.inDim)), new Array(ql.inDim).fill(0));
+  assert.ok(Number.isFinite(ql.bias[3]!));
+  const net = new IntNetwork(q);
+  const deq = dequantizeNetwork(q);
+  for (const x of inputs.slice(0, 50)) {
+    const qx = Int8Array.from(x, (v) => quantizeValue(v, q.inputScale, 0));
+    const e = net.reconstructionError(qx);
+    const fe = floatReconstructionError(deq, Array.from(qx, (v) => v * q.inputScale)) / (q.inputScale * q.inputScale);
+    assert.ok(Math.abs(e - fe) <= 0.05 * fe + 4, `int8 ${e} float ${fe}`);
+  }
+});
+
 t('validation refuses networks the integer inference could not run safely', () => {
   const net = testModel(3).model.networks[0]!;
   assert.is(validateNetwork(net), null);

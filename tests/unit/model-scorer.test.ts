@@ -16,7 +16,7 @@ import type { IncidentEvent } from '../../runtime/src/loop/types.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
 import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
-import { IF_NAME, type LinkCondition, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
+import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
 
 const t = suite('model: scorer');
 const key = (i: number) => `${IF_NAME}/${neighborMac(i)}`;
@@ -216,6 +216,31 @@ t('threshold: adapts slowly toward the own clean quantile of the node, never out
   // Bins: exact below 8, every error below its bin's upper edge, monotone.
   for (let e = 0; e < 100_000; e += 13) assert.ok(binUpper(binOf(e)) > e && (e < 8 || binUpper(binOf(e)) <= e * 1.125 + 1));
   assert.is(binOf(2 ** 40), binOf(0x7fffffff));
+});
+
+t('a v2 model scores the link probes: probe loss with an unchanged TQ alarms, the clean link does not', () => {
+  // Calibrate on a clean probed run (10 % probe loss is this link's normal), then a fresh mesh.
+  const run = (threshold: number, faultFrom: number | null) => {
+    const scorer = scorerFor(testModelV2(SEED, threshold));
+    const sim = meshSim(faultFrom === null ? 21 : 22);
+    const p = probedLink(sim, 0);
+    const errors: number[] = [];
+    const scores: (number | null)[] = [];
+    for (let c = 0; c < 300; c++) {
+      const lossy = faultFrom !== null && c >= faultFrom && c < faultFrom + 20;
+      p.step((k) => (lossy ? k < 3 : k === c % 10));
+      const view = sim.monitor.view;
+      scores.push(scorer.scoreLink(view.links.get(key(0))!, view));
+      const j = scorer.lastLink(key(0));
+      if (j) errors.push(j.error);
+    }
+    return { errors, scores };
+  };
+  const threshold = calibrateThreshold(run(0xffff_ffff, null).errors, 999_000, 1500);
+  const { scores } = run(threshold, 200);
+  const alarms = (from: number, to: number) => scores.slice(from, to).filter((s) => s === 1).length;
+  assert.is(alarms(60, 200), 0, 'no alarm on the clean part');
+  assert.ok(alarms(200, 220) >= 10, `probe loss alarms (${alarms(200, 220)} of 20 cycles)`);
 });
 
 t.run();

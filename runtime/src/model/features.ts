@@ -13,6 +13,7 @@
  * the feature's own units, so a feature that is constant on a healthy link (no route
  * changes, no errors) does not turn a single event into an infinite z-score.
  */
+import type { ProbeLink } from '../linkprobe/prober.js';
 import type { InterfaceSeries, LinkSeries, MeshView } from '../loop/monitor.js';
 import { countSince } from '../loop/monitor.js';
 import type { NumberRing } from '../loop/ring.js';
@@ -59,6 +60,30 @@ export const LINK_FEATURES_V1: FeatureSet = {
   ],
 };
 
+/** The link probes' view of a link is taken over this long (30 one-second slots, like the window). */
+export const PROBE_WINDOW_MS = 30_000;
+
+/**
+ * Link features v2: v1 in the same order, then what the link probes
+ * (runtime/src/linkprobe/) measured on the link: per-second loss of the neighbour's
+ * 200 ms broadcasts against the link's own learned normal loss. A link whose
+ * neighbour sends no probes (no agent there, probes off) has 0 in all six.
+ */
+export const LINK_FEATURES_V2: FeatureSet = {
+  target: 'link',
+  version: 2,
+  window: FEATURE_WINDOW,
+  features: [
+    ...LINK_FEATURES_V1.features,
+    { name: 'probe_heard', floor: 0.5 }, // 1 when the neighbour's probes are being counted, else 0
+    { name: 'probe_loss', floor: 0.05 }, // loss (0..1) of the newest judged probe window (4 s by default)
+    { name: 'probe_excess', floor: 0.05 }, // that loss − the link's learned normal loss
+    { name: 'probe_excess_max', floor: 0.05 }, // the largest such excess among the windows of the last PROBE_WINDOW_MS
+    { name: 'probe_lossy_windows', floor: 0.5 }, // windows judged lossy in the last PROBE_WINDOW_MS
+    { name: 'probe_silence_log', floor: 0.5 }, // log2(1 + ms since the last probe arrived)
+  ],
+};
+
 export const NODE_FEATURES_V1: FeatureSet = {
   target: 'node',
   version: 1,
@@ -82,7 +107,7 @@ export const NODE_FEATURES_V1: FeatureSet = {
   ],
 };
 
-export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, NODE_FEATURES_V1];
+export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1];
 
 /** The feature set for a target and version, or null when this agent does not know it. */
 export function featureSet(target: 'link' | 'node', version: number): FeatureSet | null {
@@ -209,11 +234,40 @@ function trafficFeatures(t: Traffic, out: Float64Array, at: number): void {
   out[at + 3] = t.drops / (packets + 1);
 }
 
+/** The six probe features of LINK_FEATURES_V2 into out[at..at + 5]. */
+function probeFeatures(p: ProbeLink | undefined, nowMono: number, out: Float64Array, at: number): void {
+  if (!p) {
+    for (let i = 0; i < 6; i++) out[at + i] = 0;
+    return;
+  }
+  const q = p.quality;
+  const since = nowMono - PROBE_WINDOW_MS;
+  let loss = 0;
+  let maxExcess = 0;
+  let judged = 0;
+  for (let i = q.recent.length - 1; i >= 0; i--) {
+    const b = q.recent[i];
+    if (!b || b.endMono <= since) break;
+    if (b.verdict === 'unknown') continue; // too few probes were due to say anything
+    const excess = b.lossPercent / 100 - q.normalLoss;
+    if (judged === 0) loss = b.lossPercent / 100;
+    if (judged === 0 || excess > maxExcess) maxExcess = excess;
+    judged++;
+  }
+  out[at] = 1;
+  out[at + 1] = loss;
+  out[at + 2] = judged > 0 ? loss - q.normalLoss : 0;
+  out[at + 3] = judged > 0 ? maxExcess : 0;
+  out[at + 4] = countSince(q.lossyBins, since);
+  out[at + 5] = log2p1(Math.max(0, nowMono - p.reception.lastHeardMono));
+}
+
 /**
- * The link feature vector (LINK_FEATURES_V1 order) into `out`; false when the link
- * has no metric sample in the window (nothing to judge).
+ * The link feature vector into `out`, in the order of `set` (v1, or v2 = v1 and the
+ * probe features); false when the link has no metric sample in the window (nothing
+ * to judge).
  */
-export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array): boolean {
+export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array, set: FeatureSet = LINK_FEATURES_V1): boolean {
   const w = FEATURE_WINDOW;
   const m = windowStats(link.metric, w, link.metricName);
   if (m.n === 0) return false;
@@ -244,6 +298,7 @@ export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array
     out[14] = 0;
   }
   out[15] = countSince(view.node.routeChanges, since);
+  if (set.version >= 2) probeFeatures(view.probes.get(link.key), view.nowMono, out, 16);
   return true;
 }
 

@@ -77,7 +77,10 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
       let maxAbs = 0;
       for (let i = 0; i < f.inDim; i++) maxAbs = Math.max(maxAbs, Math.abs(f.weights[c * f.inDim + i] as number));
       if (!Number.isFinite(maxAbs)) return { ok: false, error: `layer ${l}: weight of channel ${c} is not finite` };
-      const sw = Math.fround(maxAbs > 0 ? maxAbs / 127 : 1);
+      // A channel whose weights all decayed below float32's range (a dead unit under weight
+      // decay; training produced 1e-280) has no scale the file can store: it is all zeros.
+      const scaled = Math.fround(maxAbs / 127);
+      const sw = scaled > 0 && Number.isFinite(scaled) ? scaled : 1;
       weightScales[c] = sw;
       let sumAbs = 0;
       for (let i = 0; i < f.inDim; i++) {

@@ -5,10 +5,11 @@
  * the training data (docs/model.md, "Data"); it is off unless `record_features` names
  * a file, and nothing else in the agent depends on it.
  *
- * A line:
- *   {"v":1,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
+ * A line (format 2; format 1 had the 16 link features of v1 only):
+ *   {"v":2,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
  *    "node":[15 numbers] | null,
- *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"f":[16 numbers]}]}
+ *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"f":[22 numbers]}]}
+ * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16.
  * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
  * it (TQ, or throughput in kbit/s), which the evaluation feeds to the EWMA rule.
  * Lines are buffered and appended every `flushCycles` cycles (one fsync each), so a
@@ -16,9 +17,9 @@
  */
 import type { Host } from '../host/index.js';
 import type { MeshView } from '../loop/monitor.js';
-import { LINK_FEATURES_V1, linkFeatures, NODE_FEATURES_V1, nodeFeatures } from './features.js';
+import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V1, nodeFeatures } from './features.js';
 
-export const RECORD_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 2;
 
 export interface RecorderOptions {
   path: string;
@@ -39,7 +40,7 @@ function vector(a: Float64Array): number[] {
 }
 
 export class FeatureRecorder {
-  private readonly link = new Float64Array(LINK_FEATURES_V1.features.length);
+  private readonly link = new Float64Array(LINK_FEATURES_V2.features.length);
   private readonly node = new Float64Array(NODE_FEATURES_V1.features.length);
   private pending: string[] = [];
   private pendingBytes = 0;
@@ -60,7 +61,7 @@ export class FeatureRecorder {
   line(view: MeshView, wallMs: number): string {
     const links: unknown[] = [];
     for (const l of view.links.values()) {
-      if (!linkFeatures(l, view, this.link)) continue;
+      if (!linkFeatures(l, view, this.link, LINK_FEATURES_V2)) continue;
       const m = l.metric.last();
       links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, f: vector(this.link) });
     }

@@ -174,7 +174,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       this.links.set(link.key, state);
     }
     if (state.cycle === view.cycles) return state.score;
-    return this.step(s, state, linkFeatures(link, view, s.raw), view.cycles);
+    return this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles);
   }
 
   scoreNode(view: MeshView): number | null {
@@ -222,7 +222,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     const s = this.link;
     const state = this.links.get(link.key);
     if (!s || !state || state.norm.samples < this.options.warmup) return null;
-    if (!linkFeatures(link, view, s.raw)) return null;
+    if (!linkFeatures(link, view, s.raw, s.set)) return null;
     return s.judge(state.norm);
   }
 
