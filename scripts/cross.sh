@@ -8,11 +8,15 @@
 #   mipsel   little-endian MIPS32r2, glibc (mipsel-linux-gnu-gcc)
 #   aarch64  64-bit ARM, glibc             (aarch64-linux-gnu-gcc)
 #   musl     x86_64 against musl, OpenWrt's C library (musl-gcc, runs natively)
+#   mips-musl  big-endian MIPS32r2 against musl, static, hard float: Debian has no MIPS
+#            musl, so this compiles musl 1.2.3 from Debian's source package
+#            (scripts/fetch-musl.sh) with mips-linux-gnu-gcc, once, into build/mips-musl/
 #
-# into dist/<arch>/x0tta6bl4 (stripped), objects in build/<arch>/. Debian has no MIPS
-# musl toolchain, so no build here is what an OpenWrt MIPS router runs (docs/openwrt.md).
+# into dist/<arch>/x0tta6bl4 (stripped), objects in build/<arch>/. OpenWrt's MIPS
+# targets are soft float, which Debian's MIPS libgcc cannot serve (docs/openwrt.md,
+# "Other CPUs and musl"), so no build here is exactly what an OpenWrt router runs.
 #
-#   npm run cross                      build and test all four
+#   npm run cross                      build and test all five
 #   npm run cross -- --arch mips,musl  some of them
 #   npm run cross -- --build-only      build, do not test
 #
@@ -25,7 +29,7 @@ root=$PWD
 say() { printf '[cross] %s\n' "$*"; }
 renice -n 19 -p $$ >/dev/null
 
-archs=(mips mipsel aarch64 musl)
+archs=(mips mipsel aarch64 musl mips-musl)
 build_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -38,7 +42,7 @@ done
 
 # Per build: the C compiler, the Debian packages that bring it, and the qemu-user
 # binary that runs it (none: runs on this machine).
-triplet() { case "$1" in mips) echo mips-linux-gnu ;; mipsel) echo mipsel-linux-gnu ;; aarch64) echo aarch64-linux-gnu ;; esac; }
+triplet() { case "$1" in mips|mips-musl) echo mips-linux-gnu ;; mipsel) echo mipsel-linux-gnu ;; aarch64) echo aarch64-linux-gnu ;; esac; }
 need_pkgs=()
 for a in "${archs[@]}"; do
   case "$a" in
@@ -49,11 +53,17 @@ for a in "${archs[@]}"; do
       [ -f "/usr/$t/include/stdio.h" ] || need_pkgs+=("$libc")
       command -v "qemu-$a" >/dev/null 2>&1 || need_pkgs+=(qemu-user)
       ;;
+    mips-musl)
+      # The cross gcc, its crt files and libgcc, and the kernel's MIPS headers.
+      command -v mips-linux-gnu-gcc >/dev/null 2>&1 || need_pkgs+=(gcc-mips-linux-gnu)
+      [ -f /usr/mips-linux-gnu/include/linux/netlink.h ] || need_pkgs+=(libc6-dev-mips-cross)
+      command -v qemu-mips >/dev/null 2>&1 || need_pkgs+=(qemu-user)
+      ;;
     musl)
       command -v musl-gcc >/dev/null 2>&1 || need_pkgs+=(musl-tools)
       [ -f /usr/include/linux/netlink.h ] || need_pkgs+=(linux-libc-dev)
       ;;
-    *) say "unknown build '$a' (mips, mipsel, aarch64, musl)"; exit 2 ;;
+    *) say "unknown build '$a' (mips, mipsel, aarch64, musl, mips-musl)"; exit 2 ;;
   esac
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
@@ -77,6 +87,34 @@ mbedtls_src=
 if grep -q -- '-lmbedtls' runtime/native/Makefile; then
   mbedtls_src=$(bash scripts/fetch-mbedtls.sh)
 fi
+musl_src=
+case " ${archs[*]} " in *" mips-musl "*) musl_src=$(bash scripts/fetch-musl.sh) ;; esac
+
+# kernel_headers DIR SRC: DIR gets links to the kernel's headers under SRC (linux/,
+# asm/, asm-generic/). A musl compiler sees only musl's own headers; netlink.h and
+# if_packet.h come from the kernel's, through these links.
+kernel_headers() {
+  mkdir -p "$1"
+  ln -sfn "$2/linux" "$1/linux"
+  ln -sfn "$2/asm-generic" "$1/asm-generic"
+  ln -sfn "$2/asm" "$1/asm"
+}
+
+# build_musl BUILD: musl for big-endian MIPS into BUILD/musl-root (static only), with
+# the gcc specs file that points mips-linux-gnu-gcc at it instead of glibc. Hard float:
+# Debian's MIPS libgcc is hard-float, and its soft-float helpers (__adddf3, ...) take
+# their arguments in FPU registers, so a -msoft-float musl linked against it computes
+# garbage (printf("%g", 4.5) printed 0).
+build_musl() {
+  local root_dir="$1/musl-root" obj="$1/musl-obj"
+  if [ -f "$root_dir/lib/libc.a" ] && [ -f "$root_dir/lib/musl-gcc.specs" ]; then return; fi
+  say "building musl $(cat "$musl_src/VERSION") for big-endian MIPS (static)"
+  rm -rf "$root_dir" "$obj"; mkdir -p "$obj"
+  ( cd "$obj" && "$musl_src/configure" --target=mips-linux-musl CC=mips-linux-gnu-gcc AR=mips-linux-gnu-ar \
+      RANLIB=mips-linux-gnu-ranlib --prefix="$root_dir" --disable-shared --enable-wrapper=gcc >configure.log \
+    && make -s -j"$(nproc)" >make.log 2>&1 && make -s install >install.log 2>&1 ) \
+    || { say "musl build failed: see $obj/*.log"; exit 1; }
+}
 
 for a in "${archs[@]}"; do
   build="$root/build/$a"
@@ -88,14 +126,19 @@ for a in "${archs[@]}"; do
   case "$a" in
     mips|mipsel|aarch64) cc="$(triplet "$a")-gcc"; ar="$(triplet "$a")-ar"; strip="$(triplet "$a")-strip" ;;
     musl)
-      # musl-gcc sees only musl's headers; the kernel's (linux/netlink.h, ...) come
-      # from linux-libc-dev through a directory of links to them.
+      # musl-gcc sees only musl's headers; the kernel's come from linux-libc-dev.
       inc="$build/include"
-      mkdir -p "$inc"
-      ln -sfn /usr/include/linux "$inc/linux"
-      ln -sfn /usr/include/asm-generic "$inc/asm-generic"
+      kernel_headers "$inc" /usr/include
       ln -sfn "/usr/include/$(gcc -dumpmachine)/asm" "$inc/asm"
       cc="musl-gcc -isystem $inc"; ar="ar"; strip="strip"
+      ;;
+    mips-musl)
+      build_musl "$build"
+      inc="$build/include"
+      kernel_headers "$inc" /usr/mips-linux-gnu/include
+      # Static: no musl loader for MIPS here (nor on a router without our libc package).
+      cc="mips-linux-gnu-gcc -specs $build/musl-root/lib/musl-gcc.specs -static -isystem $inc"
+      ar=mips-linux-gnu-ar; strip=mips-linux-gnu-strip
       ;;
   esac
   if [ -n "$mbedtls_src" ]; then
@@ -114,6 +157,7 @@ for a in "${archs[@]}"; do
       CC="$cc" STRIP="$strip")
   # Big-endian: the bytecode comes from a MIPS qjsc run under qemu-mips.
   if [ "$a" = mips ]; then mk+=(QJSC="qemu-mips -L /usr/mips-linux-gnu $build/target/qjsc"); fi
+  if [ "$a" = mips-musl ]; then mk+=(QJSC="qemu-mips $build/target/qjsc"); fi
   say "building $a: ${mk[*]}"
   start=$(date +%s)
   "${mk[@]}"

@@ -349,6 +349,9 @@ const CROSS_TARGETS = [
   { arch: 'mipsel', runner: ['qemu-mipsel', '-L', '/usr/mipsel-linux-gnu'] },
   { arch: 'aarch64', runner: ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'] },
   { arch: 'musl', runner: [] },
+  // Big-endian MIPS against musl, linked statically (scripts/cross.sh builds musl for it):
+  // no C library root to give qemu-user.
+  { arch: 'mips-musl', runner: ['qemu-mips'] },
 ];
 
 /**
