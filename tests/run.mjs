@@ -16,7 +16,8 @@
 //                                 and cached by scripts/fetch-spire.sh on first use)
 //   node tests/run.mjs --cross    the cross builds under qemu-user (`npm run cross` builds
 //                                 them first); --arch mips,musl for some of them
-//   options: --no-build, --no-lab, --filter SUBSTRING
+//   options: --no-build, --no-lab, --no-cross (--all without its big-endian MIPS leg),
+//            --filter SUBSTRING
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -259,6 +260,7 @@ async function main() {
       // fewer cases here (the plain runs above did their full counts).
       if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env: { ...env, X0_FUZZ_CASES: '10000', X0_FUZZ_CONNECTION_CASES: '2000' }, quiet: true, timeoutMs: 20 * 60 * 1000 });
     }
+    if (!args.includes('--no-cross')) await defaultCrossSuite();
     await browserSuite();
     await spireSuite();
     if (!args.includes('--no-lab')) await labSuite();
@@ -362,9 +364,9 @@ const CROSS_TARGETS = [
  * (crypto-csr); and `mesh originators` as a user runs it on a machine without
  * batman-adv: exit 1 and one line.
  */
-async function crossSuites() {
-  const targets = CROSS_TARGETS.filter((t) => !archList || archList.includes(t.arch));
-  const unknown = (archList ?? []).filter((a) => !CROSS_TARGETS.some((t) => t.arch === a));
+async function crossSuites(archs = archList, extraEnv = {}) {
+  const targets = CROSS_TARGETS.filter((t) => !archs || archs.includes(t.arch));
+  const unknown = (archs ?? []).filter((a) => !CROSS_TARGETS.some((t) => t.arch === a));
   if (unknown.length) {
     record('cross', 0, 1, 0, `unknown --arch ${unknown.join(',')} (known: ${CROSS_TARGETS.map((t) => t.arch).join(', ')})`);
     return;
@@ -389,14 +391,16 @@ async function crossSuites() {
       continue;
     }
     const [cmd, argv] = runner.length ? [runner[0], (...a) => [...runner.slice(1), bin, ...a]] : [bin, (...a) => a];
-    const env = runner.length ? { X0_QEMU_USER: arch } : {};
+    const env = { ...(runner.length ? { X0_QEMU_USER: arch } : {}), ...extraEnv };
     say(`\n== ${arch}: ${[cmd, ...argv()].join(' ')}`);
     const v = await run(cmd, argv('--version'), { env });
     const versionOk = v.code === 0 && new RegExp(`^x0tta6bl4 ${version.replaceAll('.', '\\.')} \\(quickjs-ng [0-9.]+\\)\n$`).test(v.output);
     record(`cross/${arch}/version`, versionOk ? 1 : 0, versionOk ? 0 : 1, 0, versionOk ? '' : `exit ${v.code}`);
     if (!versionOk) continue;
     say(`\n== ${arch}: unit tests (${unit.length} files)`);
-    await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 30 * 60 * 1000 });
+    // A guard against a hang, not a time limit: on a machine shared with a QEMU lab the
+    // mips suite took 30 min of wall clock for 10 of CPU.
+    await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 90 * 60 * 1000 });
     if (smokeBundle) {
       say(`\n== ${arch}: netlink, sockets and mbedTLS on the kernel (${smoke.length} files)`);
       await uvuSuite(`cross/${arch}/native`, cmd, argv('run', smokeBundle), { env });
@@ -406,6 +410,26 @@ async function crossSuites() {
     const meshOk = m.code === 1 && lines.length === 1 && /^x0tta6bl4 mesh: \S/.test(lines[0]);
     record(`cross/${arch}/mesh-cli`, meshOk ? 1 : 0, meshOk ? 0 : 1, 0, meshOk ? '' : `exit ${m.code}, ${lines.length} lines`);
   }
+}
+
+/**
+ * npm test's cross leg: big-endian MIPS against musl, the byte order and C library of
+ * most OpenWrt routers, under qemu-mips (the full `npm run cross` is the long check).
+ * scripts/cross.sh builds it; the first time that includes musl and mbedTLS for MIPS
+ * (cached in build/mips-musl/). The fuzzers run fewer cases than natively, as under
+ * the sanitizers: the full counts ran on both engines above.
+ */
+const DEFAULT_CROSS_ARCH = 'mips-musl';
+async function defaultCrossSuite() {
+  const arch = DEFAULT_CROSS_ARCH;
+  say(`\n== ${arch}: building dist/${arch}/x0tta6bl4 (scripts/cross.sh --arch ${arch} --build-only; the first time also musl and mbedTLS for MIPS, 2-3 minutes)`);
+  const b = await run('bash', [join(root, 'scripts', 'cross.sh'), '--arch', arch, '--build-only'], { quiet: true, timeoutMs: 30 * 60 * 1000 });
+  if (b.code !== 0) {
+    say(b.output.trim().split('\n').slice(-20).join('\n'));
+    record(`cross/${arch}/build`, 0, 1, 0, `scripts/cross.sh exit ${b.code}`);
+    return;
+  }
+  await crossSuites([arch], { X0_FUZZ_CASES: '5000', X0_FUZZ_CONNECTION_CASES: '1000' });
 }
 
 /** The lab (tests/lab/test.sh) prints "N passed, N failed" as its last line. */
