@@ -16,8 +16,9 @@
 //                                 and cached by scripts/fetch-spire.sh on first use)
 //   node tests/run.mjs --cross    the cross builds under qemu-user (`npm run cross` builds
 //                                 them first); --arch mips,musl for some of them
-//   options: --no-build, --no-lab, --no-cross (--all without its big-endian MIPS leg),
-//            --filter SUBSTRING
+//   options: --no-build, --no-lab, --filter SUBSTRING,
+//            --with-cross (--all plus the big-endian MIPS musl build's unit suite and
+//            smoke test under qemu-mips: about 15 min of CPU more, so not by default)
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -260,7 +261,7 @@ async function main() {
       // fewer cases here (the plain runs above did their full counts).
       if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env: { ...env, X0_FUZZ_CASES: '10000', X0_FUZZ_CONNECTION_CASES: '2000' }, quiet: true, timeoutMs: 20 * 60 * 1000 });
     }
-    if (!args.includes('--no-cross')) await defaultCrossSuite();
+    if (args.includes('--with-cross')) await crossLegSuite();
     await browserSuite();
     await spireSuite();
     if (!args.includes('--no-lab')) await labSuite();
@@ -413,16 +414,19 @@ async function crossSuites(archs = archList, extraEnv = {}) {
 }
 
 /**
- * npm test's cross leg: big-endian MIPS against musl, the byte order and C library of
- * most OpenWrt routers, under qemu-mips (the full `npm run cross` is the long check).
- * scripts/cross.sh builds it; the first time that includes musl and mbedTLS for MIPS
- * (cached in build/mips-musl/). The fuzzers run fewer cases than natively, as under
- * the sanitizers: the full counts ran on both engines above.
+ * The opt-in cross leg of --all (--with-cross): big-endian MIPS against musl, the byte
+ * order and C library of most OpenWrt routers, under qemu-mips. Not in npm test by
+ * default: its unit suite alone takes about 10 minutes of CPU under qemu-user even with
+ * the fuzzers cut (docs/performance.md, "Other CPUs under qemu-user"); the full
+ * `npm run cross` is the long check. scripts/cross.sh builds it, the first time with
+ * musl and mbedTLS for MIPS (cached in build/mips-musl/). The fuzzers with a case count
+ * setting run fewer cases than natively, as under the sanitizers: the full counts ran on
+ * both engines above.
  */
-const DEFAULT_CROSS_ARCH = 'mips-musl';
-async function defaultCrossSuite() {
-  const arch = DEFAULT_CROSS_ARCH;
-  say(`\n== ${arch}: building dist/${arch}/x0tta6bl4 (scripts/cross.sh --arch ${arch} --build-only; the first time also musl and mbedTLS for MIPS, 2-3 minutes)`);
+const CROSS_LEG_ARCH = 'mips-musl';
+async function crossLegSuite() {
+  const arch = CROSS_LEG_ARCH;
+  say(`\n== ${arch}: building dist/${arch}/x0tta6bl4 (scripts/cross.sh --arch ${arch} --build-only; the first time also musl and mbedTLS for MIPS, a few minutes)`);
   const b = await run('bash', [join(root, 'scripts', 'cross.sh'), '--arch', arch, '--build-only'], { quiet: true, timeoutMs: 30 * 60 * 1000 });
   if (b.code !== 0) {
     say(b.output.trim().split('\n').slice(-20).join('\n'));
