@@ -355,6 +355,8 @@ const CROSS_TARGETS = [
   // Big-endian MIPS against musl, linked statically (scripts/cross.sh builds musl for it):
   // no C library root to give qemu-user.
   { arch: 'mips-musl', runner: ['qemu-mips'] },
+  // 32-bit x86 against musl, static: natively, on the real kernel.
+  { arch: 'i386-musl', runner: [] },
 ];
 
 /**
