@@ -27,6 +27,9 @@ command -v unshare >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/bin/time ] || need_pkgs+=(time)
 # The OpenWrt package tests check the init script and maintainer scripts with shellcheck.
 command -v shellcheck >/dev/null 2>&1 || need_pkgs+=(shellcheck)
+# A native TLS test runs the runtime under valgrind: a read of freed memory inside
+# libmbedtls, which the ASan build cannot see (tests/native/tls-mbedtls.test.ts).
+command -v valgrind >/dev/null 2>&1 || need_pkgs+=(valgrind)
 # The identity tests make their certificates (CAs, SVIDs, broken ones) with openssl.
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)
 # The protobuf tests compare our encodings with Google's protobuf (Debian's Python module).

@@ -16,7 +16,9 @@
 //                                 and cached by scripts/fetch-spire.sh on first use)
 //   node tests/run.mjs --cross    the cross builds under qemu-user (`npm run cross` builds
 //                                 them first); --arch mips,musl for some of them
-//   options: --no-build, --no-lab, --filter SUBSTRING
+//   options: --no-build, --no-lab, --filter SUBSTRING,
+//            --with-cross (--all plus the big-endian MIPS musl build's unit suite and
+//            smoke test under qemu-mips: about 15 min of CPU more, so not by default)
 import * as esbuild from 'esbuild';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -259,6 +261,7 @@ async function main() {
       // fewer cases here (the plain runs above did their full counts).
       if (qjsBundle) await uvuSuite('unit/asan+ubsan', asanBinary, ['run', qjsBundle], { env: { ...env, X0_FUZZ_CASES: '10000', X0_FUZZ_CONNECTION_CASES: '2000' }, quiet: true, timeoutMs: 20 * 60 * 1000 });
     }
+    if (args.includes('--with-cross')) await crossLegSuite();
     await browserSuite();
     await spireSuite();
     if (!args.includes('--no-lab')) await labSuite();
@@ -349,6 +352,11 @@ const CROSS_TARGETS = [
   { arch: 'mipsel', runner: ['qemu-mipsel', '-L', '/usr/mipsel-linux-gnu'] },
   { arch: 'aarch64', runner: ['qemu-aarch64', '-L', '/usr/aarch64-linux-gnu'] },
   { arch: 'musl', runner: [] },
+  // Big-endian MIPS against musl, linked statically (scripts/cross.sh builds musl for it):
+  // no C library root to give qemu-user.
+  { arch: 'mips-musl', runner: ['qemu-mips'] },
+  // 32-bit x86 against musl, static: natively, on the real kernel.
+  { arch: 'i386-musl', runner: [] },
 ];
 
 /**
@@ -359,9 +367,9 @@ const CROSS_TARGETS = [
  * (crypto-csr); and `mesh originators` as a user runs it on a machine without
  * batman-adv: exit 1 and one line.
  */
-async function crossSuites() {
-  const targets = CROSS_TARGETS.filter((t) => !archList || archList.includes(t.arch));
-  const unknown = (archList ?? []).filter((a) => !CROSS_TARGETS.some((t) => t.arch === a));
+async function crossSuites(archs = archList, extraEnv = {}) {
+  const targets = CROSS_TARGETS.filter((t) => !archs || archs.includes(t.arch));
+  const unknown = (archs ?? []).filter((a) => !CROSS_TARGETS.some((t) => t.arch === a));
   if (unknown.length) {
     record('cross', 0, 1, 0, `unknown --arch ${unknown.join(',')} (known: ${CROSS_TARGETS.map((t) => t.arch).join(', ')})`);
     return;
@@ -386,14 +394,16 @@ async function crossSuites() {
       continue;
     }
     const [cmd, argv] = runner.length ? [runner[0], (...a) => [...runner.slice(1), bin, ...a]] : [bin, (...a) => a];
-    const env = runner.length ? { X0_QEMU_USER: arch } : {};
+    const env = { ...(runner.length ? { X0_QEMU_USER: arch } : {}), ...extraEnv };
     say(`\n== ${arch}: ${[cmd, ...argv()].join(' ')}`);
     const v = await run(cmd, argv('--version'), { env });
     const versionOk = v.code === 0 && new RegExp(`^x0tta6bl4 ${version.replaceAll('.', '\\.')} \\(quickjs-ng [0-9.]+\\)\n$`).test(v.output);
     record(`cross/${arch}/version`, versionOk ? 1 : 0, versionOk ? 0 : 1, 0, versionOk ? '' : `exit ${v.code}`);
     if (!versionOk) continue;
     say(`\n== ${arch}: unit tests (${unit.length} files)`);
-    await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 30 * 60 * 1000 });
+    // A guard against a hang, not a time limit: on a machine shared with a QEMU lab the
+    // mips suite took 30 min of wall clock for 10 of CPU.
+    await uvuSuite(`cross/${arch}/unit`, cmd, argv('run', unitBundle), { env, timed: true, timeoutMs: 90 * 60 * 1000 });
     if (smokeBundle) {
       say(`\n== ${arch}: netlink, sockets and mbedTLS on the kernel (${smoke.length} files)`);
       await uvuSuite(`cross/${arch}/native`, cmd, argv('run', smokeBundle), { env });
@@ -403,6 +413,29 @@ async function crossSuites() {
     const meshOk = m.code === 1 && lines.length === 1 && /^x0tta6bl4 mesh: \S/.test(lines[0]);
     record(`cross/${arch}/mesh-cli`, meshOk ? 1 : 0, meshOk ? 0 : 1, 0, meshOk ? '' : `exit ${m.code}, ${lines.length} lines`);
   }
+}
+
+/**
+ * The opt-in cross leg of --all (--with-cross): big-endian MIPS against musl, the byte
+ * order and C library of most OpenWrt routers, under qemu-mips. Not in npm test by
+ * default: its unit suite alone takes about 10 minutes of CPU under qemu-user even with
+ * the fuzzers cut (docs/performance.md, "Other CPUs under qemu-user"); the full
+ * `npm run cross` is the long check. scripts/cross.sh builds it, the first time with
+ * musl and mbedTLS for MIPS (cached in build/mips-musl/). The fuzzers with a case count
+ * setting run fewer cases than natively, as under the sanitizers: the full counts ran on
+ * both engines above.
+ */
+const CROSS_LEG_ARCH = 'mips-musl';
+async function crossLegSuite() {
+  const arch = CROSS_LEG_ARCH;
+  say(`\n== ${arch}: building dist/${arch}/x0tta6bl4 (scripts/cross.sh --arch ${arch} --build-only; the first time also musl and mbedTLS for MIPS, a few minutes)`);
+  const b = await run('bash', [join(root, 'scripts', 'cross.sh'), '--arch', arch, '--build-only'], { quiet: true, timeoutMs: 30 * 60 * 1000 });
+  if (b.code !== 0) {
+    say(b.output.trim().split('\n').slice(-20).join('\n'));
+    record(`cross/${arch}/build`, 0, 1, 0, `scripts/cross.sh exit ${b.code}`);
+    return;
+  }
+  await crossSuites([arch], { X0_FUZZ_CASES: '5000', X0_FUZZ_CONNECTION_CASES: '1000' });
 }
 
 /** The lab (tests/lab/test.sh) prints "N passed, N failed" as its last line. */

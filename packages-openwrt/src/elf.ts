@@ -11,6 +11,18 @@ export interface ElfInfo {
   interpreter: string | null;
   /** DT_NEEDED: the shared libraries it links (e.g. libmbedtls.so.14); empty when static. */
   needed: string[];
+  /**
+   * MIPS only, from PT_MIPS_ABIFLAGS: how floating point is done. OpenWrt's MIPS
+   * userland is soft float; a hard-float binary there runs only through the kernel's FPU
+   * emulator. Absent when the binary does not say (not MIPS, or no abiflags).
+   */
+  mipsFloat?: 'hard' | 'soft' | 'none';
+}
+
+const PT_MIPS_ABIFLAGS = 0x70000003;
+/** fp_abi (byte 7 of struct mips_abiflags_v0): Val_GNU_MIPS_ABI_FP_ANY 0 (no float code), _SOFT 3, the rest hard. */
+function mipsFloatAbi(fpAbi: number): 'hard' | 'soft' | 'none' {
+  return fpAbi === 0 ? 'none' : fpAbi === 3 ? 'soft' : 'hard';
 }
 
 const EM: Record<number, ElfInfo['machine']> = { 3: 'i386', 8: 'mips', 40: 'arm', 62: 'x86_64', 183: 'aarch64' };
@@ -31,6 +43,7 @@ export function readElf(bytes: Uint8Array): ElfInfo {
   const phnum = u16(bits === 64 ? 56 : 44);
   let interpreter: string | null = null;
   let dynamic: { offset: number; size: number } | null = null;
+  let mipsFloat: ElfInfo['mipsFloat'];
   const loads: { vaddr: number; offset: number; size: number }[] = [];
   for (let i = 0; i < phnum; i++) {
     const ph = phoff + i * phentsize;
@@ -42,8 +55,11 @@ export function readElf(bytes: Uint8Array): ElfInfo {
     if (type === 1) loads.push({ vaddr: addr(bits === 64 ? ph + 16 : ph + 8), offset, size }); // PT_LOAD
     else if (type === 2) dynamic = { offset, size }; // PT_DYNAMIC
     else if (type === 3) interpreter = new TextDecoder().decode(bytes.subarray(offset, offset + size)).replace(/\0+$/, ''); // PT_INTERP
+    else if (type === PT_MIPS_ABIFLAGS && (machine === 'mips' || machine === 'mipsel') && size >= 24) mipsFloat = mipsFloatAbi(bytes[offset + 7] as number);
   }
-  return { machine, bits: bits as 32 | 64, interpreter, needed: dynamic ? neededLibraries(bytes, dynamic, loads, bits, addr) : [] };
+  const info: ElfInfo = { machine, bits: bits as 32 | 64, interpreter, needed: dynamic ? neededLibraries(bytes, dynamic, loads, bits, addr) : [] };
+  if (mipsFloat) info.mipsFloat = mipsFloat;
+  return info;
 }
 
 /** DT_NEEDED names from PT_DYNAMIC; DT_STRTAB is an address, mapped to the file through PT_LOAD. */

@@ -158,6 +158,9 @@ async function run(root: string, argv: readonly string[], log: (s: string) => vo
   if (!isMusl(elf)) {
     log(`package: warning: ${relative(root, binary)} uses ${elf.interpreter}, not musl: it installs, but OpenWrt (musl) cannot run it`);
   }
+  if (elf.mipsFloat === 'hard') {
+    log(`package: warning: ${relative(root, binary)} is hard-float MIPS; OpenWrt's MIPS targets are soft float: it runs only where the kernel emulates the FPU`);
+  }
   const epoch = sourceDateEpoch(root, env);
   const inputs = {
     libraryDepends: libraryDepends(elf),

@@ -6,7 +6,7 @@
  *
  * Two opaque objects: a config (own chain, key, trust bundle, ALPN list; one per
  * identity, shared by many connections) and a session (one connection on one fd,
- * keeping its config alive). The BIO is the fd itself: send/recv that map EAGAIN to
+ * keeping its config alive: the C struct is counted, see tls_config.refs). The BIO is the fd itself: send/recv that map EAGAIN to
  * WANT_WRITE/WANT_READ, so handshake, read and write return "want read/write" and
  * the JS side waits for that readiness. This file never closes the fd.
  */
@@ -29,6 +29,12 @@
 #define WANT_WRITE (-2)
 
 typedef struct tls_config {
+    /* The TlsConfig object's reference and one per session. Not a JS reference: when a
+     * config and its sessions become garbage together, quickjs's cycle collector runs
+     * their finalizers in any order, and mbedtls_ssl_free() reads the session's config
+     * (its debug hook). Found by the musl build: its malloc had reused the freed config
+     * (SIGSEGV in mbedtls_debug_print_msg); glibc's usually had not. */
+    int refs;
     mbedtls_ssl_config conf;
     int server;
     mbedtls_x509_crt own;
@@ -42,15 +48,14 @@ typedef struct tls_session {
     int fd;
     int last_errno; /* of the last failed send/recv, for the error message */
     int established; /* the handshake finished */
-    JSValue config;  /* keeps the config (and so its certificates) alive */
+    tls_config *config; /* counted in config->refs: it (and its certificates) outlive the session */
 } tls_session;
 
 static JSClassID config_class, session_class;
 
-static void config_finalizer(JSRuntime *rt, JSValue val)
+static void config_unref(JSRuntime *rt, tls_config *c)
 {
-    tls_config *c = JS_GetOpaque(val, config_class);
-    if (!c)
+    if (--c->refs > 0)
         return;
     mbedtls_ssl_config_free(&c->conf);
     mbedtls_x509_crt_free(&c->own);
@@ -61,25 +66,25 @@ static void config_finalizer(JSRuntime *rt, JSValue val)
     js_free_rt(rt, c);
 }
 
+static void config_finalizer(JSRuntime *rt, JSValue val)
+{
+    tls_config *c = JS_GetOpaque(val, config_class);
+    if (c)
+        config_unref(rt, c);
+}
+
 static void session_finalizer(JSRuntime *rt, JSValue val)
 {
     tls_session *s = JS_GetOpaque(val, session_class);
     if (!s)
         return;
-    mbedtls_ssl_free(&s->ssl);
-    JS_FreeValueRT(rt, s->config);
+    mbedtls_ssl_free(&s->ssl); /* reads s->config->conf: freed after it */
+    config_unref(rt, s->config);
     js_free_rt(rt, s);
 }
 
-static void session_mark(JSRuntime *rt, JSValueConst val, JS_MarkFunc *mark_func)
-{
-    tls_session *s = JS_GetOpaque(val, session_class);
-    if (s)
-        JS_MarkValue(rt, s->config, mark_func);
-}
-
 static const JSClassDef config_def = { .class_name = "TlsConfig", .finalizer = config_finalizer };
-static const JSClassDef session_def = { .class_name = "TlsSession", .finalizer = session_finalizer, .gc_mark = session_mark };
+static const JSClassDef session_def = { .class_name = "TlsSession", .finalizer = session_finalizer };
 
 static int register_classes(JSContext *ctx)
 {
@@ -173,6 +178,7 @@ static JSValue js_tls_config(JSContext *ctx, JSValueConst this_val, int argc, JS
     tls_config *c = js_mallocz(ctx, sizeof(*c));
     if (!c)
         return JS_EXCEPTION;
+    c->refs = 1;
     mbedtls_ssl_config_init(&c->conf);
     mbedtls_x509_crt_init(&c->own);
     mbedtls_x509_crt_init(&c->ca);
@@ -304,11 +310,12 @@ static JSValue js_tls_session(JSContext *ctx, JSValueConst this_val, int argc, J
         return JS_EXCEPTION;
     mbedtls_ssl_init(&s->ssl);
     s->fd = fd;
-    s->config = JS_DupValue(ctx, argv[0]);
+    s->config = c;
+    c->refs++;
     JSValue obj = JS_NewObjectClass(ctx, (int)session_class);
     if (JS_IsException(obj)) {
         mbedtls_ssl_free(&s->ssl);
-        JS_FreeValue(ctx, s->config);
+        config_unref(JS_GetRuntime(ctx), c);
         js_free(ctx, s);
         return obj;
     }

@@ -178,6 +178,7 @@ function segment(dropFrom: (mac: string) => boolean = () => false) {
       sockets.push(entry);
       const s: PacketSocket = {
         ifindex,
+        kernelStamps: true,
         send(data) {
           for (const o of sockets) {
             if (o === entry || !o.open || dropFrom(mac)) continue;
@@ -336,6 +337,7 @@ function neighbourProbes() {
     open(ifindex) {
       const s: PacketSocket = {
         ifindex,
+        kernelStamps: true,
         send: () => true,
         onMessage(cb) {
           listeners.set(ifindex, cb);

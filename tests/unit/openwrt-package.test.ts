@@ -294,8 +294,11 @@ t('control and tar input is checked: bad names, versions, architectures and path
   assert.throws(() => readElf(new Uint8Array(100)), /not an ELF file/);
 });
 
-/** A minimal ELF header (no sections) with one PT_INTERP program header. */
-function elf(bits: 32 | 64, little: boolean, machine: number, interp: string): Uint8Array {
+/**
+ * A minimal ELF header (no sections) with one PT_INTERP program header and, for a
+ * 32-bit MIPS one given fpAbi, a PT_MIPS_ABIFLAGS whose fp_abi byte is that.
+ */
+function elf(bits: 32 | 64, little: boolean, machine: number, interp: string, fpAbi?: number): Uint8Array {
   const b = new Uint8Array(256);
   const v = new DataView(b.buffer);
   b.set([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, little ? 1 : 2, 1]);
@@ -318,6 +321,14 @@ function elf(bits: 32 | 64, little: boolean, machine: number, interp: string): U
     v.setUint32(phoff, 3, little);
     v.setUint32(phoff + 4, at, little);
     v.setUint32(phoff + 16, text.length, little);
+    if (fpAbi !== undefined) {
+      const flags = 120; // struct mips_abiflags_v0, 24 bytes: version, isa, sizes, then fp_abi at byte 7
+      v.setUint16(44, 2, little);
+      v.setUint32(phoff + 32, 0x70000003, little);
+      v.setUint32(phoff + 32 + 4, flags, little);
+      v.setUint32(phoff + 32 + 16, 24, little);
+      b.set([0, 0, 32, 2, 1, 1, 0, fpAbi], flags);
+    }
   }
   return b;
 }
@@ -340,6 +351,16 @@ t('the ELF header names the CPU, byte order and C library: big-endian MIPS with 
   assert.is(host.bits, 64);
   assert.is(isMusl(host), /ld-musl-/.test(host.interpreter ?? 'static'));
   assert.is(defaultArch(readElf(elf(32, true, 40, '/lib/ld-musl-armhf.so.1'))), null);
+});
+
+t("MIPS float ABI from PT_MIPS_ABIFLAGS: OpenWrt's soft float, or hard float (as Debian's MIPS compilers make)", () => {
+  assert.is(readElf(elf(32, false, 8, '/lib/ld-musl-mips-sf.so.1', 3)).mipsFloat, 'soft');
+  assert.is(readElf(elf(32, false, 8, '/lib/ld.so.1', 1)).mipsFloat, 'hard');
+  assert.is(readElf(elf(32, true, 8, '/lib/ld.so.1', 5)).mipsFloat, 'hard');
+  assert.is(readElf(elf(32, true, 8, '/lib/ld-musl-mipsel-sf.so.1', 0)).mipsFloat, 'none');
+  // Only MIPS says it: the same segment type means something else on another CPU.
+  assert.is(readElf(elf(32, true, 40, '/lib/ld-musl-armhf.so.1', 1)).mipsFloat, undefined);
+  assert.is(readElf(elf(32, false, 8, '/lib/ld-musl-mips-sf.so.1')).mipsFloat, undefined);
 });
 
 t('the shared libraries the binary links (as readelf lists them) become package dependencies: mbedTLS -> libmbedtls', () => {

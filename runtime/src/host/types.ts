@@ -168,11 +168,17 @@ export interface DatagramSocket {
  */
 export interface PacketSocket {
   readonly ifindex: number;
+  /**
+   * True when the kernel stamps each frame as it arrives (SO_TIMESTAMPNS); false where it
+   * cannot (qemu-user), and then `receivedWallMs` is when the frame was read.
+   */
+  readonly kernelStamps: boolean;
   /** Send one frame's payload to `to` (ff:ff:ff:ff:ff:ff broadcasts). False when the queue is full (dropped). */
   send(data: Uint8Array, to: string): boolean;
   /**
    * Frames from other hosts (never our own outgoing ones), with the wall-clock time the
-   * kernel received each (ms): a reader that was busy still knows when a frame came.
+   * kernel received each (ms; see kernelStamps): a reader that was busy still knows when
+   * a frame came.
    */
   onMessage(cb: (data: Uint8Array, from: string, receivedWallMs: number) => void): void;
   /** Deliver every frame already queued in the kernel now, synchronously. */

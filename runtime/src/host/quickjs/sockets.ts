@@ -209,11 +209,28 @@ export function datagram(family: 'inet' | 'inet6' | 'unix', bindTo?: SocketAddre
   };
 }
 
+/**
+ * SO_TIMESTAMPNS: the kernel stamps each frame with its receive time. Every Linux since
+ * 2.6.22 has it; qemu-user 7.2 does not translate it for any CPU and answers ENOPROTOOPT.
+ * Then the socket still works and a frame's time is when it was read (false here);
+ * any other failure is the socket's.
+ */
+function askKernelStamps(fd: number): boolean {
+  try {
+    native.setsockopt(fd, native.SOL_SOCKET, native.SO_TIMESTAMPNS, 1);
+    return true;
+  } catch (e) {
+    if (toHostError(e).code === 'ENOPROTOOPT') return false;
+    throw e;
+  }
+}
+
 export function packet(ifindex: number, ethertype: number): PacketSocket {
+  let kernelStamps = false;
   const fd = openSocket(native.AF_PACKET, native.SOCK_DGRAM, 0, (fd) => {
     // Binding with a protocol is what starts delivery: only this ethertype, only this interface.
     native.bind(fd, { family: 'packet', ifindex, protocol: ethertype, address: '' });
-    native.setsockopt(fd, native.SOL_SOCKET, native.SO_TIMESTAMPNS, 1);
+    kernelStamps = askKernelStamps(fd);
   });
   let messageCb: (d: Uint8Array, from: string, receivedWallMs: number) => void = () => {};
   let errorCb: (e: HostError) => void = () => {};
@@ -237,6 +254,7 @@ export function packet(ifindex: number, ethertype: number): PacketSocket {
   os.setReadHandler(fd, readAll);
   return {
     ifindex,
+    kernelStamps,
     send(data, to) {
       if (!open) throw new HostError('packet send: socket is closed', 'EBADF', 9);
       try {
