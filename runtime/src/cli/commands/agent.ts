@@ -5,6 +5,7 @@
  */
 import { Agent } from '../../agent/agent.js';
 import { auditJson, incidentJson, loopSources } from '../../agent/api-sources.js';
+import { type PeerChannel, startPeerChannel } from '../../agent/peer-channel.js';
 import { type Services, startServices } from '../../agent/services.js';
 import { createAgentApi } from '../../api/agent-api.js';
 import type { AgentMode } from '../../api/types.js';
@@ -106,6 +107,7 @@ export const agentCommand: Command = {
     // Signals first: a SIGTERM while the services start must still stop cleanly.
     let services: Services | null = null;
     let renewer: IdentityRenewer | null = null;
+    let peer: PeerChannel | null = null;
     let stopping = false;
     let finish: (code: number) => void = () => {};
     const done = new Promise<number>((resolve) => {
@@ -116,6 +118,7 @@ export const agentCommand: Command = {
       stopping = true;
       log.notice(`${signal}: stopping`);
       renewer?.stop();
+      peer?.stop();
       void agent.stop().then(() => {
         services?.stop();
         log.notice(`stopped after ${agent.stats.cycles} cycles`);
@@ -145,6 +148,7 @@ export const agentCommand: Command = {
     emit = started.event;
     agent.start();
     renewer = startIdentityRenewer(host, config, log);
+    peer = startPeerChannel(host, log, config, healing.ok ? healing : null);
     log.info(`main loop running every ${config.cycleMs} ms, mode ${config.loop.mode}, state in ${config.stateDir}`);
     return done;
   },
