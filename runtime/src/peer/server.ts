@@ -118,12 +118,21 @@ export class PeerServer {
   /** Judge the client's chain before any of its bytes is read, then serve HTTP on it. */
   private async admit(sock: TlsSocket): Promise<void> {
     sock.pause();
-    const verdict = await verifyPeerChain(sock.peerChain, {
-      bundles: this.identity.bundles,
-      crypto: this.o.host.crypto as NonNullable<Host['crypto']>,
-      nowMs: this.o.host.clock.wallMs(),
-      allow: this.o.allow,
-    });
+    let verdict: PeerVerdict;
+    try {
+      verdict = await verifyPeerChain(sock.peerChain, {
+        bundles: this.identity.bundles,
+        crypto: this.o.host.crypto as NonNullable<Host['crypto']>,
+        nowMs: this.o.host.clock.wallMs(),
+        allow: this.o.allow,
+      });
+    } catch (e) {
+      // A bug in a validator must not leave the connection hanging, nor admit anyone.
+      this.stats.refused++;
+      this.note(`peer: ${where(sock.remote)}: validation failed: ${(e as Error).message ?? e}`);
+      sock.close(true);
+      return;
+    }
     if (verdict.ok) this.stats.accepted++;
     else {
       this.stats.refused++;
