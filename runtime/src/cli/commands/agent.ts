@@ -64,6 +64,7 @@ export const agentCommand: Command = {
         meshIfname: config.meshInterface,
         stateDir: config.stateDir,
         agentVersion: VERSION,
+        peerAllow: config.peerAllow,
         onSnapshot: (s) => {
           latest = s;
         },
