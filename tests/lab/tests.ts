@@ -932,13 +932,14 @@ test("peer channel: two agents talk over mTLS with SVIDs from a real spire-serve
         { after: 0, do: "exec", node: "A", cmd: `{agent} peer whoami 10.99.0.3:9479 ${cfg("A")} 2>&1` },
         // Summaries go to alfred every 5 s: by now every node's has been pushed and synced.
         { after: 10, do: "exec", node: "B", cmd: `{agent} status --mesh ${cfg("B")} 2>&1` },
+        { after: 0, do: "exec", node: "A", cmd: "curl -s 127.0.0.1:9478/metrics | grep '^x0tta6bl4_peer_connections_total'" },
       ],
       tail: 1,
     });
     const r = await lab.run(opts("peer-channel", t, sc, { agent: peerAgent }));
     const execs = r.timeline.recs.flatMap((x) => (x.type === "fault" && (x.fault as { do: string }).do === "exec" ? [String(x.detail ?? "")] : []));
-    check(execs.length === 5, `expected 5 exec results, got ${execs.length}`);
-    const [whoami, link, cToA, aToC, mesh] = execs as [string, string, string, string, string];
+    check(execs.length === 6, `expected 6 exec results, got ${execs.length}`);
+    const [whoami, link, cToA, aToC, mesh, metrics] = execs as [string, string, string, string, string, string];
     check(/^exit 0/.test(whoami) && whoami.includes('"server": "spiffe://lab.x0tta6bl4/x0tta6bl4/B"') && whoami.includes('"peer": "spiffe://lab.x0tta6bl4/x0tta6bl4/A"'), `A whoami B: ${whoami}`);
     const linkJson = JSON.parse(link.replace(/^exit 0: /, "")) as { server: string; links: { neighbor: string; live: boolean; value: number | null }[] };
     check(linkJson.server === "spiffe://lab.x0tta6bl4/x0tta6bl4/B", `A link B: ${link}`);
@@ -954,6 +955,8 @@ test("peer channel: two agents talk over mTLS with SVIDs from a real spire-serve
     for (const n of ["A", "B"]) check(mesh.includes(` verified spiffe://lab.x0tta6bl4/x0tta6bl4/${n} `), `status --mesh: ${n}'s summary not verified: ${mesh}`);
     check(/: invalid: spiffe:\/\/foreign\.x0tta6bl4\/x0tta6bl4\/C refused \(unknown-trust-domain\)/.test(mesh), `status --mesh: C's summary not invalid: ${mesh}`);
     check(mesh.includes("3 node(s)") && mesh.includes("2 verified, 1 invalid"), `status --mesh: ${mesh}`);
+    // A's server refused C once (C's whoami); nobody else called A.
+    check(/x0tta6bl4_peer_connections_total\{result="refused"\} 1\b/.test(metrics) && /result="accepted"\} 0\b/.test(metrics), `A's /metrics: ${metrics}`);
   } finally {
     await spire.stop();
   }

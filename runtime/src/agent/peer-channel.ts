@@ -13,9 +13,11 @@ import type { AgentHealing } from '../loop/agent-loop.js';
 import { parseAllow } from '../peer/allow.js';
 import { loadPeerIdentity, type PeerIdentity } from '../peer/identity.js';
 import { parseMacList, peerLinkJson } from '../peer/link-view.js';
-import { PeerServer, type PeerRoutes } from '../peer/server.js';
+import { PeerServer, type PeerRoutes, type PeerServerStats } from '../peer/server.js';
 
 export interface PeerChannel {
+  /** Connection counts while the listener runs, else null. */
+  stats(): PeerServerStats | null;
   stop(): void;
 }
 
@@ -33,7 +35,7 @@ function routes(healing: AgentHealing | null, self: () => string): PeerRoutes {
 }
 
 export function startPeerChannel(host: Host, log: Log, config: AgentConfig, healing: AgentHealing | null): PeerChannel {
-  const off: PeerChannel = { stop() {} };
+  const off: PeerChannel = { stats: () => null, stop() {} };
   if (config.peer === '') return off;
   const address = parseListenAddress(config.peer);
   if (address === null) {
@@ -87,6 +89,7 @@ export function startPeerChannel(host: Host, log: Log, config: AgentConfig, heal
   void check();
   const timer: TimerHandle = host.timers.setInterval(() => void check(), RELOAD_MS);
   return {
+    stats: () => (server === null ? null : (server as PeerServer).stats),
     stop() {
       stopped = true;
       host.timers.clear(timer);

@@ -89,6 +89,7 @@ export const agentCommand: Command = {
       snapshot,
       mode: () => config.loop.mode,
       ...(healing.ok ? { probes: () => healing.loop.view.probes } : {}),
+      peer: () => peer?.stats() ?? null,
     });
     const setMode = (mode: AgentMode): void => {
       if (!healing.ok || mode === config.loop.mode) return;
