@@ -104,6 +104,20 @@ t('two peers talk over mutual TLS: each sees the other\'s SPIFFE ID; the link ro
   }
 });
 
+t('a renewed SVID: update() re-binds the same port and new connections see the new identity', async () => {
+  const pki = await testPki();
+  const srv = await serve(ident(pki, SERVER));
+  try {
+    const before = srv.server.address;
+    assert.is(await ask(srv, ident(pki, ['direct'])), 'ok 200 spiffe://example.org/agent/node1');
+    await srv.server.update(ident(pki, ['sha384', 'intermediate']));
+    assert.equal(srv.server.address, before);
+    assert.is(await ask(srv, ident(pki, ['direct'])), 'ok 200 spiffe://example.org/agent/sha384');
+  } finally {
+    srv.server.close();
+  }
+});
+
 /** Each client SVID breaks one rule; the server must refuse it by that rule (code), and log whom. */
 const CLIENT_REFUSALS: [what: string, chain: string[], code: string, logged: string][] = [
   ['wrong trust domain (no bundle for it)', ['other-td'], 'unknown-trust-domain', 'spiffe://other.org/agent/node9'],

@@ -55,6 +55,8 @@ function where(a: SocketAddress | null): string {
 export class PeerServer {
   readonly stats: PeerServerStats = { handshakeFailures: 0, refused: 0, accepted: 0 };
   private listener: StreamServer | null = null;
+  /** Where the first bind landed (a port 0 resolved): re-binds go there, also after a failed one. */
+  private bound: SocketAddress | null = null;
   private readonly http: HttpServer;
   private identity: PeerIdentity;
   private logBudget = LOG_PER_MINUTE;
@@ -82,12 +84,12 @@ export class PeerServer {
   }
 
   get address(): SocketAddress {
-    return (this.listener as StreamServer).address;
+    return this.listener?.address ?? (this.bound as SocketAddress);
   }
 
   /** A renewed SVID or bundle: new connections use it (the listener is re-bound to the same address). */
   async update(identity: PeerIdentity): Promise<void> {
-    const address = this.address;
+    const address = this.bound as SocketAddress;
     this.identity = identity;
     this.listener?.close();
     this.listener = null;
@@ -113,6 +115,7 @@ export class PeerServer {
         this.note(`peer: TLS with ${where(remote)} failed: ${e.message}`);
       },
     );
+    this.bound ??= this.listener.address;
   }
 
   /** Judge the client's chain before any of its bytes is read, then serve HTTP on it. */
