@@ -926,12 +926,14 @@ test("peer channel: two agents talk over mTLS with SVIDs from a real spire-serve
     const sc = scen({
       name: "peer-channel",
       events: [
-        { at: 2, do: "exec", node: "A", cmd: `{agent} peer whoami 10.99.0.2:9479 ${cfg("A")} 2>&1` },
-        { after: 0, do: "exec", node: "A", cmd: `{agent} peer link 10.99.0.2:9479 --json ${cfg("A")} 2>&1` },
-        { after: 0, do: "exec", node: "C", cmd: `{agent} peer whoami 10.99.0.1:9479 ${cfg("C")} 2>&1` },
-        { after: 0, do: "exec", node: "A", cmd: `{agent} peer whoami 10.99.0.3:9479 ${cfg("A")} 2>&1` },
-        // Summaries go to alfred every 5 s: by now every node's has been pushed and synced.
-        { after: 10, do: "exec", node: "B", cmd: `{agent} status --mesh ${cfg("B")} 2>&1` },
+        { at: 2, do: "exec", node: "A", cmd: `${agentBin} peer whoami 10.99.0.2:9479 ${cfg("A")} 2>&1` },
+        // nsenter --net keeps the guest's /sys, so the CLI's default (sysfs lower_* of bat0)
+        // would not see the node's interfaces: name them from rtnetlink instead.
+        { after: 0, do: "exec", node: "A", cmd: `M=$(ip -o link show master bat0 | sed -n 's/.*link\\/ether \\([0-9a-f:]*\\).*/\\1/p' | paste -sd,); echo "macs=$M"; ${agentBin} peer link 10.99.0.2:9479 --mac "$M" --json ${cfg("A")} 2>&1` },
+        { after: 0, do: "exec", node: "C", cmd: `${agentBin} peer whoami 10.99.0.1:9479 ${cfg("C")} 2>&1` },
+        { after: 0, do: "exec", node: "A", cmd: `${agentBin} peer whoami 10.99.0.3:9479 ${cfg("A")} 2>&1` },
+        // Summaries go to alfred every 5 s and alfred masters sync every 10 s: by now every node's is everywhere.
+        { after: 20, do: "exec", node: "B", cmd: `${agentBin} status --mesh ${cfg("B")} 2>&1` },
         { after: 0, do: "exec", node: "A", cmd: "curl -s 127.0.0.1:9478/metrics | grep '^x0tta6bl4_peer_connections_total'" },
       ],
       tail: 1,
@@ -941,9 +943,13 @@ test("peer channel: two agents talk over mTLS with SVIDs from a real spire-serve
     check(execs.length === 6, `expected 6 exec results, got ${execs.length}`);
     const [whoami, link, cToA, aToC, mesh, metrics] = execs as [string, string, string, string, string, string];
     check(/^exit 0/.test(whoami) && whoami.includes('"server": "spiffe://lab.x0tta6bl4/x0tta6bl4/B"') && whoami.includes('"peer": "spiffe://lab.x0tta6bl4/x0tta6bl4/A"'), `A whoami B: ${whoami}`);
-    const linkJson = JSON.parse(link.replace(/^exit 0: /, "")) as { server: string; links: { neighbor: string; live: boolean; value: number | null }[] };
+    const m = /^exit 0: macs=(\S+)\n([\s\S]*)$/.exec(link);
+    check(m, `A link B: ${link}`);
+    const aMacs = (m[1] as string).split(",");
+    const linkJson = JSON.parse(m[2] as string) as { server: string; links: { neighbor: string; live: boolean; value: number | null }[] };
     check(linkJson.server === "spiffe://lab.x0tta6bl4/x0tta6bl4/B", `A link B: ${link}`);
-    check(linkJson.links.length >= 1 && linkJson.links.every((l) => l.live && /^02:/.test(l.neighbor)) && linkJson.links.some((l) => l.value !== null), `B's view of its links to A: ${link}`);
+    // B answers with its links whose neighbour is one of A's interfaces: the A-B link, live, with a TQ.
+    check(linkJson.links.length >= 1 && linkJson.links.every((l) => l.live && aMacs.includes(l.neighbor)) && linkJson.links.some((l) => l.value !== null), `B's view of its links to A (${aMacs.join(",")}): ${link}`);
     check(/^exit 1/.test(cToA) && cToA.includes("we refused the server: spiffe://lab.x0tta6bl4/x0tta6bl4/A refused (unknown-trust-domain)"), `C (foreign) asking A: ${cToA}`);
     check(/^exit 1/.test(aToC) && aToC.includes("we refused the server: spiffe://foreign.x0tta6bl4/x0tta6bl4/C refused (unknown-trust-domain)"), `A asking C (foreign): ${aToC}`);
     // A's server refused C's client too, and said whom, from where and why.
