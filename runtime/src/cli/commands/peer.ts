@@ -3,37 +3,38 @@
  * the mesh peer channel (mutual TLS with this router's workload SVID,
  * runtime/src/peer/) how it sees its links to us. `peer whoami ADDR:PORT`: which
  * SPIFFE IDs each side saw. Our MACs default to the hard interfaces of the mesh
- * interface (/sys/class/net/<mesh>/lower_*). The server must be allowed by
+ * interface (rtnetlink: the links whose master it is). The server must be allowed by
  * agent.peer_allow (default: our trust domain); refusals say which side refused whom
  * and by which rule.
  */
 import { parseListenAddress } from '../../config/settings.js';
-import type { Host } from '../../host/types.js';
+import { openRtnl } from '../../netlink/open.js';
 import { parseAllow } from '../../peer/allow.js';
 import { peerGet } from '../../peer/client.js';
 import { loadPeerIdentity } from '../../peer/identity.js';
 import { formatTable } from '../table.js';
 import { type Command, EXIT_FAILURE, EXIT_OK, UsageError } from '../context.js';
 
-/** The MACs of the mesh interface's hard interfaces, from sysfs; [] when unknown. */
-export function meshMacs(host: Host, mesh: string): string[] {
-  const out: string[] = [];
-  let names: string[];
+/**
+ * The MACs of the mesh interface's hard interfaces (those whose master is it), from
+ * rtnetlink in our own network namespace; [] when unknown (no netlink on this engine,
+ * no such interface).
+ */
+export async function meshMacs(mesh: string): Promise<string[]> {
+  const rt = openRtnl();
+  if (!rt.ok) return [];
   try {
-    names = host.files.readdir(`/sys/class/net/${mesh}`);
-  } catch {
-    return out;
+    const links = await rt.value.links();
+    if (!links.ok) return [];
+    const master = links.value.find((l) => l.name === mesh);
+    if (master === undefined) return [];
+    return links.value
+      .filter((l) => l.master === master.index && l.address !== null && /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(l.address))
+      .map((l) => l.address as string)
+      .slice(0, 16);
+  } finally {
+    rt.value.client.close();
   }
-  for (const n of names) {
-    if (!n.startsWith('lower_')) continue;
-    try {
-      const mac = host.files.readText(`/sys/class/net/${n.slice(6)}/address`, 64).trim().toLowerCase();
-      if (/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/.test(mac)) out.push(mac);
-    } catch {
-      // an interface that went away
-    }
-  }
-  return out.slice(0, 16);
 }
 
 interface LinkRow {
@@ -69,7 +70,7 @@ export const peerCommand: Command = {
   maxOperands: 2,
   options: [
     { name: 'json', value: false, help: 'print JSON instead of text' },
-    { name: 'mac', value: true, metavar: 'MACS', help: 'peer link: our MACs to ask about (default: the mesh hard interfaces)' },
+    { name: 'mac', value: true, metavar: 'MACS', help: 'peer link: our MACs to ask about (default: the hard interfaces of mesh_interface)' },
   ],
   async run(ctx) {
     const { host, config, args } = ctx;
@@ -92,7 +93,7 @@ export const peerCommand: Command = {
     let path = '/peer/v1/whoami';
     if (sub === 'link') {
       const opt = args.options.get('mac');
-      const macs = typeof opt === 'string' ? opt : meshMacs(host, config.meshInterface).join(',');
+      const macs = typeof opt === 'string' ? opt : (await meshMacs(config.meshInterface)).join(',');
       path = `/peer/v1/link${macs === '' ? '' : `?mac=${encodeURIComponent(macs)}`}`;
     }
     const r = await peerGet(host, address, id.value, allow.value, path);
