@@ -32,6 +32,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   spire_server: '192.0.2.10:8081',
   trust_domain: 'mesh.example',
   spire_bundle: '/etc/x0tta6bl4/spire-bundle.pem',
+  peer_allow: 'prefix:spiffe://mesh.example/x0tta6bl4',
 };
 
 /** A UCI single-quoted value ('' → '\'' inside). */
@@ -58,6 +59,8 @@ function kindNote(s: Setting | LoopSetting): string {
       return 'an interface name';
     case 'listen':
       return "ADDR:PORT, or 'off'";
+    case 'id-matchers':
+      return 'SPIFFE-ID matchers: id:ID prefix:ID domain:TD, space separated';
     case 'hostport':
       return 'ADDR:PORT (IPv4, or [IPv6]:PORT)';
     case 'trust-domain':

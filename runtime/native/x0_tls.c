@@ -163,9 +163,14 @@ static int parse_alpn(JSContext *ctx, JSValueConst list, tls_config *c)
 }
 
 /*
- * tlsConfig(isServer, chain[], key, trust[], alpn[]?) -> TlsConfig
+ * tlsConfig(isServer, chain[], key, trust[], alpn[]?, callerVerifies?) -> TlsConfig
  * chain: DER certificates, leaf first; key: its private key (SEC1 or PKCS#8 DER);
  * trust: DER CA certificates the peer's chain must lead to.
+ * callerVerifies: the peer must still send a certificate and prove it holds its key
+ * (CertificateVerify / the server's key exchange signature), but mbedTLS does not
+ * judge the chain: the caller validates tlsPeerChain() itself before using the
+ * connection (the mesh peer channel: runtime/src/peer/verify.ts, with its own clock
+ * skew, per-trust-domain bundles and errors that name the rule and the peer).
  */
 static JSValue js_tls_config(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
@@ -175,6 +180,7 @@ static JSValue js_tls_config(JSContext *ctx, JSValueConst this_val, int argc, JS
     if (register_classes(ctx) || x0_random_ready(ctx))
         return JS_EXCEPTION;
     int server = JS_ToBool(ctx, argv[0]);
+    int caller_verifies = argc > 5 && JS_ToBool(ctx, argv[5]);
     tls_config *c = js_mallocz(ctx, sizeof(*c));
     if (!c)
         return JS_EXCEPTION;
@@ -229,6 +235,12 @@ static JSValue js_tls_config(JSContext *ctx, JSValueConst this_val, int argc, JS
     /* The peer's certificate is REQUIRED on both ends: a server requests one and fails
      * the handshake without it; a client fails on a server chain it cannot verify. */
     mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    /* ...unless the caller judges the chain (see above). OPTIONAL keeps the proof of
+     * possession of the leaf's key: a handshake whose signature does not verify under
+     * the presented leaf still fails. A server then also accepts a client without a
+     * certificate: the caller refuses an empty peer chain. */
+    if (caller_verifies)
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
 #if defined(MBEDTLS_SSL_RENEGOTIATION)
     mbedtls_ssl_conf_renegotiation(&c->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 #endif

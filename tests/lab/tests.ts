@@ -21,6 +21,8 @@ const verbose = process.env.X0_LAB_VERBOSE === "1";
 setQuiet(!verbose);
 
 class Fail extends Error {}
+/** A test that cannot run here (says why); counted as skipped, never as passed. */
+class Skip extends Error {}
 function check(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Fail(msg);
 }
@@ -939,6 +941,7 @@ test("teardown and shutdown leave no namespace, QEMU process or temp file", asyn
 async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
+  let skipped = 0;
   const limit = setTimeout(() => {
     process.stdout.write("lab tests: time limit (25 min) exceeded\n");
     runCleanups();
@@ -955,6 +958,11 @@ async function main(): Promise<number> {
       passed++;
       process.stdout.write(`ok   ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     } catch (e) {
+      if (e instanceof Skip) {
+        skipped++;
+        process.stdout.write(`skip ${t.name}: ${e.message}\n`);
+        continue;
+      }
       failed++;
       const msg = e instanceof Fail ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
       process.stdout.write(`FAIL ${t.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n     ${msg.split("\n").join("\n     ")}\n`);
@@ -963,7 +971,7 @@ async function main(): Promise<number> {
   if (lab) await lab.close().catch(() => {});
   clearTimeout(limit);
   runCleanups();
-  process.stdout.write(`${passed} passed, ${failed} failed\n`);
+  process.stdout.write(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}\n`);
   return failed > 0 ? 1 : 0;
 }
 

@@ -108,6 +108,10 @@ const SPECS: Spec[] = [
   leaf('ca-leaf', 'intermediate', 'URI:spiffe://example.org/agent/ca', {}, [
     'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature, keyCertSign', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid',
   ]),
+  // A CA certificate used as a leaf, otherwise fit for TLS (digitalSignature, both EKUs): only the leaf-is-ca rule refuses it.
+  leaf('ca-leaf-tls', 'root', 'URI:spiffe://example.org/agent/ca-tls', {}, [
+    'basicConstraints = critical, CA:TRUE', 'keyUsage = critical, digitalSignature', 'extendedKeyUsage = serverAuth, clientAuth', 'subjectKeyIdentifier = hash', 'authorityKeyIdentifier = keyid',
+  ]),
   leaf('no-digital-signature', 'intermediate', 'URI:spiffe://example.org/agent/kx', {}, [
     'basicConstraints = critical, CA:FALSE', 'keyUsage = critical, keyEncipherment', 'extendedKeyUsage = serverAuth, clientAuth', 'authorityKeyIdentifier = keyid',
   ]),

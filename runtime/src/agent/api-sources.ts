@@ -5,6 +5,7 @@
  */
 import { readMeshSummaries } from '../alfred/mesh-status.js';
 import type { LoopSources } from '../api/agent-api.js';
+import { getHost } from '../host/index.js';
 import { type AgentMode, fail, ok } from '../api/types.js';
 import type { AgentHealing } from '../loop/agent-loop.js';
 import type { HealReport } from '../loop/heal.js';
@@ -107,9 +108,18 @@ export function loopSources(h: AgentHealing, getConfig: () => LoopConfig, setMod
       };
     },
     meshView: async (): Promise<JsonObject> => {
-      const r = await readMeshSummaries(h.alfred, getConfig().alfredType);
+      const trust = h.identity?.current() ?? null;
+      const host = getHost();
+      const crypto = host.crypto;
+      const verifier = trust && crypto ? { bundles: trust.identity.bundles, allow: trust.allow, crypto, nowMs: host.clock.wallMs() } : null;
+      const r = await readMeshSummaries(h.alfred, getConfig().alfredType, verifier);
       if (!r.ok) return { nodes: [], error: r.error };
-      const nodes: JsonObject[] = r.value.map((e) => ({ source: e.source, error: e.error, summary: (e.summary as unknown as JsonObject) ?? null }));
+      const nodes: JsonObject[] = r.value.map((e) => ({
+        source: e.source,
+        error: e.error,
+        summary: (e.summary as unknown as JsonObject) ?? null,
+        signed: e.trust as unknown as JsonObject,
+      }));
       return { nodes, error: null };
     },
     linkHistory: (q) => linkHistoryJson(h.loop.view, q.samples),

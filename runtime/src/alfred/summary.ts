@@ -8,6 +8,8 @@ import type { Decoded } from './packets.js';
 
 export const SUMMARY_VERSION = 1;
 export const SUMMARY_MAX_BYTES = 2048;
+/** A summary as received: the fields (at most SUMMARY_MAX_BYTES when made) plus, when signed, the signer's SVID and signature (signed-summary.ts). */
+export const SUMMARY_WIRE_MAX_BYTES = 4096;
 const MAX_KINDS = 8;
 
 export type Health = 'ok' | 'degraded' | 'critical';
@@ -90,7 +92,7 @@ export function macHex(mac: string): string {
 }
 
 export function decodeSummary(bytes: Uint8Array): Decoded<NodeSummary> {
-  if (bytes.length > SUMMARY_MAX_BYTES) return { ok: false, error: `summary of ${bytes.length} bytes is too large` };
+  if (bytes.length > SUMMARY_WIRE_MAX_BYTES) return { ok: false, error: `summary of ${bytes.length} bytes is too large` };
   let x: unknown;
   try {
     x = unpack(bytes);

@@ -13,6 +13,7 @@ import { healCommand } from './commands/heal.js';
 import { identityCommand } from './commands/identity.js';
 import { meshCommand } from './commands/mesh.js';
 import { modeCommand } from './commands/mode.js';
+import { peerCommand } from './commands/peer.js';
 import { actionsCommand, incidentsCommand } from './commands/records.js';
 import { statusCommand } from './commands/status.js';
 import { ubusCommand } from './commands/ubus.js';
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   modeCommand,
   meshCommand,
   identityCommand,
+  peerCommand,
   ubusCommand,
   versionCommand,
 ];

@@ -26,6 +26,13 @@ export interface AgentConfig {
   trustDomain: string;
   /** Bootstrap trust bundle file (PEM or SPIFFE JSON); "" = none. */
   spireBundle: string;
+  /**
+   * The mesh peer channel's mTLS listener "ADDR:PORT" ("" = none). It only starts when
+   * the saved identity has a workload SVID (runtime/src/peer/, docs/identity.md).
+   */
+  peer: string;
+  /** Who may use the peer channel and sign summaries we call verified: matchers; "" = our trust domain. */
+  peerAllow: string;
   /** The healing loop's settings (runtime/src/loop/settings.ts, same UCI section). */
   loop: LoopConfig;
 }
@@ -36,6 +43,7 @@ type Kind =
   | { type: 'listen' }
   | { type: 'hostport' }
   | { type: 'trust-domain' }
+  | { type: 'id-matchers' }
   | { type: 'int'; min: number; max: number }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] };
@@ -65,6 +73,8 @@ export const DEFAULTS: AgentConfig = {
   spireServer: '',
   trustDomain: '',
   spireBundle: '',
+  peer: '0.0.0.0:9479',
+  peerAllow: '',
   loop: LOOP_DEFAULTS,
 };
 
@@ -79,6 +89,8 @@ export const SETTINGS: readonly Setting[] = [
   { field: 'spireServer', key: 'spire_server', option: 'spire-server', metavar: 'ADDR:PORT', kind: { type: 'hostport' }, help: 'SPIRE server for the identity (docs/identity.md)' },
   { field: 'trustDomain', key: 'trust_domain', option: 'trust-domain', metavar: 'TD', kind: { type: 'trust-domain' }, help: 'SPIFFE trust domain of the mesh, e.g. lab.x0tta6bl4' },
   { field: 'spireBundle', key: 'spire_bundle', option: 'bundle', metavar: 'FILE', kind: { type: 'path' }, help: "bootstrap trust bundle of the SPIRE server (PEM or SPIFFE JSON)" },
+  { field: 'peer', key: 'peer', option: 'peer', metavar: 'ADDR:PORT', kind: { type: 'listen' }, help: "mesh peer channel (mTLS with the SVID; only with an identity); 'off' for none (default 0.0.0.0:9479)" },
+  { field: 'peerAllow', key: 'peer_allow', option: 'peer-allow', metavar: 'RULES', kind: { type: 'id-matchers' }, help: 'who may use the peer channel: id:ID prefix:ID domain:TD (default: our trust domain)' },
   { field: 'cycleMs', key: 'cycle_ms', option: 'cycle-ms', metavar: 'MS', kind: { type: 'int', min: 100, max: 600000 }, help: 'main loop period in milliseconds (default 1000)' },
 ];
 
@@ -103,6 +115,13 @@ export function convertSetting(setting: Setting, raw: string): { ok: true; value
       return parseListenAddress(raw) ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not ADDR:PORT (e.g. 192.0.2.1:8081, [2001:db8::1]:8081)` };
     case 'trust-domain':
       return /^[a-z0-9._-]{1,255}$/.test(raw) ? { ok: true, value: raw } : { ok: false, error: `${setting.key}: '${raw}' is not a trust domain (lowercase a-z, 0-9, ".", "-", "_")` };
+    case 'id-matchers': {
+      // Checked again against the SPIFFE-ID rules when the peer channel starts (peer/allow.ts).
+      const words = raw.split(/[\s,]+/).filter((w) => w !== '');
+      const bad = words.find((w) => !/^(id|prefix):spiffe:\/\/[a-z0-9._-]+(\/[A-Za-z0-9._-]+)*$|^domain:[a-z0-9._-]+$/.test(w));
+      if (bad !== undefined || words.length > 32) return { ok: false, error: `${setting.key}: '${bad ?? raw}' is not id:SPIFFE-ID, prefix:SPIFFE-ID or domain:TD (at most 32)` };
+      return { ok: true, value: raw };
+    }
     case 'int': {
       if (!/^-?[0-9]{1,10}$/.test(raw)) return { ok: false, error: `${setting.key}: '${raw}' is not an integer` };
       const n = Number.parseInt(raw, 10);

@@ -248,6 +248,15 @@ export interface TlsOptions {
   alpn?: readonly string[];
   /** Most time a handshake may take (default 10 000 ms). */
   handshakeTimeoutMs?: number;
+  /**
+   * The handshake still needs the peer's certificate and its proof of holding the
+   * leaf's key, but does not judge the chain (trust, validity, key usage): the caller
+   * MUST validate `peerChain` (and refuse an empty one) before using the connection.
+   * The mesh peer channel does (runtime/src/peer/verify.ts). Default false.
+   */
+  callerVerifies?: boolean;
+  /** Server: most handshakes in progress at once; more connections are closed at accept (default 32). */
+  maxHandshakes?: number;
 }
 
 export interface TlsSocket extends StreamSocket {

@@ -1,9 +1,10 @@
 /**
  * A minimal HTTP/1.1 client for the CLI talking to a local agent: one request per
  * connection (Connection: close), Content-Length bodies, bounded response size and
- * time. Not a general client: no redirects, no chunked responses, no TLS.
+ * time. Not a general client: no redirects, no chunked responses; TLS through
+ * `httpExchange` with a connection the caller opened (the peer channel).
  */
-import { getHost, type SocketAddress } from '../host/index.js';
+import { getHost, type SocketAddress, type StreamSocket } from '../host/index.js';
 
 export interface HttpClientResponse {
   status: number;
@@ -15,6 +16,14 @@ export type HttpClientResult = { ok: true; value: HttpClientResponse } | { ok: f
 const MAX_RESPONSE = 4 << 20;
 
 export function httpRequest(address: SocketAddress, method: 'GET' | 'POST', path: string, body?: string, timeoutMs = 10_000): Promise<HttpClientResult> {
+  return httpExchange(() => getHost().net.connect(address), method, path, body, timeoutMs);
+}
+
+/**
+ * One request on a connection that `open` makes (plain, or TLS whose peer the caller
+ * has already checked: `open` may reject with the reason, which becomes the error).
+ */
+export function httpExchange(open: () => Promise<StreamSocket>, method: 'GET' | 'POST', path: string, body?: string, timeoutMs = 10_000): Promise<HttpClientResult> {
   const host = getHost();
   return new Promise((resolve) => {
     let settled = false;
@@ -25,7 +34,7 @@ export function httpRequest(address: SocketAddress, method: 'GET' | 'POST', path
       resolve(r);
     };
     const timer = host.timers.setTimeout(() => done({ ok: false, error: `no answer within ${timeoutMs} ms` }), timeoutMs);
-    host.net.connect(address).then(
+    open().then(
       (sock) => {
         const chunks: Uint8Array[] = [];
         let size = 0;

@@ -12,6 +12,8 @@ import { DEFAULT_HTTP_LIMITS, type HttpLimits, parseRequestHead, type RequestHea
 export interface HttpRequest extends RequestHead {
   body: Uint8Array;
   remote: SocketAddress | null;
+  /** What the owner attached to the connection (`adopt`), e.g. the verified peer of a TLS connection. */
+  context?: unknown;
 }
 
 export interface HttpResponse {
@@ -69,8 +71,18 @@ export class HttpServer {
     return s;
   }
 
+  /** A server without a listener of its own: its owner hands it connections (`adopt`), e.g. TLS ones. */
+  static detached(handler: HttpHandler, opts: HttpServerOptions = {}): HttpServer {
+    return new HttpServer(handler, opts);
+  }
+
   get address(): SocketAddress {
     return (this.server as StreamServer).address;
+  }
+
+  /** Serve HTTP on a connection accepted elsewhere; every request on it carries `context`. */
+  adopt(sock: StreamSocket, context?: unknown): void {
+    this.accept(sock, context);
   }
 
   close(): void {
@@ -79,7 +91,7 @@ export class HttpServer {
     for (const c of this.conns) c.close(true);
   }
 
-  private accept(sock: StreamSocket): void {
+  private accept(sock: StreamSocket, context?: unknown): void {
     this.stats.accepted++;
     if (this.conns.size >= (this.opts.maxConnections ?? 64)) {
       this.stats.rejectedBusy++;
@@ -89,7 +101,7 @@ export class HttpServer {
       sock.close();
       return;
     }
-    const c = new Connection(this, sock, () => {
+    const c = new Connection(this, sock, context, () => {
       this.conns.delete(c);
       this.stats.active = this.conns.size;
     });
@@ -126,6 +138,7 @@ class Connection {
   constructor(
     private readonly server: HttpServer,
     private readonly sock: StreamSocket,
+    private readonly context: unknown,
     private readonly onGone: () => void,
   ) {
     sock.onData((chunk) => this.receive(chunk));
@@ -215,7 +228,7 @@ class Connection {
     this.served++;
     this.server.stats.requests++;
     const keepAlive = r.head.keepAlive && this.served < (this.server.opts.maxRequestsPerConnection ?? 1000);
-    const req: HttpRequest = { ...r.head, body, remote: this.sock.remote };
+    const req: HttpRequest = { ...r.head, body, remote: this.sock.remote, ...(this.context !== undefined && { context: this.context }) };
     this.busy = true;
     this.server.host.timers.clear(this.timer);
     // Read nothing more until this request is answered (the kernel holds what follows).

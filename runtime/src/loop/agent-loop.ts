@@ -5,6 +5,7 @@
  * start-up and hands `phases` to its Agent.
  */
 import { AlfredClient } from '../alfred/client.js';
+import { signSummary } from '../alfred/signed-summary.js';
 import { decodeSummary } from '../alfred/summary.js';
 import type { Host } from '../host/index.js';
 import { KnowledgeStore } from '../knowledge/store.js';
@@ -20,6 +21,7 @@ import { ok } from '../netlink/result.js';
 import type { Rtnl } from '../netlink/rtnl.js';
 import { MeshActuator, type NetlinkClients } from './actuator.js';
 import { createHealingLoop, type HealingLoop, type HealingLoopDeps } from './healing-loop.js';
+import { PeerIdentityCache } from '../peer/identity-cache.js';
 import type { PeerSummary } from './peer-view.js';
 import { hostProbe } from './probe.js';
 import type { LoopConfig } from './settings.js';
@@ -28,6 +30,8 @@ export interface AgentLoopOptions {
   meshIfname: string;
   stateDir: string;
   agentVersion: string;
+  /** `agent.peer_allow`: whose signed summaries count as verified (runtime/src/peer/allow.ts). */
+  peerAllow?: string;
   /** Each snapshot the monitor takes (the API and /metrics read the latest one). */
   onSnapshot?: (s: MeshSnapshot) => void;
   onIncident?: HealingLoopDeps['onIncident'];
@@ -38,6 +42,8 @@ export interface AgentHealing {
   loop: HealingLoop;
   store: KnowledgeStore | null;
   alfred: AlfredClient;
+  /** The saved SPIFFE identity: signs our summary, checks the others'. */
+  identity?: PeerIdentityCache;
 }
 
 export type AgentLoopResult = ({ ok: true } & AgentHealing) | { ok: false; error: string };
@@ -151,7 +157,20 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     log.err(`${opened.error}; running without a knowledge store`);
   }
   const alfred = new AlfredClient(host, { socketPath: config.alfredSocket, timeoutMs: 5000 });
-  const loop = createHealingLoop({
+  const identity = new PeerIdentityCache(host, options.stateDir, options.peerAllow ?? '', (m) => log.warning(`alfred: ${m}; summaries go out unsigned`));
+  let signError = '';
+  /** Our summary signed with the workload SVID when we have one (signed-summary.ts); else as it is. */
+  const signed = (data: Uint8Array): Uint8Array => {
+    const trust = identity.current();
+    const mac = loop.view.node.meshAddress;
+    if (trust === null || !host.crypto || mac === null) return data;
+    const r = signSummary(data, mac.toLowerCase(), { chain: trust.identity.chain, privateKey: trust.identity.privateKey, crypto: host.crypto });
+    if (r.ok) return r.value;
+    if (r.error !== signError) log.warning(`alfred: ${r.error}; pushing the summary unsigned`);
+    signError = r.error;
+    return data;
+  };
+  const loop: HealingLoop = createHealingLoop({
     host,
     log,
     meshIfname: options.meshIfname,
@@ -171,7 +190,7 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     store,
     summarySink: {
       async push(type, data) {
-        const r = await alfred.push(type, data);
+        const r = await alfred.push(type, signed(data));
         return r.ok ? { ok: true } : r;
       },
     },
@@ -196,5 +215,5 @@ export function createAgentHealingLoop(host: Host, log: Log, options: AgentLoopO
     ...(options.onIncident ? { onIncident: options.onIncident } : {}),
     ...(options.onAudit ? { onAudit: options.onAudit } : {}),
   });
-  return { ok: true, loop, store, alfred };
+  return { ok: true, loop, store, alfred, identity };
 }

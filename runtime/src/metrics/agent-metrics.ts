@@ -22,6 +22,8 @@ export interface AgentMetricsDeps {
   mode?: () => AgentMode;
   /** The link probes' view of each link (runtime/src/linkprobe/). */
   probes?: () => ReadonlyMap<string, ProbeLink>;
+  /** The mesh peer channel's connection counts, while it listens (runtime/src/peer/server.ts). */
+  peer?: () => { accepted: number; refused: number; handshakeFailures: number } | null;
 }
 
 export interface AgentMetrics {
@@ -66,6 +68,7 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
   const probeLoss = r.gauge('x0tta6bl4_link_probe_loss_ratio', "Share of the neighbour's link probes lost in the latest judged window (0..1).", ['ifname', 'neighbor']);
   const probeNormal = r.gauge('x0tta6bl4_link_probe_normal_loss_ratio', "The link's own normal probe loss, learned from its windows that were not lossy (0..1).", ['ifname', 'neighbor']);
   const probeLossy = r.gauge('x0tta6bl4_link_probe_lossy', '1 while the link is in a loss episode (its latest judged window was significantly lossier than normal).', ['ifname', 'neighbor']);
+  const peerConns = r.counter('x0tta6bl4_peer_connections_total', 'Peer-channel connections since the listener started: accepted, refused (SVID or policy), handshake_failed (TLS).', ['result']);
   const perScrape = [probeLoss, probeNormal, probeLossy, neighThr, neighSeen, origCount, origTq, origThr, hardif, gw, linkUp, rxBytes, txBytes, rxErr, txErr, rxDrop, txDrop, meshUp];
 
   r.onCollect(async () => {
@@ -82,6 +85,13 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
     cpu.set({}, (ru.userCpuMs + ru.systemCpuMs) / 1000);
     uptime.set({}, Math.round(d.host.clock.monotonicMs() - d.startedMs) / 1000);
     for (const f of perScrape) f.reset();
+    const peer = d.peer?.() ?? null;
+    peerConns.reset();
+    if (peer) {
+      peerConns.set({ result: 'accepted' }, peer.accepted);
+      peerConns.set({ result: 'refused' }, peer.refused);
+      peerConns.set({ result: 'handshake_failed' }, peer.handshakeFailures);
+    }
     for (const p of d.probes?.().values() ?? []) {
       const q = p.quality;
       const latest = [...q.recent].reverse().find((b) => b.verdict !== 'unknown');

@@ -5,6 +5,7 @@
  */
 import { Agent } from '../../agent/agent.js';
 import { auditJson, incidentJson, loopSources } from '../../agent/api-sources.js';
+import { type PeerChannel, startPeerChannel } from '../../agent/peer-channel.js';
 import { type Services, startServices } from '../../agent/services.js';
 import { createAgentApi } from '../../api/agent-api.js';
 import type { AgentMode } from '../../api/types.js';
@@ -63,6 +64,7 @@ export const agentCommand: Command = {
         meshIfname: config.meshInterface,
         stateDir: config.stateDir,
         agentVersion: VERSION,
+        peerAllow: config.peerAllow,
         onSnapshot: (s) => {
           latest = s;
         },
@@ -87,6 +89,7 @@ export const agentCommand: Command = {
       snapshot,
       mode: () => config.loop.mode,
       ...(healing.ok ? { probes: () => healing.loop.view.probes } : {}),
+      peer: () => peer?.stats() ?? null,
     });
     const setMode = (mode: AgentMode): void => {
       if (!healing.ok || mode === config.loop.mode) return;
@@ -106,6 +109,7 @@ export const agentCommand: Command = {
     // Signals first: a SIGTERM while the services start must still stop cleanly.
     let services: Services | null = null;
     let renewer: IdentityRenewer | null = null;
+    let peer: PeerChannel | null = null;
     let stopping = false;
     let finish: (code: number) => void = () => {};
     const done = new Promise<number>((resolve) => {
@@ -116,6 +120,7 @@ export const agentCommand: Command = {
       stopping = true;
       log.notice(`${signal}: stopping`);
       renewer?.stop();
+      peer?.stop();
       void agent.stop().then(() => {
         services?.stop();
         log.notice(`stopped after ${agent.stats.cycles} cycles`);
@@ -145,6 +150,7 @@ export const agentCommand: Command = {
     emit = started.event;
     agent.start();
     renewer = startIdentityRenewer(host, config, log);
+    peer = startPeerChannel(host, log, config, healing.ok ? healing : null);
     log.info(`main loop running every ${config.cycleMs} ms, mode ${config.loop.mode}, state in ${config.stateDir}`);
     return done;
   },

@@ -2,6 +2,7 @@
 import { AlfredClient } from '../../alfred/client.js';
 import { formatMeshStatus, readMeshSummaries } from '../../alfred/mesh-status.js';
 import type { JsonObject } from '../../ubus/blobmsg.js';
+import { PeerIdentityCache } from '../../peer/identity-cache.js';
 import { callAgent } from '../agent-client.js';
 import { type Command, EXIT_FAILURE, EXIT_OK } from '../context.js';
 
@@ -33,7 +34,10 @@ export const statusCommand: Command = {
   async run({ host, config, args }) {
     const json = args.options.has('json');
     if (args.options.has('mesh')) {
-      const r = await readMeshSummaries(new AlfredClient(host, { socketPath: config.loop.alfredSocket, timeoutMs: 5000 }), config.loop.alfredType);
+      // Signatures are checked with our own identity's bundle and peer_allow rules, when we have them.
+      const trust = new PeerIdentityCache(host, config.stateDir, config.peerAllow, (m) => host.stderr.write(`x0tta6bl4: status --mesh: ${m}; signatures not checked\n`)).current();
+      const verifier = trust && host.crypto ? { bundles: trust.identity.bundles, allow: trust.allow, crypto: host.crypto, nowMs: host.clock.wallMs() } : null;
+      const r = await readMeshSummaries(new AlfredClient(host, { socketPath: config.loop.alfredSocket, timeoutMs: 5000 }), config.loop.alfredType, verifier);
       if (!r.ok) {
         host.stderr.write(`x0tta6bl4: status --mesh: ${r.error}\n`);
         return EXIT_FAILURE;

@@ -50,7 +50,8 @@ export function makeTlsConnect(wrapStream: (s: net.Socket, remote: SocketAddress
         ...(o.chain.length > 0 ? { cert: o.chain.map(pem).join(''), key: privateKey(o.privateKey) } : {}),
         ca: o.trust.map(pem),
         ALPNProtocols: o.alpn ? [...o.alpn] : undefined,
-        rejectUnauthorized: true,
+        // callerVerifies: the caller validates peerChain (host/types.ts TlsOptions).
+        rejectUnauthorized: o.callerVerifies !== true,
         checkServerIdentity: () => undefined,
         minVersion: 'TLSv1.2',
       });

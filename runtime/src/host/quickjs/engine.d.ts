@@ -62,7 +62,7 @@ declare module 'x0tta6bl4:native' {
   export const mbedtlsVersion: string;
   export type TlsConfig = { readonly __tlsConfig: never };
   export type TlsSession = { readonly __tlsSession: never };
-  export function tlsConfig(isServer: boolean, chain: readonly Uint8Array[], key: Uint8Array, trust: readonly Uint8Array[], alpn?: readonly string[]): TlsConfig;
+  export function tlsConfig(isServer: boolean, chain: readonly Uint8Array[], key: Uint8Array, trust: readonly Uint8Array[], alpn?: readonly string[], callerVerifies?: boolean): TlsConfig;
   export function tlsSession(config: TlsConfig, fd: number): TlsSession;
   /** 0 done, -1 want read, -2 want write. */
   export function tlsHandshake(s: TlsSession): number;

@@ -14,12 +14,13 @@ import { connectFd, listenFds, streamNames } from './sockets.js';
 import { Stream, type StreamTransport, WANT_READ, WANT_WRITE } from './stream.js';
 
 const DEFAULT_HANDSHAKE_MS = 10_000;
+const DEFAULT_MAX_HANDSHAKES = 32;
 /** Reads in one readiness turn before yielding to the loop (fairness). */
 const MAX_READS_PER_TURN = 64;
 
 function configFor(server: boolean, o: TlsOptions): native.TlsConfig {
   try {
-    return native.tlsConfig(server, o.chain, o.privateKey, o.trust, o.alpn);
+    return native.tlsConfig(server, o.chain, o.privateKey, o.trust, o.alpn ?? [], o.callerVerifies === true);
   } catch (e) {
     throw toHostError(e);
   }
@@ -132,10 +133,38 @@ export function tlsListen(
   } catch (e) {
     return Promise.reject(e);
   }
+  // Handshakes cost CPU (an ECDHE and a signature each): at most this many at once.
+  const maxHandshakes = options.maxHandshakes ?? DEFAULT_MAX_HANDSHAKES;
+  let handshaking = 0;
   return listenFds(address, (fd, remote) => {
+    if (handshaking >= maxHandshakes) {
+      native.close(fd);
+      onError(new HostError(`tls: ${handshaking} handshakes in progress, connection closed`, 'EBUSY', 16), remote);
+      return;
+    }
+    handshaking++;
+    let counted = true;
+    const settle = (): void => {
+      if (counted) handshaking--;
+      counted = false;
+    };
     try {
-      new TlsStream(fd, config, remote, options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS, onConnection, (e) => onError(e, remote));
+      new TlsStream(
+        fd,
+        config,
+        remote,
+        options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_MS,
+        (s) => {
+          settle();
+          onConnection(s);
+        },
+        (e) => {
+          settle();
+          onError(e, remote);
+        },
+      );
     } catch (e) {
+      settle();
       onError(toHostError(e), remote);
     }
   });
