@@ -511,19 +511,25 @@ t('the loop: a neighbour whose agent stops twice while batman-adv still hears it
   assert.is(h.audits.length, 0);
 });
 
-t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {
+/** The loop beside aa:..:0a on eth1, whose OGM age the test sets; 40 s of its probes, all heard. */
+async function neighbourWithOgmAge(ageMs: number) {
   const probes = neighbourProbes();
-  let ogmAgeMs = 300;
+  const ogm = { ageMs };
   const mesh = (cycle: number) => {
     const m = twoInterfaceMesh(cycle);
-    return { ...m, neighbors: (m.neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: ogmAgeMs } : n)) };
+    return { ...m, neighbors: (m.neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: ogm.ageMs } : n)) };
   };
   const h = loopHarness({}, mesh, undefined, null, undefined, {}, probes.transport);
   for (let s = 0; s < 40; s++) {
     await h.cycles(1);
     probes.second(() => false);
   }
-  ogmAgeMs = 2600; // batman-adv missed three OGMs in a row
+  return { probes, ogm, h };
+}
+
+t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost; one silent both ways is', async () => {
+  const { probes, ogm, h } = await neighbourWithOgmAge(300);
+  ogm.ageMs = 2600; // batman-adv missed three OGMs in a row
   for (let s = 0; s < 3; s++) {
     await h.cycles(1);
     probes.second(() => false);
@@ -535,26 +541,16 @@ t('the loop: a neighbour whose OGMs are late but whose probes arrive is not lost
 });
 
 t('the loop: a neighbour whose probes stop is judged when it passes the threshold, not a cycle later', async () => {
-  const probes = neighbourProbes();
-  let ogmAgeMs = 100;
-  const mesh = (cycle: number) => {
-    const m = twoInterfaceMesh(cycle);
-    return { ...m, neighbors: (m.neighbors ?? []).map((n) => (n.ifname === 'eth1' ? { ...n, lastSeenMs: ogmAgeMs } : n)) };
-  };
-  const h = loopHarness({}, mesh, undefined, null, undefined, {}, probes.transport);
-  for (let s = 0; s < 40; s++) {
-    await h.cycles(1);
-    probes.second(() => false);
-  }
+  const { ogm, h } = await neighbourWithOgmAge(100);
   // (The harness delivers each second's probes after the cycle, so the loop sees them 1 s old.)
   assert.ok(h.wakeInMs >= 1000, `no early cycle while probes arrive (asked for ${h.wakeInMs} ms)`);
   // The link dies: the next cycle finds 1 s of probe silence and an OGM 1300 ms old. The
   // detector needs 2000 ms of OGM age: the loop asks to look again 700 ms (+30) later.
-  ogmAgeMs = 1300;
+  ogm.ageMs = 1300;
   await h.cycles(1);
   assert.not.ok(h.loop.status().open.some((i) => i.kind === 'neighbor-lost'), 'not lost yet');
   assert.is(h.wakeInMs, 730);
-  ogmAgeMs = 2030;
+  ogm.ageMs = 2030;
   await h.cycleAfter(730);
   const lost = h.loop.status().open.find((i) => i.kind === 'neighbor-lost');
   assert.is(lost?.target, 'link:eth1/aa:00:00:00:00:0a');
