@@ -100,6 +100,11 @@ t('AF_PACKET on loopback: a link probe frame broadcast by one socket reaches ano
       if (!f.ok || f.value.session === session) got.push({ data, from, wallMs, readMs: host.clock.wallMs() });
     });
     other.onMessage((data) => stray.push(data));
+    // The first socket on a machine to ask for SO_TIMESTAMPNS turns the kernel's receive
+    // stamping on through deferred work; a frame sent before that runs gets no stamp and
+    // the kernel stamps it when read (seen once in a fresh clone: "stamped 300 ms after
+    // sending"). The agent's probe sockets live long; the test waits for that work.
+    await new Promise<void>((r) => host.timers.setTimeout(r, 100));
     const frame = encodeProbe({ intervalMs: 200, session, seq: 5 });
     const sentMs = host.clock.wallMs();
     assert.ok(a.send(frame, BROADCAST_MAC));
