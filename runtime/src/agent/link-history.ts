@@ -5,13 +5,25 @@
  * line up: one shared time axis (wall ms) and, per link, its values aligned to the
  * end of it (null where the link was not measured).
  */
-import type { MeshView } from '../loop/monitor.js';
+import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import type { JsonObject, JsonValue } from '../ubus/blobmsg.js';
 
 /** At most this many links in an answer: live ones first, then the most recently present. */
 export const LINKS_MAX = 32;
 export const SAMPLES_DEFAULT = 60;
 export const SAMPLES_MAX = 120;
+
+/** What every JSON view of a link says about it: names, liveness, metric name and learned baseline. */
+export function linkBasicsJson(l: LinkSeries): JsonObject {
+  return {
+    ifname: l.ifname,
+    neighbor: l.neighbor,
+    live: l.live,
+    last_seen_ms: l.lastSeenMs,
+    metric: l.metricName,
+    baseline: l.baseline.samples > 0 ? Math.round(l.baseline.mean * 10) / 10 : null,
+  };
+}
 
 export function linkHistoryJson(view: MeshView, samples: number = SAMPLES_DEFAULT): JsonObject {
   const n = Math.max(1, Math.min(SAMPLES_MAX, Math.floor(samples), view.node.times.length));
@@ -31,15 +43,7 @@ export function linkHistoryJson(view: MeshView, samples: number = SAMPLES_DEFAUL
         const v = l.metric.at(i);
         values.push(Number.isFinite(v) ? v : null);
       }
-      return {
-        ifname: l.ifname,
-        neighbor: l.neighbor,
-        live: l.live,
-        last_seen_ms: l.lastSeenMs,
-        metric: l.metricName,
-        baseline: l.baseline.samples > 0 ? Math.round(l.baseline.mean * 10) / 10 : null,
-        values,
-      };
+      return { ...linkBasicsJson(l), values };
     }),
   };
 }

@@ -6,6 +6,7 @@
  * open incidents on that link. Without `mac`, every link (bounded). Pure: the loop's
  * view and incidents in, JSON out.
  */
+import { linkBasicsJson } from '../agent/link-history.js';
 import type { MeshView } from '../loop/monitor.js';
 import type { Incident } from '../loop/types.js';
 import type { JsonObject, JsonValue } from '../ubus/blobmsg.js';
@@ -49,13 +50,8 @@ export function peerLinkJson(view: MeshView, open: readonly Incident[], macs: Se
         .filter((i) => i.status === 'open' && i.target === `link:${l.key}`)
         .map((i) => ({ id: i.id, kind: i.kind, severity: i.severity, since_ms: i.startedAtMs, evidence: i.evidence.summary }));
       return {
-        ifname: l.ifname,
-        neighbor: l.neighbor,
-        live: l.live,
-        last_seen_ms: l.lastSeenMs,
-        metric: l.metricName,
+        ...linkBasicsJson(l),
         value: latestMetric(l.metric),
-        baseline: l.baseline.samples > 0 ? Math.round(l.baseline.mean * 10) / 10 : null,
         probe_loss: q?.warm && latest ? Math.round(latest.lossPercent * 10) / 1000 : null,
         probe_normal_loss: q?.warm ? Math.round(q.normalLoss * 1000) / 1000 : null,
         probe_lossy: q?.warm ? q.lossy : null,
