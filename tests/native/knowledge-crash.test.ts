@@ -2,7 +2,9 @@
 // "writer" mode (X0_KNOWLEDGE_WRITER=DIR), which appends incidents, audit records and
 // baselines as fast as it can, compacting often; the test kills it at random moments
 // and checks after each kill that the store loads, loses nothing it had before, and
-// holds only well-formed records.
+// holds only well-formed records. The kill comes a random time after the writer's
+// first records are on disk (it says so in a ready file), not after a fixed time from
+// its start: an ASan build or a loaded CI machine takes longer to start.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
@@ -24,7 +26,9 @@ if (writerDir !== undefined) {
   const store = opened.ok ? opened.store : getHost().exit(3);
   // Continue numbering after what survived, so ids stay unique across runs.
   let n = store.sequence + 1;
-  for (;;) {
+  const ready = getHost().getenv('X0_KNOWLEDGE_WRITER_READY');
+  for (let round = 0; ; round++) {
+    if (round === 1 && ready !== undefined) getHost().files.writeAtomic(ready, 'written\n');
     store.recordIncident(incident(n));
     store.recordAudit({
       id: `act-w-${n}`,
@@ -57,14 +61,18 @@ t('twelve writers killed at random moments: the store always loads and never goe
   const bundle = ((globalThis as Record<string, unknown>).scriptArgs as string[] | undefined)?.[0];
   assert.ok(bundle, 'runs under x0tta6bl4 run BUNDLE');
   const dir = tempDir('crash');
+  const readyDir = tempDir('crash-ready');
+  const ready = `${readyDir}/ready`;
   let seed = 4242;
   let lastSeq = 0;
   let grew = 0;
   try {
     for (let trial = 0; trial < 12; trial++) {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      const delay = (0.08 + (seed % 400) / 1000).toFixed(3);
-      const script = `X0_KNOWLEDGE_WRITER=${q(dir)} ${q(binary)} run ${q(bundle as string)} & pid=$!; sleep ${delay}; kill -9 $pid; wait $pid; echo "status $?"`;
+      const delay = ((seed % 400) / 1000).toFixed(3);
+      if (host.files.stat(ready)) host.files.remove(ready);
+      // Wait (at most 10 s) for the writer's first round, then kill it 0-400 ms later.
+      const script = `X0_KNOWLEDGE_WRITER=${q(dir)} X0_KNOWLEDGE_WRITER_READY=${q(ready)} ${q(binary)} run ${q(bundle as string)} & pid=$!; i=0; while [ ! -e ${q(ready)} ] && [ $i -lt 1000 ]; do sleep 0.01; i=$((i+1)); done; sleep ${delay}; kill -9 $pid; wait $pid; echo "status $?"`;
       const r = await host.processes.run(['sh', '-c', script], { timeoutMs: 15_000 });
       assert.match(r.stdout, /status 137/, `trial ${trial}: the writer must still be running when killed: ${r.stdout} ${r.stderr}`);
       const opened = KnowledgeStore.open(host, dir, LIMITS);
@@ -83,6 +91,7 @@ t('twelve writers killed at random moments: the store always loads and never goe
     assert.ok(grew >= 10, `the writers got to write (${grew} of 12 runs added records)`);
   } finally {
     removeTree(dir);
+    removeTree(readyDir);
   }
 });
 
