@@ -13,6 +13,7 @@ import { type AgentSpec, decodeMac } from "./protocol";
 import { agentActions, agentIncidents, readTimeline, type TRec } from "./report";
 import { parseScenario, type Scenario } from "./scenario";
 import { findNode, loadTopology, subgraph, type Topology } from "./topology";
+import { type LabSpire, labIdentities, NoSpire } from "./peer-identities";
 import { cacheDir, runCleanups, setQuiet } from "./util";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -915,6 +916,80 @@ test("the dashboard of n0's agent in Chromium shows every node of the alfred vie
   const t = subgraph(topo("freifunk-leipzig.json"), 5);
   const notes = await dashboardOverMesh({ lab: l, root, check, hold: (body) => holdMesh("dashboard", opts("dashboard", t, scen({ events: [] }), { tqLoss: false }), body) });
   process.stdout.write(`     ${notes.join("\n     ")}\n`);
+});
+
+/** A pings B and C over bat0 until both answer, for at most ~25 s; prints how many rounds it took. */
+const REACH_B_AND_C =
+  "for i in 1 2 3 4 5 6 7 8 9 10; do ping -c1 -W1 10.99.0.2 >/dev/null 2>&1 && ping -c1 -W1 10.99.0.3 >/dev/null 2>&1 && echo reachable after $i && exit 0; sleep 0.5; done; echo unreachable; exit 1";
+
+test("peer channel: two agents talk over mTLS with SVIDs from a real spire-server; a foreign trust domain's agent is refused both ways; status --mesh verifies the signed summaries", async () => {
+  check(lab, "no VM");
+  check(existsSync(agentBin), "agent binary not built");
+  const t = topo("triangle.json");
+  const base = join(cacheDir(), "peer-spire");
+  let spire: LabSpire;
+  try {
+    spire = await labIdentities(root, base, { A: "mesh", B: "mesh", C: "foreign" });
+  } catch (e) {
+    if (e instanceof NoSpire) throw new Skip(`${e.message} (this test needs a real SPIRE server)`);
+    throw e;
+  }
+  try {
+    const cfg = (n: string) => `--config /tmp/lab/agents/${n}/x0tta6bl4.uci`;
+    // Each agent starts with the identity state file made from its minted SVID.
+    const peerAgent: AgentSpec = {
+      ...agent,
+      argv: ["sh", "-c", `mkdir -p {state}/identity && chmod 700 {state}/identity && cp ${base}/nodes/{node}/identity/identity.json {state}/identity/ && exec ${agentBin} agent --state-dir {state} --config {config}`],
+    };
+    const sc = scen({
+      name: "peer-channel",
+      events: [
+        // Converged is batman-adv's view of originators; IP over bat0 comes later: in
+        // the triangle, A's ARP for B's address failed for the first ~30 s after
+        // convergence in every run (no agents either; C's worked earlier). Wait until A
+        // reaches B and C: two tries of at most ~25 s each (an exec's limit is 30 s).
+        { at: 2, do: "exec", node: "A", cmd: REACH_B_AND_C },
+        { after: 0, do: "exec", node: "A", cmd: REACH_B_AND_C },
+        { after: 0, do: "exec", node: "A", cmd: `${agentBin} peer whoami 10.99.0.2:9479 ${cfg("A")} 2>&1` },
+        // A's hard interfaces (printed for the check; the CLI finds them itself over rtnetlink).
+        { after: 0, do: "exec", node: "A", cmd: `echo "macs=$(ip -o link show master bat0 | sed -n 's/.*link\\/ether \\([0-9a-f:]*\\).*/\\1/p' | paste -sd,)"; ${agentBin} peer link 10.99.0.2:9479 --json ${cfg("A")} 2>&1` },
+        { after: 0, do: "exec", node: "C", cmd: `${agentBin} peer whoami 10.99.0.1:9479 ${cfg("C")} 2>&1` },
+        { after: 0, do: "exec", node: "A", cmd: `${agentBin} peer whoami 10.99.0.3:9479 ${cfg("A")} 2>&1` },
+        // Summaries go to alfred every 5 s and alfred masters sync every 10 s: by now every node's is everywhere.
+        { after: 20, do: "exec", node: "B", cmd: `${agentBin} status --mesh ${cfg("B")} 2>&1` },
+        { after: 0, do: "exec", node: "A", cmd: "curl -s 127.0.0.1:9478/metrics | grep '^x0tta6bl4_peer_connections_total'" },
+      ],
+      tail: 1,
+    });
+    const r = await lab.run(opts("peer-channel", t, sc, { agent: peerAgent }));
+    const execs = r.timeline.recs.flatMap((x) => (x.type === "fault" && (x.fault as { do: string }).do === "exec" ? [String(x.detail ?? "")] : []));
+    check(execs.length === 8, `expected 8 exec results, got ${execs.length}`);
+    const [, reach, whoami, link, cToA, aToC, mesh, metrics] = execs as [string, string, string, string, string, string, string, string];
+    check(/^exit 0/.test(reach), `A cannot reach B and C over bat0 after ~50 s: ${reach}`);
+    check(/^exit 0/.test(whoami) && whoami.includes('"server": "spiffe://lab.x0tta6bl4/x0tta6bl4/B"') && whoami.includes('"peer": "spiffe://lab.x0tta6bl4/x0tta6bl4/A"'), `A whoami B: ${whoami}`);
+    const m = /^exit 0: macs=(\S+)\n([\s\S]*)$/.exec(link);
+    check(m, `A link B: ${link}`);
+    const aMacs = (m[1] as string).split(",");
+    const linkJson = JSON.parse(m[2] as string) as { server: string; links: { neighbor: string; live: boolean; value: number | null }[] };
+    check(linkJson.server === "spiffe://lab.x0tta6bl4/x0tta6bl4/B", `A link B: ${link}`);
+    // B answers with its links whose neighbour is one of A's interfaces: the A-B link, live, with a TQ.
+    check(linkJson.links.length >= 1 && linkJson.links.every((l) => l.live && aMacs.includes(l.neighbor)) && linkJson.links.some((l) => l.value !== null), `B's view of its links to A (${aMacs.join(",")}): ${link}`);
+    check(/^exit 1/.test(cToA) && cToA.includes("we refused the server: spiffe://lab.x0tta6bl4/x0tta6bl4/A refused (unknown-trust-domain)"), `C (foreign) asking A: ${cToA}`);
+    check(/^exit 1/.test(aToC) && aToC.includes("we refused the server: spiffe://foreign.x0tta6bl4/x0tta6bl4/C refused (unknown-trust-domain)"), `A asking C (foreign): ${aToC}`);
+    // A's server refused C's client too, and said whom, from where and why.
+    const A = findNode(t, "A");
+    const aLog = r.timeline.recs.filter((x) => x.type === "agent" && x.node === A).map((x) => String((x as { line?: string }).line ?? ""));
+    check(aLog.some((l) => l.includes("peer: 10.99.0.3:") && l.includes("spiffe://foreign.x0tta6bl4/x0tta6bl4/C refused (unknown-trust-domain)")), `A's log has no refusal of C: ${aLog.filter((l) => l.includes("peer")).join(" | ")}`);
+    check(/^exit 0/.test(mesh), `status --mesh on B: ${mesh}`);
+    // Every namespace has the VM's host name: nodes are told apart by who signed their summary.
+    for (const n of ["A", "B"]) check(mesh.includes(` verified spiffe://lab.x0tta6bl4/x0tta6bl4/${n} `), `status --mesh: ${n}'s summary not verified: ${mesh}`);
+    check(/: invalid: spiffe:\/\/foreign\.x0tta6bl4\/x0tta6bl4\/C refused \(unknown-trust-domain\)/.test(mesh), `status --mesh: C's summary not invalid: ${mesh}`);
+    check(mesh.includes("3 node(s)") && mesh.includes("2 verified, 1 invalid"), `status --mesh: ${mesh}`);
+    // A's server refused C once (C's whoami); nobody else called A.
+    check(/x0tta6bl4_peer_connections_total\{result="refused"\} 1\b/.test(metrics) && /result="accepted"\} 0\b/.test(metrics), `A's /metrics: ${metrics}`);
+  } finally {
+    await spire.stop();
+  }
 });
 
 test("teardown and shutdown leave no namespace, QEMU process or temp file", async () => {
