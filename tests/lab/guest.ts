@@ -519,19 +519,32 @@ function nodeLinks(node: number): LinkState[] {
   return links.filter((l) => l.spec.a === node || l.spec.b === node);
 }
 
-function watchDeaf(node: number, l: LinkState): void {
+/**
+ * Watch the deaf interface for a restart (taken down by the node). A plain deaf fault
+ * clears then, as a hung radio that a reset cures; a stuck one stays deaf and each
+ * restart is recorded ("restarted: ..."), so a scenario can count them.
+ */
+function watchDeaf(node: number, l: LinkState, stuck: boolean): void {
   const nd = (plan as Plan).nodes[node] as Plan["nodes"][number];
   const ifname = l.spec.a === node ? l.spec.ifA : l.spec.ifB;
   const end = l.spec.a === node ? l.toA : l.toB;
   const mon = spawn("ip", ["-n", nd.ns, "-o", "monitor", "link"], { stdio: ["ignore", "pipe", "ignore"] });
   monitors.add(mon);
   const gen = generation;
+  let up = true; // one record per down, however many messages the kernel sends
   const rl = createInterface({ input: mon.stdout as NodeJS.ReadableStream });
   rl.on("line", async (line) => {
     const m = /^\d+:\s+([^:@]+)[@:].*?<([^>]*)>/.exec(line);
     if (!m || m[1] !== ifname) return;
     const flags = (m[2] ?? "").split(",");
-    if (flags.includes("UP") || !end.deaf || gen !== generation) return;
+    const wasUp = up;
+    up = flags.includes("UP");
+    if (up || !end.deaf || gen !== generation) return;
+    if (stuck) {
+      if (!wasUp) return;
+      emit({ type: "fault", t: now(), tEnd: now(), fault: { do: "deaf", node, link: l.spec.idx, stuck: true }, detail: `restarted: ${ifname} went down; still deaf (stuck)` });
+      return;
+    }
     // The node took its interface down: the "radio" is reset, deafness clears.
     end.deaf = false;
     mon.kill();
@@ -621,7 +634,7 @@ async function fault(f: Fault): Promise<{ t: number; tEnd: number }> {
       if (l.spec.a !== f.node && l.spec.b !== f.node) throw new Error(`node ${f.node} is not on link ${f.link}`);
       const end = l.spec.a === f.node ? l.toA : l.toB;
       end.deaf = true;
-      watchDeaf(f.node, l);
+      watchDeaf(f.node, l, f.stuck === true);
       await applyNetem([end]);
       break;
     }

@@ -285,7 +285,7 @@ export class Lab {
           const peer = nodeRef(e.peer);
           const l = plan.links.find((x) => (x.a === node && x.b === peer) || (x.a === peer && x.b === node));
           if (!l) throw new LabError(`deaf: ${e.node} has no link to ${e.peer}`);
-          f = { do: "deaf", node, link: l.idx };
+          f = { do: "deaf", node, link: l.idx, ...(e.stuck === true ? { stuck: true } : {}) };
           lastBreak = [l.idx];
           break;
         }

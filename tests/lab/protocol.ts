@@ -84,7 +84,7 @@ export type Fault =
   | { do: "set_link"; link: number; dir?: "both" | "ab" | "ba"; impair: Impair }
   /** Without impair: carrier down/up cycles; with it: the impairment on, then off again. */
   | { do: "flap"; link: number; period: number; duty: number; count: number; impair?: Impair }
-  | { do: "deaf"; node: number; link: number }
+  | { do: "deaf"; node: number; link: number; stuck?: boolean }
   | { do: "node_crash" | "node_restore"; node: number }
   | { do: "agent_kill"; node: number; signal?: string }
   | { do: "agent_restart" | "agent_start" | "agent_stop"; node: number }

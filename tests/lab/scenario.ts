@@ -28,6 +28,7 @@ export interface ScenarioEvent {
   until?: "converged" | "rerouted" | "reused" | "stable"; // wait
   timeout?: number; // wait, s
   quiet?: number; // wait until stable: s without route changes
+  stuck?: boolean; // deaf: a restart of the interface does not cure it
 }
 
 export interface Scenario {

@@ -140,6 +140,12 @@ export function summarize(plan: Plan, recs: Rec[], extra: { bootMs?: number; age
     } else if (r.type === "fault") {
       const f = r.fault;
       const fs: FaultSummary = { t: r.t, fault: f, what: f.do, ...(r.detail ? { detail: r.detail } : {}) };
+      if (r.detail?.startsWith("restarted")) {
+        // a stuck deaf interface was restarted and is still deaf: nothing changes
+        fs.what = "deaf_restarted";
+        faults.push(fs);
+        continue;
+      }
       if (r.detail?.startsWith("cleared")) {
         // deaf cleared by an interface restart: the link works again
         for (const l of faultLinks(plan, f)) failed.set(l, Math.max(0, (failed.get(l) ?? 1) - 1));
