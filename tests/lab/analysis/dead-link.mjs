@@ -6,15 +6,9 @@
 // the p95 (nearest rank) over all ends and trials, and every action any agent took.
 //
 //   node tests/lab/analysis/dead-link.mjs RUN_DIR
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readRunTimeline } from './run-dir.mjs';
 
-const dir = process.argv[2];
-if (!dir) {
-  console.error('usage: dead-link.mjs RUN_DIR (a lab --out directory with timeline.jsonl)');
-  process.exit(2);
-}
-const recs = readFileSync(join(dir, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const recs = readRunTimeline('dead-link.mjs');
 const setup = recs.find((r) => r.type === 'lab' && r.what === 'setup');
 const faults = recs.filter((r) => r.type === 'fault');
 const lost = faults.filter((f) => f.fault.do === 'link_lost');

@@ -6,15 +6,9 @@
 // delivery, before and after the first raise, side by side.
 //
 //   node tests/lab/analysis/flapping-pair.mjs RUN_DIR
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readRunTimeline } from './run-dir.mjs';
 
-const dir = process.argv[2];
-if (!dir) {
-  console.error('usage: flapping-pair.mjs RUN_DIR (a lab --out directory with timeline.jsonl)');
-  process.exit(2);
-}
-const recs = readFileSync(join(dir, 'timeline.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const recs = readRunTimeline('flapping-pair.mjs');
 const flaps = recs.filter((r) => r.type === 'fault' && r.fault.do === 'flap');
 if (flaps.length === 0) {
   console.error('no flap fault in this run');
