@@ -6,7 +6,7 @@
  * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
  *   error, the score, and the int8 network's input (for Isolation Forest);
  * - replayFloat: the same procedure with the float network (its own normaliser, frozen
- *   while at or above its threshold, up to the scorer's FREEZE_LIMIT samples in a row);
+ *   learning clipped to ±ANOMALY_CLIP σ while at or above its threshold, as the scorer);
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.
  * Results are arrays parallel to the rows; null where a detector had no opinion.
@@ -21,7 +21,7 @@ import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { byAgent, type Row } from './labels.js';
 
 function indexOf(rows: readonly Row[]): Map<Row, number> {
@@ -98,7 +98,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
   return { error, alarm, input };
 }
 
-/** The float network through the same procedure (own normaliser per target, learning only from rows below its threshold). */
+/** The float network through the same procedure (own normaliser per target, learning clipped from rows at or above its threshold). */
 export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
@@ -108,7 +108,6 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
   const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
   for (const group of byAgent(rows)) {
     const norms = new Map<string, Normalizer>();
-    const runs = new Map<string, number>();
     for (const r of group) {
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
@@ -126,9 +125,8 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
       const i = index.get(r) as number;
       error[i] = e;
       alarm[i] = e >= threshold;
-      const run = e < threshold ? 0 : (runs.get(r.key) ?? 0) + 1;
-      runs.set(r.key, run);
-      if (run === 0 || run > FREEZE_LIMIT) n.update(raw);
+      if (e < threshold) n.update(raw);
+      else n.updateClipped(raw, ANOMALY_CLIP);
     }
   }
   return { error, alarm };

@@ -14,7 +14,7 @@ import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { IncidentEvent } from '../../runtime/src/loop/types.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
-import { FREEZE_LIMIT, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
 
@@ -98,8 +98,10 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does (the
   // Neighbour 2: TQ mean unchanged, its spread ×10, OGMs arriving late (still under neighbor_lost_ms).
   const fault = (n: number, b: LinkCondition) => (n === 2 ? { ...b, tqNoise: 30, lastSeenMs: 1300 } : b);
   let openedAt = -1;
-  for (let c = 0; c < 120; c++) {
+  const faultScores: number[] = [];
+  for (let c = 0; c < 60; c++) {
     step(fault);
+    faultScores.push(scorer.lastLink(key(2))?.score ?? -1);
     if (openedAt < 0 && events.some((e) => e.type === 'opened')) openedAt = c;
   }
   const opened = events.filter((e) => e.type === 'opened');
@@ -112,14 +114,15 @@ t('a clean mesh raises no incident; a link with noisy TQ and late OGMs does (the
   const judged = scorer.lastLink(key(2))!;
   assert.ok(judged.error >= judged.threshold && judged.worstFeature !== '', `${judged.worstFeature} z ${judged.worstZ}`);
 
-  // Two minutes of fault did not become the new normal: still anomalous.
-  assert.is(scorer.lastLink(key(2))?.score, 1);
+  // The fault is learnt only clipped to 2 σ a cycle: anomalous for its first minute.
+  const atOne = faultScores.slice(openedAt).filter((x) => x >= 1).length / (faultScores.length - openedAt);
+  assert.ok(atOne > 0.9, `share of the fault's cycles at 1 after the incident opened: ${atOne}`);
   for (let c = 0; c < 200; c++) step();
   assert.ok(events.some((e) => e.type === 'resolved' && e.incident.target === `link:${key(2)}`), 'resolved once the link is clean again');
   assert.is(events.filter((e) => e.type === 'opened').length, 1);
 });
 
-t('a lasting condition is learnt after FREEZE_LIMIT cycles: a link does not stay anomalous for ever', () => {
+t('a lasting condition is learnt over minutes (clipped learning while anomalous): a link does not stay anomalous for ever', () => {
   const scorer = scorerFor(cal.model);
   const sim = meshSim(4);
   for (let c = 0; c < 200; c++) {
@@ -128,15 +131,15 @@ t('a lasting condition is learnt after FREEZE_LIMIT cycles: a link does not stay
   }
   const fault = (n: number, b: LinkCondition) => (n === 2 ? { ...b, tqNoise: 30, lastSeenMs: 1300 } : b);
   const scores: number[] = [];
-  for (let c = 0; c < FREEZE_LIMIT + 300; c++) {
+  for (let c = 0; c < 900; c++) {
     const view = sim.step(fault);
     for (const l of view.links.values()) scorer.scoreLink(l, view);
     scores.push(scorer.lastLink(key(2))?.score ?? -1);
   }
   const share = (xs: number[]) => xs.filter((x) => x >= 1).length / xs.length;
-  const before = share(scores.slice(10, FREEZE_LIMIT));
-  const after = share(scores.slice(-100));
-  assert.ok(before > 0.9 && after < 0.2, `share of cycles at 1: ${before} while frozen, ${after} in the last 100`);
+  const early = share(scores.slice(10, 40));
+  const late = share(scores.slice(-100));
+  assert.ok(early >= 0.85 && late < 0.2, `share of cycles at 1: ${early} in the fault's cycles 10-40, ${late} in the last 100 of 15 minutes`);
 });
 
 t('the node score: a node losing half its neighbours is anomalous', () => {

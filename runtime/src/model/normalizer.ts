@@ -8,7 +8,9 @@
  * The first sample sets μ = x, σ² = 0. A feature's z-score is (x − μ) / max(σ, floor),
  * clipped to ±Z_CLIP, then quantized to int8 with the model's input scale. The
  * caller updates only with samples it judged normal, so a fault is not learnt as
- * the new normal (the same rule as the EWMA baseline).
+ * the new normal (the same rule as the EWMA baseline), and samples it judged anomalous
+ * only clipped to μ ± c·σ per feature (`updateClipped`): a lasting change of the normal
+ * is learnt at a bounded pace instead of never, and one outlier moves nothing much.
  */
 import type { FeatureDef } from './features.js';
 import { quantizeValue } from './quantize.js';
@@ -28,6 +30,7 @@ export class Normalizer {
   readonly variance: Float64Array;
   samples = 0;
   private readonly floors: Float64Array;
+  private readonly scratch: Float64Array;
 
   constructor(
     features: readonly FeatureDef[],
@@ -36,6 +39,7 @@ export class Normalizer {
     this.mean = new Float64Array(features.length);
     this.variance = new Float64Array(features.length);
     this.floors = Float64Array.from(features, (f) => f.floor);
+    this.scratch = new Float64Array(features.length);
   }
 
   /** One sample; `alpha` overrides the weight (the scorer learns anomalous samples slower). */
@@ -59,6 +63,27 @@ export class Normalizer {
     }
     // The count only gates warm-up: saturate it.
     if (this.samples < 1_000_000) this.samples++;
+  }
+
+  /**
+   * One sample, each feature first clipped to μ ± c·max(σ, floor) (winsorized): what
+   * the scorer learns from a sample it judged anomalous. A feature held beyond the
+   * clip widens σ by about (c² − 1)·α/2 per sample, so a lasting condition becomes
+   * normal over minutes (c = 2, α = 0.01: σ doubles in about 46 samples).
+   */
+  updateClipped(x: Float64Array, c: number): void {
+    if (this.samples === 0) {
+      this.update(x);
+      return;
+    }
+    const clipped = this.scratch;
+    for (let i = 0; i < this.mean.length; i++) {
+      const v = x[i] as number;
+      const m = this.mean[i] as number;
+      const band = c * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
+      clipped[i] = Number.isFinite(v) ? Math.min(m + band, Math.max(m - band, v)) : v;
+    }
+    this.update(clipped);
   }
 
   /** z-scores, clipped to ±Z_CLIP, into `out` (a missing value is 0: normal). */

@@ -10,17 +10,18 @@
  * - no metric in the window (or no node sample yet): null, nothing learnt;
  * - the first `warmup` samples only teach the normaliser: null;
  * - then the score; a sample scored below 1 also updates the normaliser and the
- *   node's threshold histogram; one scored 1 teaches nothing (a fault does not become
- *   the new normal) — unless the target has scored 1 for more than FREEZE_LIMIT
- *   cycles in a row: then the condition is lasting (its incident is open) and the
- *   normaliser learns again, so a link whose warm-up fell on an unusual period does
- *   not stay anomalous for ever (the lab showed such links alarmed on every cycle of a
- *   15-minute run when nothing was ever learnt from scores of 1). The threshold never
- *   learns from scores of 1.
+ *   node's threshold histogram; a sample scored 1 updates the normaliser only clipped
+ *   to μ ± ANOMALY_CLIP·σ per feature (Normalizer.updateClipped) and never the
+ *   threshold. A short fault thus stays anomalous while it lasts, and a lasting change
+ *   (a link whose warm-up fell on an unusual period, a neighbour that moved) becomes
+ *   normal over minutes instead of alarming for ever. (Until 2026-11-27 an anomalous
+ *   sample taught nothing for up to 300 cycles in a row; on the Ulm training run that
+ *   froze normalisers on normal drift: 5× the false alarms of a normaliser told the
+ *   true labels. docs/model.md, "Learning during alarms".)
  * State per link is dropped with the link (when the monitor forgets it).
  *
- * Not wired into the agent: it plugs into LinkDegradedDetector's extra scorer once a
- * trained model (model/x0tta6bl4.model) exists; see docs/model.md.
+ * Wired into the agent by the `model` setting (loadModelScorer, loop/agent-loop.ts):
+ * LinkAnomalyDetector / NodeAnomalyDetector, and evidence for LinkDegradedDetector.
  */
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
@@ -39,8 +40,8 @@ export interface ScorerOptions {
   adapt: AdaptOptions;
 }
 
-/** After this many consecutive samples scored 1 a target's normaliser learns again. */
-export const FREEZE_LIMIT = 300;
+/** A sample scored 1 is learnt clipped to the normal mean ± this many standard deviations. */
+export const ANOMALY_CLIP = 2;
 
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS };
 
@@ -101,8 +102,6 @@ interface TargetState {
   cycle: number;
   score: number | null;
   last: Judgement | null;
-  /** Consecutive samples scored 1. */
-  anomalousRun: number;
 }
 
 export type ScorerResult = { ok: true; value: ModelScorer } | { ok: false; error: string };
@@ -135,7 +134,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   }
 
   private fresh(set: FeatureSet): TargetState {
-    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null, anomalousRun: 0 };
+    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null };
   }
 
   /** Run one target's cycle: learn during warm-up, then score and learn only from clean samples. */
@@ -154,9 +153,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (j.score < 1) {
       state.norm.update(s.raw);
       s.threshold.observeClean(j.error);
-      state.anomalousRun = 0;
-    } else if (++state.anomalousRun > FREEZE_LIMIT) {
-      state.norm.update(s.raw);
+    } else {
+      state.norm.updateClipped(s.raw, ANOMALY_CLIP);
     }
     return j.score;
   }
