@@ -31,7 +31,7 @@ export const MARGIN_PERMILLE = 1000;
 const SEED = 9;
 const MAX_TRAIN = 30_000;
 
-export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 12, 22], node: [10, 4, 10, 15] };
+export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 12, 22], node: [10, 4, 10, 19] };
 
 export interface FloatArtifact {
   label: string;

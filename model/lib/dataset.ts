@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { FaultInterval, Row, Timeline } from './labels.js';
+import { type FaultInterval, type Row, type Timeline, withNodeProbeSummaries } from './labels.js';
 
 export interface RunInfo {
   run: string;
@@ -46,7 +46,7 @@ export function readRows(file: string): Row[] {
   const text = gunzipSync(readFileSync(file)).toString('utf8');
   const out: Row[] = [];
   for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line) as Row);
-  return out;
+  return withNodeProbeSummaries(out);
 }
 
 export function countLabels(rows: readonly Row[], target: 'link' | 'node'): Record<string, number> {

@@ -22,6 +22,8 @@
  *   node-crash the neighbour crashed (node_crash .. node_restore)
  *   deaf       one end hears nothing (deaf; lasts to the end of the run)
  */
+import { LINK_FEATURES_V2, LINK_PROBE_AT, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_PROBE_AT, NodeProbeSummary } from '../../runtime/src/model/features.js';
+
 export const RECOVERY_S = 60;
 
 export interface Row {
@@ -215,7 +217,7 @@ export function labelNode(run: string, topo: string, node: string, text: string,
       skipped++;
       continue;
     }
-    if ((r.v !== 1 && r.v !== 2) || !Array.isArray(r.links)) {
+    if ((r.v !== 1 && r.v !== 2 && r.v !== 3) || !Array.isArray(r.links)) {
       skipped++;
       continue;
     }
@@ -241,4 +243,34 @@ export function byAgent(rows: readonly Row[]): Row[][] {
     g.push(r);
   }
   return [...m.values()];
+}
+
+/**
+ * Node rows recorded before node features v2 (recording format 2: 15 numbers) get the
+ * four probe summaries from the same cycle's link rows (the links the agent had a
+ * metric for, as NODE_FEATURES_V2 takes them), computed by the agent's own
+ * NodeProbeSummary. Rows of format 3 already have them; runs without the link probe
+ * features stay as they are (no model uses their node rows).
+ */
+export function withNodeProbeSummaries(rows: Row[]): Row[] {
+  const links = new Map<string, Row[]>();
+  const cycleKey = (r: Row) => `${r.run}|${r.node}|${r.epoch}|${r.c}`;
+  for (const r of rows) {
+    if (r.target !== 'link' || r.f.length < LINK_FEATURES_V2.features.length) continue;
+    const k = cycleKey(r);
+    const list = links.get(k);
+    if (list) list.push(r);
+    else links.set(k, [r]);
+  }
+  if (links.size === 0) return rows;
+  const summary = new NodeProbeSummary();
+  const out = new Float64Array(NODE_FEATURES_V2.features.length);
+  for (const r of rows) {
+    if (r.target !== 'node' || r.f.length !== NODE_FEATURES_V1.features.length) continue;
+    summary.reset();
+    for (const l of links.get(cycleKey(r)) ?? []) summary.add(l.f, LINK_PROBE_AT);
+    summary.write(out, NODE_PROBE_AT);
+    r.f = [...r.f, ...Array.from(out.subarray(NODE_PROBE_AT), (x) => Math.round(x * 10_000) / 10_000)];
+  }
+  return rows;
 }

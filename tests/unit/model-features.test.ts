@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, nodeFeatures,
+  FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, NODE_FEATURES_V2, NodeProbeSummary, nodeFeatures,
 } from '../../runtime/src/model/features.js';
 import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
 import { IF_NAME, meshSim, neighborMac, probedLink } from '../support/model-fixture.js';
@@ -34,6 +34,12 @@ t('the feature sets are fixed and versioned: names, order and sizes', () => {
   assert.is(featureSet('node', 1), NODE_FEATURES_V1);
   assert.is(featureSet('link', 2), LINK_FEATURES_V2);
   assert.is(featureSet('link', 3), null);
+  assert.is(featureSet('node', 2), NODE_FEATURES_V2);
+  assert.equal(NODE_FEATURES_V2.features.slice(0, 15), NODE_FEATURES_V1.features, 'node v2 starts with v1, unchanged');
+  assert.equal(
+    NODE_FEATURES_V2.features.slice(15).map((f) => f.name),
+    ['probe_links', 'probe_excess_max', 'probe_lossy_links', 'probe_silence_max_log'],
+  );
   assert.equal(LINK_FEATURES_V2.features.slice(0, 16), LINK_FEATURES_V1.features, 'v2 starts with v1, unchanged');
   assert.equal(
     LINK_FEATURES_V2.features.slice(16).map((f) => f.name),
@@ -227,6 +233,53 @@ t('probe features (v2): a probed link shows its loss against its own normal, and
   for (let c = 0; c < 10; c++) q.step();
   for (let c = 0; c < 6; c++) q.step(() => true);
   assert.equal(Array.from(linkVectorV2(again, 0)), Array.from(silent));
+});
+
+t('node probe summaries (node v2): from the view, and the same from the links\' recorded vectors (how older training data gets them)', () => {
+  const sim = meshSim(12);
+  for (let c = 0; c < 5; c++) sim.step();
+  const a = probedLink(sim, 0);
+  const b = probedLink(sim, 2);
+  const node = () => {
+    const out = new Float64Array(NODE_FEATURES_V2.features.length);
+    assert.ok(nodeFeatures(sim.monitor.view, out, NODE_FEATURES_V2));
+    const v1 = new Float64Array(NODE_FEATURES_V1.features.length);
+    assert.ok(nodeFeatures(sim.monitor.view, v1));
+    assert.equal(Array.from(out.subarray(0, 15)), Array.from(v1), 'the first 15 are v1');
+    // What withNodeProbeSummaries (model/lib/dataset.ts) does with a recording's link rows.
+    const fromLinks = new NodeProbeSummary();
+    fromLinks.reset();
+    for (const l of sim.monitor.view.links.values()) {
+      const f = new Float64Array(LINK_FEATURES_V2.features.length);
+      if (linkFeatures(l, sim.monitor.view, f, LINK_FEATURES_V2)) fromLinks.add(f, 16);
+    }
+    const derived = new Float64Array(NODE_FEATURES_V2.features.length);
+    fromLinks.write(derived, 15);
+    assert.equal(Array.from(derived.subarray(15)), Array.from(out.subarray(15)), 'derived from the link vectors = computed by the agent');
+    return Array.from(out.subarray(15));
+  };
+  for (let c = 0; c < 40; c++) {
+    a.step();
+    b.step((k) => k === 0 && c % 2 === 0);
+  }
+  const clean = node();
+  assert.is(clean[0], 2, 'two links with probes (of four)');
+  assert.ok(clean[1]! < 0.15 && clean[2] === 0 && clean[3]! < log2p1(1500), `clean ${clean}`);
+  // Link 2 loses 60 % for 8 s, link 0 goes silent.
+  for (let c = 0; c < 8; c++) {
+    a.step(() => true);
+    b.step((k) => k < 3);
+  }
+  const bad = node();
+  assert.is(bad[0], 2);
+  assert.ok(bad[1]! >= 0.4, `the worst excess ${bad[1]}`);
+  assert.ok(bad[2]! >= 1, `links with a lossy window ${bad[2]}`);
+  assert.ok(bad[3]! > log2p1(5000), `the longest silence ${bad[3]}`);
+  const none = new Float64Array(NODE_FEATURES_V2.features.length);
+  const plain = meshSim(13);
+  for (let c = 0; c < 5; c++) plain.step();
+  assert.ok(nodeFeatures(plain.monitor.view, none, NODE_FEATURES_V2));
+  assert.equal(Array.from(none.subarray(15)), [0, 0, 0, 0], 'no probes: zeros');
 });
 
 t.run();

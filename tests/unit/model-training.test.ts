@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
-import { labelAt, labelNode, parseTimeline, type Row } from '../../model/lib/labels.js';
+import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries } from '../../model/lib/labels.js';
 import { detectionDelays, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
@@ -52,10 +52,11 @@ t('the labeller: fault intervals from the timeline, labels by link and time', ()
   assert.is(labelAt(tl.faults, ['B~C'], 100), 'normal');
   assert.is(labelAt(tl.faults, ['A~B', 'B~C'], 300), 'node-crash');
   // A recording of node B: interface mesh0 faces A, mesh1 faces C; a restart starts a new epoch.
-  const line = (tMs: number, c: number) => rec({ v: 1, t: T0 + tMs, w: 0, c, node: [1, 2], links: [{ k: 'mesh0/x', if: 'mesh0', nb: 'x', live: true, m: 200, f: [1] }, { k: 'mesh1/y', if: 'mesh1', nb: 'y', live: true, m: 180, f: [2] }] });
-  const text = `${line(110_000, 100)}\n${line(111_000, 101)}\n${line(320_000, 3)}\n{"v":1,"t":`;
+  const line = (tMs: number, c: number, v = 1) => rec({ v, t: T0 + tMs, w: 0, c, node: [1, 2], links: [{ k: 'mesh0/x', if: 'mesh0', nb: 'x', live: true, m: 200, f: [1] }, { k: 'mesh1/y', if: 'mesh1', nb: 'y', live: true, m: 180, f: [2] }] });
+  // Recording formats 1-3 are read (3: node features v2), an unknown one is skipped.
+  const text = `${line(110_000, 100)}\n${line(111_000, 101, 3)}\n${line(200_000, 102, 4)}\n${line(320_000, 3, 2)}\n{"v":1,"t":`;
   const { rows, skipped } = labelNode('run1', 'test', 'B', text, tl);
-  assert.is(skipped, 1, 'the torn last line');
+  assert.is(skipped, 2, 'the line of format 4 and the torn last line');
   assert.equal(
     rows.map((r) => [r.target, r.link, r.t, r.epoch, r.y]),
     [
@@ -70,6 +71,26 @@ t('the labeller: fault intervals from the timeline, labels by link and time', ()
       ['node', null, 310, 1, 'node-crash'],
     ],
   );
+});
+
+t('node rows of recordings before node features v2 get the probe summaries of their cycle\'s link rows', () => {
+  const probe = (heard: number, excessMax: number, lossy: number, silence: number) => [...new Array(16).fill(0), heard, 0.1, 0, excessMax, lossy, silence];
+  const row = (target: 'link' | 'node', c: number, f: number[], node = 'A'): Row => ({ run: 'r', topo: 'x', node, epoch: 0, target, key: target === 'node' ? 'node' : `k${f[19]}`, link: null, t: c, c, y: 'normal', live: true, m: null, f });
+  const v1 = new Array(15).fill(1);
+  const rows = [
+    row('link', 1, probe(1, 0.2, 0, 7.5)),
+    row('link', 1, probe(1, 0.5, 2, 9)),
+    row('link', 1, probe(0, 0, 0, 0)), // no probes from this neighbour: not counted
+    row('link', 1, probe(1, 0.9, 3, 12), 'B'), // another node's link, same cycle
+    row('node', 1, [...v1]),
+    row('node', 2, [...v1]), // no link rows in cycle 2
+    row('node', 3, new Array(19).fill(2)), // already v2 (format 3): left alone
+  ];
+  const out = withNodeProbeSummaries(rows);
+  assert.equal(out[4]!.f.slice(15), [2, 0.5, 1, 9]);
+  assert.equal(out[4]!.f.slice(0, 15), v1);
+  assert.equal(out[5]!.f.slice(15), [0, 0, 0, 0]);
+  assert.equal(out[6]!.f, new Array(19).fill(2));
 });
 
 t('timeline without a setup record: a clear error', () => {

@@ -12,7 +12,7 @@ import { createLog } from '../../runtime/src/log.js';
 import { loadModelScorer, statePath } from '../../runtime/src/loop/agent-loop.js';
 import type { LinkScorer } from '../../runtime/src/loop/detector.js';
 import type { LinkSeries, MeshView } from '../../runtime/src/loop/monitor.js';
-import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V1, nodeFeatures } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V2, nodeFeatures } from '../../runtime/src/model/features.js';
 import { encodeModel } from '../../runtime/src/model/format.js';
 import { FeatureRecorder } from '../../runtime/src/model/recorder.js';
 import { testModel, meshSim } from '../support/model-fixture.js';
@@ -37,7 +37,7 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     const lines = host.files.readText(path, 1 << 20).trim().split('\n');
     assert.is(lines.length, 25);
     const last = JSON.parse(lines[24] as string);
-    assert.is(last.v, 2);
+    assert.is(last.v, 3);
     assert.is(last.c, (view as MeshView).cycles);
     assert.is(last.links.length, 4);
     const link = (view as MeshView).links.get(last.links[0].k) as LinkSeries;
@@ -46,9 +46,10 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     assert.equal(last.links[0].f, Array.from(f, (x) => Math.round(x * 10_000) / 10_000), 'the link vector is what the scorer computes (v2: with the probe features)');
     assert.is(last.links[0].f.length, 22);
     assert.is(last.links[0].m, link.metric.last());
-    const n = new Float64Array(NODE_FEATURES_V1.features.length);
-    nodeFeatures(view as MeshView, n);
-    assert.equal(last.node, Array.from(n, (x) => Math.round(x * 10_000) / 10_000));
+    const n = new Float64Array(NODE_FEATURES_V2.features.length);
+    nodeFeatures(view as MeshView, n, NODE_FEATURES_V2);
+    assert.equal(last.node, Array.from(n, (x) => Math.round(x * 10_000) / 10_000), 'the node vector is what the scorer computes (v2: with the probe summaries)');
+    assert.is(last.node.length, 19);
 
     // A second recorder on the same file counts what is there against a small cap.
     const size = host.files.stat(path)?.size ?? 0;

@@ -107,7 +107,32 @@ export const NODE_FEATURES_V1: FeatureSet = {
   ],
 };
 
-export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1];
+/**
+ * Node features v2: v1 in the same order, then four summaries of the link probes over
+ * the node's links that have a metric in their window (the links a recording has rows
+ * for), each from that link's LINK_FEATURES_V2 probe values: how many links' probes are
+ * heard, the worst loss excess among them, how many had a lossy window, and the
+ * longest silence. A node whose neighbours send no probes has 0 in all four.
+ */
+export const NODE_FEATURES_V2: FeatureSet = {
+  target: 'node',
+  version: 2,
+  window: FEATURE_WINDOW,
+  features: [
+    ...NODE_FEATURES_V1.features,
+    { name: 'probe_links', floor: 0.5 }, // links whose neighbour's probes are counted
+    { name: 'probe_excess_max', floor: 0.05 }, // the largest probe_excess_max among them
+    { name: 'probe_lossy_links', floor: 0.5 }, // links with a lossy probe window in the last PROBE_WINDOW_MS
+    { name: 'probe_silence_max_log', floor: 0.5 }, // the largest probe_silence_log among them
+  ],
+};
+
+/** Where the probe features start in a LINK_FEATURES_V2 vector. */
+export const LINK_PROBE_AT = LINK_FEATURES_V1.features.length;
+/** Where the probe summaries start in a NODE_FEATURES_V2 vector. */
+export const NODE_PROBE_AT = NODE_FEATURES_V1.features.length;
+
+export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1, NODE_FEATURES_V2];
 
 /** The feature set for a target and version, or null when this agent does not know it. */
 export function featureSet(target: 'link' | 'node', version: number): FeatureSet | null {
@@ -298,12 +323,56 @@ export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array
     out[14] = 0;
   }
   out[15] = countSince(view.node.routeChanges, since);
-  if (set.version >= 2) probeFeatures(view.probes.get(link.key), view.nowMono, out, 16);
+  if (set.version >= 2) probeFeatures(view.probes.get(link.key), view.nowMono, out, LINK_PROBE_AT);
   return true;
 }
 
-/** The node feature vector (NODE_FEATURES_V1 order) into `out`; false before the first sample. */
-export function nodeFeatures(view: MeshView, out: Float64Array): boolean {
+/**
+ * The node's probe summaries (NODE_FEATURES_V2's last four) from its links' six probe
+ * values (LINK_FEATURES_V2 order from LINK_PROBE_AT): one function for the agent, which
+ * computes them from the view, and for training data recorded before node v2 existed,
+ * which has the links' vectors. Call `reset` once, `add` per link, then `write`.
+ */
+export class NodeProbeSummary {
+  private heard = 0;
+  private excessMax = 0;
+  private lossy = 0;
+  private silenceMax = 0;
+
+  reset(): void {
+    this.heard = 0;
+    this.excessMax = 0;
+    this.lossy = 0;
+    this.silenceMax = 0;
+  }
+
+  /** One link's probe values: v[at] = probe_heard ... v[at + 5] = probe_silence_log. */
+  add(v: ArrayLike<number>, at: number): void {
+    if ((v[at] as number) !== 1) return; // no probes from this neighbour
+    const excessMax = v[at + 3] as number;
+    const silence = v[at + 5] as number;
+    if (this.heard === 0 || excessMax > this.excessMax) this.excessMax = excessMax;
+    if ((v[at + 4] as number) > 0) this.lossy++;
+    if (silence > this.silenceMax) this.silenceMax = silence;
+    this.heard++;
+  }
+
+  write(out: Float64Array, at: number): void {
+    out[at] = this.heard;
+    out[at + 1] = this.excessMax;
+    out[at + 2] = this.lossy;
+    out[at + 3] = this.silenceMax;
+  }
+}
+
+const probeScratch = new Float64Array(6);
+const probeSummary = new NodeProbeSummary();
+
+/**
+ * The node feature vector into `out`, in the order of `set` (v1, or v2 = v1 and the
+ * probe summaries); false before the first sample.
+ */
+export function nodeFeatures(view: MeshView, out: Float64Array, set: FeatureSet = NODE_FEATURES_V1): boolean {
   const w = FEATURE_WINDOW;
   const node = view.node;
   if (node.times.length === 0) return false;
@@ -339,5 +408,16 @@ export function nodeFeatures(view: MeshView, out: Float64Array): boolean {
   const t: Traffic = { rx: 0, tx: 0, errors: 0, drops: 0, seconds: 0 };
   for (const s of view.interfaces.values()) addTraffic(t, s, w);
   trafficFeatures(t, out, 11);
+  if (set.version >= 2) {
+    probeSummary.reset();
+    for (const l of view.links.values()) {
+      const p = view.probes.get(l.key);
+      // Only links with a metric in the window: the links linkFeatures judges (and a recording has).
+      if (!p || windowStats(l.metric, w, l.metricName).n === 0) continue;
+      probeFeatures(p, view.nowMono, probeScratch, 0);
+      probeSummary.add(probeScratch, 0);
+    }
+    probeSummary.write(out, NODE_PROBE_AT);
+  }
   return true;
 }

@@ -5,11 +5,13 @@
  * the training data (docs/model.md, "Data"); it is off unless `record_features` names
  * a file, and nothing else in the agent depends on it.
  *
- * A line (format 2; format 1 had the 16 link features of v1 only):
- *   {"v":2,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
- *    "node":[15 numbers] | null,
+ * A line (format 3; format 2 had the 15 node features of v1, format 1 also the 16 link
+ * features of v1 only):
+ *   {"v":3,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
+ *    "node":[19 numbers] | null,
  *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"f":[22 numbers]}]}
- * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16.
+ * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16;
+ * "node" is NODE_FEATURES_V2 (v1's 15, then the 4 probe summaries).
  * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
  * it (TQ, or throughput in kbit/s), which the evaluation feeds to the EWMA rule.
  * Lines are buffered and appended every `flushCycles` cycles (one fsync each), so a
@@ -17,9 +19,9 @@
  */
 import type { Host } from '../host/index.js';
 import type { MeshView } from '../loop/monitor.js';
-import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V1, nodeFeatures } from './features.js';
+import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V2, nodeFeatures } from './features.js';
 
-export const RECORD_FORMAT_VERSION = 2;
+export const RECORD_FORMAT_VERSION = 3;
 
 export interface RecorderOptions {
   path: string;
@@ -41,7 +43,7 @@ function vector(a: Float64Array): number[] {
 
 export class FeatureRecorder {
   private readonly link = new Float64Array(LINK_FEATURES_V2.features.length);
-  private readonly node = new Float64Array(NODE_FEATURES_V1.features.length);
+  private readonly node = new Float64Array(NODE_FEATURES_V2.features.length);
   private pending: string[] = [];
   private pendingBytes = 0;
   private size: number;
@@ -65,7 +67,7 @@ export class FeatureRecorder {
       const m = l.metric.last();
       links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, f: vector(this.link) });
     }
-    const node = nodeFeatures(view, this.node) ? vector(this.node) : null;
+    const node = nodeFeatures(view, this.node, NODE_FEATURES_V2) ? vector(this.node) : null;
     return `${JSON.stringify({ v: RECORD_FORMAT_VERSION, t: round4(view.nowMono), w: Math.round(wallMs), c: view.cycles, node, links })}\n`;
   }
 

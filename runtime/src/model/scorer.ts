@@ -180,7 +180,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (!s) return null;
     if (!this.node) this.node = this.fresh(s.set);
     if (this.node.cycle === view.cycles) return this.node.score;
-    return this.step(s, this.node, nodeFeatures(view, s.raw), view.cycles);
+    return this.step(s, this.node, nodeFeatures(view, s.raw, s.set), view.cycles);
   }
 
   /**
