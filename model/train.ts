@@ -10,9 +10,10 @@
  * by F1 on the training runs' rows of four fault kinds (lib/selection.ts). The
  * network sees normal data only; the other four fault kinds and the test topologies
  * are seen by nothing before model:eval. Writes model/x0tta6bl4.model and model/float-network.json (the float
- * networks and thresholds, for model:eval). Deterministic: same data, same bytes.
+ * networks and thresholds, for model:eval), or both into `--out DIR`. Deterministic:
+ * same data, same bytes (npm test checks that it rebuilds the shipped model exactly).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureSet } from '../runtime/src/model/features.js';
 import { encodeModel } from '../runtime/src/model/format.js';
@@ -64,7 +65,14 @@ function quantNet(net: FloatNetwork, set: FeatureSet, calibration: Float64Array[
   return q.value;
 }
 
-function main(): number {
+function main(argv: string[]): number {
+  const outAt = argv.indexOf('--out');
+  const outDir = outAt >= 0 ? (argv[outAt + 1] ?? '') : join(root, 'model');
+  if (outDir === '') {
+    process.stderr.write('usage: model:train [--out DIR]\n');
+    return 2;
+  }
+  mkdirSync(outDir, { recursive: true });
   const runsFile = join(root, 'model/data/runs.json');
   if (!existsSync(runsFile)) {
     process.stderr.write('model/data/runs.json is missing: label lab runs first (docs/model.md, "Data")\n');
@@ -130,10 +138,10 @@ function main(): number {
   const bytes = encodeModel({ label, networks });
   if (!bytes.ok) throw new Error(bytes.error);
   if (bytes.value.length > 8192) throw new Error(`the model is ${bytes.value.length} bytes, above the 8 KB budget`);
-  writeFileSync(join(root, 'model/x0tta6bl4.model'), bytes.value);
-  writeFileSync(join(root, 'model/float-network.json'), `${JSON.stringify(artifact)}\n`);
-  process.stdout.write(`model/x0tta6bl4.model: ${bytes.value.length} bytes ("${label}")\n`);
+  writeFileSync(join(outDir, 'x0tta6bl4.model'), bytes.value);
+  writeFileSync(join(outDir, 'float-network.json'), `${JSON.stringify(artifact)}\n`);
+  process.stdout.write(`${join(outDir, 'x0tta6bl4.model')}: ${bytes.value.length} bytes ("${label}")\n`);
   return 0;
 }
 
-process.exit(main());
+process.exit(main(process.argv.slice(2)));

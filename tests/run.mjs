@@ -182,6 +182,18 @@ async function gate(label, cmd, argv, opts) {
   return r;
 }
 
+/** The shipped model must be what `npm run model:train` builds from model/data, byte for byte. */
+async function modelGate() {
+  const label = 'gate/model:train rebuilds the shipped model';
+  const dir = join(outDir, 'model-train');
+  const r = await run('bash', [join(root, 'scripts', 'model.sh'), 'train', '--out', dir]);
+  if (r.code !== 0) return record(label, 0, 1, 0, `exit ${r.code}`);
+  for (const f of ['x0tta6bl4.model', 'float-network.json']) {
+    if (!readFileSync(join(dir, f)).equals(readFileSync(join(root, 'model', f)))) return record(label, 0, 1, 0, `model/${f} differs from what model:train writes`);
+  }
+  record(label, 1, 0);
+}
+
 async function main() {
   const started = Date.now();
   if (mode === 'cross') {
@@ -250,6 +262,7 @@ async function main() {
     await coverageGate();
     await gate('gate/tsc --noEmit (strict)', join(root, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', '.']);
     await gate('gate/lint (biome)', join(root, 'node_modules', '.bin', 'biome'), ['lint', 'runtime/src', 'tests', 'esbuild.config.mjs', 'packages-openwrt']);
+    await modelGate();
     say('\n== C with AddressSanitizer + UndefinedBehaviorSanitizer');
     const s = await run('make', ['-s', '-C', 'runtime/native', 'sanitize']);
     if (s.code !== 0) record('sanitize/build', 0, 1, 0, 'make sanitize failed');

@@ -63,6 +63,7 @@ export function register(bench: Bench): void {
       probed.step((k) => k === c % 10);
       const v = sim2.monitor.view;
       for (const l of v.links.values()) s.scoreLink(l, v);
+      s.scoreNode(v);
     }
     const v2 = sim2.monitor.view;
     const l2 = v2.links.get(`${IF_NAME}/${neighborMac(0)}`)!;
@@ -70,6 +71,12 @@ export function register(bench: Bench): void {
     bench.add('model: score one link window, shipped model (model/x0tta6bl4.model)', () => {
       if (!s.evaluateLink(l2, v2)) throw new Error('no judgement');
     });
+    if (s.evaluateNode(v2)) {
+      // Node v2 summarises the probes of every link with a metric (4 links, one probed).
+      bench.add('model: score the node window, shipped model (4 links)', () => {
+        if (!s.evaluateNode(v2)) throw new Error('no judgement');
+      });
+    }
   }
   bench.add('model: link features only (30-sample window)', () => {
     if (!linkFeatures(link, view, raw)) throw new Error('no features');

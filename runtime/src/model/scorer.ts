@@ -224,6 +224,15 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     return s.judge(state.norm);
   }
 
+  /** The node judged now, without learning anything (benchmark); null before its warm-up ended. */
+  evaluateNode(view: MeshView): Judgement | null {
+    const s = this.nodeScoring;
+    const state = this.node;
+    if (!s || !state || state.norm.samples < this.options.warmup) return null;
+    if (!nodeFeatures(view, s.raw, s.set)) return null;
+    return s.judge(state.norm);
+  }
+
   /** The last judgement of a link (null when it was not scored in its last cycle). */
   lastLink(key: string): Judgement | null {
     return this.links.get(key)?.last ?? null;
