@@ -20,8 +20,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOOP_DEFAULTS } from '../runtime/src/loop/settings.js';
 import type { FeatureSet } from '../runtime/src/model/features.js';
+import { floatForward, floatReconstructionError } from '../runtime/src/model/float-inference.js';
 import { decodeModel } from '../runtime/src/model/format.js';
-import type { FloatNetwork } from '../runtime/src/model/network.js';
+import { IntNetwork } from '../runtime/src/model/int-inference.js';
+import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
+import { quantizeValue } from '../runtime/src/model/quantize.js';
 import { readRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { detectionDelays, incidentRows, median, prf, rocAuc } from './lib/metrics.js';
@@ -87,6 +90,47 @@ function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array 
     alarm[i] = s >= best.threshold;
   });
   return { error, alarm, quantilePpm: best.ppm };
+}
+
+/**
+ * Integer against float inference of the shipped network on the test rows' inputs (the
+ * int8 scorer's z-scores): the largest output difference in input steps and how many
+ * inputs exceed the unit tests' 4 steps; the reconstruction error's relative
+ * difference (max, mean, share above the tests' 5 %), over all inputs and over those
+ * near or above the threshold (float error at least half of it), where a difference
+ * can change a decision; and how often both alarm alike (each at its own threshold).
+ */
+function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
+  const int = new IntNetwork(net);
+  const s = net.inputScale;
+  let maxSteps = 0;
+  let overSteps = 0;
+  const all = { n: 0, max: 0, sum: 0, over: 0 };
+  const near = { n: 0, max: 0, sum: 0, over: 0 };
+  let sameAlarm = 0;
+  for (const x of inputs) {
+    if (!x) continue;
+    const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
+    const out = int.forward(q);
+    const f = floatForward(float, x);
+    let steps = 0;
+    for (let i = 0; i < out.length; i++) steps = Math.max(steps, Math.abs((out[i] as number) * s - (f[i] as number)) / s);
+    maxSteps = Math.max(maxSteps, steps);
+    if (steps > 4) overSteps++;
+    const ei = int.reconstructionError(q);
+    const ef = floatReconstructionError(float, x) / (s * s);
+    const rel = Math.abs(ei - ef) / Math.max(ef, 1);
+    for (const acc of ef >= floatThreshold / 2 ? [all, near] : [all]) {
+      acc.n++;
+      acc.max = Math.max(acc.max, rel);
+      acc.sum += rel;
+      if (rel > 0.05) acc.over++;
+    }
+    if (ei >= net.threshold === ef >= floatThreshold) sameAlarm++;
+  }
+  const pct = (a: number, b: number) => (b > 0 ? r3((100 * a) / b) : null);
+  const summary = (a: typeof all) => ({ inputs: a.n, maxPercent: r3(100 * a.max), meanPercent: pct(a.sum, a.n), over5Percent: pct(a.over, a.n) });
+  return { inputs: all.n, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, all.n), error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
 }
 
 function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
@@ -253,7 +297,8 @@ function main(): number {
     const res = evaluate(set, rows, scored, testRuns);
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
-    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 } });
+    const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 } });
   }
   writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(root, 'model/report.md'), markdown(report));
@@ -277,9 +322,14 @@ function markdown(report: Record<string, unknown>): string {
   const p = report.protocol as Record<string, string>;
   out.push('', '## Protocol', '', ...Object.entries(p).map(([k, v]) => `- ${k}: ${v}`), '');
   for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {
-    const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number> };
+    const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number>; agreement: ReturnType<typeof agreement> };
     out.push(`## ${tt.target === 'link' ? 'Links' : 'The node'}`, '');
     out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection).`, '');
+    const a = tt.agreement;
+    out.push(
+      `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
+      '',
+    );
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
     out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
