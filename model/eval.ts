@@ -199,7 +199,23 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
       delays.push({ kind: f.kind, run: f.run, links: f.links, delays: dl });
     });
   }
-  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, delays };
+  // Per test run (the same thresholds): all faults against that run's normal rows.
+  const perRun = runs.map((run) => {
+    const mine = idx.filter((i) => (rows[i] as Row).run === run.run);
+    const neg = mine.filter((i) => (rows[i] as Row).y === 'normal');
+    const pos = mine.filter((i) => (rows[i] as Row).y !== 'normal');
+    const detectors: Record<string, { f1: number | null; fp: number; falseIncidents: number }> = {};
+    for (const d of names) {
+      const s = scored[d] as Scored;
+      const tp = pos.filter((i) => s.alarm[i]).length;
+      const fp = neg.filter((i) => s.alarm[i]).length;
+      const opened = incidentRows(rows, s.alarm, RAISE_AFTER);
+      const fi = [...opened].filter((i) => (rows[i] as Row).run === run.run && (rows[i] as Row).target === target && (rows[i] as Row).y === 'normal').length;
+      detectors[d] = { f1: pos.length > 0 ? r3(prf(tp, fp, pos.length - tp).f1) : null, fp, falseIncidents: fi };
+    }
+    return { run: run.run, normalRows: neg.length, faultRows: pos.length, detectors };
+  });
+  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, delays, perRun };
 }
 
 function fmt(x: number | null | undefined): string {
@@ -335,6 +351,10 @@ function markdown(report: Record<string, unknown>): string {
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
     for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
     out.push('', `Incidents (${RAISE_AFTER} consecutive alarms) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
+    out.push('Per test run (same thresholds; F1 over all faults, – when the run has none; alarm cycles and incidents on its normal rows):', '');
+    out.push(`| run | normal rows | fault rows | ${dets.map((d) => `${d} F1 / false alarms / false incidents`).join(' | ')} |`, `|---|---|---|${dets.map(() => '---|').join('')}`);
+    for (const pr of tt.perRun) out.push(`| ${pr.run} | ${pr.normalRows} | ${pr.faultRows} | ${dets.map((d) => `${fmt(pr.detectors[d]?.f1)} / ${pr.detectors[d]?.fp} / ${pr.detectors[d]?.falseIncidents}`).join(' | ')} |`);
+    out.push('');
     if (tt.delays.length > 0) {
       const names = Object.keys(tt.delays[0]?.delays ?? {});
       out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run):', '');
