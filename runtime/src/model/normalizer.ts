@@ -42,9 +42,9 @@ export class Normalizer {
     this.scratch = new Float64Array(features.length);
   }
 
-  /** One sample; `alpha` overrides the weight (the scorer learns anomalous samples slower). */
-  update(x: Float64Array, alpha: number = this.alpha): void {
-    const a = alpha;
+  /** One sample, with weight `alpha`. */
+  update(x: Float64Array): void {
+    const a = this.alpha;
     const n = this.mean.length;
     if (this.samples === 0) {
       for (let i = 0; i < n; i++) {
