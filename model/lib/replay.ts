@@ -5,7 +5,7 @@
  *   is not learnt as normal, as the scorer does by its own judgement);
  * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
  *   error, the score, and the int8 network's input (for Isolation Forest);
- * - replayFloat: the same procedure with the float network (its own normaliser, frozen
+ * - replayFloat: the same procedure with the float network (its own normaliser,
  *   learning clipped to ±ANOMALY_CLIP σ while at or above its threshold, as the scorer);
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.

@@ -137,7 +137,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null };
   }
 
-  /** Run one target's cycle: learn during warm-up, then score and learn only from clean samples. */
+  /** Run one target's cycle: learn during warm-up, then score; clean samples teach fully, anomalous ones clipped. */
   private step(s: Scoring, state: TargetState, have: boolean, cycle: number): number | null {
     state.cycle = cycle;
     state.score = null;
