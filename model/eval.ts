@@ -25,9 +25,9 @@ import { decodeModel } from '../runtime/src/model/format.js';
 import { IntNetwork } from '../runtime/src/model/int-inference.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { quantizeValue } from '../runtime/src/model/quantize.js';
-import { readRows, type RunInfo } from './lib/dataset.js';
+import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
-import { detectionDelays, incidentRows, median, prf, rocAuc } from './lib/metrics.js';
+import { detectionDelays, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
 import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { f1At, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
@@ -137,24 +137,6 @@ function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
   return { inputDim: a.net.inputDim, layers: a.net.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) };
 }
 
-/** The agents' own rules (every detector, advise mode, in the lab): first incident on an end of the faulted link naming that end's interface. */
-function rulesDelay(run: RunInfo, f: RunInfo['faults'][number]): number | null {
-  let first: number | null = null;
-  for (const l of run.links.filter((x) => f.links.includes(x.link))) {
-    const [a, b] = l.link.split('~');
-    for (const [node, ifname] of [
-      [a, l.ifA],
-      [b, l.ifB],
-    ] as const) {
-      for (const inc of run.incidents) {
-        if (inc.node !== node || inc.t < f.start || inc.t > f.end || !inc.target.includes(`${ifname}`)) continue;
-        if (first === null || inc.t < first) first = inc.t;
-      }
-    }
-  }
-  return first === null ? null : Math.round((first - f.start) * 10) / 10;
-}
-
 function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, runs: RunInfo[]) {
   const target = set.target;
   const judged = scored.int8 as Scored;
@@ -186,7 +168,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
   const faults = runs.flatMap((r) => r.faults.map((f) => ({ ...f, run: r.run })));
   const perDetector: Record<string, ReturnType<typeof detectionDelays>> = {};
   for (const d of names) {
-    const opened = incidentRows(rows, (scored[d] as Scored).alarm, RAISE_AFTER);
+    const opened = incidentRows(rows, (scored[d] as Scored).alarm, RAISE_AFTER, (scored[d] as Scored).urgent);
     falseIncidents[d] = [...opened].filter((i) => (rows[i] as Row).target === target && (rows[i] as Row).y === 'normal').length;
     if (target === 'link') perDetector[d] = detectionDelays(rows, faults, opened);
   }
@@ -209,7 +191,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
       const s = scored[d] as Scored;
       const tp = pos.filter((i) => s.alarm[i]).length;
       const fp = neg.filter((i) => s.alarm[i]).length;
-      const opened = incidentRows(rows, s.alarm, RAISE_AFTER);
+      const opened = incidentRows(rows, s.alarm, RAISE_AFTER, s.urgent);
       const fi = [...opened].filter((i) => (rows[i] as Row).run === run.run && (rows[i] as Row).target === target && (rows[i] as Row).y === 'normal').length;
       detectors[d] = { f1: pos.length > 0 ? r3(prf(tp, fp, pos.length - tp).f1) : null, fp, falseIncidents: fi };
     }
@@ -265,8 +247,8 @@ function main(): number {
   const model = decodeModel(new Uint8Array(readFileSync(modelFile)));
   if (!model.ok) throw new Error(model.error);
   const artifact = JSON.parse(readFileSync(floatFile, 'utf8')) as FloatArtifact;
-  const trainRows = trainRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
-  const rows = testRuns.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const trainRows = trainRuns.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
+  const rows = testRuns.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
   const trainHasFaults = trainRows.some((r) => SELECTION_KINDS.includes(r.y));
   const report: Record<string, unknown> = {
     model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },

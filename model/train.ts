@@ -7,7 +7,8 @@
  * trained on them (seeded), post-training int8 quantization with one scale per output
  * channel (calibrated on those inputs), and a threshold: a quantile of the int8 errors
  * of the normal rows, replayed through the router's own scorer, the quantile picked
- * by F1 on the training runs' rows of four fault kinds (lib/selection.ts). The
+ * by the F1 of the scorer's alarms (threshold and out-of-range test) on the training
+ * runs' rows of four fault kinds (lib/selection.ts). The
  * network sees normal data only; the other four fault kinds and the test topologies
  * are seen by nothing before model:eval. Writes model/x0tta6bl4.model and model/float-network.json (the float
  * networks and thresholds, for model:eval), or both into `--out DIR`. Deterministic:
@@ -22,10 +23,11 @@ import { STANDARD_INPUT_SCALE } from '../runtime/src/model/normalizer.js';
 import { quantizeNetwork } from '../runtime/src/model/quantize.js';
 import { calibrateThreshold } from '../runtime/src/model/threshold.js';
 import { initNetwork, rng, train } from './lib/autoencoder.js';
-import { readRows, type RunInfo } from './lib/dataset.js';
+import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
-import { f1At, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
+import { prf } from './lib/metrics.js';
+import { MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 export const MARGIN_PERMILLE = 1000;
@@ -41,13 +43,20 @@ export interface FloatArtifact {
   networks: { target: 'link' | 'node'; samples: number; losses: number[]; quantilePpm: number; selection: { ppm: number; threshold: number; f1: number }[]; floatThreshold: number; int8Threshold: number; net: { inputDim: number; layers: { inDim: number; outDim: number; activation: 'none' | 'relu'; weights: number[]; bias: number[] }[] } }[];
 }
 
-function kindErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node', kinds: readonly string[]): number[] {
-  const out: number[] = [];
+/** F1 of a replay's alarms (the network's threshold and the out-of-range test) on the judged rows: `kinds` against normal. */
+function alarmF1(alarm: readonly boolean[], errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node', kinds: readonly string[]): number {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
   errors.forEach((e, i) => {
     const r = rows[i] as Row;
-    if (e !== null && r.target === target && kinds.includes(r.y)) out.push(e);
+    if (e === null || r.target !== target) return;
+    if (kinds.includes(r.y)) {
+      if (alarm[i]) tp++;
+      else fn++;
+    } else if (r.y === 'normal' && alarm[i]) fp++;
   });
-  return out;
+  return prf(tp, fp, fn).f1;
 }
 
 function normalErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node'): number[] {
@@ -84,7 +93,7 @@ function main(argv: string[]): number {
     process.stderr.write('no run with role "train" and the link probe features in model/data/runs.json\n');
     return 1;
   }
-  const rows = runs.flatMap((r) => readRows(join(root, 'model/data', r.file)));
+  const rows = runs.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
   const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
   const artifact: FloatArtifact = { label, seed: SEED, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
@@ -114,7 +123,7 @@ function main(argv: string[]): number {
     for (const ppm of candidates) {
       const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
       const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target);
-      const f1 = f1At(threshold, normalErrors(r.error, rows, set.target), kindErrors(r.error, rows, set.target, SELECTION_KINDS));
+      const f1 = alarmF1(r.alarm, r.error, rows, set.target, SELECTION_KINDS);
       tried.push({ ppm, threshold, f1: Math.round(f1 * 1000) / 1000 });
       if (f1 > best.f1) best = { ppm, threshold, f1 };
     }

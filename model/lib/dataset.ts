@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { type FaultInterval, type Row, type Timeline, withNodeProbeSummaries } from './labels.js';
+import { type FaultInterval, type Row, type Timeline, withNodeProbeSummaries, withSilenceSeconds } from './labels.js';
 
 export interface RunInfo {
   run: string;
@@ -47,6 +47,11 @@ export function readRows(file: string): Row[] {
   const out: Row[] = [];
   for (const line of text.split('\n')) if (line !== '') out.push(JSON.parse(line) as Row);
   return withNodeProbeSummaries(out);
+}
+
+/** A run's rows in the feature sets the model is trained on (selection.ts MODEL_SETS, v3): recordings hold v2. */
+export function readModelRows(file: string): Row[] {
+  return withSilenceSeconds(readRows(file));
 }
 
 export function countLabels(rows: readonly Row[], target: 'link' | 'node'): Record<string, number> {

@@ -22,7 +22,7 @@
  *   node-crash the neighbour crashed (node_crash .. node_restore)
  *   deaf       one end hears nothing (deaf; lasts to the end of the run)
  */
-import { LINK_FEATURES_V2, LINK_PROBE_AT, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_PROBE_AT, NodeProbeSummary } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V2, LINK_PROBE_AT, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_PROBE_AT, NodeProbeSummary, silenceSecondsFromLog } from '../../runtime/src/model/features.js';
 
 export const RECOVERY_S = 60;
 
@@ -273,4 +273,21 @@ export function withNodeProbeSummaries(rows: Row[]): Row[] {
     r.f = [...r.f, ...Array.from(out.subarray(NODE_PROBE_AT), (x) => Math.round(x * 10_000) / 10_000)];
   }
   return rows;
+}
+
+/**
+ * Rows as features v3 (link and node): recordings hold v2, whose last feature is the
+ * probe silence as log2p1(ms); v3 has it in seconds (silenceSecondsFromLog, exact to 2 ms).
+ * Rows without the probe features (recorded before them) are returned as they are.
+ */
+export function withSilenceSeconds(rows: readonly Row[]): Row[] {
+  const link = LINK_FEATURES_V2.features.length;
+  const node = NODE_FEATURES_V2.features.length;
+  return rows.map((r) => {
+    const n = r.target === 'link' ? link : node;
+    if (r.f.length !== n) return r;
+    const f = r.f.slice();
+    f[n - 1] = silenceSecondsFromLog(f[n - 1] as number);
+    return { ...r, f };
+  });
 }

@@ -3,6 +3,7 @@
  * and F1 of per-cycle alarms, and detection delay with the loop's hysteresis (an
  * incident opens after `raiseAfter` consecutive alarms of one target).
  */
+import type { RunInfo } from './dataset.js';
 import type { FaultInterval, Row } from './labels.js';
 
 /** ROC AUC of scores (higher = more anomalous) for positives vs negatives; NaN if a class is empty. */
@@ -39,16 +40,26 @@ export function prf(tp: number, fp: number, fn: number): Prf {
 
 /**
  * Per target sequence (run, node, epoch, key), when an incident would open: the rows
- * at which `raiseAfter` consecutive alarms complete. Returns the row indices.
+ * at which `raiseAfter` consecutive alarms complete, or earlier at an `urgent` alarm
+ * (the model's out-of-range test), once per run of alarms. Returns the row indices.
  */
-export function incidentRows(rows: readonly Row[], alarm: readonly boolean[], raiseAfter: number): Set<number> {
-  const run = new Map<string, number>();
+export function incidentRows(rows: readonly Row[], alarm: readonly boolean[], raiseAfter: number, urgent?: readonly boolean[]): Set<number> {
+  const run = new Map<string, { n: number; opened: boolean }>();
   const open = new Set<number>();
   rows.forEach((r, i) => {
     const k = `${r.run}|${r.node}|${r.epoch}|${r.key}`;
-    const n = alarm[i] ? (run.get(k) ?? 0) + 1 : 0;
-    run.set(k, n);
-    if (n === raiseAfter) open.add(i);
+    let s = run.get(k);
+    if (!s) run.set(k, (s = { n: 0, opened: false }));
+    if (!alarm[i]) {
+      s.n = 0;
+      s.opened = false;
+      return;
+    }
+    s.n++;
+    if (!s.opened && (s.n >= raiseAfter || urgent?.[i] === true)) {
+      s.opened = true;
+      open.add(i);
+    }
   });
   return open;
 }
@@ -79,4 +90,22 @@ export function median(xs: readonly number[]): number | null {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** The agents' own rules (every detector, advise mode, in the lab): first incident on an end of the faulted link naming that end's interface. */
+export function rulesDelay(run: RunInfo, f: RunInfo['faults'][number]): number | null {
+  let first: number | null = null;
+  for (const l of run.links.filter((x) => f.links.includes(x.link))) {
+    const [a, b] = l.link.split('~');
+    for (const [node, ifname] of [
+      [a, l.ifA],
+      [b, l.ifB],
+    ] as const) {
+      for (const inc of run.incidents) {
+        if (inc.node !== node || inc.t < f.start || inc.t > f.end || !inc.target.includes(`${ifname}`)) continue;
+        if (first === null || inc.t < first) first = inc.t;
+      }
+    }
+  }
+  return first === null ? null : Math.round((first - f.start) * 10) / 10;
 }

@@ -21,7 +21,7 @@ import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
 import { byAgent, type Row } from './labels.js';
 
 function indexOf(rows: readonly Row[]): Map<Row, number> {
@@ -71,17 +71,20 @@ export interface Scored {
   error: (number | null)[];
   /** Alarm this cycle (score ≥ 1). */
   alarm: boolean[];
+  /** The alarm came from the out-of-range test (the incident opens at once); absent = never. */
+  urgent?: boolean[];
   /** The network's input per row (int8 replay only), null when not judged. */
   input?: (Float64Array | null)[];
 }
 
-export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node'): Scored {
+export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node', options: ScorerOptions = SCORER_DEFAULTS): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
+  const urgent: boolean[] = new Array(rows.length).fill(false);
   const input: (Float64Array | null)[] = new Array(rows.length).fill(null);
   for (const group of byAgent(rows)) {
-    const made = ModelScorer.create(model);
+    const made = ModelScorer.create(model, options);
     if (!made.ok) throw new Error(made.error);
     const scorer = made.value;
     for (const r of group) {
@@ -92,17 +95,22 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
       const j = scorer.lastRecorded(target, r.key);
       error[i] = j?.error ?? null;
       alarm[i] = score >= 1;
+      urgent[i] = j?.outOfRange === true;
       input[i] = Float64Array.from(scorer.lastInput(target) ?? []);
     }
   }
-  return { error, alarm, input };
+  return { error, alarm, urgent, input };
 }
 
-/** The float network through the same procedure (own normaliser per target, learning clipped from rows at or above its threshold). */
+/**
+ * The float network through the same procedure (own normaliser per target, the same
+ * out-of-range test, learning clipped from rows it alarms on).
+ */
 export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
+  const urgent: boolean[] = new Array(rows.length).fill(false);
   const raw = new Float64Array(set.features.length);
   const z = new Float64Array(set.features.length);
   const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
@@ -118,18 +126,20 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
         continue;
       }
       n.zScores(raw, z);
+      const far = n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ;
       const y = floatForward(net, z);
       let e = 0;
       for (let k = 0; k < z.length; k++) e += ((y[k] as number) - (z[k] as number)) ** 2;
       e /= s2;
       const i = index.get(r) as number;
       error[i] = e;
-      alarm[i] = e >= threshold;
-      if (e < threshold) n.update(raw);
+      alarm[i] = e >= threshold || far;
+      urgent[i] = far;
+      if (!alarm[i]) n.update(raw);
       else n.updateClipped(raw, ANOMALY_CLIP);
     }
   }
-  return { error, alarm };
+  return { error, alarm, urgent };
 }
 
 /** The degraded-link rule on the recorded metric: continuous score min(drop/drop%, deviations/K) for the AUC. */

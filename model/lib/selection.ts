@@ -5,12 +5,12 @@
  * runs' rows of SELECTION_KINDS only. The other fault kinds (HELD_OUT_KINDS) are never
  * seen before the evaluation, and no test topology is seen at all.
  */
-import { type FeatureSet, LINK_FEATURES_V2, NODE_FEATURES_V2 } from '../../runtime/src/model/features.js';
+import { type FeatureSet, LINK_FEATURES_V2, LINK_FEATURES_V3, NODE_FEATURES_V3 } from '../../runtime/src/model/features.js';
 import type { RunInfo } from './dataset.js';
 import { prf } from './metrics.js';
 
-/** The feature sets the shipped model is trained on: links and the node with the probe features (v2 both). */
-export const MODEL_SETS: readonly FeatureSet[] = [LINK_FEATURES_V2, NODE_FEATURES_V2];
+/** The feature sets the shipped model is trained on: links and the node, v3 (the probe silence in seconds). */
+export const MODEL_SETS: readonly FeatureSet[] = [LINK_FEATURES_V3, NODE_FEATURES_V3];
 
 /** How many link features a run's rows have (runs labelled before the field existed have 16). */
 export function runLinkFeatures(r: RunInfo): number {

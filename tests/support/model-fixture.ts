@@ -87,11 +87,11 @@ export function testModel(seed: number, linkThreshold = 1000, nodeThreshold = 10
 }
 
 /** A link-only test model on link features v2 (v1 + the probe features): 22-12-6-12-22, seeded. */
-export function testModelV2(seed: number, linkThreshold = 1000): Model {
+export function testModelV2(seed: number, linkThreshold = 1000, featureVersion: 2 | 3 = 2): Model {
   const rng = prng(seed);
   const dims = [LINK_FEATURES_V2.features.length, 12, 6, 12, LINK_FEATURES_V2.features.length];
   const float = randomFloatNetwork(rng, dims);
-  return { label: `test model v2, seed ${seed}`, networks: [quantizeForTest(float, 'link', randomInputs(rng, dims[0]!, 256), linkThreshold, 2)] };
+  return { label: `test model v${featureVersion}, seed ${seed}`, networks: [quantizeForTest(float, 'link', randomInputs(rng, dims[0]!, 256), linkThreshold, featureVersion)] };
 }
 
 /** Mean float reconstruction error (real units) of a network over inputs (a sanity figure for tests). */

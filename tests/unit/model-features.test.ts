@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, NODE_FEATURES_V2, NodeProbeSummary, nodeFeatures,
+  FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_FEATURES_V3, NodeProbeSummary, nodeFeatures, PROBE_SILENCE_CAP_MS, silenceSecondsFromLog,
 } from '../../runtime/src/model/features.js';
 import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
 import { IF_NAME, meshSim, neighborMac, probedLink } from '../support/model-fixture.js';
@@ -33,7 +33,8 @@ t('the feature sets are fixed and versioned: names, order and sizes', () => {
   assert.is(featureSet('link', 1), LINK_FEATURES_V1);
   assert.is(featureSet('node', 1), NODE_FEATURES_V1);
   assert.is(featureSet('link', 2), LINK_FEATURES_V2);
-  assert.is(featureSet('link', 3), null);
+  assert.is(featureSet('link', 4), null);
+  assert.is(featureSet('node', 4), null);
   assert.is(featureSet('node', 2), NODE_FEATURES_V2);
   assert.equal(NODE_FEATURES_V2.features.slice(0, 15), NODE_FEATURES_V1.features, 'node v2 starts with v1, unchanged');
   assert.equal(
@@ -280,6 +281,49 @@ t('node probe summaries (node v2): from the view, and the same from the links\' 
   for (let c = 0; c < 5; c++) plain.step();
   assert.ok(nodeFeatures(plain.monitor.view, none, NODE_FEATURES_V2));
   assert.equal(Array.from(none.subarray(15)), [0, 0, 0, 0], 'no probes: zeros');
+});
+
+t('features v3: v2 with the probe silence in seconds (capped), derivable from a v2 recording to 2 ms', () => {
+  assert.is(featureSet('link', 3), LINK_FEATURES_V3);
+  assert.is(featureSet('node', 3), NODE_FEATURES_V3);
+  assert.equal(LINK_FEATURES_V3.features.slice(0, -1), LINK_FEATURES_V2.features.slice(0, -1), 'link v3 = v2 but the last');
+  assert.equal(NODE_FEATURES_V3.features.slice(0, -1), NODE_FEATURES_V2.features.slice(0, -1), 'node v3 = v2 but the last');
+  assert.is(LINK_FEATURES_V3.features.at(-1)?.name, 'probe_silence_s');
+  assert.is(NODE_FEATURES_V3.features.at(-1)?.name, 'probe_silence_max_s');
+  // What a recording holds (log2p1 of whole ms, 4 decimals) back to seconds.
+  const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+  for (const ms of [0, 1, 7, 199, 200, 201, 999, 1000, 1300, 4095, 4096, 12_345, 29_999, 30_000]) {
+    const back = silenceSecondsFromLog(round4(log2p1(ms)));
+    assert.ok(Math.abs(back - ms / 1000) <= 0.002, `${ms} ms -> ${back} s`);
+  }
+  assert.is(silenceSecondsFromLog(round4(log2p1(600_000))), PROBE_SILENCE_CAP_MS / 1000, 'capped');
+  assert.is(silenceSecondsFromLog(Number.NaN), 0);
+  assert.is(silenceSecondsFromLog(-3), 0);
+  // The agent's own v3 against v2 on a link that goes silent.
+  const sim = meshSim(14);
+  for (let c = 0; c < 5; c++) sim.step();
+  const p = probedLink(sim, 0);
+  for (let c = 0; c < 40; c++) p.step();
+  const both = () => {
+    const view = sim.monitor.view;
+    const link = view.links.get(linkKey(0));
+    const v2 = new Float64Array(LINK_FEATURES_V2.features.length);
+    const v3 = new Float64Array(LINK_FEATURES_V3.features.length);
+    assert.ok(link && linkFeatures(link, view, v2, LINK_FEATURES_V2) && linkFeatures(link, view, v3, LINK_FEATURES_V3));
+    assert.equal(Array.from(v3.subarray(0, 21)), Array.from(v2.subarray(0, 21)), 'the first 21 as v2');
+    assert.ok(Math.abs(v3[21]! - silenceSecondsFromLog(round4(v2[21]!))) <= 0.002, `v3 ${v3[21]} from v2 ${v2[21]}`);
+    const n2 = new Float64Array(NODE_FEATURES_V2.features.length);
+    const n3 = new Float64Array(NODE_FEATURES_V3.features.length);
+    assert.ok(nodeFeatures(view, n2, NODE_FEATURES_V2) && nodeFeatures(view, n3, NODE_FEATURES_V3));
+    assert.equal(Array.from(n3.subarray(0, 18)), Array.from(n2.subarray(0, 18)));
+    assert.ok(Math.abs(n3[18]! - silenceSecondsFromLog(round4(n2[18]!))) <= 0.002, `node v3 ${n3[18]} from v2 ${n2[18]}`);
+    return v3[21]!;
+  };
+  const heard = both();
+  assert.ok(heard >= 0 && heard < 1, `a link whose probes arrive: ${heard} s`);
+  for (let c = 0; c < 3; c++) p.step(() => true);
+  const silent = both();
+  assert.ok(silent >= 2.5 && silent <= 3.5, `three seconds without probes: ${silent} s`);
 });
 
 t.run();

@@ -246,4 +246,49 @@ t('a v2 model scores the link probes: probe loss with an unchanged TQ alarms, th
   assert.ok(alarms(200, 220) >= 10, `probe loss alarms (${alarms(200, 220)} of 20 cycles)`);
 });
 
+t('out-of-range test (v3): a link whose probes stop opens its incident within two cycles, named by the silence; without the test it waits', () => {
+  const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
+  const run = (threshold: number, silentFrom: number | null, outOfRangeZ = SCORER_DEFAULTS.outOfRangeZ) => {
+    const bytes = encodeModel(testModelV2(SEED, threshold, 3));
+    if (!bytes.ok) throw new Error(bytes.error);
+    const back = decodeModel(bytes.value);
+    if (!back.ok) throw new Error(back.error);
+    const made = ModelScorer.create(back.value, { ...SCORER_DEFAULTS, outOfRangeZ });
+    if (!made.ok) throw new Error(made.error);
+    const scorer = made.value;
+    const detector = new LinkAnomalyDetector(config, scorer);
+    const book = new IncidentBook();
+    const sim = meshSim(silentFrom === null ? 23 : 24);
+    const p = probedLink(sim, 0);
+    const errors: number[] = [];
+    const opened: { cycle: number; incident: IncidentEvent['incident'] }[] = [];
+    let farOnClean = 0;
+    for (let c = 0; c < 260; c++) {
+      const silent = silentFrom !== null && c >= silentFrom;
+      p.step((k) => silent || k === c % 10); // 10 % probe loss is this link's normal
+      const view = sim.monitor.view;
+      for (const e of book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() })) {
+        if (e.type === 'opened' && e.incident.target === `link:${key(0)}`) opened.push({ cycle: c, incident: e.incident });
+      }
+      const j = scorer.lastLink(key(0));
+      if (j) errors.push(j.error);
+      if (j?.outOfRange && !silent) farOnClean++;
+    }
+    return { errors, opened, farOnClean };
+  };
+  const threshold = calibrateThreshold(run(0xffff_ffff, null).errors, 999_000, 1500);
+  const clean = run(threshold, null);
+  assert.is(clean.farOnClean, 0, 'nothing out of range on the clean link');
+  const withTest = run(threshold, 200);
+  assert.is(withTest.farOnClean, 0);
+  const first = withTest.opened[0];
+  assert.ok(first && first.cycle >= 200 && first.cycle <= 201, `opened at cycle ${first?.cycle} (silent from 200)`);
+  assert.is(first!.incident.evidence.values.outOfRange, true);
+  assert.is(first!.incident.evidence.values.worstFeature, 'probe_silence_s');
+  assert.match(first!.incident.evidence.summary, /probe_silence_s .* standard deviations from its normal/);
+  const without = run(threshold, 200, Number.POSITIVE_INFINITY);
+  const late = without.opened.find((o) => o.cycle >= 200);
+  assert.ok(!late || late.cycle >= 200 + LOOP_DEFAULTS.degradedCycles - 1, `without the test: ${late?.cycle ?? 'never'}`);
+});
+
 t.run();

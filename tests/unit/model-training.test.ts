@@ -112,6 +112,15 @@ t('ROC AUC, precision/recall/F1, incidents after consecutive alarms, detection d
   assert.equal([...opened].map((i) => [rows[i]!.key, rows[i]!.t]), [['k1', 4]]);
   const d = detectionDelays(rows, [{ run: 'r', kind: 'loss', links: ['A~B'], start: 1.5, end: 6 }, { run: 'r', kind: 'flap', links: ['A~C'], start: 1, end: 6 }], opened);
   assert.equal(d.map((x) => x.delay), [2.5, null]);
+  // An urgent alarm (the out-of-range test) opens at once, once per run of alarms: k2 at t = 2, k1 at t = 3.
+  const urgent = rows.map((r) => (r.key === 'k1' ? r.t === 3 || r.t === 5 : r.t === 2));
+  assert.equal(
+    [...incidentRows(rows, alarm, 3, urgent)].map((i) => [rows[i]!.key, rows[i]!.t]),
+    [
+      ['k2', 2],
+      ['k1', 3],
+    ],
+  );
 });
 
 t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection and held-out kinds do not overlap', () => {

@@ -33,6 +33,8 @@ export interface ScoreExplanation {
   threshold: number;
   worstFeature: string;
   worstZ: number;
+  /** A feature was out of the model's range (the incident opens at once). */
+  outOfRange?: boolean;
 }
 
 export interface LinkScorer {

@@ -50,7 +50,7 @@ export class IncidentBook {
           t.incident.severity = obs.severity;
           t.incident.updatedAtMs = at.wallMs;
           if (severityChanged) events.push({ type: 'updated', incident: t.incident });
-        } else if (t.badStreak >= raiseAfter) {
+        } else if (t.badStreak >= raiseAfter || obs.urgent === true) {
           t.incident = this.open(detector, obs, at);
           events.push({ type: 'opened', incident: t.incident });
         }

@@ -29,6 +29,8 @@ export interface Observation {
   bad: boolean;
   severity: Severity;
   evidence: Evidence;
+  /** Bad beyond doubt: opens the incident this cycle, without waiting for the hysteresis. */
+  urgent?: boolean;
 }
 
 export interface Incident {

@@ -84,6 +84,27 @@ export const LINK_FEATURES_V2: FeatureSet = {
   ],
 };
 
+/** The longest probe silence link and node features v3 tell apart (longer reads as this). */
+export const PROBE_SILENCE_CAP_MS = PROBE_WINDOW_MS;
+
+/**
+ * Link features v3: v2 with its last feature in seconds instead of log2 milliseconds.
+ * The log squeezed what tells a dead link first: on a healthy link the time since the
+ * last probe is 0–200 ms, log2 6–7.6 with a wide spread, so one second of silence was
+ * only ~2 spreads away and the model alarmed 3–4 s into a dead link (docs/model.md,
+ * "Detection delay"). In seconds the same second is 5+ spreads away. Recordings keep
+ * v2 (format 3); v3 is derived from them exactly by `silenceSecondsFromLog`.
+ */
+export const LINK_FEATURES_V3: FeatureSet = {
+  target: 'link',
+  version: 3,
+  window: FEATURE_WINDOW,
+  features: [
+    ...LINK_FEATURES_V2.features.slice(0, -1),
+    { name: 'probe_silence_s', floor: 0.1 }, // seconds since the last probe arrived, at most PROBE_SILENCE_CAP_MS
+  ],
+};
+
 export const NODE_FEATURES_V1: FeatureSet = {
   target: 'node',
   version: 1,
@@ -127,12 +148,23 @@ export const NODE_FEATURES_V2: FeatureSet = {
   ],
 };
 
+/** Node features v3: v2 with the longest silence in seconds, as link features v3. */
+export const NODE_FEATURES_V3: FeatureSet = {
+  target: 'node',
+  version: 3,
+  window: FEATURE_WINDOW,
+  features: [
+    ...NODE_FEATURES_V2.features.slice(0, -1),
+    { name: 'probe_silence_max_s', floor: 0.1 }, // the largest probe_silence_s among them
+  ],
+};
+
 /** Where the probe features start in a LINK_FEATURES_V2 vector. */
 export const LINK_PROBE_AT = LINK_FEATURES_V1.features.length;
 /** Where the probe summaries start in a NODE_FEATURES_V2 vector. */
 export const NODE_PROBE_AT = NODE_FEATURES_V1.features.length;
 
-export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1, NODE_FEATURES_V2];
+export const FEATURE_SETS: readonly FeatureSet[] = [LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_FEATURES_V3];
 
 /** The feature set for a target and version, or null when this agent does not know it. */
 export function featureSet(target: 'link' | 'node', version: number): FeatureSet | null {
@@ -149,6 +181,18 @@ export function log2p1(x: number): number {
   const e = 31 - Math.clz32(v);
   const base = 2 ** e;
   return e + (v - base) / base;
+}
+
+/**
+ * Probe silence in seconds (features v3) from its v2 value log2p1(ms) as recorded (4
+ * decimals): log2p1 is invertible on whole milliseconds; below the cap the rounding
+ * costs at most 2 ms.
+ */
+export function silenceSecondsFromLog(log: number): number {
+  if (!(log > 0)) return 0;
+  const e = Math.floor(log);
+  const ms = Math.round(2 ** e * (1 + (log - e))) - 1;
+  return Math.min(Math.max(ms, 0), PROBE_SILENCE_CAP_MS) / 1000;
 }
 
 /** The metric in model units: TQ as is, throughput as log2(1 + kbit/s) (a wide range squeezed). */
@@ -259,8 +303,8 @@ function trafficFeatures(t: Traffic, out: Float64Array, at: number): void {
   out[at + 3] = t.drops / (packets + 1);
 }
 
-/** The six probe features of LINK_FEATURES_V2 into out[at..at + 5]. */
-function probeFeatures(p: ProbeLink | undefined, nowMono: number, out: Float64Array, at: number): void {
+/** The six probe features of LINK_FEATURES_V2 (V3: `seconds`) into out[at..at + 5]. */
+function probeFeatures(p: ProbeLink | undefined, nowMono: number, out: Float64Array, at: number, seconds: boolean): void {
   if (!p) {
     for (let i = 0; i < 6; i++) out[at + i] = 0;
     return;
@@ -284,12 +328,13 @@ function probeFeatures(p: ProbeLink | undefined, nowMono: number, out: Float64Ar
   out[at + 2] = judged > 0 ? loss - q.normalLoss : 0;
   out[at + 3] = judged > 0 ? maxExcess : 0;
   out[at + 4] = countSince(q.lossyBins, since);
-  out[at + 5] = log2p1(Math.max(0, nowMono - p.reception.lastHeardMono));
+  const silentMs = Math.floor(Math.max(0, nowMono - p.reception.lastHeardMono));
+  out[at + 5] = seconds ? Math.min(silentMs, PROBE_SILENCE_CAP_MS) / 1000 : log2p1(silentMs);
 }
 
 /**
- * The link feature vector into `out`, in the order of `set` (v1, or v2 = v1 and the
- * probe features); false when the link has no metric sample in the window (nothing
+ * The link feature vector into `out`, in the order of `set` (v1, v2 = v1 and the
+ * probe features, or v3); false when the link has no metric sample in the window (nothing
  * to judge).
  */
 export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array, set: FeatureSet = LINK_FEATURES_V1): boolean {
@@ -323,7 +368,7 @@ export function linkFeatures(link: LinkSeries, view: MeshView, out: Float64Array
     out[14] = 0;
   }
   out[15] = countSince(view.node.routeChanges, since);
-  if (set.version >= 2) probeFeatures(view.probes.get(link.key), view.nowMono, out, LINK_PROBE_AT);
+  if (set.version >= 2) probeFeatures(view.probes.get(link.key), view.nowMono, out, LINK_PROBE_AT, set.version >= 3);
   return true;
 }
 
@@ -369,8 +414,8 @@ const probeScratch = new Float64Array(6);
 const probeSummary = new NodeProbeSummary();
 
 /**
- * The node feature vector into `out`, in the order of `set` (v1, or v2 = v1 and the
- * probe summaries); false before the first sample.
+ * The node feature vector into `out`, in the order of `set` (v1, v2 = v1 and the
+ * probe summaries, or v3); false before the first sample.
  */
 export function nodeFeatures(view: MeshView, out: Float64Array, set: FeatureSet = NODE_FEATURES_V1): boolean {
   const w = FEATURE_WINDOW;
@@ -414,7 +459,7 @@ export function nodeFeatures(view: MeshView, out: Float64Array, set: FeatureSet 
       const p = view.probes.get(l.key);
       // Only links with a metric in the window: the links linkFeatures judges (and a recording has).
       if (!p || windowStats(l.metric, w, l.metricName).n === 0) continue;
-      probeFeatures(p, view.nowMono, probeScratch, 0);
+      probeFeatures(p, view.nowMono, probeScratch, 0, set.version >= 3);
       probeSummary.add(probeScratch, 0);
     }
     probeSummary.write(out, NODE_PROBE_AT);

@@ -86,16 +86,32 @@ export class Normalizer {
     this.update(clipped);
   }
 
-  /** z-scores, clipped to ±Z_CLIP, into `out` (a missing value is 0: normal). */
-  zScores(x: Float64Array, out: Float64Array): void {
+  /**
+   * z-scores, clipped to ±Z_CLIP, into `out` (a missing value is 0: normal). Returns the
+   * index of the feature farthest from its mean, whose unclipped |z| is then in `farthestZ`
+   * (what the int8 input cannot carry: ModelScorer's out-of-range test).
+   */
+  zScores(x: Float64Array, out: Float64Array): number {
+    let far = 0;
+    let farZ = -1;
     for (let i = 0; i < this.mean.length; i++) {
       const sd = Math.sqrt(this.variance[i] as number);
       const floor = this.floors[i] as number;
       const v = x[i] as number;
       const z = Number.isFinite(v) ? (v - (this.mean[i] as number)) / Math.max(sd, floor) : 0;
+      const a = Math.abs(z);
+      if (a > farZ) {
+        farZ = a;
+        far = i;
+      }
       out[i] = Math.min(Z_CLIP, Math.max(-Z_CLIP, z));
     }
+    this.farthestZ = farZ;
+    return far;
   }
+
+  /** The largest unclipped |z| of the last zScores call. */
+  farthestZ = 0;
 
   /** The int8 input of the network: z-scores quantized with the network's input scale and zero point. */
   quantize(z: Float64Array, scale: number, zeroPoint: number, out: Int8Array): void {

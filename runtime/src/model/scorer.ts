@@ -38,21 +38,39 @@ export interface ScorerOptions {
   /** Samples a target's normaliser learns before it is scored. */
   warmup: number;
   adapt: AdaptOptions;
+  /**
+   * A target one of whose features lies this many standard deviations from its normal
+   * is anomalous whatever the network reconstructs (the out-of-range test, below).
+   */
+  outOfRangeZ: number;
 }
 
 /** A sample scored 1 is learnt clipped to the normal mean ± this many standard deviations. */
 export const ANOMALY_CLIP = 2;
 
-export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS };
+/**
+ * The out-of-range test's distance. The int8 input ends at ±Z_CLIP (4) σ, so to the
+ * network a dead link's probe silence 10 s into the fault looks like two lost probes
+ * on a lossy link, which it has learnt to reconstruct. Farther than this from its
+ * normal, one feature alone makes the sample anomalous, and the incident opens at once
+ * (Judgement.outOfRange). 12 σ: chosen on the training runs (docs/model.md, "The
+ * out-of-range test"): reached in 1.3–1.9 s by a link's probe silence when it dies, by 9
+ * of the training runs' 49,936 normal link samples.
+ */
+export const OUT_OF_RANGE_Z = 12;
+
+export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z };
 
 export interface Judgement {
   /** Squared reconstruction error, int8 units. */
   error: number;
   threshold: number;
   score: number;
-  /** The feature reconstructed worst, and its normalised value. */
+  /** The feature reconstructed worst (out of range: the farthest), and its normalised value. */
   worstFeature: string;
   worstZ: number;
+  /** A feature lay at least outOfRangeZ σ from its normal (score 1 whatever the error). */
+  outOfRange: boolean;
 }
 
 /** One network with what it needs at run time (buffers reused every call). */
@@ -76,8 +94,9 @@ class Scoring {
   }
 
   /** Judge `raw` against a normaliser (no state changes). */
-  judge(norm: Normalizer): Judgement {
-    norm.zScores(this.raw, this.z);
+  judge(norm: Normalizer, outOfRangeZ: number): Judgement {
+    const far = norm.zScores(this.raw, this.z);
+    const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
     const out = this.net.forward(this.q);
     let error = 0;
@@ -93,7 +112,8 @@ class Scoring {
       }
     }
     const t = this.threshold.value;
-    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number };
+    if (farZ >= outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true };
+    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false };
   }
 }
 
@@ -147,7 +167,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       state.norm.update(s.raw);
       return null;
     }
-    const j = s.judge(state.norm);
+    const j = s.judge(state.norm, this.options.outOfRangeZ);
     state.last = j;
     state.score = j.score;
     if (j.score < 1) {
@@ -221,7 +241,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     const state = this.links.get(link.key);
     if (!s || !state || state.norm.samples < this.options.warmup) return null;
     if (!linkFeatures(link, view, s.raw, s.set)) return null;
-    return s.judge(state.norm);
+    return s.judge(state.norm, this.options.outOfRangeZ);
   }
 
   /** The node judged now, without learning anything (benchmark); null before its warm-up ended. */
@@ -230,7 +250,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     const state = this.node;
     if (!s || !state || state.norm.samples < this.options.warmup) return null;
     if (!nodeFeatures(view, s.raw, s.set)) return null;
-    return s.judge(state.norm);
+    return s.judge(state.norm, this.options.outOfRangeZ);
   }
 
   /** The last judgement of a link (null when it was not scored in its last cycle). */

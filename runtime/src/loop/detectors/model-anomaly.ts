@@ -1,7 +1,9 @@
 /**
  * The anomaly model's detectors: a link (or the node) whose model score reached 1
  * (reconstruction error at or above the node's adaptive threshold) for
- * degraded_cycles cycles opens a `link-anomaly` (`node-anomaly`) incident.
+ * degraded_cycles cycles opens a `link-anomaly` (`node-anomaly`) incident; a sample with
+ * a feature out of the model's range (ModelScorer's out-of-range test: a dead link's
+ * probe silence after about a second) opens it at once.
  *
  * These incidents are advisory: no policy acts on them, so the model alone never
  * changes the mesh. When the rules see the same fault (link-degraded, route-flapping,
@@ -16,7 +18,9 @@ import type { Evidence, Observation } from '../types.js';
 function evidence(what: string, score: number, j: ScoreExplanation | null): Evidence {
   return {
     summary: j
-      ? `${what}: reconstruction error ${j.error} against threshold ${j.threshold}, worst feature ${j.worstFeature} (z ${j.worstZ.toFixed(1)})`
+      ? j.outOfRange
+        ? `${what}: ${j.worstFeature} ${j.worstZ.toFixed(1)} standard deviations from its normal (out of the model's range)`
+        : `${what}: reconstruction error ${j.error} against threshold ${j.threshold}, worst feature ${j.worstFeature} (z ${j.worstZ.toFixed(1)})`
       : `${what}: anomaly score ${score}`,
     values: {
       modelScore: Math.round(score * 1000) / 1000,
@@ -24,6 +28,7 @@ function evidence(what: string, score: number, j: ScoreExplanation | null): Evid
       threshold: j?.threshold ?? null,
       worstFeature: j?.worstFeature ?? null,
       worstZ: j ? Math.round(j.worstZ * 100) / 100 : null,
+      outOfRange: j?.outOfRange ?? false,
     },
   };
 }
@@ -48,7 +53,7 @@ export class LinkAnomalyDetector implements Detector {
       const score = this.scorer.scoreLink(link, view);
       if (score === null) continue;
       const j = this.scorer.lastLink?.(link.key) ?? null;
-      out.push({ target: `link:${link.key}`, bad: score >= 1, severity: 'warning', evidence: evidence(`model on ${link.ifname} to ${link.neighbor}`, score, j) });
+      out.push({ target: `link:${link.key}`, bad: score >= 1, urgent: j?.outOfRange === true, severity: 'warning', evidence: evidence(`model on ${link.ifname} to ${link.neighbor}`, score, j) });
     }
     return out;
   }
@@ -72,6 +77,6 @@ export class NodeAnomalyDetector implements Detector {
     const score = this.scorer.scoreNode(view);
     if (score === null) return [];
     const j = this.scorer.lastNode?.() ?? null;
-    return [{ target: 'node', bad: score >= 1, severity: 'warning', evidence: evidence('model on the node', score, j) }];
+    return [{ target: 'node', bad: score >= 1, urgent: j?.outOfRange === true, severity: 'warning', evidence: evidence('model on the node', score, j) }];
   }
 }
