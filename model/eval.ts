@@ -12,7 +12,8 @@
  * "recovery" (60 s after a fault) and "setup" rows are left out. Per fault kind:
  * positives are its rows, negatives all normal rows. Alarms are per cycle (score at
  * or above the threshold); detection delay uses the loop's hysteresis (an incident
- * after degraded_cycles = 5 consecutive alarms of one link), from the fault's start,
+ * after degraded_cycles = 5 consecutive alarms of one link, or at once when the
+ * scorer's out-of-range test fired), from the fault's start,
  * on either end of the faulted link.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ import { decodeModel } from '../runtime/src/model/format.js';
 import { IntNetwork } from '../runtime/src/model/int-inference.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { quantizeValue } from '../runtime/src/model/quantize.js';
+import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { detectionDelays, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
@@ -105,6 +107,8 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
   const s = net.inputScale;
   let maxSteps = 0;
   let overSteps = 0;
+  let overInRange = 0;
+  let overGrid = 0;
   const all = { n: 0, max: 0, sum: 0, over: 0 };
   const near = { n: 0, max: 0, sum: 0, over: 0 };
   let sameAlarm = 0;
@@ -113,10 +117,22 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
     const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
     const out = int.forward(q);
     const f = floatForward(float, x);
+    // The float network on the int8 input itself (the grid it was trained on): what the integer arithmetic alone changes.
+    const g = floatForward(float, Float64Array.from(q, (v) => (v - net.inputZeroPoint) * s));
+    let gridSteps = 0;
+    for (let i = 0; i < out.length; i++) gridSteps = Math.max(gridSteps, Math.abs((out[i] as number) * s - Math.max(-128 * s, Math.min(127 * s, g[i] as number))) / s);
+    if (gridSteps > 4) overGrid++;
     let steps = 0;
-    for (let i = 0; i < out.length; i++) steps = Math.max(steps, Math.abs((out[i] as number) * s - (f[i] as number)) / s);
+    let inRange = 0;
+    for (let i = 0; i < out.length; i++) {
+      const fi = f[i] as number;
+      steps = Math.max(steps, Math.abs((out[i] as number) * s - fi) / s);
+      // The int8 output ends at -128 and 127 steps (about ±4 σ): the float output clipped to that range.
+      inRange = Math.max(inRange, Math.abs((out[i] as number) * s - Math.max(-128 * s, Math.min(127 * s, fi))) / s);
+    }
     maxSteps = Math.max(maxSteps, steps);
     if (steps > 4) overSteps++;
+    if (inRange > 4) overInRange++;
     const ei = int.reconstructionError(q);
     const ef = floatReconstructionError(float, x) / (s * s);
     const rel = Math.abs(ei - ef) / Math.max(ef, 1);
@@ -130,7 +146,7 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
   }
   const pct = (a: number, b: number) => (b > 0 ? r3((100 * a) / b) : null);
   const summary = (a: typeof all) => ({ inputs: a.n, maxPercent: r3(100 * a.max), meanPercent: pct(a.sum, a.n), over5Percent: pct(a.over, a.n) });
-  return { inputs: all.n, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, all.n), error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
+  return { inputs: all.n, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, all.n), over4StepsInRangePercent: pct(overInRange, all.n), over4StepsOnGridPercent: pct(overGrid, all.n), error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
 }
 
 function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
@@ -161,7 +177,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
     }
     results.push(res);
   }
-  // Incidents (5 consecutive alarms) on normal rows, and detection delays (links only).
+  // Incidents (5 consecutive alarms, or one out of range) on normal rows, and detection delays (links only).
   const normalSeconds = normal.length; // one row per cycle (1 s) per link
   const falseIncidents: Record<string, number> = {};
   const delays: DelayResult[] = [];
@@ -259,12 +275,12 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: 'per cycle: int8/float error >= its threshold; Isolation Forest score >= its threshold; EWMA rule score >= 1 (its default settings)',
+      alarm: `per cycle: int8/float error >= its threshold, or a feature at least ${SCORER_DEFAULTS.outOfRangeZ} standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
         : 'every fault kind: the training runs are fault-free, so no fault was seen before this evaluation (not even to pick a threshold)',
-      incident: `${RAISE_AFTER} consecutive alarms of one target (degraded_cycles)`,
+      incident: `${RAISE_AFTER} consecutive alarms of one target (degraded_cycles), or at once on an out-of-range alarm`,
       excluded: 'rows labelled recovery (60 s after a fault) or setup; rows before the int8 scorer warm-up',
     },
     unseenKinds: trainHasFaults ? HELD_OUT_KINDS : 'all',
@@ -325,14 +341,14 @@ function markdown(report: Record<string, unknown>): string {
     out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection).`, '');
     const a = tt.agreement;
     out.push(
-      `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
+      `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
       '',
     );
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
     out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
     for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
-    out.push('', `Incidents (${RAISE_AFTER} consecutive alarms) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
+    out.push('', `Incidents (${RAISE_AFTER} consecutive alarms, or one out of range) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
     out.push('Per test run (same thresholds; F1 over all faults, – when the run has none; alarm cycles and incidents on its normal rows):', '');
     out.push(`| run | normal rows | fault rows | ${dets.map((d) => `${d} F1 / false alarms / false incidents`).join(' | ')} |`, `|---|---|---|${dets.map(() => '---|').join('')}`);
     for (const pr of tt.perRun) out.push(`| ${pr.run} | ${pr.normalRows} | ${pr.faultRows} | ${dets.map((d) => `${fmt(pr.detectors[d]?.f1)} / ${pr.detectors[d]?.fp} / ${pr.detectors[d]?.falseIncidents}`).join(' | ')} |`);
