@@ -10,7 +10,7 @@
 // (v1 + six link-probe features) are computed from real probe state.
 import type { Bench } from 'tinybench';
 import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-inference.js';
-import { LINK_FEATURES_V1, LINK_FEATURES_V2, linkFeatures } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
@@ -91,6 +91,9 @@ export function register(bench: Bench): void {
     if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V2) || raw2[16] !== 1) throw new Error('model bench: no probe features');
     bench.add('model: link features v2 only (v1 + link-probe features, probed link)', () => {
       if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V2)) throw new Error('no features');
+    });
+    bench.add('model: link features v3 only (v2 with the probe silence in seconds, probed link)', () => {
+      if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V3)) throw new Error('no features');
     });
   }
   bench.add('model: int8 inference only (16-12-6-12-16)', () => {

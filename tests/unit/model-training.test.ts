@@ -7,10 +7,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LINK_FEATURES_V1, linkFeatures } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/features.js';
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
-import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries } from '../../model/lib/labels.js';
+import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { detectionDelays, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
@@ -91,6 +91,19 @@ t('node rows of recordings before node features v2 get the probe summaries of th
   assert.equal(out[4]!.f.slice(0, 15), v1);
   assert.equal(out[5]!.f.slice(15), [0, 0, 0, 0]);
   assert.equal(out[6]!.f, new Array(19).fill(2));
+});
+
+t('rows as features v3: the recorded probe silence (log2 ms) becomes seconds, link and node; older rows stay', () => {
+  const row = (target: 'link' | 'node', f: number[]): Row => ({ run: 'r', topo: 'x', node: 'A', epoch: 0, target, key: target, link: null, t: 1, c: 1, y: 'normal', live: true, m: null, f });
+  const link = row('link', [...new Array(21).fill(3), log2p1(1500)]);
+  const node = row('node', [...new Array(18).fill(4), log2p1(250)]);
+  const old = row('link', new Array(16).fill(5)); // format 1: no probe features
+  const out = withSilenceSeconds([link, node, old]);
+  assert.equal(out[0]!.f.slice(0, 21), new Array(21).fill(3));
+  assert.ok(Math.abs(out[0]!.f[21]! - 1.5) <= 0.002, `link ${out[0]!.f[21]}`);
+  assert.ok(Math.abs(out[1]!.f[18]! - 0.25) <= 0.002, `node ${out[1]!.f[18]}`);
+  assert.is(out[2], old);
+  assert.is(link.f[21], log2p1(1500), 'the recorded rows are not changed');
 });
 
 t('timeline without a setup record: a clear error', () => {

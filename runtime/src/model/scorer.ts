@@ -9,7 +9,8 @@
  * returns the first answer):
  * - no metric in the window (or no node sample yet): null, nothing learnt;
  * - the first `warmup` samples only teach the normaliser: null;
- * - then the score; a sample scored below 1 also updates the normaliser and the
+ * - then the score (1 also when a feature is out of range: OUT_OF_RANGE_Z below);
+ *   a sample scored below 1 also updates the normaliser and the
  *   node's threshold histogram; a sample scored 1 updates the normaliser only clipped
  *   to μ ± ANOMALY_CLIP·σ per feature (Normalizer.updateClipped) and never the
  *   threshold. A short fault thus stays anomalous while it lasts, and a lasting change
@@ -53,9 +54,10 @@ export const ANOMALY_CLIP = 2;
  * network a dead link's probe silence 10 s into the fault looks like two lost probes
  * on a lossy link, which it has learnt to reconstruct. Farther than this from its
  * normal, one feature alone makes the sample anomalous, and the incident opens at once
- * (Judgement.outOfRange). 12 σ: chosen on the training runs (docs/model.md, "The
- * out-of-range test"): reached in 1.3–1.9 s by a link's probe silence when it dies, by 9
- * of the training runs' 49,936 normal link samples.
+ * (Judgement.outOfRange). 12 σ: chosen by cross-validation between the two training
+ * runs (docs/model.md, "The out-of-range test"; model/experiments/out-of-range.sh):
+ * reached 1.3–1.9 s after a link's probes stop, and by 112 of the training runs'
+ * ~50,000 normal link samples replayed through this scorer.
  */
 export const OUT_OF_RANGE_Z = 12;
 
