@@ -92,7 +92,7 @@ export const PROBE_SILENCE_CAP_MS = PROBE_WINDOW_MS;
  * The log squeezed what tells a dead link first: on a healthy link the time since the
  * last probe is 0–200 ms, log2 6–7.6 with a wide spread, so one second of silence was
  * only ~2 spreads away and the model alarmed 3–4 s into a dead link (docs/model.md,
- * "Detection delay"). In seconds the same second is 5+ spreads away. Recordings keep
+ * "The out-of-range test"). In seconds the same second is 5+ spreads away. Recordings keep
  * v2 (format 3); v3 is derived from them exactly by `silenceSecondsFromLog`.
  */
 export const LINK_FEATURES_V3: FeatureSet = {
@@ -391,7 +391,7 @@ export class NodeProbeSummary {
     this.silenceMax = 0;
   }
 
-  /** One link's probe values: v[at] = probe_heard ... v[at + 5] = probe_silence_log. */
+  /** One link's probe values: v[at] = probe_heard ... v[at + 5] = the silence (v2: log2 ms, v3: seconds; only its maximum is kept). */
   add(v: ArrayLike<number>, at: number): void {
     if ((v[at] as number) !== 1) return; // no probes from this neighbour
     const excessMax = v[at + 3] as number;
