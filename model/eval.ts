@@ -105,6 +105,8 @@ function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array 
 function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
   const int = new IntNetwork(net);
   const s = net.inputScale;
+  // The int8 output ends at -128 and 127 steps (about ±4 σ): a float output clipped to that range.
+  const inOutputRange = (v: number) => Math.max(-128 * s, Math.min(127 * s, v));
   let maxSteps = 0;
   let overSteps = 0;
   let overInRange = 0;
@@ -119,17 +121,16 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
     const f = floatForward(float, x);
     // The float network on the int8 input itself (the grid it was trained on): what the integer arithmetic alone changes.
     const g = floatForward(float, Float64Array.from(q, (v) => (v - net.inputZeroPoint) * s));
-    let gridSteps = 0;
-    for (let i = 0; i < out.length; i++) gridSteps = Math.max(gridSteps, Math.abs((out[i] as number) * s - Math.max(-128 * s, Math.min(127 * s, g[i] as number))) / s);
-    if (gridSteps > 4) overGrid++;
     let steps = 0;
     let inRange = 0;
+    let gridSteps = 0;
     for (let i = 0; i < out.length; i++) {
-      const fi = f[i] as number;
-      steps = Math.max(steps, Math.abs((out[i] as number) * s - fi) / s);
-      // The int8 output ends at -128 and 127 steps (about ±4 σ): the float output clipped to that range.
-      inRange = Math.max(inRange, Math.abs((out[i] as number) * s - Math.max(-128 * s, Math.min(127 * s, fi))) / s);
+      const o = (out[i] as number) * s;
+      steps = Math.max(steps, Math.abs(o - (f[i] as number)) / s);
+      inRange = Math.max(inRange, Math.abs(o - inOutputRange(f[i] as number)) / s);
+      gridSteps = Math.max(gridSteps, Math.abs(o - inOutputRange(g[i] as number)) / s);
     }
+    if (gridSteps > 4) overGrid++;
     maxSteps = Math.max(maxSteps, steps);
     if (steps > 4) overSteps++;
     if (inRange > 4) overInRange++;
