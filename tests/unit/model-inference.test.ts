@@ -114,6 +114,25 @@ t('the dequantized network is the float view of the int8 one (weights within hal
   assert.equal(NODE_DIMS, [15, 10, 4, 10, 15]);
 });
 
+t('the float view of an int8 network (dequantized, each layer clamped to its int8 range) is its arithmetic without the roundings: within one step', () => {
+  for (const seed of [21, 22, 23]) {
+    for (const net of testModel(seed).model.networks) {
+      const int = new IntNetwork(net);
+      const view = dequantizeNetwork(net);
+      const s = net.inputScale;
+      let max = 0;
+      // Wide inputs (up to ±2.5 times the feature range) drive hidden layers past their calibrated ranges: the clamp must match the int8 saturation.
+      for (const x of randomInputs(prng(seed), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
+        const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
+        const out = int.forward(q);
+        const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
+        for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]! * s - f[i]!) / s);
+      }
+      assert.ok(max <= 1, `seed ${seed} ${net.target}: ${max.toFixed(2)} steps`);
+    }
+  }
+});
+
 t('a channel whose weights decayed below float32 (a dead unit) quantizes to zeros, and the network still agrees with its float version', () => {
   const rng = prng(31);
   const float = randomFloatNetwork(rng, LINK_DIMS);

@@ -16,6 +16,7 @@ export function floatForward(net: FloatNetwork, input: ArrayLike<number>): Float
       for (let i = 0; i < l.inDim; i++) acc += (l.weights[o * l.inDim + i] as number) * (x[i] as number);
       out[o] = l.activation === 'relu' && acc < 0 ? 0 : acc;
     }
+    if (l.range) for (let o = 0; o < l.outDim; o++) out[o] = Math.min(l.range.hi, Math.max(l.range.lo, out[o] as number));
     x = out;
   }
   return out;
@@ -32,7 +33,12 @@ export function floatReconstructionError(net: FloatNetwork, input: ArrayLike<num
   return err;
 }
 
-/** The real-valued network a quantized one stands for (weights q·s_w, biases q·s_in·s_w). */
+/**
+ * The real-valued network a quantized one stands for (weights q·s_w, biases q·s_in·s_w,
+ * each layer's output clamped to what its int8 output can hold): the same model in
+ * float arithmetic, so that comparing it with the integer inference on an int8 input
+ * measures the integer arithmetic alone (its roundings), not the quantization.
+ */
 export function dequantizeNetwork(net: QuantNetwork): FloatNetwork {
   let inScale = net.inputScale;
   const layers: FloatLayer[] = net.layers.map((l) => {
@@ -44,7 +50,8 @@ export function dequantizeNetwork(net: QuantNetwork): FloatNetwork {
       bias[o] = (l.bias[o] as number) * inScale * s;
     }
     inScale = l.outputScale;
-    return { inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights, bias };
+    const range = { lo: (-128 - l.outputZeroPoint) * l.outputScale, hi: (127 - l.outputZeroPoint) * l.outputScale };
+    return { inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights, bias, range };
   });
   return { inputDim: net.inputDim, layers };
 }

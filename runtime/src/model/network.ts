@@ -59,6 +59,11 @@ export interface FloatLayer {
   /** outDim × inDim, row-major. */
   weights: Float64Array;
   bias: Float64Array;
+  /**
+   * Outputs are clamped to [lo, hi]: set in the float view of a quantized network
+   * (dequantizeNetwork), whose int8 layer cannot represent anything outside it.
+   */
+  range?: { lo: number; hi: number };
 }
 
 export interface FloatNetwork {
