@@ -10,6 +10,7 @@ import {
   FEATURE_SETS, featureSet, LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures, log2p1, metricUnits, NODE_FEATURES_V1, NODE_FEATURES_V2, NODE_FEATURES_V3, NodeProbeSummary, nodeFeatures, PROBE_SILENCE_CAP_MS, silenceSecondsFromLog,
 } from '../../runtime/src/model/features.js';
 import { Normalizer, STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
+import { OUT_OF_RANGE_Z } from '../../runtime/src/model/scorer.js';
 import { IF_NAME, meshSim, neighborMac, probedLink } from '../support/model-fixture.js';
 
 const t = suite('model: features');
@@ -140,7 +141,7 @@ t('log2p1 is exact at powers of two, monotone, and total', () => {
   assert.is(metricUnits(1023, 'throughput'), 10);
 });
 
-t('normaliser: the first sample is the mean, then the decayed recurrence, floors and clipping', () => {
+t('normaliser: the first sample is the mean, the first 1/α samples their plain mean and variance, then the decayed recurrence, floors and clipping', () => {
   const defs = [
     { name: 'a', floor: 1 },
     { name: 'b', floor: 0.01 },
@@ -154,11 +155,17 @@ t('normaliser: the first sample is the mean, then the decayed recurrence, floors
   // Constant input: z = 0 (the floor keeps 0/0 away).
   n.zScores(Float64Array.of(10, 5), z);
   assert.equal(Array.from(z), [0, 0]);
-  // A sequence: compare with the recurrence written out (Finch 2009).
-  let mean = 5;
-  let variance = 0;
-  const xs = [6, 4, 7, 5, 5, 9, 3, 5, 6, 4];
-  for (const x of xs) {
+  // The first 1/α samples (10) give their plain mean and (population) variance.
+  const first = [5, 6, 4, 7, 5, 5, 9, 3, 5, 6];
+  for (const x of first.slice(1)) n.update(Float64Array.of(10, x));
+  const plainMean = first.reduce((a, b) => a + b, 0) / first.length;
+  const plainVariance = first.reduce((a, b) => a + (b - plainMean) ** 2, 0) / first.length;
+  assert.ok(Math.abs(n.mean[1]! - plainMean) < 1e-12, `mean ${n.mean[1]} after 10 samples, plain ${plainMean}`);
+  assert.ok(Math.abs(n.variance[1]! - plainVariance) < 1e-12, `variance ${n.variance[1]} after 10 samples, plain ${plainVariance}`);
+  // Then the decayed recurrence with weight α (Finch 2009), written out.
+  let mean = plainMean;
+  let variance = plainVariance;
+  for (const x of [4, 8]) {
     n.update(Float64Array.of(10, x));
     const d = x - mean;
     mean += alpha * d;
@@ -175,7 +182,35 @@ t('normaliser: the first sample is the mean, then the decayed recurrence, floors
   assert.equal(Array.from(q), [127, -64]);
   n.update(Float64Array.of(Number.NaN, Number.POSITIVE_INFINITY));
   assert.ok(Number.isFinite(n.mean[0]!) && Number.isFinite(n.mean[1]!), 'non-finite samples teach nothing');
-  assert.is(n.state().samples, 12);
+  assert.is(n.state().samples, 13);
+});
+
+t('normaliser: a silence learnt only within 4 σ (learnWithin) reaches the out-of-range distance while it grows; learnt in full it never does', () => {
+  // A lossy link's probe silence: 0 to 0.8 s, then the probes stop and it grows by a
+  // second a cycle. Each cycle is judged, then learnt as a normal sample would be
+  // (what the scorer does while the network's error stays below the threshold).
+  const grow = (learnWithin?: number) => {
+    const n = new Normalizer([{ name: 'probe_silence_s', floor: 0.1, learnWithin }], 0.01);
+    const z = new Float64Array(1);
+    for (let i = 0; i < 600; i++) n.update(Float64Array.of(((i * 7) % 9) / 10));
+    const far: number[] = [];
+    for (let k = 1; k <= 8; k++) {
+      const x = Float64Array.of(0.2 + k);
+      n.zScores(x, z);
+      far.push(n.farthestZ);
+      n.update(x);
+    }
+    return far;
+  };
+  const bounded = grow(4);
+  const full = grow(undefined);
+  const at = bounded.findIndex((z) => z >= OUT_OF_RANGE_Z) + 1;
+  assert.ok(at >= 1 && at <= 4, `within 4 σ: 12 σ at cycle ${at} of the silence (${bounded.map((z) => z.toFixed(1)).join(' ')})`);
+  assert.ok(
+    full.every((z) => z < OUT_OF_RANGE_Z),
+    `in full: ${full.map((z) => z.toFixed(1)).join(' ')}`,
+  );
+  assert.ok(full[7]! < full[3]!, 'learnt in full, the distance falls while the silence grows');
 });
 
 t('normaliser: a long-run mean and variance converge to those of the data', () => {

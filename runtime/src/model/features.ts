@@ -21,6 +21,11 @@ import type { NumberRing } from '../loop/ring.js';
 export interface FeatureDef {
   name: string;
   floor: number;
+  /**
+   * Normal samples teach the normaliser this feature only up to this many standard
+   * deviations from its mean (Normalizer.update); unset: in full.
+   */
+  learnWithin?: number;
 }
 
 export interface FeatureSet {
@@ -35,6 +40,16 @@ export interface FeatureSet {
 export const FEATURE_WINDOW = 30;
 /** Route changes are counted over this many ms. */
 export const CHURN_MS = 60_000;
+/**
+ * How far from its normal a link's probe silence still teaches the normaliser (the int8
+ * input's own ±4 σ). Chosen for the detection delay by cross-validation between the two
+ * training runs, with the warm-up weighting (docs/model.md, "Learning the probe
+ * silence"): median delay on ulm-b 1.75 s against 2.0 s learning it in full, at the
+ * price of a mixed link F1 (0.600 / 0.548 against 0.589 / 0.563) and 29 false incidents
+ * against 24. Not for the node's longest silence: there it did worse (node F1 0.322 / 0.338
+ * against 0.327 / 0.360, 58 false incidents against 52).
+ */
+export const PROBE_SILENCE_LEARN_WITHIN = 4;
 
 export const LINK_FEATURES_V1: FeatureSet = {
   target: 'link',
@@ -101,7 +116,7 @@ export const LINK_FEATURES_V3: FeatureSet = {
   window: FEATURE_WINDOW,
   features: [
     ...LINK_FEATURES_V2.features.slice(0, -1),
-    { name: 'probe_silence_s', floor: 0.1 }, // seconds since the last probe arrived, at most PROBE_SILENCE_CAP_MS
+    { name: 'probe_silence_s', floor: 0.1, learnWithin: PROBE_SILENCE_LEARN_WITHIN }, // seconds since the last probe arrived, at most PROBE_SILENCE_CAP_MS; learnt only within ±4 σ
   ],
 };
 

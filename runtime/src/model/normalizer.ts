@@ -5,12 +5,18 @@
  *
  *     δ = x − μ;  μ ← μ + α·δ;  σ² ← (1 − α)·(σ² + α·δ²)
  *
- * The first sample sets μ = x, σ² = 0. A feature's z-score is (x − μ) / max(σ, floor),
+ * The first sample sets μ = x, σ² = 0; sample n (from 0) is weighted max(α, 1/(n + 1)),
+ * so the first 1/α samples give their plain mean and variance (with a fixed α the
+ * variance after the 30 warm-up samples is a quarter of the data's: every link's first
+ * minutes were judged against half its spread). A feature's z-score is (x − μ) / max(σ, floor),
  * clipped to ±Z_CLIP, then quantized to int8 with the model's input scale. The
  * caller updates only with samples it judged normal, so a fault is not learnt as
  * the new normal (the same rule as the EWMA baseline), and samples it judged anomalous
  * only clipped to μ ± c·σ per feature (`updateClipped`): a lasting change of the normal
  * is learnt at a bounded pace instead of never, and one outlier moves nothing much.
+ * A feature with `learnWithin` (the probe silence) is also learnt from normal samples only
+ * within μ ± learnWithin·σ: its tail is how a fault begins, and learning a growing
+ * silence in full would widen σ as fast as the silence grows (below).
  */
 import type { FeatureDef } from './features.js';
 import { quantizeValue } from './quantize.js';
@@ -30,6 +36,7 @@ export class Normalizer {
   readonly variance: Float64Array;
   samples = 0;
   private readonly floors: Float64Array;
+  private readonly learnWithin: Float64Array;
   private readonly scratch: Float64Array;
 
   constructor(
@@ -39,12 +46,20 @@ export class Normalizer {
     this.mean = new Float64Array(features.length);
     this.variance = new Float64Array(features.length);
     this.floors = Float64Array.from(features, (f) => f.floor);
+    this.learnWithin = Float64Array.from(features, (f) => f.learnWithin ?? Number.POSITIVE_INFINITY);
     this.scratch = new Float64Array(features.length);
   }
 
-  /** One sample, with weight `alpha`. */
+  /**
+   * One sample, with weight max(alpha, 1 / (samples + 1)); a feature with `learnWithin`
+   * only as far as μ ± learnWithin·max(σ, floor). Why that bound: a link whose probes
+   * stop shows a silence growing by a second a cycle; while it still scores below the
+   * threshold it is learnt, and each such sample adds α·δ² to σ², so σ grows about as
+   * fast as the silence and the z-score never reaches the out-of-range test (on a lossy
+   * Leipzig link 12 σ came 5.6 s into a deaf interface instead of 2 s).
+   */
   update(x: Float64Array): void {
-    const a = this.alpha;
+    const a = Math.max(this.alpha, 1 / (this.samples + 1));
     const n = this.mean.length;
     if (this.samples === 0) {
       for (let i = 0; i < n; i++) {
@@ -56,7 +71,8 @@ export class Normalizer {
       for (let i = 0; i < n; i++) {
         const v = x[i] as number;
         if (!Number.isFinite(v)) continue; // a missing value teaches nothing
-        const d = v - (this.mean[i] as number);
+        const band = (this.learnWithin[i] as number) * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
+        const d = Math.min(band, Math.max(-band, v - (this.mean[i] as number)));
         this.mean[i] = (this.mean[i] as number) + a * d;
         this.variance[i] = (1 - a) * ((this.variance[i] as number) + a * d * d);
       }
