@@ -4,7 +4,8 @@
  *
  * For each target (links, the node): the normalised inputs of the rows labelled
  * normal (replayed as the router's normaliser computes them), a float autoencoder
- * trained on them (seeded), post-training int8 quantization with one scale per output
+ * trained on them (seeded; with the int8 inference's rounding simulated as noise on the
+ * hidden layers, `quantizationNoise`), post-training int8 quantization with one scale per output
  * channel (calibrated on those inputs), and a threshold: a quantile of the int8 errors
  * of the normal rows, replayed through the router's own scorer, the quantile picked
  * by the F1 of the scorer's alarms (threshold and out-of-range test) on the training
@@ -109,7 +110,7 @@ function main(argv: string[]): number {
     }
     const widths = ARCHITECTURE[set.target];
     const net = initNetwork(set.features.length, widths, rng(SEED));
-    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed: SEED });
+    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed: SEED, quantizationNoise: true });
     const calibration = inputs.filter((_, i) => i % 10 === 0);
     // The base replay (no alarms: the normaliser learns everything it sees) gives the
     // clean errors the candidate thresholds are quantiles of; each candidate is then

@@ -20,6 +20,12 @@ export interface TrainOptions {
   /** L2 weight decay (keeps weights small: fewer int8 steps lost per channel). */
   weightDecay: number;
   seed: number;
+  /**
+   * Train for the int8 inference: each hidden layer's positive outputs get uniform noise
+   * of ± half its int8 step (its range in the previous epoch / 255), the rounding the
+   * integer inference will apply there, so the network learns not to amplify it.
+   */
+  quantizationNoise?: boolean;
 }
 
 export function initNetwork(inputDim: number, widths: number[], random: () => number): FloatNetwork {
@@ -45,6 +51,10 @@ export function train(net: FloatNetwork, data: readonly Float64Array[], o: Train
   const acts = [new Float64Array(net.inputDim), ...net.layers.map((l) => new Float64Array(l.outDim))];
   const deltas = net.layers.map((l) => new Float64Array(l.outDim));
   const order = Array.from(data, (_, i) => i);
+  const noise = rng(o.seed ^ 0x0415e);
+  // Per hidden layer: the largest output of the previous epoch, and of this one.
+  const rangeSeen = new Float64Array(L);
+  const rangeNow = new Float64Array(L);
   const b1 = 0.9;
   const b2 = 0.999;
   let step = 0;
@@ -72,6 +82,14 @@ export function train(net: FloatNetwork, data: readonly Float64Array[], o: Train
             let acc = layer.bias[q] as number;
             for (let i = 0; i < layer.inDim; i++) acc += (layer.weights[q * layer.inDim + i] as number) * (a[i] as number);
             out[q] = layer.activation === 'relu' && acc < 0 ? 0 : acc;
+          }
+          if (l < L - 1) {
+            const half = (rangeSeen[l] as number) / 255 / 2;
+            for (let q = 0; q < layer.outDim; q++) {
+              const v = out[q] as number;
+              if (v > (rangeNow[l] as number)) rangeNow[l] = v;
+              if (o.quantizationNoise && half > 0 && v > 0) out[q] = Math.max(0, v + (noise() * 2 - 1) * half);
+            }
           }
         }
         const y = acts[L] as Float64Array;
@@ -123,6 +141,8 @@ export function train(net: FloatNetwork, data: readonly Float64Array[], o: Train
       }
     }
     losses.push(total / data.length);
+    rangeSeen.set(rangeNow);
+    rangeNow.fill(0);
   }
   return losses;
 }

@@ -145,7 +145,7 @@ t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection 
   assert.ok(SELECTION_KINDS.every((k) => !HELD_OUT_KINDS.includes(k)));
 });
 
-t('the autoencoder trainer: the loss falls, and the same seed gives the same weights', () => {
+t('the autoencoder trainer: the loss falls, and the same seed gives the same weights, also with quantization noise', () => {
   const r = rng(1);
   // Inputs on a 2-D subspace of 16 dimensions: an autoencoder with a 4-unit code can learn them.
   const data = Array.from({ length: 400 }, () => {
@@ -160,6 +160,16 @@ t('the autoencoder trainer: the loss falls, and the same seed gives the same wei
   const b = initNetwork(16, opts.hidden, rng(4));
   train(b, data, opts);
   assert.equal(Array.from(a.layers[0]!.weights), Array.from(b.layers[0]!.weights));
+  // With the int8 rounding simulated as noise on the hidden layers (what model:train does):
+  // it still learns, it is as deterministic, and the noise does change what it learns.
+  const noisy = { ...opts, quantizationNoise: true };
+  const c = initNetwork(16, opts.hidden, rng(4));
+  const noisyLosses = train(c, data, noisy);
+  assert.ok(noisyLosses[noisyLosses.length - 1]! < noisyLosses[0]! * 0.2, `${noisyLosses[0]} -> ${noisyLosses[noisyLosses.length - 1]}`);
+  const d = initNetwork(16, opts.hidden, rng(4));
+  train(d, data, noisy);
+  assert.equal(Array.from(c.layers[0]!.weights), Array.from(d.layers[0]!.weights));
+  assert.not.equal(Array.from(c.layers[0]!.weights), Array.from(a.layers[0]!.weights));
 });
 
 t('the replay scores recorded vectors exactly as the scorer scores the live view', () => {
