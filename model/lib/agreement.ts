@@ -1,7 +1,8 @@
 /**
  * How far the int8 network's outputs lie from its float original's on one input, in
  * input steps (the unit tests' tolerance is 4): model:eval reports it on the test
- * inputs, model:train picks the activation calibration by it on the training inputs.
+ * inputs, against the float network before quantization and against the same int8
+ * model computed in float.
  */
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { IntNetwork } from '../../runtime/src/model/int-inference.js';
@@ -24,11 +25,4 @@ export function outputSteps(int: IntNetwork, net: QuantNetwork, float: FloatNetw
   let steps = 0;
   for (let i = 0; i < out.length; i++) steps = Math.max(steps, Math.abs((out[i] as number) * s - clip(f[i] as number)) / s);
   return steps;
-}
-
-/** Share (0..1) of `inputs` on which some output is more than TOLERANCE_STEPS apart. */
-export function shareOutOfTolerance(int: IntNetwork, net: QuantNetwork, float: FloatNetwork, inputs: readonly ArrayLike<number>[]): number {
-  let over = 0;
-  for (const x of inputs) if (outputSteps(int, net, float, x) > TOLERANCE_STEPS) over++;
-  return inputs.length > 0 ? over / inputs.length : 0;
 }

@@ -71,8 +71,12 @@ export class Normalizer {
       for (let i = 0; i < n; i++) {
         const v = x[i] as number;
         if (!Number.isFinite(v)) continue; // a missing value teaches nothing
-        const band = (this.learnWithin[i] as number) * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
-        const d = Math.min(band, Math.max(-band, v - (this.mean[i] as number)));
+        let d = v - (this.mean[i] as number);
+        const within = this.learnWithin[i] as number;
+        if (within !== Number.POSITIVE_INFINITY) {
+          const band = within * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
+          d = Math.min(band, Math.max(-band, d));
+        }
         this.mean[i] = (this.mean[i] as number) + a * d;
         this.variance[i] = (1 - a) * ((this.variance[i] as number) + a * d * d);
       }
