@@ -428,6 +428,9 @@ function buildClient(): void {
  * touches a "ready" file, then waits (in 25 s exec steps, the guest's exec limit is 30 s)
  * for a "done" file that this side creates when body returns.
  */
+/** 48 waits of 25 s: a mesh held for at most 20 minutes. */
+const HOLD_LINKS = 48;
+
 async function holdMesh(name: string, o: RunOptions, body: (namespaces: string[]) => Promise<void>): Promise<RunResult> {
   check(lab, "no VM");
   const l = lab;
@@ -435,10 +438,14 @@ async function holdMesh(name: string, o: RunOptions, body: (namespaces: string[]
   const done = `/tmp/x0cmp-${name}-done`;
   await l.exec(["rm", "-f", ready, done]);
   const node = o.topology.nodes[0]?.id;
+  // The mesh stays up until the body touches `done`. An exec event may last 30 s, so the
+  // hold is a chain of 25 s waits; the chain's length only bounds a host that died without
+  // touching `done`. It must outlast the slowest body on the slowest machine: CI's 20-node
+  // comparison once outran 12 links (300 s) and found its namespaces gone.
   const hold = { after: 0, do: "exec", node, cmd: `i=0; while [ ! -e ${done} ] && [ $i -lt 250 ]; do sleep 0.1; i=$((i+1)); done` };
   const sc = scen({
     name,
-    events: [{ at: 0, do: "wait", until: "stable", quiet: 2, timeout: 20 }, { after: 0, do: "exec", node, cmd: `touch ${ready}` }, ...Array.from({ length: 12 }, () => hold)],
+    events: [{ at: 0, do: "wait", until: "stable", quiet: 2, timeout: 20 }, { after: 0, do: "exec", node, cmd: `touch ${ready}` }, ...Array.from({ length: HOLD_LINKS }, () => hold)],
     tail: 0,
   });
   let settled = false;
@@ -1017,21 +1024,26 @@ test("teardown and shutdown leave no namespace, QEMU process or temp file", asyn
   check(left.length === 0, `temp files left: ${left.join(", ")}`);
 });
 
+const LAB_LIMIT_MIN = 34;
+
 async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  let running = "";
+  // Inside run.mjs's 40-minute guard for test.sh; the suite took 24-25 min on CI's VM.
   const limit = setTimeout(() => {
-    process.stdout.write("lab tests: time limit (25 min) exceeded\n");
+    process.stdout.write(`lab tests: time limit (${LAB_LIMIT_MIN} min) exceeded during "${running}"\n`);
     runCleanups();
     process.stdout.write(`${passed} passed, ${failed + 1} failed\n`);
     process.exit(1);
-  }, 25 * 60_000);
+  }, LAB_LIMIT_MIN * 60_000);
   // X0_LAB_ONLY=REGEX runs only the matching tests (plus the boot and the teardown check).
   const only = process.env.X0_LAB_ONLY ? new RegExp(process.env.X0_LAB_ONLY) : null;
   for (const t of tests) {
     if (only && !only.test(t.name) && !/^(boots|teardown)/.test(t.name)) continue;
     const t0 = Date.now();
+    running = t.name;
     try {
       await t.fn();
       passed++;
