@@ -14,6 +14,7 @@ static const x0_part *const parts[] = {
     &x0_nlattr_part,
     &x0_crypto_part,
     &x0_tls_part,
+    &x0_int8_part,
 };
 
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))

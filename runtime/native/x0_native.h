@@ -6,7 +6,8 @@
  * sendmsg/recvmsg), x0_sys.c (clock, syslog, interfaces, files, resources),
  * x0_nlattr.c (netlink attribute decoding, the hot path of every dump), x0_crypto.c
  * (CSPRNG, SHA-256, EC keys, signatures, CSRs on mbedTLS; x0_mbedtls.h), x0_tls.c
- * (mutual TLS on mbedTLS over our non-blocking sockets).
+ * (mutual TLS on mbedTLS over our non-blocking sockets), x0_int8.c (the anomaly model's
+ * int8 forward pass).
  * x0_module.c assembles them into the "x0tta6bl4:native" ES module. Later parts
  * (BPF maps) add a file and one line to the part table there.
  */
@@ -34,6 +35,7 @@ extern const x0_part x0_sys_part;
 extern const x0_part x0_nlattr_part;
 extern const x0_part x0_crypto_part;
 extern const x0_part x0_tls_part;
+extern const x0_part x0_int8_part;
 
 JSModuleDef *x0_init_native_module(JSContext *ctx, const char *name);
 

@@ -13,7 +13,7 @@ import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-i
 import { LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
-import { ModelScorer } from '../../runtime/src/model/scorer.js';
+import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { getHost } from '../../runtime/src/host/index.js';
 import { IF_NAME, meshSim, neighborMac, probedLink, testModel } from '../support/model-fixture.js';
 
@@ -57,12 +57,18 @@ export function register(bench: Bench): void {
   const shippedScorer = shipped ? ModelScorer.create(shipped) : null;
   if (shippedScorer?.ok) {
     const s = shippedScorer.value;
+    // The same model with the inference in TypeScript, where the host has it in C: what the kernel saves.
+    const tsCreated = getHost().int8 ? ModelScorer.create(shipped as NonNullable<typeof shipped>, { ...SCORER_DEFAULTS, nativeInference: false }) : null;
+    const ts = tsCreated?.ok ? tsCreated.value : null;
     const sim2 = meshSim(9);
     const probed = probedLink(sim2, 0);
     for (let c = 0; c < 200; c++) {
       probed.step((k) => k === c % 10);
       const v = sim2.monitor.view;
-      for (const l of v.links.values()) s.scoreLink(l, v);
+      for (const l of v.links.values()) {
+        s.scoreLink(l, v);
+        ts?.scoreLink(l, v);
+      }
       s.scoreNode(v);
     }
     const v2 = sim2.monitor.view;
@@ -71,6 +77,12 @@ export function register(bench: Bench): void {
     bench.add('model: score one link window, shipped model (model/x0tta6bl4.model)', () => {
       if (!s.evaluateLink(l2, v2)) throw new Error('no judgement');
     });
+    if (ts) {
+      if (!ts.evaluateLink(l2, v2)) throw new Error('model bench: link not scored with the TypeScript inference');
+      bench.add('model: score one link window, shipped model, TypeScript inference', () => {
+        if (!ts.evaluateLink(l2, v2)) throw new Error('no judgement');
+      });
+    }
     if (s.evaluateNode(v2)) {
       // Node v2 summarises the probes of every link with a metric (4 links, one probed).
       bench.add('model: score the node window, shipped model (4 links)', () => {
@@ -96,9 +108,16 @@ export function register(bench: Bench): void {
       if (!linkFeatures(l3, v3, raw2, LINK_FEATURES_V3)) throw new Error('no features');
     });
   }
-  bench.add('model: int8 inference only (16-12-6-12-16)', () => {
+  // The host's path (C on our quickjs-ng binary, TypeScript on Node) beside the TypeScript loop.
+  bench.add('model: int8 inference only (16-12-6-12-16; the C kernel on quickjs-ng)', () => {
     net.reconstructionError(q);
   });
+  if (net.isNative) {
+    const tsNet = new IntNetwork(model.networks[0]!, { native: false });
+    bench.add('model: int8 inference only (16-12-6-12-16), TypeScript loop', () => {
+      tsNet.reconstructionError(q);
+    });
+  }
   bench.add('model: float reference inference (same network)', () => {
     floatForward(float, x);
   });

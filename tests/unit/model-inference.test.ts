@@ -8,6 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dequantizeNetwork, floatForward, floatReconstructionError } from '../../runtime/src/model/float-inference.js';
+import { currentHost } from '../../runtime/src/host/index.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { macCount, type QuantNetwork, validateNetwork } from '../../runtime/src/model/network.js';
 import { quantizeNetwork, quantizeValue } from '../../runtime/src/model/quantize.js';
@@ -42,11 +43,13 @@ t('integer inference is bit-exact with the network evaluated in BigInt', () => {
   for (const seed of [1, 2, 3]) {
     const { model } = testModel(seed);
     for (const net of model.networks) {
-      const int = new IntNetwork(net);
-      const rng = prng(seed * 31);
-      for (let k = 0; k < 300; k++) {
-        const q = Int8Array.from({ length: net.inputDim }, () => Math.floor(rng() * 256) - 128);
-        assert.equal(Array.from(int.forward(q)), bigIntForward(net, q));
+      // Both paths: on our quickjs-ng binary the default one is the C kernel.
+      for (const int of [new IntNetwork(net), new IntNetwork(net, { native: false })]) {
+        const rng = prng(seed * 31);
+        for (let k = 0; k < 300; k++) {
+          const q = Int8Array.from({ length: net.inputDim }, () => Math.floor(rng() * 256) - 128);
+          assert.equal(Array.from(int.forward(q)), bigIntForward(net, q));
+        }
       }
     }
   }
@@ -62,6 +65,103 @@ t('integer inference is bit-exact with the network evaluated in BigInt', () => {
     assert.equal(Array.from(int.forward(x)), bigIntForward(q, x));
   }
 });
+
+/**
+ * A well-formed network no training would make: random int8 weights, biases up to the
+ * accumulator bound, multipliers anywhere in [0, 2^31) · 2^-[1, 62] (small shifts
+ * saturate the requantization), random zero points, ReLU or linear layers.
+ */
+function stressNetwork(rng: () => number, dims: number[]): QuantNetwork {
+  const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
+  const zpIn = int(-128, 127);
+  const layers = dims.slice(1).map((outDim, l) => {
+    const inDim = dims[l]!;
+    const weights = Int8Array.from({ length: inDim * outDim }, () => int(-127, 127));
+    const bias = new Int32Array(outDim);
+    for (let o = 0; o < outDim; o++) {
+      let sumAbs = 0;
+      for (let i = 0; i < inDim; i++) sumAbs += Math.abs(weights[o * inDim + i]!);
+      const room = 0x7fffffff - 256 * sumAbs;
+      bias[o] = Math.trunc((rng() * 2 - 1) * (rng() < 0.2 ? room : Math.min(room, 50_000)));
+    }
+    return {
+      inDim,
+      outDim,
+      activation: rng() < 0.5 ? ('relu' as const) : ('none' as const),
+      weights,
+      weightScales: new Float32Array(outDim).fill(0.01),
+      bias,
+      m0: Int32Array.from({ length: outDim }, () => (rng() < 0.1 ? 0 : int(0, 0x7fffffff))),
+      shift: Uint8Array.from({ length: outDim }, () => (rng() < 0.3 ? int(1, 31) : int(32, 62))),
+      outputScale: 0.0625,
+      outputZeroPoint: int(-128, 127),
+    };
+  });
+  const last = layers[layers.length - 1]!;
+  last.outputScale = 0.03125;
+  last.outputZeroPoint = zpIn;
+  const net: QuantNetwork = { target: 'link', featureVersion: 1, inputDim: dims[0]!, inputScale: 0.03125, inputZeroPoint: zpIn, layers, threshold: 1, quantilePpm: 1, marginPermille: 1000 };
+  const bad = validateNetwork(net);
+  if (bad) throw new Error(`stress network: ${bad}`);
+  return net;
+}
+
+t('the forward pass runs in C on our quickjs-ng binary, in TypeScript on Node', () => {
+  const host = currentHost();
+  assert.ok(host, 'no host installed');
+  const net = testModel(1).model.networks[0]!;
+  assert.is(new IntNetwork(net).isNative, host.engine === 'quickjs-ng', `engine ${host.engine}`);
+  assert.is(new IntNetwork(net, { native: false }).isNative, false);
+});
+
+t('both paths are bit-exact with BigInt on networks at the limits (saturating multipliers, biases at the int32 bound, odd sizes up to 64 units)', () => {
+  const rng = prng(2024);
+  let outputs = 0;
+  for (let n = 0; n < 40; n++) {
+    const depth = 1 + Math.floor(rng() * 4);
+    const inputDim = 1 + Math.floor(rng() * 64);
+    const dims = [inputDim, ...Array.from({ length: depth - 1 }, () => 1 + Math.floor(rng() * 64)), inputDim];
+    const net = stressNetwork(rng, dims);
+    const paths = [new IntNetwork(net), new IntNetwork(net, { native: false })];
+    for (let k = 0; k < 50; k++) {
+      const q = Int8Array.from({ length: inputDim }, () => (rng() < 0.1 ? (rng() < 0.5 ? -128 : 127) : Math.floor(rng() * 256) - 128));
+      const want = bigIntForward(net, q);
+      for (const p of paths) assert.equal(Array.from(p.forward(q)), want, `network ${n} dims ${dims.join('-')}${p.isNative ? ' (C)' : ''}`);
+      outputs += want.length;
+    }
+  }
+  assert.ok(outputs > 40 * 50, `${outputs} outputs compared`);
+});
+
+const kernel = currentHost()?.int8;
+if (kernel) {
+  t('the C kernel refuses parameters that do not describe a network, and writes nothing', () => {
+    const w = new Int8Array(6).fill(1);
+    // One 3→2 layer: inDim, outDim, zeroPoint, low, then (bias, m0, shift) per channel.
+    const good = Int32Array.of(1, 3, 2, 0, -128, 10, 1 << 30, 31, -10, 1 << 30, 31);
+    const out = new Int8Array(2);
+    kernel.forward(w, good, Int8Array.of(1, 2, 3), out);
+    assert.equal(Array.from(out), [8, -2]);
+    const cases: [string, Int8Array, Int32Array, Int8Array, RegExp][] = [
+      ['no layers', w, Int32Array.of(0), Int8Array.of(1, 2, 3), /1 to 8 layers/],
+      ['a layer of 65 inputs', new Int8Array(130), Int32Array.of(1, 65, 2, 0, -128, 0, 1, 31, 0, 1, 31), new Int8Array(65), /1 to 64 units/],
+      ['params cut short', w, good.subarray(0, 9), Int8Array.of(1, 2, 3), /params end in layer 0/],
+      ['too few weights', w.subarray(0, 5), good, Int8Array.of(1, 2, 3), /weights end in layer 0/],
+      ['weights left over', new Int8Array(7), good, Int8Array.of(1, 2, 3), /left over/],
+      ['shift 63', w, Int32Array.of(1, 3, 2, 0, -128, 10, 1 << 30, 63, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier .* >> 63/],
+      ['a negative multiplier', w, Int32Array.of(1, 3, 2, 0, -128, 10, -1, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier -1/],
+      ['zero point 200', w, Int32Array.of(1, 3, 2, 200, -128, 10, 1 << 30, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /outside int8/],
+      ['layers that do not chain', new Int8Array(12), Int32Array.of(2, 3, 2, 0, -128, 0, 1, 31, 0, 1, 31, 3, 2, 0, -128, 0, 1, 31, 0, 1, 31), Int8Array.of(1, 2, 3), /takes 3 inputs, the one before gives 2/],
+      ['a short input', w, good, Int8Array.of(1, 2), /too short/],
+    ];
+    for (const [what, weights, params, input, message] of cases) {
+      out.fill(99);
+      assert.throws(() => kernel.forward(weights, params, input, out), (e: unknown) => e instanceof RangeError && message.test(e.message), what);
+      assert.equal(Array.from(out), [99, 99], `${what}: output written`);
+    }
+    assert.throws(() => kernel.forward(w, good, Int8Array.of(1, 2, 3), new Int8Array(1)), /too short/, "a short output");
+  });
+}
 
 t('integer and float inference agree within the documented tolerance', () => {
   let cases = 0;

@@ -313,6 +313,23 @@ export interface Host {
    * Node (node:crypto). Code that needs them checks for `host.crypto` and says so.
    */
   readonly crypto?: HostCrypto;
+  /**
+   * The anomaly model's int8 forward pass in C, when the engine has it (our quickjs-ng
+   * binary; Node's JIT runs the TypeScript loop fast enough). runtime/src/model/
+   * int-inference.ts uses it when present and is its reference.
+   */
+  readonly int8?: NativeInt8;
+}
+
+/**
+ * forward(weights, params, input, out): an int8 dense network's output into `out`, the
+ * arithmetic of int-inference.ts. `weights` holds every layer's int8 weights row-major,
+ * layer after layer; `params` is [layerCount, then per layer inDim, outDim, zeroPoint,
+ * low, then outDim triples (bias with the input zero point folded in, m0, shift)].
+ * Throws a RangeError, writing nothing, when the two do not describe a network.
+ */
+export interface NativeInt8 {
+  forward(weights: Int8Array, params: Int32Array, input: Int8Array, out: Int8Array): void;
 }
 
 /** A hash that `HostCrypto.verify` accepts. */

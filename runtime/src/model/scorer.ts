@@ -44,6 +44,8 @@ export interface ScorerOptions {
    * is anomalous whatever the network reconstructs (the out-of-range test, below).
    */
   outOfRangeZ: number;
+  /** false: the TypeScript inference even where the host has the C kernel (benchmarks compare the two). */
+  nativeInference?: boolean;
 }
 
 /** A sample scored 1 is learnt clipped to the normal mean ± this many standard deviations. */
@@ -87,8 +89,9 @@ class Scoring {
     readonly spec: QuantNetwork,
     readonly set: FeatureSet,
     adapt: AdaptOptions,
+    nativeInference: boolean | undefined,
   ) {
-    this.net = new IntNetwork(spec);
+    this.net = new IntNetwork(spec, nativeInference === undefined ? {} : { native: nativeInference });
     this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
     this.raw = new Float64Array(set.features.length);
     this.z = new Float64Array(set.features.length);
@@ -148,7 +151,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       const set = featureSet(n.target, n.featureVersion);
       if (!set) return { ok: false, error: `the model's ${n.target} network wants ${n.target} features v${n.featureVersion}, which this agent does not compute` };
       if (set.features.length !== n.inputDim) return { ok: false, error: `the ${n.target} network takes ${n.inputDim} inputs, ${n.target} features v${n.featureVersion} are ${set.features.length}` };
-      const s = new Scoring(n, set, options.adapt);
+      const s = new Scoring(n, set, options.adapt, options.nativeInference);
       if (n.target === 'link') link = s;
       else node = s;
     }

@@ -73,6 +73,7 @@ declare module 'x0tta6bl4:native' {
   export function tlsPeerChain(s: TlsSession): Uint8Array[];
   export function tlsInfo(s: TlsSession): { version: string; alpn: string | null; cipher: string };
   export function tlsClose(s: TlsSession): void;
+  export function int8Forward(weights: Int8Array, params: Int32Array, input: Int8Array, out: Int8Array): void;
   export function nlPolicy(kinds: Uint8Array, keys: readonly (string | undefined)[]): import('../types.js').NativePolicy;
   export function nlDecodeAttrs(bytes: Uint8Array, policy: import('../types.js').NativePolicy, deferred: Int32Array, start?: number): Record<string, unknown> | string | null;
   export function nlDecodeDump(datagram: Uint8Array, offset: number, policy: import('../types.js').NativePolicy, deferred: Int32Array, seq: number, type: number, cmd: number, hdrlen: number, out: unknown[]): number;

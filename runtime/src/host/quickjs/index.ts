@@ -63,6 +63,7 @@ export function createQuickjsHost(): Host {
     files,
     processes,
     crypto,
+    int8: { forward: native.int8Forward },
     nlattr: {
       policy: native.nlPolicy,
       decode: native.nlDecodeAttrs,
