@@ -29,7 +29,7 @@ import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
-import { detectionDelays, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
+import { detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
 import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { f1At, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
@@ -222,7 +222,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
     }
     return { run: run.run, normalRows: neg.length, faultRows: pos.length, detectors };
   });
-  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, delays, perRun };
+  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, falseAlarmCauses: falseAlarmCauses(judged, normal), delays, perRun };
 }
 
 function fmt(x: number | null | undefined): string {
@@ -358,6 +358,10 @@ function markdown(report: Record<string, unknown>): string {
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
     for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
     out.push('', `Incidents (${RAISE_AFTER} consecutive alarms, or one out of range) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
+    const causes = tt.falseAlarmCauses;
+    const shown = causes.slice(0, 8);
+    const rest = causes.slice(8).reduce((a, c) => a + c.alarms, 0);
+    out.push(`What raised the int8 model's ${causes.reduce((a, c) => a + c.alarms, 0)} alarm cycles on normal rows (each under the feature it reconstructed worst; out of range: the farthest feature): ${shown.map((c) => `${c.cause} ${c.alarms}`).join(', ')}${rest > 0 ? `, others ${rest}` : ''}.`, '');
     out.push('Per test run (same thresholds; F1 over all faults, – when the run has none; alarm cycles and incidents on its normal rows):', '');
     out.push(`| run | normal rows | fault rows | ${dets.map((d) => `${d} F1 / false alarms / false incidents`).join(' | ')} |`, `|---|---|---|${dets.map(() => '---|').join('')}`);
     for (const pr of tt.perRun) out.push(`| ${pr.run} | ${pr.normalRows} | ${pr.faultRows} | ${dets.map((d) => `${fmt(pr.detectors[d]?.f1)} / ${pr.detectors[d]?.fp} / ${pr.detectors[d]?.falseIncidents}`).join(' | ')} |`);

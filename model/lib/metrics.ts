@@ -5,6 +5,7 @@
  */
 import type { RunInfo } from './dataset.js';
 import type { FaultInterval, Row } from './labels.js';
+import type { Scored } from './replay.js';
 
 /** ROC AUC of scores (higher = more anomalous) for positives vs negatives; NaN if a class is empty. */
 export function rocAuc(pos: readonly number[], neg: readonly number[]): number {
@@ -108,4 +109,18 @@ export function rulesDelay(run: RunInfo, f: RunInfo['faults'][number]): number |
     }
   }
   return first === null ? null : Math.round((first - f.start) * 10) / 10;
+}
+
+/**
+ * What raises the int8 model's alarms on normal rows: each alarm counted under the
+ * feature it reconstructed worst (out of range: the farthest feature), the most frequent first.
+ */
+export function falseAlarmCauses(s: Pick<Scored, 'alarm' | 'urgent' | 'worst'>, normal: readonly number[]): { cause: string; alarms: number }[] {
+  const counts = new Map<string, number>();
+  for (const i of normal) {
+    if (!s.alarm[i]) continue;
+    const cause = `${s.urgent?.[i] ? 'out of range: ' : ''}${s.worst?.[i] ?? '?'}`;
+    counts.set(cause, (counts.get(cause) ?? 0) + 1);
+  }
+  return [...counts].map(([cause, alarms]) => ({ cause, alarms })).sort((a, b) => b.alarms - a.alarms || (a.cause < b.cause ? -1 : 1));
 }

@@ -75,6 +75,8 @@ export interface Scored {
   urgent?: boolean[];
   /** The network's input per row (int8 replay only), null when not judged. */
   input?: (Float64Array | null)[];
+  /** Per alarmed row (int8 replay only): the feature reconstructed worst, or the farthest when out of range. */
+  worst?: (string | null)[];
 }
 
 export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node', options: ScorerOptions = SCORER_DEFAULTS): Scored {
@@ -83,6 +85,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
   const alarm: boolean[] = new Array(rows.length).fill(false);
   const urgent: boolean[] = new Array(rows.length).fill(false);
   const input: (Float64Array | null)[] = new Array(rows.length).fill(null);
+  const worst: (string | null)[] = new Array(rows.length).fill(null);
   for (const group of byAgent(rows)) {
     const made = ModelScorer.create(model, options);
     if (!made.ok) throw new Error(made.error);
@@ -96,10 +99,11 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
       error[i] = j?.error ?? null;
       alarm[i] = score >= 1;
       urgent[i] = j?.outOfRange === true;
+      if (alarm[i]) worst[i] = j?.worstFeature ?? null;
       input[i] = Float64Array.from(scorer.lastInput(target) ?? []);
     }
   }
-  return { error, alarm, urgent, input };
+  return { error, alarm, urgent, input, worst };
 }
 
 /**

@@ -11,7 +11,7 @@ import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
-import { detectionDelays, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
+import { detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { meshSim, testModel } from '../support/model-fixture.js';
@@ -192,6 +192,23 @@ t('the replay scores recorded vectors exactly as the scorer scores the live view
   const replayed = replayInt8(model, rows, 'link');
   assert.equal(replayed.error, liveScores);
   assert.ok(replayed.error.filter((e) => e !== null).length > 100);
+  // Alarmed rows name their worst feature (the report's causes of false alarms); others none.
+  const worst = replayed.worst ?? [];
+  assert.ok(replayed.alarm.some((a) => a), 'no alarm to name');
+  replayed.alarm.forEach((a, i) => assert.is(worst[i] !== null, a, `row ${i}`));
+  assert.ok(worst.every((w) => w === null || LINK_FEATURES_V1.features.some((d) => d.name === w)));
+});
+
+t('the causes of false alarms: alarms on normal rows counted by worst feature, out-of-range ones apart, most frequent first', () => {
+  const alarm = [true, true, false, true, true, true, true];
+  const urgent = [false, false, false, true, false, false, false];
+  const worst = ['probe_loss', 'if_drop_ratio', null, 'probe_silence_s', 'if_drop_ratio', 'probe_loss', 'if_drop_ratio'];
+  // Row 6 is a fault row: not counted.
+  assert.equal(falseAlarmCauses({ alarm, urgent, worst }, [0, 1, 2, 3, 4, 5]), [
+    { cause: 'if_drop_ratio', alarms: 2 },
+    { cause: 'probe_loss', alarms: 2 },
+    { cause: 'out of range: probe_silence_s', alarms: 1 },
+  ]);
 });
 
 t.run();
