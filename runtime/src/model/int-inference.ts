@@ -10,8 +10,8 @@
  *
  * When the host has the same loop in C (`host.int8`, our quickjs-ng binary), forward()
  * hands the whole network to it in one call: the interpreter spent about 0.2 µs per
- * multiply-add here. This file stays the reference: the native tests compare the two
- * bit for bit.
+ * multiply-add here. This file stays the reference: the unit tests run both paths
+ * against a BigInt evaluation on both engines (tests/unit/model-inference.test.ts).
  */
 import { currentHost } from '../host/index.js';
 import type { NativeInt8 } from '../host/types.js';
