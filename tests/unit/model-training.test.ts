@@ -195,7 +195,7 @@ t('the replay scores recorded vectors exactly as the scorer scores the live view
   // Alarmed rows name their worst feature (the report's causes of false alarms); others none.
   const worst = replayed.worst ?? [];
   assert.ok(replayed.alarm.some((a) => a), 'no alarm to name');
-  replayed.alarm.forEach((a, i) => assert.is(worst[i] !== null, a, `row ${i}`));
+  for (const [i, a] of replayed.alarm.entries()) assert.is(worst[i] !== null, a, `row ${i}`);
   assert.ok(worst.every((w) => w === null || LINK_FEATURES_V1.features.some((d) => d.name === w)));
 });
 
