@@ -456,7 +456,7 @@ async function labSuite() {
   const script = join(root, 'tests', 'lab', 'test.sh');
   if (!existsSync(script)) return;
   say('\n== lab: batman-adv mesh under QEMU');
-  const r = await run('bash', [script], { timeoutMs: 40 * 60 * 1000 });
+  const r = await run('bash', [script], { timeoutMs: 45 * 60 * 1000 });
   const lines = r.output.trim().split('\n');
   const m = (lines[lines.length - 1] ?? '').match(/^(?:\w+: )?(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/);
   if (!m) {

@@ -789,10 +789,10 @@ test("our client vs batctl: o/n/gwl/if row by row on every node of 5 and 20 node
 });
 
 /** GET url from inside namespace ns (the guest's node runs fetch): status and body. */
-async function httpGet(ns: string, url: string): Promise<{ status: number; body: string }> {
+async function httpGet(ns: string, url: string, timeoutMs = 8000): Promise<{ status: number; body: string }> {
   check(lab, "no VM");
-  const js = "fetch(process.argv[1],{signal:AbortSignal.timeout(8000)}).then(async r=>process.stdout.write(JSON.stringify({status:r.status,body:await r.text()})),e=>process.stdout.write(JSON.stringify({status:0,body:String(e)})))";
-  const r = await lab.exec(["node", "-e", js, url], ns, 20_000);
+  const js = "fetch(process.argv[1],{signal:AbortSignal.timeout(Number(process.argv[2]))}).then(async r=>process.stdout.write(JSON.stringify({status:r.status,body:await r.text()})),e=>process.stdout.write(JSON.stringify({status:0,body:String(e)})))";
+  const r = await lab.exec(["node", "-e", js, url, String(timeoutMs)], ns, timeoutMs + 12_000);
   try {
     return JSON.parse(r.stdout) as { status: number; body: string };
   } catch {
@@ -861,13 +861,22 @@ test("a real Prometheus scrapes every agent's /metrics over the mesh for 2 minut
           errors.add(`targets API: ${now.status} ${now.body.slice(0, 200)}`);
         }
       }
-      const tg = await httpGet("n0", "http://127.0.0.1:9090/api/v1/targets");
-      const active = (JSON.parse(tg.body) as { data: { activeTargets: { scrapeUrl: string; health: string; lastError: string }[] } }).data.activeTargets;
-      check(active.length === namespaces.length, `${active.length} targets: ${tg.body.slice(0, 500)}`);
+      // Prometheus' API after the window: under emulation a query once took more than 8 s
+      // (CI, 2026-11-27); up to three tries of 20 s, then a failure that says so.
+      const api = async <T>(path: string): Promise<{ data: T }> => {
+        let last = { status: 0, body: "" };
+        for (let i = 0; i < 3; i++) {
+          last = await httpGet("n0", `http://127.0.0.1:9090${path}`, 20_000);
+          if (last.status === 200) return JSON.parse(last.body) as { data: T };
+        }
+        throw new Fail(`prometheus ${path}: status ${last.status} ${last.body.slice(0, 300)} (three tries)`);
+      };
+      const tg = await api<{ activeTargets: { scrapeUrl: string; health: string; lastError: string }[] }>("/api/v1/targets");
+      const active = tg.data.activeTargets;
+      check(active.length === namespaces.length, `${active.length} targets: ${JSON.stringify(tg).slice(0, 500)}`);
       for (const a of active) check(a.health === "up" && a.lastError === "", `${a.scrapeUrl}: ${a.health} ${a.lastError}`);
       const query = async (q: string) => {
-        const r = await httpGet("n0", `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(q)}`);
-        const res = (JSON.parse(r.body) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } }).data.result;
+        const res = (await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`/api/v1/query?query=${encodeURIComponent(q)}`)).data.result;
         return new Map(res.map((x) => [x.metric.instance ?? "", Number(x.value[1])]));
       };
       const window = `${Math.floor((Date.now() - t0) / 1000)}s`;
@@ -1024,14 +1033,15 @@ test("teardown and shutdown leave no namespace, QEMU process or temp file", asyn
   check(left.length === 0, `temp files left: ${left.join(", ")}`);
 });
 
-const LAB_LIMIT_MIN = 34;
+const LAB_LIMIT_MIN = 38;
 
 async function main(): Promise<number> {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   let running = "";
-  // Inside run.mjs's 40-minute guard for test.sh; the suite took 24-25 min on CI's VM.
+  // Inside run.mjs's 45-minute guard for test.sh; the suite took 24.5-29.5 min on CI's VM
+  // (the 20-node comparison alone 560-845 s).
   const limit = setTimeout(() => {
     process.stdout.write(`lab tests: time limit (${LAB_LIMIT_MIN} min) exceeded during "${running}"\n`);
     runCleanups();
