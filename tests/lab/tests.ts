@@ -1040,8 +1040,8 @@ async function main(): Promise<number> {
   let failed = 0;
   let skipped = 0;
   let running = "";
-  // Inside run.mjs's 45-minute guard for test.sh; the suite took 24.5-29.5 min on CI's VM
-  // (the 20-node comparison alone 560-845 s).
+  // Inside run.mjs's 45-minute guard for test.sh; the suite took 24.5-32.3 min on CI's VM
+  // (the 20-node comparison alone 560-926 s).
   const limit = setTimeout(() => {
     process.stdout.write(`lab tests: time limit (${LAB_LIMIT_MIN} min) exceeded during "${running}"\n`);
     runCleanups();
