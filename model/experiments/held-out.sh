@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Candidate changes to the model judged on held-out runs, each in its own scratch copy of
+# the tree: which runs train (a comma list; "-" keeps model/data/runs.json's roles), an
+# optional patch (or "A+B"), and the runs evaluated. Runs the repository's own
+# model:train and model:eval and prints, per candidate and per evaluated run, the F1 of the
+# int8 model and of Isolation Forest (links, node), the model's false incidents, and per
+# link fault the detection delays of the model and of the agents' rules.
+# Written for session 11's pre-registered check on a run nothing had read
+# (docs/model.md, "Candidates judged on a new run").
+#
+#   bash model/experiments/held-out.sh TEST_RUNS NAME=TRAIN_RUNS[:PATCH[+PATCH...]]...
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+tests=$1
+shift
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+# One snapshot of the tree and the patches, taken now: edits made while this runs do not leak in.
+mkdir -p "$scratch/base" "$scratch/patches"
+tar -C "$root" --exclude=./node_modules --exclude=./dist --exclude=./.git --exclude=./model/.cache -cf - . | tar -C "$scratch/base" -xf -
+for c in "$@"; do
+  spec=${c#*=}
+  if [[ $spec == *:* ]]; then
+    IFS=+ read -ra parts <<<"${spec#*:}"
+    for p in "${parts[@]}"; do cp "$p" "$scratch/patches/$(basename "$p")"; done
+  fi
+done
+for c in "$@"; do
+  name=${c%%=*}
+  spec=${c#*=}
+  train=${spec%%:*}
+  patches=
+  [[ $spec == *:* ]] && patches=${spec#*:}
+  rm -rf "$scratch/tree"
+  mkdir -p "$scratch/tree"
+  cp -a "$scratch/base/." "$scratch/tree/"
+  ln -s "$root/node_modules" "$scratch/tree/node_modules"
+  cd "$scratch/tree"
+  if [ -n "$patches" ]; then
+    IFS=+ read -ra ps <<<"$patches"
+    for p in "${ps[@]}"; do patch -s -p1 <"$scratch/patches/$(basename "$p")"; done
+  fi
+  python3 - "$train" "$tests" <<'PY'
+import json, sys
+runs = json.load(open('model/data/runs.json'))
+train = None if sys.argv[1] == '-' else sys.argv[1].split(',')
+tests = sys.argv[2].split(',')
+keep = []
+for r in runs:
+    if train is not None:
+        if r['run'] in train: r['role'] = 'train'
+        elif r['run'] in tests: r['role'] = 'test'
+        else: continue
+    elif r['role'] != 'train' and r['run'] not in tests: continue
+    keep.append(r)
+json.dump(keep, open('model/data/runs.json', 'w'), indent=1)
+PY
+  npm run -s model:train >/dev/null
+  npm run -s model:eval >/dev/null
+  python3 - "$name" "$train" "${patches:-none}" <<'PY'
+import json, statistics, sys
+r = json.load(open('model/report.json'))
+print(f"== {sys.argv[1]}: train {sys.argv[2]}, patches {sys.argv[3]}")
+for t in r['targets']:
+    f1 = next(k for k in t['kinds'] if k['kind'] == 'all faults')['detectors']
+    print(f"  {t['target']} all test runs: F1 int8 {f1['int8']['f1']} / iforest {f1['iforest']['f1']}, false incidents int8 {t['falseIncidents']['int8']} / iforest {t['falseIncidents']['iforest']}")
+    for p in t['perRun']:
+        d = p['detectors']
+        print(f"    {p['run']}: F1 int8 {d['int8']['f1']} / iforest {d['iforest']['f1']}, false incidents int8 {d['int8']['falseIncidents']} / iforest {d['iforest']['falseIncidents']}")
+    for run in sorted({d['run'] for d in t['delays']}):
+        ds = [d for d in t['delays'] if d['run'] == run]
+        med = lambda k: statistics.median([d['delays'][k] for d in ds if d['delays'][k] is not None] or [float('nan')])
+        later = sum(1 for d in ds if d['delays']['rules'] is not None and (d['delays']['int8'] is None or d['delays']['int8'] > d['delays']['rules']))
+        print(f"    {run} delays: median int8 {med('int8')} s / rules {med('rules')} s, later than the rules {later}, missed by int8 {sum(1 for d in ds if d['delays']['int8'] is None)}: " + ' '.join(f"{d['kind']} {d['delays']['int8']}/{d['delays']['rules']}" for d in ds))
+PY
+  cd "$root"
+done
