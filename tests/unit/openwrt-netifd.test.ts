@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { getHost, type Host } from '../../runtime/src/host/index.js';
 import { MeshActuator } from '../../runtime/src/loop/actuator.js';
 import { netifdInterfaceFor, radioFor } from '../../runtime/src/openwrt/netifd.js';
+import { removeTree, tempDir } from '../support/tmp.js';
 
 const t = suite('openwrt: netifd names');
 
@@ -72,10 +73,16 @@ function shimmedHost(dir: string): Host {
   };
 }
 
+/** Shim directories made by this suite, removed after it. */
+const made: string[] = [];
+t.after(() => {
+  for (const dir of made.splice(0)) removeTree(dir);
+});
+
 function shims(failDown = false): { dir: string; calls: () => string[] } {
   const host = getHost();
-  const dir = `/tmp/x0-netifd-test-${host.processes.pid}-${Math.floor(Math.random() * 1e9)}`;
-  host.files.mkdirp(dir);
+  const dir = tempDir('netifd');
+  made.push(dir);
   host.files.writeAtomic(`${dir}/dump.json`, DUMP);
   host.files.writeAtomic(`${dir}/wireless.json`, WIRELESS);
   const log = `${dir}/calls.log`;
