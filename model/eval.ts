@@ -284,7 +284,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold, or a feature at least ${SCORER_DEFAULTS.outOfRangeZ} standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold, or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`

@@ -12,7 +12,8 @@ trap 'rm -rf "$patches"' EXIT
 scorer=runtime/src/model/scorer.ts
 variants=()
 for z in ${@:-8 10 12 16 1000000}; do
-  sed "s/^export const OUT_OF_RANGE_Z = .*/export const OUT_OF_RANGE_Z = $z;/" "$scorer" >"$patches/scorer.ts"
+  # One distance for both networks, as when the table was made (the tree now has one per network).
+  sed "s/^export const OUT_OF_RANGE_Z = .*/export const OUT_OF_RANGE_Z = { link: $z, node: $z } as const;/" "$scorer" >"$patches/scorer.ts"
   diff -u --label "a/$scorer" --label "b/$scorer" "$scorer" "$patches/scorer.ts" >"$patches/out-of-range-$z.patch" || true
   # The tree's own distance needs no patch ("none" in the output).
   if [ -s "$patches/out-of-range-$z.patch" ]; then variants+=("$patches/out-of-range-$z.patch"); else variants+=(none); fi

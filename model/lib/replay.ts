@@ -130,7 +130,7 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
         continue;
       }
       n.zScores(raw, z);
-      const far = n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ;
+      const far = n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target];
       const y = floatForward(net, z);
       let e = 0;
       for (let k = 0; k < z.length; k++) e += ((y[k] as number) - (z[k] as number)) ** 2;

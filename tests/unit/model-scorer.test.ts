@@ -13,6 +13,7 @@ import { IncidentBook } from '../../runtime/src/loop/incidents.js';
 import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { IncidentEvent } from '../../runtime/src/loop/types.js';
+import { featureSet } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
@@ -248,12 +249,12 @@ t('a v2 model scores the link probes: probe loss with an unchanged TQ alarms, th
 
 t('out-of-range test (v3): a link whose probes stop opens its incident within two cycles, named by the silence; without the test it waits', () => {
   const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
-  const run = (threshold: number, silentFrom: number | null, outOfRangeZ = SCORER_DEFAULTS.outOfRangeZ) => {
+  const run = (threshold: number, silentFrom: number | null, linkZ = SCORER_DEFAULTS.outOfRangeZ.link) => {
     const bytes = encodeModel(testModelV2(SEED, threshold, 3));
     if (!bytes.ok) throw new Error(bytes.error);
     const back = decodeModel(bytes.value);
     if (!back.ok) throw new Error(back.error);
-    const made = ModelScorer.create(back.value, { ...SCORER_DEFAULTS, outOfRangeZ });
+    const made = ModelScorer.create(back.value, { ...SCORER_DEFAULTS, outOfRangeZ: { ...SCORER_DEFAULTS.outOfRangeZ, link: linkZ } });
     if (!made.ok) throw new Error(made.error);
     const scorer = made.value;
     const detector = new LinkAnomalyDetector(config, scorer);
@@ -289,6 +290,26 @@ t('out-of-range test (v3): a link whose probes stop opens its incident within tw
   const without = run(threshold, 200, Number.POSITIVE_INFINITY);
   const late = without.opened.find((o) => o.cycle >= 200);
   assert.ok(!late || late.cycle >= 200 + LOOP_DEFAULTS.degradedCycles - 1, `without the test: ${late?.cycle ?? 'never'}`);
+});
+
+t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), not for the node (12 σ)', () => {
+  const at = (target: 'link' | 'node', z: number) => {
+    const scorer = scorerFor(cal.model);
+    const set = featureSet(target, 1);
+    if (!set) throw new Error('no feature set');
+    // Constant samples: σ is 0, so a feature's distance is its offset over the feature's floor.
+    const base = new Array<number>(set.features.length).fill(1);
+    for (let c = 0; c < SCORER_DEFAULTS.warmup + 5; c++) scorer.scoreRecorded(target, 'k', base, c);
+    const far = base.slice();
+    far[0] = 1 + z * (set.features[0]?.floor as number);
+    scorer.scoreRecorded(target, 'k', far, 100);
+    return scorer.lastRecorded(target, 'k')?.outOfRange;
+  };
+  assert.is(SCORER_DEFAULTS.outOfRangeZ.link, 10);
+  assert.is(SCORER_DEFAULTS.outOfRangeZ.node, 12);
+  assert.is(at('link', 11), true);
+  assert.is(at('node', 11), false);
+  assert.is(at('node', 13), true);
 });
 
 t.run();
