@@ -1,8 +1,10 @@
 /// <reference types="node" />
 /**
- * `npm run model:label -- --role train|test RUN_DIR [NAME]`: a lab run's recordings
+ * `npm run model:label -- --role train|test|reserve RUN_DIR [NAME]`: a lab run's recordings
  * (<RUN_DIR>/agents/<node>/features.jsonl, written by agents with record_features) and
  * its timeline into model/data/<NAME>.jsonl.gz, listed in model/data/runs.json.
+ * `reserve` keeps a held-out run out of model:train and model:eval, so that a later
+ * change can be judged on data nobody has read (docs/model.md, "Data").
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
@@ -17,8 +19,8 @@ function main(): number {
   const { values, positionals } = parseArgs({ options: { role: { type: 'string' }, file: { type: 'string', default: 'features.jsonl' } }, allowPositionals: true });
   const [dir, nameArg] = positionals;
   const role = values.role;
-  if (!dir || (role !== 'train' && role !== 'test')) {
-    process.stderr.write('usage: npm run model:label -- --role train|test RUN_DIR [NAME]\n');
+  if (!dir || (role !== 'train' && role !== 'test' && role !== 'reserve')) {
+    process.stderr.write('usage: npm run model:label -- --role train|test|reserve RUN_DIR [NAME]\n');
     return 2;
   }
   const name = nameArg ?? basename(resolve(dir));

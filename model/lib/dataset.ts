@@ -13,7 +13,12 @@ export interface RunInfo {
   run: string;
   file: string;
   topology: string;
-  role: 'train' | 'test';
+  /**
+   * train: model:train learns from it; test: model:eval judges on it; reserve: a held-out
+   * run kept unread for the next model change (neither command touches it until its role
+   * is set to test).
+   */
+  role: 'train' | 'test' | 'reserve';
   scenario: string;
   nodes: number;
   seconds: number;
