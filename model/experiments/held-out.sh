@@ -3,8 +3,9 @@
 # the tree: which runs train (a comma list; "-" keeps model/data/runs.json's roles), an
 # optional patch (or "A+B"), and the runs evaluated. Runs the repository's own
 # model:train and model:eval and prints, per candidate and per evaluated run, the F1 of the
-# int8 model and of Isolation Forest (links, node), the model's false incidents, and per
-# link fault the detection delays of the model and of the agents' rules.
+# int8 model and of Isolation Forest (links, node), the model's false incidents, the
+# int8/float agreement, and per link fault the detection delays of the model and of the
+# agents' rules. cross-validate.sh uses it for folds between the training runs.
 # Written for session 11's pre-registered check on a run nothing had read
 # (docs/model.md, "Candidates judged on a new run").
 #
@@ -64,7 +65,8 @@ r = json.load(open('model/report.json'))
 print(f"== {sys.argv[1]}: train {sys.argv[2]}, patches {sys.argv[3]}")
 for t in r['targets']:
     f1 = next(k for k in t['kinds'] if k['kind'] == 'all faults')['detectors']
-    print(f"  {t['target']} all test runs: F1 int8 {f1['int8']['f1']} / iforest {f1['iforest']['f1']}, false incidents int8 {t['falseIncidents']['int8']} / iforest {t['falseIncidents']['iforest']}")
+    a = t['agreement']
+    print(f"  {t['target']} all test runs: F1 int8 {f1['int8']['f1']} / iforest {f1['iforest']['f1']}, false incidents int8 {t['falseIncidents']['int8']} / iforest {t['falseIncidents']['iforest']}, outputs over 4 steps from float {a['over4StepsPercent']} % (same model in float {a['sameModel']['over4StepsPercent']} %)")
     for p in t['perRun']:
         d = p['detectors']
         print(f"    {p['run']}: F1 int8 {d['int8']['f1']} / iforest {d['iforest']['f1']}, false incidents int8 {d['int8']['falseIncidents']} / iforest {d['iforest']['falseIncidents']}")
