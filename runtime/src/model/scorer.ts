@@ -105,7 +105,6 @@ class Scoring {
 
   /** Judge `raw` against a normaliser (no state changes). */
   judge(norm: Normalizer): Judgement {
-    const outOfRangeZ = this.outOfRangeZ;
     const far = norm.zScores(this.raw, this.z);
     const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
@@ -123,7 +122,7 @@ class Scoring {
       }
     }
     const t = this.threshold.value;
-    if (farZ >= outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true };
+    if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true };
     return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false };
   }
 }
