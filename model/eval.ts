@@ -29,7 +29,7 @@ import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
-import { detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
+import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
 import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { f1At, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
@@ -53,6 +53,8 @@ interface DelayResult {
 }
 
 const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
+/** The false-alarm rates (shares of normal rows) at which every detector is also compared. */
+const FALSE_ALARM_RATES = [0.001, 0.005, 0.01, 0.02];
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 
 /**
@@ -186,6 +188,19 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
     }
     results.push(res);
   }
+  // Every detector at the same fixed false-alarm rates (its cut set on these normal rows): the ranking of the scores without threshold selection.
+  const allPos = idx.filter((i) => (rows[i] as Row).y !== 'normal');
+  const atRates = FALSE_ALARM_RATES.map((rate) => ({
+    rate,
+    detectors: Object.fromEntries(
+      names.map((d) => {
+        const s = scored[d] as Scored;
+        const val = (i: number) => s.error[i] ?? -1;
+        const m = atFalseAlarmRate(allPos.map(val), normal.map(val), rate);
+        return [d, { recall: r3(m.recall), precision: r3(m.precision), f1: r3(m.f1) }];
+      }),
+    ),
+  }));
   // Incidents (5 consecutive alarms, or one out of range) on normal rows, and detection delays (links only).
   const normalSeconds = normal.length; // one row per cycle (1 s) per link
   const falseIncidents: Record<string, number> = {};
@@ -222,7 +237,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
     }
     return { run: run.run, normalRows: neg.length, faultRows: pos.length, detectors };
   });
-  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, falseIncidents, falseAlarmCauses: falseAlarmCauses(judged, normal), delays, perRun };
+  return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, atRates, falseIncidents, falseAlarmCauses: falseAlarmCauses(judged, normal), delays, perRun };
 }
 
 function fmt(x: number | null | undefined): string {
@@ -357,6 +372,9 @@ function markdown(report: Record<string, unknown>): string {
     out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
     for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
+    out.push('', `All faults at fixed false-alarm rates (each detector's cut set on the test runs' normal rows themselves, an oracle no deployed threshold has; the scores of the AUC, so the int8 and float models without their out-of-range test): recall / precision / F1. This compares how the detectors rank the rows, apart from how their thresholds were chosen.`, '');
+    out.push(`| false alarms | ${dets.join(' | ')} |`, `|---|${dets.map(() => '---|').join('')}`);
+    for (const r of tt.atRates) out.push(`| ${r.rate * 100} % | ${dets.map((d) => { const x = r.detectors[d]; return x ? `${x.recall} / ${x.precision} / **${x.f1}**` : '–'; }).join(' | ')} |`);
     out.push('', `Incidents (${RAISE_AFTER} consecutive alarms, or one out of range) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
     const causes = tt.falseAlarmCauses;
     const shown = causes.slice(0, 8);

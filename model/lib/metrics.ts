@@ -40,6 +40,24 @@ export function prf(tp: number, fp: number, fn: number): Prf {
 }
 
 /**
+ * A detector judged at a fixed false-alarm rate instead of its own threshold: the cut is
+ * set on the negatives themselves (at most ⌊rate · negatives⌋ of them score above it;
+ * ties at the cut do not alarm), and the positives above it give recall, precision and
+ * F1. This compares the ranking of two detectors' scores without their threshold
+ * selection (an oracle cut, so an upper bound of what a threshold can reach at that rate).
+ */
+export function atFalseAlarmRate(pos: readonly number[], neg: readonly number[], rate: number): Prf & { falseAlarmRate: number } {
+  const sorted = Float64Array.from(neg).sort().reverse();
+  const allowed = Math.floor(Math.max(0, rate) * sorted.length);
+  const cut = allowed < sorted.length ? (sorted[allowed] as number) : Number.NEGATIVE_INFINITY;
+  let fp = 0;
+  for (const s of neg) if (s > cut) fp++;
+  let tp = 0;
+  for (const s of pos) if (s > cut) tp++;
+  return { ...prf(tp, fp, pos.length - tp), falseAlarmRate: neg.length > 0 ? fp / neg.length : 0 };
+}
+
+/**
  * Per target sequence (run, node, epoch, key), when an incident would open: the rows
  * at which `raiseAfter` consecutive alarms complete, or earlier at an `urgent` alarm
  * (the model's out-of-range test), once per run of alarms. Returns the row indices.

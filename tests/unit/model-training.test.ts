@@ -11,7 +11,7 @@ import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
-import { detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
+import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { meshSim, testModel } from '../support/model-fixture.js';
@@ -104,6 +104,22 @@ t('rows as features v3: the recorded probe silence (log2 ms) becomes seconds, li
   assert.ok(Math.abs(out[1]!.f[18]! - 0.25) <= 0.002, `node ${out[1]!.f[18]}`);
   assert.is(out[2], old);
   assert.is(link.f[21], log2p1(1500), 'the recorded rows are not changed');
+});
+
+t('a detector at a fixed false-alarm rate: the cut is set on the negatives, ties below it', () => {
+  const neg = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  // 10 % of 10 negatives: one may alarm, so the cut is the second largest (8) and only 9 is above it.
+  const at10 = atFalseAlarmRate([8.5, 9, 3, 20], neg, 0.1);
+  assert.equal([at10.tp, at10.fp, at10.fn, at10.falseAlarmRate], [3, 1, 1, 0.1]);
+  assert.is(at10.precision, 0.75);
+  // 0 %: nothing above the largest negative alarms; a positive tied with it does not count.
+  const at0 = atFalseAlarmRate([9, 10], neg, 0);
+  assert.equal([at0.tp, at0.fp], [1, 0]);
+  // Ties at the cut: with every negative equal no negative alarms, whatever the rate.
+  assert.equal(atFalseAlarmRate([2], [1, 1, 1, 1], 0.5).fp, 0);
+  // A rate of 1: every negative may alarm; no negatives: every positive alarms.
+  assert.is(atFalseAlarmRate([5], neg, 1).fp, 10);
+  assert.is(atFalseAlarmRate([5], [], 0.01).recall, 1);
 });
 
 t('timeline without a setup record: a clear error', () => {
