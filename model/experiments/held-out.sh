@@ -54,6 +54,8 @@ for r in runs:
         elif r['run'] in tests: r['role'] = 'test'
         else: continue
     elif r['role'] != 'train' and r['run'] not in tests: continue
+    # A run named to be evaluated is evaluated, also one kept back with the role 'reserve'.
+    if r['run'] in tests: r['role'] = 'test'
     keep.append(r)
 json.dump(keep, open('model/data/runs.json', 'w'), indent=1)
 PY
