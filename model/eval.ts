@@ -107,6 +107,7 @@ function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array 
 function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
   const int = new IntNetwork(net);
   const s = net.inputScale;
+  const trim = net.errorTrim ?? 0; // the errors compared are the ones the scorer thresholds
   // The int8 output ends at -128 and 127 steps (about ±4 σ): a float output clipped to that range.
   const inOutputRange = (v: number) => Math.max(-128 * s, Math.min(127 * s, v));
   let maxSteps = 0;
@@ -134,8 +135,8 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
     maxSteps = Math.max(maxSteps, steps);
     if (steps > TOLERANCE_STEPS) overSteps++;
     if (inRange > TOLERANCE_STEPS) overInRange++;
-    const ei = int.reconstructionError(q);
-    const ef = floatReconstructionError(float, x) / (s * s);
+    const ei = int.reconstructionError(q, trim);
+    const ef = floatReconstructionError(float, x, trim) / (s * s);
     const rel = Math.abs(ei - ef) / Math.max(ef, 1);
     for (const acc of ef >= floatThreshold / 2 ? [all, near] : [all]) {
       acc.n++;
@@ -299,7 +300,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold, or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
@@ -328,7 +329,7 @@ function main(): number {
     const iforest = runIsolationForest(train, select, int8.input ?? []);
     const scored: Record<string, Scored> = {
       int8,
-      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set),
+      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0),
       iforest,
     };
     if (set.target === 'link') scored.ewma = replayEwma(rows);

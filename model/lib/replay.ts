@@ -5,7 +5,7 @@
  *   is not learnt as normal, as the scorer does by its own judgement);
  * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
  *   error, the score, and the int8 network's input (for Isolation Forest);
- * - replayFloat: the same procedure with the float network (its own normaliser,
+ * - replayFloat: the same procedure with the float network and the same error trim (its own normaliser,
  *   learning clipped to ±ANOMALY_CLIP σ while at or above its threshold, as the scorer);
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.
@@ -16,6 +16,7 @@ import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js'
 import type { LinkSeries } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { FeatureSet } from '../../runtime/src/model/features.js';
+import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
@@ -110,7 +111,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
  * The float network through the same procedure (own normaliser per target, the same
  * out-of-range test, learning clipped from rows it alarms on).
  */
-export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
+export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
@@ -131,10 +132,7 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
       }
       n.zScores(raw, z);
       const far = n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target];
-      const y = floatForward(net, z);
-      let e = 0;
-      for (let k = 0; k < z.length; k++) e += ((y[k] as number) - (z[k] as number)) ** 2;
-      e /= s2;
+      const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
       const i = index.get(r) as number;
       error[i] = e;
       alarm[i] = e >= threshold || far;

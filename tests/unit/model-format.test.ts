@@ -46,6 +46,27 @@ t('the test architecture (link 16-12-6-12-16 and node 15-10-4-10-15) is well und
   assert.ok(bytes.length > 1000, 'it holds 908 weights and their per-channel parameters');
 });
 
+t('error trim: a model without one is written as format 1 (what older agents read); with one as format 2, checked on read', () => {
+  const plain = testModel(3).model;
+  const v1 = encoded(plain);
+  assert.is(v1[4], 1);
+  const trimmed: Model = { ...plain, networks: plain.networks.map((n) => (n.target === 'link' ? { ...n, errorTrim: 2 } : n)) };
+  const v2 = encoded(trimmed);
+  assert.is(v2[4], 2);
+  assert.is(v2.length, v1.length + plain.networks.length, 'one trim byte per network');
+  const back = decodeModel(v2);
+  assert.ok(back.ok);
+  assert.equal(back.ok && back.value.networks.map((n) => n.errorTrim ?? 0), [2, 0]);
+  // The link network's trim byte (after margin) set to 9 behind a valid checksum: refused by name.
+  const label = v2[HEADER_BYTES]!;
+  const bad = v2.slice();
+  bad[HEADER_BYTES + 1 + label + 1 + 19] = 9;
+  refit(bad);
+  const r = decodeModel(bad);
+  assert.ok(!r.ok && /network 0: error trim 9 not in 0..3/.test(r.error), r.ok ? 'accepted' : r.error);
+  assert.not.ok(encodeModel({ ...plain, networks: [{ ...plain.networks[0]!, errorTrim: 4 }] }).ok);
+});
+
 t('every kind of damage is rejected with an error that says what is wrong', () => {
   const good = encoded(testModel(2).model);
   const damaged = (f: (b: Uint8Array) => Uint8Array | void, fix = false): string => {
@@ -56,7 +77,8 @@ t('every kind of damage is rejected with an error that says what is wrong', () =
     return r.ok ? 'accepted' : r.error;
   };
   assert.match(damaged((b) => void (b[0] = 0x41)), /bad magic/);
-  assert.match(damaged((b) => void (b[4] = 2)), /format version 2, this agent reads 1/);
+  assert.match(damaged((b) => void (b[4] = 3)), /format version 3, this agent reads 1..2/);
+  assert.match(damaged((b) => void (b[4] = 0)), /format version 0, this agent reads 1..2/);
   assert.match(damaged((b) => void (b[6] = 1)), /unknown flags 0x1/);
   assert.match(damaged((b) => b.subarray(0, 10)), /shorter than the 16-byte header/);
   assert.match(damaged((b) => b.subarray(0, b.length - 1)), /header says \d+ body bytes, the file has \d+/);

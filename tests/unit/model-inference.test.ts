@@ -9,6 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dequantizeNetwork, floatForward, floatReconstructionError } from '../../runtime/src/model/float-inference.js';
 import { currentHost } from '../../runtime/src/host/index.js';
+import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { macCount, type QuantNetwork, validateNetwork } from '../../runtime/src/model/network.js';
 import { quantizeNetwork, quantizeValue } from '../../runtime/src/model/quantize.js';
@@ -38,6 +39,28 @@ function bigIntForward(net: QuantNetwork, input: Int8Array): number[] {
   }
   return x;
 }
+
+t('trimmed squared error: the `trim` largest terms are left out, on integers and reals, in any order', () => {
+  const zero = [0, 0, 0, 0, 0];
+  assert.is(trimmedSquaredError([1, -2, 3, 0, 5], zero, 5, 0), 1 + 4 + 9 + 25);
+  assert.is(trimmedSquaredError([1, -2, 3, 0, 5], zero, 5, 1), 1 + 4 + 9);
+  assert.is(trimmedSquaredError([1, -2, 3, 0, 5], zero, 5, 2), 1 + 4);
+  assert.is(trimmedSquaredError([1, -2, 3, 0, 5], zero, 5, 3), 1);
+  // Ties count once each; only the first n terms are read.
+  assert.is(trimmedSquaredError([4, 4, 4, 1, 100], zero, 4, 2), 16 + 1);
+  assert.is(trimmedSquaredError([0.5, 1.5], [0, 0.5], 2, 1), 0.25);
+  // Against sort-and-drop on random vectors, every trim.
+  const rng = prng(77);
+  for (let k = 0; k < 200; k++) {
+    const n = 1 + Math.floor(rng() * 30);
+    const a = Array.from({ length: n }, () => Math.round(rng() * 255) - 128);
+    const b = Array.from({ length: n }, () => Math.round(rng() * 255) - 128);
+    const terms = a.map((v, i) => (v - (b[i] as number)) ** 2).sort((x, y) => y - x);
+    for (let trim = 0; trim <= Math.min(3, n - 1); trim++) {
+      assert.is(trimmedSquaredError(a, b, n, trim), terms.slice(trim).reduce((s, v) => s + v, 0));
+    }
+  }
+});
 
 t('integer inference is bit-exact with the network evaluated in BigInt', () => {
   for (const seed of [1, 2, 3]) {

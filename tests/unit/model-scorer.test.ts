@@ -13,8 +13,10 @@ import { IncidentBook } from '../../runtime/src/loop/incidents.js';
 import { MONITOR_LIMITS } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import type { IncidentEvent } from '../../runtime/src/loop/types.js';
-import { featureSet } from '../../runtime/src/model/features.js';
+import { featureSet, LINK_FEATURES_V1 } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
+import type { QuantNetwork } from '../../runtime/src/model/network.js';
+import { STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
@@ -310,6 +312,54 @@ t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), 
   assert.is(at('link', 11), true);
   assert.is(at('node', 11), false);
   assert.is(at('node', 13), true);
+});
+
+/**
+ * A link network that outputs 0 whatever it is given: its error is Σ q² of the input
+ * steps, so what the scorer decides follows from the z-scores alone.
+ */
+function zeroOutputModel(threshold: number, errorTrim: number): Model {
+  const n = LINK_FEATURES_V1.features.length;
+  const net: QuantNetwork = {
+    target: 'link',
+    featureVersion: 1,
+    inputDim: n,
+    inputScale: STANDARD_INPUT_SCALE,
+    inputZeroPoint: 0,
+    threshold,
+    quantilePpm: 995_000,
+    marginPermille: 1000,
+    layers: [{ inDim: n, outDim: n, activation: 'none', weights: new Int8Array(n * n), weightScales: new Float32Array(n).fill(1), bias: new Int32Array(n), m0: new Int32Array(n), shift: new Uint8Array(n).fill(1), outputScale: STANDARD_INPUT_SCALE, outputZeroPoint: 0 }],
+  };
+  if (errorTrim > 0) net.errorTrim = errorTrim;
+  return { label: 'zero output', networks: [net] };
+}
+
+t('error trim: a lone feature at the input edge alarms only without the trim; three features out alarm with it', () => {
+  // 127² = 16,129 squared steps for one feature at the edge (6 σ: clipped to 4 σ, inside the out-of-range 10 σ).
+  const judge = (trim: number, far: number[]) => {
+    const scorer = scorerFor(zeroOutputModel(12_000, trim));
+    const base = new Array<number>(LINK_FEATURES_V1.features.length).fill(1);
+    for (let c = 0; c < SCORER_DEFAULTS.warmup + 5; c++) scorer.scoreRecorded('link', 'k', base, c);
+    const x = base.slice();
+    for (const k of far) x[k] = 1 + 6 * (LINK_FEATURES_V1.features[k]?.floor as number);
+    const score = scorer.scoreRecorded('link', 'k', x, 100);
+    const j = scorer.lastRecorded('link', 'k');
+    assert.is(j?.outOfRange, false);
+    return { score, error: j?.error };
+  };
+  assert.equal(judge(0, []), { score: 0, error: 0 });
+  assert.equal(judge(0, [3]), { score: 1, error: 127 * 127 });
+  // The same lone feature with the two largest terms left out: nothing left to alarm on.
+  assert.equal(judge(2, [3]), { score: 0, error: 0 });
+  assert.equal(judge(2, [3, 5]), { score: 0, error: 0 });
+  // Three features at the edge: the third term remains, above the threshold.
+  assert.equal(judge(2, [3, 5, 9]), { score: 1, error: 127 * 127 });
+  // The same trim through the file: written as format version 2, read back with the trim.
+  const bytes = encodeModel(zeroOutputModel(12_000, 2));
+  assert.ok(bytes.ok);
+  const back = bytes.ok ? decodeModel(bytes.value) : null;
+  assert.is(back?.ok && back.value.networks[0]?.errorTrim, 2);
 });
 
 t.run();

@@ -4,6 +4,7 @@
  * Also the float view of a quantized network (dequantized weights and biases),
  * so a model read from a file can be run in float.
  */
+import { trimmedSquaredError } from './error.js';
 import type { FloatLayer, FloatNetwork, QuantNetwork } from './network.js';
 
 export function floatForward(net: FloatNetwork, input: ArrayLike<number>): Float64Array {
@@ -22,15 +23,10 @@ export function floatForward(net: FloatNetwork, input: ArrayLike<number>): Float
   return out;
 }
 
-/** Σ (x̂_i − x_i)² in real units. */
-export function floatReconstructionError(net: FloatNetwork, input: ArrayLike<number>): number {
+/** Σ (x̂_i − x_i)² in real units, without its `trim` largest terms (error.ts). */
+export function floatReconstructionError(net: FloatNetwork, input: ArrayLike<number>, trim = 0): number {
   const out = floatForward(net, input);
-  let err = 0;
-  for (let i = 0; i < out.length; i++) {
-    const d = (out[i] as number) - (input[i] as number);
-    err += d * d;
-  }
-  return err;
+  return trimmedSquaredError(out, input, out.length, trim);
 }
 
 /**

@@ -1,9 +1,9 @@
 /**
- * The model file (x0tta6bl4.model), version 1. Little-endian, byte-packed:
+ * The model file (x0tta6bl4.model), versions 1 and 2. Little-endian, byte-packed:
  *
  *   header (16 bytes)
  *     0  4  magic "X0TM"
- *     4  u16 format version (1)
+ *     4  u16 format version (1, or 2 when a network trims its error)
  *     6  u16 flags (0; anything else is rejected)
  *     8  u32 body length in bytes
  *     12 u32 CRC-32 (IEEE 802.3) of the body
@@ -13,12 +13,19 @@
  *     per network:
  *       u8 target (1 link, 2 node), u16 feature-set version, u8 input dimension,
  *       f32 input scale, i8 input zero point,
- *       u32 threshold, u32 quantile (ppm), u16 margin (‰), u8 layer count
+ *       u32 threshold, u32 quantile (ppm), u16 margin (‰),
+ *       version 2 only: u8 error trim (0..3: the error leaves out that many of its
+ *       largest per-feature terms, error.ts; version 1 means 0),
+ *       u8 layer count
  *       per layer:
  *         u8 output dimension, u8 activation (0 none, 1 relu),
  *         f32 output scale, i8 output zero point,
  *         i8 × out·in weights (row o = output channel o), f32 × out weight scales,
  *         i32 × out biases, i32 × out multipliers m0, u8 × out shifts
+ *
+ * A model without a trim is written as version 1, byte for byte what agents before
+ * version 2 read; one with a trim as version 2, which those agents refuse by its
+ * version instead of misjudging its threshold.
  *
  * The body must end exactly after the last network. decodeModel() is bounded (it
  * rejects a file above MAX_MODEL_BYTES before reading it, reads nothing outside the
@@ -30,7 +37,8 @@ import { crc32 } from '../knowledge/crc32.js';
 import { type Activation, MAX_DIM, MAX_LAYERS, type QuantLayer, type QuantNetwork, type Target, validateNetwork } from './network.js';
 
 export const MODEL_MAGIC = 'X0TM';
-export const MODEL_FORMAT_VERSION = 1;
+/** The newest format version this agent reads and writes (it reads every version from 1). */
+export const MODEL_FORMAT_VERSION = 2;
 export const HEADER_BYTES = 16;
 export const MAX_MODEL_BYTES = 64 * 1024;
 export const MAX_LABEL = 64;
@@ -58,8 +66,13 @@ function checkModel(m: Model): string | null {
   return null;
 }
 
-function networkBytes(n: QuantNetwork): number {
-  let b = 1 + 2 + 1 + 4 + 1 + 4 + 4 + 2 + 1;
+/** The oldest format that can hold the model: 2 only when a network trims its error. */
+function formatVersionFor(m: Model): number {
+  return m.networks.some((n) => (n.errorTrim ?? 0) > 0) ? 2 : 1;
+}
+
+function networkBytes(n: QuantNetwork, version: number): number {
+  let b = 1 + 2 + 1 + 4 + 1 + 4 + 4 + 2 + 1 + (version >= 2 ? 1 : 0);
   for (const l of n.layers) b += 1 + 1 + 4 + 1 + l.outDim * l.inDim + l.outDim * (4 + 4 + 4 + 1);
   return b;
 }
@@ -68,8 +81,9 @@ function networkBytes(n: QuantNetwork): number {
 export function encodeModel(m: Model): ModelResult<Uint8Array> {
   const bad = checkModel(m);
   if (bad) return { ok: false, error: bad };
+  const version = formatVersionFor(m);
   let bodyLen = 1 + m.label.length + 1;
-  for (const n of m.networks) bodyLen += networkBytes(n);
+  for (const n of m.networks) bodyLen += networkBytes(n, version);
   const out = new Uint8Array(HEADER_BYTES + bodyLen);
   const dv = new DataView(out.buffer);
   let p = HEADER_BYTES;
@@ -103,6 +117,7 @@ export function encodeModel(m: Model): ModelResult<Uint8Array> {
     u32(n.threshold);
     u32(n.quantilePpm);
     u16(n.marginPermille);
+    if (version >= 2) u8(n.errorTrim ?? 0);
     u8(n.layers.length);
     for (const l of n.layers) {
       u8(l.outDim);
@@ -117,7 +132,7 @@ export function encodeModel(m: Model): ModelResult<Uint8Array> {
     }
   }
   for (let i = 0; i < 4; i++) dv.setUint8(i, MODEL_MAGIC.charCodeAt(i));
-  dv.setUint16(4, MODEL_FORMAT_VERSION, true);
+  dv.setUint16(4, version, true);
   dv.setUint16(6, 0, true);
   dv.setUint32(8, bodyLen, true);
   dv.setUint32(12, crc32(out.subarray(HEADER_BYTES)), true);
@@ -179,7 +194,7 @@ function fail<T>(error: string): ModelResult<T> {
   return { ok: false, error: `model file: ${error}` };
 }
 
-function readNetwork(c: Cursor, index: number): ModelResult<QuantNetwork> {
+function readNetwork(c: Cursor, index: number, version: number): ModelResult<QuantNetwork> {
   const at = `network ${index}`;
   const start = c.pos;
   const targetCode = c.u8();
@@ -190,6 +205,7 @@ function readNetwork(c: Cursor, index: number): ModelResult<QuantNetwork> {
   const threshold = c.u32();
   const quantilePpm = c.u32();
   const marginPermille = c.u16();
+  const errorTrim = version >= 2 ? c.u8() : 0;
   const layerCount = c.u8();
   if (c.short) return fail(`${at} (byte ${HEADER_BYTES + start}): truncated header`);
   const target: Target | null = targetCode === 1 ? 'link' : targetCode === 2 ? 'node' : null;
@@ -224,6 +240,7 @@ function readNetwork(c: Cursor, index: number): ModelResult<QuantNetwork> {
     inDim = outDim;
   }
   const net: QuantNetwork = { target, featureVersion, inputDim, inputScale, inputZeroPoint, layers, threshold, quantilePpm, marginPermille };
+  if (errorTrim > 0) net.errorTrim = errorTrim;
   const bad = validateNetwork(net);
   if (bad) return fail(`${at}: ${bad}`);
   return { ok: true, value: net };
@@ -236,7 +253,7 @@ export function decodeModel(bytes: Uint8Array): ModelResult<Model> {
   for (let i = 0; i < 4; i++) if (bytes[i] !== MODEL_MAGIC.charCodeAt(i)) return fail('not a model file (bad magic)');
   const head = new DataView(bytes.buffer, bytes.byteOffset, HEADER_BYTES);
   const version = head.getUint16(4, true);
-  if (version !== MODEL_FORMAT_VERSION) return fail(`format version ${version}, this agent reads ${MODEL_FORMAT_VERSION}`);
+  if (version < 1 || version > MODEL_FORMAT_VERSION) return fail(`format version ${version}, this agent reads 1..${MODEL_FORMAT_VERSION}`);
   const flags = head.getUint16(6, true);
   if (flags !== 0) return fail(`unknown flags 0x${flags.toString(16)}`);
   const bodyLen = head.getUint32(8, true);
@@ -261,7 +278,7 @@ export function decodeModel(bytes: Uint8Array): ModelResult<Model> {
   if (count < 1 || count > 2) return fail(`${count} networks, not 1..2`);
   const networks: QuantNetwork[] = [];
   for (let i = 0; i < count; i++) {
-    const n = readNetwork(c, i);
+    const n = readNetwork(c, i, version);
     if (!n.ok) return n;
     if (networks.some((o) => o.target === n.value.target)) return fail(`two ${n.value.target} networks`);
     networks.push(n.value);

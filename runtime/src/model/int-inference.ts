@@ -13,6 +13,7 @@
  * multiply-add here. This file stays the reference: the unit tests run both paths
  * against a BigInt evaluation on both engines (tests/unit/model-inference.test.ts).
  */
+import { trimmedSquaredError } from './error.js';
 import { currentHost } from '../host/index.js';
 import type { NativeInt8 } from '../host/types.js';
 import { mulRoundShift } from './fixed-point.js';
@@ -122,15 +123,12 @@ export class IntNetwork {
     return x;
   }
 
-  /** Squared reconstruction error Σ (out_i − in_i)² in int8 units (at most 64 · 255² < 2^23). */
-  reconstructionError(input: Int8Array): number {
-    const out = this.forward(input);
-    let err = 0;
-    for (let i = 0; i < this.inputDim; i++) {
-      const d = (out[i] as number) - (input[i] as number);
-      err += d * d;
-    }
-    return err;
+  /**
+   * Squared reconstruction error Σ (out_i − in_i)² in int8 units (at most 64 · 255² < 2^23),
+   * without its `trim` largest terms (error.ts; the scorer passes the network's errorTrim).
+   */
+  reconstructionError(input: Int8Array, trim = 0): number {
+    return trimmedSquaredError(this.forward(input), input, this.inputDim, trim);
   }
 }
 

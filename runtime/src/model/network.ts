@@ -11,6 +11,7 @@
  * (every accumulator fits in int32: |bias| + 256 · Σ|w| ≤ 2^31 − 1 per channel).
  */
 import { ACC_LIMIT, SHIFT_MAX, SHIFT_MIN } from './fixed-point.js';
+import { MAX_ERROR_TRIM } from './error.js';
 
 export type Activation = 'none' | 'relu';
 export type Target = 'link' | 'node';
@@ -50,6 +51,8 @@ export interface QuantNetwork {
   quantilePpm: number;
   /** threshold = that quantile × marginPermille / 1000 (the scorer adapts with the same rule). */
   marginPermille: number;
+  /** The error leaves out this many of its largest per-feature terms (error.ts); absent = 0, none. */
+  errorTrim?: number;
 }
 
 export interface FloatLayer {
@@ -82,6 +85,8 @@ export function validateNetwork(net: QuantNetwork): string | null {
   if (!isInt(net.inputDim, 1, MAX_DIM)) return `input dimension ${net.inputDim} not in 1..${MAX_DIM}`;
   if (!isScale(net.inputScale)) return `input scale ${net.inputScale} is not a positive finite number`;
   if (!isInt(net.inputZeroPoint, -128, 127)) return `input zero point ${net.inputZeroPoint} not in -128..127`;
+  const trim = net.errorTrim ?? 0;
+  if (!isInt(trim, 0, MAX_ERROR_TRIM) || trim >= net.inputDim) return `error trim ${trim} not in 0..${Math.min(MAX_ERROR_TRIM, net.inputDim - 1)}`;
   if (net.layers.length < 1 || net.layers.length > MAX_LAYERS) return `${net.layers.length} layers, not 1..${MAX_LAYERS}`;
   let inDim = net.inputDim;
   for (let l = 0; l < net.layers.length; l++) {

@@ -2,8 +2,9 @@
  * The model as the loop's LinkScorer and NodeScorer: per link (and for the node)
  * the feature vector of the current window, normalised by that target's own decayed
  * mean and variance, quantized to int8, reconstructed by the integer autoencoder;
- * the squared reconstruction error against the adaptive threshold is the score
- * (0..1, 1 at or above the threshold).
+ * the squared reconstruction error (without its largest terms when the model file
+ * says so: error.ts) against the adaptive threshold is the score (0..1, 1 at or
+ * above the threshold).
  *
  * Rules, in order, once per target per cycle (a second call in the same cycle
  * returns the first answer):
@@ -26,6 +27,7 @@
  */
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
+import { trimmedSquaredError } from './error.js';
 import { type FeatureSet, featureSet, linkFeatures, nodeFeatures } from './features.js';
 import type { Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
@@ -88,6 +90,8 @@ class Scoring {
   readonly raw: Float64Array;
   readonly z: Float64Array;
   readonly q: Int8Array;
+  /** Largest per-feature error terms left out (the model file's error trim). */
+  readonly trim: number;
 
   constructor(
     readonly spec: QuantNetwork,
@@ -98,6 +102,7 @@ class Scoring {
   ) {
     this.net = new IntNetwork(spec, nativeInference === undefined ? {} : { native: nativeInference });
     this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
+    this.trim = spec.errorTrim ?? 0;
     this.raw = new Float64Array(set.features.length);
     this.z = new Float64Array(set.features.length);
     this.q = new Int8Array(set.features.length);
@@ -109,13 +114,12 @@ class Scoring {
     const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
     const out = this.net.forward(this.q);
-    let error = 0;
+    const error = trimmedSquaredError(out, this.q, this.q.length, this.trim);
     let worst = 0;
     let worstD = -1;
     for (let i = 0; i < this.q.length; i++) {
       const d = (out[i] as number) - (this.q[i] as number);
       const dd = d * d;
-      error += dd;
       if (dd > worstD) {
         worstD = dd;
         worst = i;
