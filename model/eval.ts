@@ -30,8 +30,9 @@ import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
-import { replayEwma, replayFloat, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
-import { f1At, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
+import { forestScore, parseForest } from './lib/iforest.js';
+import { replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
+import { alarmF1, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
@@ -58,42 +59,44 @@ const FALSE_ALARM_RATES = [0.001, 0.005, 0.01, 0.02];
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 
 /**
- * Isolation Forest on the int8 model's inputs: fitted on the training normal inputs,
- * its threshold a quantile of its training scores picked by F1 on the training runs'
- * selection kinds (the autoencoder's rule), then applied to the test rows.
+ * Isolation Forest, fitted by scikit-learn on the training normal inputs (the
+ * autoencoder's), then replayed here as the autoencoder is: its own normaliser per
+ * target, learning clipped while it alarms (lib/replay.ts). Its threshold is chosen by
+ * the autoencoder's rule: a quantile of its scores on the training runs' normal rows
+ * (replayed with no alarm), each candidate replayed on the training runs and picked
+ * by the F1 of its alarms on the selection kinds.
  */
-function runIsolationForest(fit: Float64Array[], select: { input: (Float64Array | null)[]; normal: boolean[]; fault: boolean[] }, test: (Float64Array | null)[]): Scored & { quantilePpm: number } {
+function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[]): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number } {
   const dir = join(root, 'model/.cache');
   mkdirSync(dir, { recursive: true });
-  const csv = (xs: Float64Array[]) => `${xs.map((x) => Array.from(x, (v) => v.toFixed(4)).join(',')).join('\n')}\n`;
-  const judged = (xs: (Float64Array | null)[]) => xs.map((x, i) => (x ? i : -1)).filter((i) => i >= 0);
-  const sel = judged(select.input).filter((i) => select.normal[i] || select.fault[i]);
-  const tst = judged(test);
-  const files = { fit: join(dir, 'iforest-fit.csv'), select: join(dir, 'iforest-select.csv'), test: join(dir, 'iforest-test.csv') };
-  writeFileSync(files.fit, csv(fit));
-  writeFileSync(files.select, csv(sel.map((i) => select.input[i] as Float64Array)));
-  writeFileSync(files.test, csv(tst.map((i) => test[i] as Float64Array)));
+  const fitFile = join(dir, `iforest-fit-${set.target}.csv`);
+  const forestFile = join(dir, `iforest-${set.target}.json`);
+  writeFileSync(fitFile, `${fit.map((x) => Array.from(x, (v) => v.toFixed(4)).join(',')).join('\n')}\n`);
   // Debian's python3 (python3-sklearn), not another python3 earlier in PATH.
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  process.stdout.write(execFileSync(python, [join(root, 'model/iforest.py'), String(SEED), files.fit, files.select, files.test], { encoding: 'utf8' }));
-  const scores = (f: string) => readFileSync(`${f}.scores`, 'utf8').trim().split('\n').map(Number);
-  const fitScores = scores(files.fit);
-  const selScores = scores(files.select);
-  const candidates = quantileCandidates(select.fault.filter(Boolean).length);
+  process.stdout.write(execFileSync(python, [join(root, 'model/iforest.py'), String(SEED), fitFile, forestFile], { encoding: 'utf8' }));
+  const json = JSON.parse(readFileSync(forestFile, 'utf8')) as { check: { every: number; scores: number[] } };
+  const parsed = parseForest(json, set.features.length);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const forest = parsed.value;
+  // Our scoring against scikit-learn's on the rows it was fitted on (as written to the CSV).
+  let maxScoreDiff = 0;
+  json.check.scores.forEach((want, k) => {
+    const x = Float64Array.from(fit[k * json.check.every] as Float64Array, (v) => Number(v.toFixed(4)));
+    maxScoreDiff = Math.max(maxScoreDiff, Math.abs(forestScore(forest, x) - want));
+  });
+  if (maxScoreDiff > 1e-9) throw new Error(`isolation forest: our scores differ from scikit-learn's by up to ${maxScoreDiff}`);
+  const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set);
+  const normal = base.error.filter((e, i) => e !== null && (trainRows[i] as Row).target === set.target && (trainRows[i] as Row).y === 'normal') as number[];
+  const candidates = quantileCandidates(trainRows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
   let best = { ppm: candidates[candidates.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
   for (const ppm of candidates) {
-    const threshold = quantile(fitScores, ppm);
-    const f1 = f1At(threshold, sel.map((i, k) => (select.normal[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)), sel.map((i, k) => (select.fault[i] ? (selScores[k] as number) : Number.NaN)).filter((x) => !Number.isNaN(x)));
+    const threshold = quantile(normal, ppm);
+    const r = replayForest(forest, threshold, trainRows, set);
+    const f1 = alarmF1(r.alarm, r.error, trainRows, set.target, SELECTION_KINDS);
     if (f1 > best.f1) best = { ppm, threshold, f1 };
   }
-  const error: (number | null)[] = new Array(test.length).fill(null);
-  const alarm: boolean[] = new Array(test.length).fill(false);
-  scores(files.test).forEach((s, k) => {
-    const i = tst[k] as number;
-    error[i] = s;
-    alarm[i] = s >= best.threshold;
-  });
-  return { error, alarm, quantilePpm: best.ppm };
+  return { ...replayForest(forest, best.threshold, rows, set), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff };
 }
 
 /**
@@ -300,7 +303,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (on the int8 network's inputs, clipped to ±4 σ); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, as the autoencoder's; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
@@ -320,13 +323,7 @@ function main(): number {
       const step = train.length / 30_000;
       train = Array.from({ length: 30_000 }, (_, i) => train[Math.floor(i * step)] as Float64Array);
     }
-    const onTrain = replayInt8(model.value, trainRows, set.target);
-    const select = {
-      input: onTrain.input ?? [],
-      normal: trainRows.map((r) => r.target === set.target && r.y === 'normal'),
-      fault: trainRows.map((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)),
-    };
-    const iforest = runIsolationForest(train, select, int8.input ?? []);
+    const iforest = runIsolationForest(train, trainRows, set, rows);
     const scored: Record<string, Scored> = {
       int8,
       float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0),
@@ -337,7 +334,7 @@ function main(): number {
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
     const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
-    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 } });
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
   }
   writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(root, 'model/report.md'), markdown(report));
@@ -361,9 +358,9 @@ function markdown(report: Record<string, unknown>): string {
   const p = report.protocol as Record<string, string>;
   out.push('', '## Protocol', '', ...Object.entries(p).map(([k, v]) => `- ${k}: ${v}`), '');
   for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {
-    const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number>; agreement: ReturnType<typeof agreement> };
+    const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number>; agreement: ReturnType<typeof agreement>; iforestCheck: { rows: number; maxScoreDiff: number } };
     out.push(`## ${tt.target === 'link' ? 'Links' : 'The node'}`, '');
-    out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection).`, '');
+    out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection). Isolation Forest is scored by model/lib/iforest.ts; on ${tt.iforestCheck.rows} of its fit rows its scores and scikit-learn's differ by at most ${tt.iforestCheck.maxScoreDiff.toExponential(1)}.`, '');
     const a = tt.agreement;
     out.push(
       `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same int8 model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps, more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,

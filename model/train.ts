@@ -27,8 +27,7 @@ import { initNetwork, rng, train } from './lib/autoencoder.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
-import { prf } from './lib/metrics.js';
-import { MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
+import { alarmF1, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 export const MARGIN_PERMILLE = 1000;
@@ -49,22 +48,6 @@ export interface FloatArtifact {
   seed: number;
   trainRuns: string[];
   networks: { target: 'link' | 'node'; samples: number; losses: number[]; quantilePpm: number; selection: { ppm: number; threshold: number; f1: number }[]; floatThreshold: number; int8Threshold: number; net: { inputDim: number; layers: { inDim: number; outDim: number; activation: 'none' | 'relu'; weights: number[]; bias: number[] }[] } }[];
-}
-
-/** F1 of a replay's alarms (the network's threshold and the out-of-range test) on the judged rows: `kinds` against normal. */
-function alarmF1(alarm: readonly boolean[], errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node', kinds: readonly string[]): number {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  errors.forEach((e, i) => {
-    const r = rows[i] as Row;
-    if (e === null || r.target !== target) return;
-    if (kinds.includes(r.y)) {
-      if (alarm[i]) tp++;
-      else fn++;
-    } else if (r.y === 'normal' && alarm[i]) fp++;
-  });
-  return prf(tp, fp, fn).f1;
 }
 
 function normalErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node'): number[] {

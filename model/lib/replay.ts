@@ -7,6 +7,8 @@
  *   error, the score, and the int8 network's input (for Isolation Forest);
  * - replayFloat: the same procedure with the float network and the same error trim (its own normaliser,
  *   learning clipped to ±ANOMALY_CLIP σ while at or above its threshold, as the scorer);
+ * - replayForest: Isolation Forest (lib/iforest.ts) through that procedure, its own
+ *   normaliser learning clipped while the forest alarms;
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.
  * Results are arrays parallel to the rows; null where a detector had no opinion.
@@ -23,6 +25,7 @@ import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
 import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
+import { type Forest, forestScore } from './iforest.js';
 import { byAgent, type Row } from './labels.js';
 
 function indexOf(rows: readonly Row[]): Map<Row, number> {
@@ -108,17 +111,17 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
 }
 
 /**
- * The float network through the same procedure (own normaliser per target, the same
- * out-of-range test, learning clipped from rows it alarms on).
+ * A detector with its own normaliser per target, as the router's scorer has: after the
+ * warm-up, `judge` scores each row's z-scores (with the scorer's out-of-range verdict);
+ * the normaliser then learns the row, clipped to ±ANOMALY_CLIP σ when it alarmed.
  */
-export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0): Scored {
+function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: Float64Array, outOfRange: boolean) => { score: number; alarm: boolean; urgent: boolean }): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
   const urgent: boolean[] = new Array(rows.length).fill(false);
   const raw = new Float64Array(set.features.length);
   const z = new Float64Array(set.features.length);
-  const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
   for (const group of byAgent(rows)) {
     const norms = new Map<string, Normalizer>();
     for (const r of group) {
@@ -131,17 +134,41 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
         continue;
       }
       n.zScores(raw, z);
-      const far = n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target];
-      const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
+      const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target]);
       const i = index.get(r) as number;
-      error[i] = e;
-      alarm[i] = e >= threshold || far;
-      urgent[i] = far;
-      if (!alarm[i]) n.update(raw);
+      error[i] = j.score;
+      alarm[i] = j.alarm;
+      urgent[i] = j.urgent;
+      if (!j.alarm) n.update(raw);
       else n.updateClipped(raw, ANOMALY_CLIP);
     }
   }
   return { error, alarm, urgent };
+}
+
+/**
+ * The float network through the same procedure (own normaliser per target, the same
+ * out-of-range test, learning clipped from rows it alarms on).
+ */
+export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0): Scored {
+  const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
+  return replayOwnNormaliser(rows, set, (z, far) => {
+    const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
+    return { score: e, alarm: e >= threshold || far, urgent: far };
+  });
+}
+
+/**
+ * Isolation Forest through the same procedure: its own normaliser, learning clipped
+ * from rows it alarms on; its input the z-scores on the int8 grid (±4 σ), as it was
+ * fitted. No out-of-range test: the forest alone decides.
+ */
+export function replayForest(forest: Forest, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
+  const grid = new Float64Array(set.features.length);
+  return replayOwnNormaliser(rows, set, (z) => {
+    const s = forestScore(forest, onGrid(z, grid));
+    return { score: s, alarm: s >= threshold, urgent: false };
+  });
 }
 
 /** The degraded-link rule on the recorded metric: continuous score min(drop/drop%, deviations/K) for the AUC. */

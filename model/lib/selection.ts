@@ -7,6 +7,7 @@
  */
 import { type FeatureSet, LINK_FEATURES_V2, LINK_FEATURES_V3, NODE_FEATURES_V3 } from '../../runtime/src/model/features.js';
 import type { RunInfo } from './dataset.js';
+import type { Row } from './labels.js';
 import { prf } from './metrics.js';
 
 /** The feature sets the shipped model is trained on: links and the node, v3 (the probe silence in seconds). */
@@ -51,4 +52,20 @@ export function f1At(threshold: number, normal: readonly number[], fault: readon
   const tp = fault.filter((e) => e >= threshold).length;
   const fp = normal.filter((e) => e >= threshold).length;
   return prf(tp, fp, fault.length - tp).f1;
+}
+
+/** F1 of a replay's alarms (the network's threshold and the out-of-range test) on the judged rows: `kinds` against normal. */
+export function alarmF1(alarm: readonly boolean[], errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node', kinds: readonly string[]): number {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  errors.forEach((e, i) => {
+    const r = rows[i] as Row;
+    if (e === null || r.target !== target) return;
+    if (kinds.includes(r.y)) {
+      if (alarm[i]) tp++;
+      else fn++;
+    } else if (r.y === 'normal' && alarm[i]) fp++;
+  });
+  return prf(tp, fp, fn).f1;
 }

@@ -11,6 +11,7 @@ import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/
 import { ModelScorer } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
+import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
 import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
 import { replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
@@ -225,6 +226,39 @@ t('the causes of false alarms: alarms on normal rows counted by worst feature, o
     { cause: 'probe_loss', alarms: 2 },
     { cause: 'out of range: probe_silence_s', alarms: 1 },
   ]);
+});
+
+// One tree: the root splits input column 1 (the tree's feature 0, through its feature
+// list) at 0.1; left a leaf of 1 training sample, right a leaf of 3; 4 samples per tree.
+const tinyTree = { features: [1, 0], left: [1, -1, -1], right: [2, -1, -1], feature: [0, -2, -2], threshold: [0.1, -2, -2], samples: [4, 1, 3] };
+
+t('isolation forest: path lengths and scores as scikit-learn computes them', () => {
+  // scikit-learn 1.2's _average_path_length([256, 4, 3]).
+  assert.ok(Math.abs(averagePathLength(256) - 10.24477092) < 1e-8);
+  assert.ok(Math.abs(averagePathLength(4) - 1.85165591) < 1e-8);
+  assert.is(averagePathLength(2), 1);
+  assert.is(averagePathLength(1), 0);
+  const f = parseForest({ maxSamples: 4, trees: [tinyTree] }, 2);
+  if (!f.ok) throw new Error(f.error);
+  // Left leaf: depth 1 + c(1) = 1; right leaf: depth 1 + c(3).
+  assert.ok(Math.abs(forestScore(f.value, [9, -5]) - 2 ** (-1 / averagePathLength(4))) < 1e-12);
+  assert.ok(Math.abs(forestScore(f.value, [9, 5]) - 2 ** (-(1 + averagePathLength(3)) / averagePathLength(4))) < 1e-12);
+  // The split compares the input as float32: 0.1 becomes 0.10000000149 and goes right, as in scikit-learn.
+  assert.ok(forestScore(f.value, [0, 0.1]) < forestScore(f.value, [0, 0.09]));
+  // Isolated sooner (shorter path) = more anomalous.
+  assert.ok(forestScore(f.value, [0, -5]) > forestScore(f.value, [0, 5]));
+});
+
+t('isolation forest: a malformed forest file is refused, not walked', () => {
+  const bad = (tree: Record<string, unknown>, dim = 2) => parseForest({ maxSamples: 4, trees: [{ ...tinyTree, ...tree }] }, dim);
+  assert.ok(bad({}).ok);
+  assert.match((bad({ left: [0, -1, -1] }) as { error: string }).error, /bad child/); // a loop back to the root
+  assert.match((bad({ right: [-1, -1, -1] }) as { error: string }).error, /one child/);
+  assert.not.ok(bad({ features: [2, 0] }).ok); // a column the input does not have
+  assert.not.ok(bad({ threshold: [0.1, -2] }).ok);
+  assert.not.ok(parseForest({ maxSamples: 0, trees: [tinyTree] }, 2).ok);
+  assert.not.ok(parseForest({ maxSamples: 4, trees: [] }, 2).ok);
+  assert.not.ok(parseForest('forest', 2).ok);
 });
 
 t.run();
