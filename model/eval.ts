@@ -3,7 +3,7 @@
  * `npm run model:eval`: the shipped model (model/x0tta6bl4.model) and its float
  * version (model/float-network.json) on the held-out runs of model/data (role
  * "test": topologies not used in training; no fault kind is used in training at all),
- * against Isolation Forest (model/iforest.py, scikit-learn) on the same inputs and
+ * against Isolation Forest (model/iforest.py fits it, model/lib/iforest.ts scores it with its own normaliser) and
  * the EWMA degraded-link rule on the same rows. Writes model/report.json and
  * model/report.md.
  *
