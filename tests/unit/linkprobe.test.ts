@@ -129,6 +129,27 @@ t('quality: a link whose 40 % loss toggles every 5 s has two episodes within 30 
   }
 });
 
+t('quality: a window is judged against the normal from before its slots: a fault creeping in does not talk its first lossy window out of it', () => {
+  // Slots of 5 probes straight into the quality: 30 clean seconds (normal loss at its 2 % floor),
+  // then 4 s losing 1 of 5 (windows losing up to 4 of 20: neutral, and they teach the normal),
+  // then a second losing 2: the window losing 5 of 20 is lossy against the normal of before the
+  // creep (2 %: upper tail 4e-5), not against the 2.8 % the creep's own windows taught (2e-4).
+  const q = new LinkQuality(QUALITY_DEFAULTS);
+  let at = 0;
+  const slot = (received: number) => q.observe({ endMono: (at += 1000), expected: 5, received });
+  for (let i = 0; i < 30; i++) slot(5);
+  const creep = [slot(4), slot(4), slot(4), slot(4)];
+  assert.equal(creep, ['clean', 'neutral', 'neutral', 'neutral']);
+  assert.is(slot(3), 'lossy');
+  assert.ok(q.normalLoss > 0.024, `the creep's windows did teach the normal: ${q.normalLoss}`);
+  // A creep that lasts: the normal it taught is the one a later window is judged by.
+  const slow = new LinkQuality(QUALITY_DEFAULTS);
+  at = 0;
+  for (let i = 0; i < 30; i++) slow.observe({ endMono: (at += 1000), expected: 5, received: 5 });
+  for (let i = 0; i < 10; i++) slow.observe({ endMono: (at += 1000), expected: 5, received: 4 });
+  assert.is(slow.observe({ endMono: (at += 1000), expected: 5, received: 3 }), 'neutral');
+});
+
 t('quality: a link that flaps for 10 minutes flaps all the while (its normal does not learn the flapping)', () => {
   const start = 60_000;
   for (const seed of [41, 42, 43]) {

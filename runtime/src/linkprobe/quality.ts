@@ -16,6 +16,13 @@
  * until no window was lossy, the incident closed and the penalty was restored while the
  * link still flapped.
  *
+ * A window is judged against the normal from before its first slot: the windows that
+ * share slots with it have taught the normal meanwhile, and at a fault's onset those are
+ * the fault's first seconds (neutral windows, a few probes lost). Judged against the
+ * normal they had just raised, the first window that lost 5 of 20 was not significant
+ * and a toggle went unseen (tests/lab/analysis/linkprobe-simulation.ts: 0.96 % of ends
+ * saw a 5 s toggle later than 30 s, 0.56 % now).
+ *
  * An *episode* starts when a lossy bin follows a clean one. A link whose quality toggles
  * has episode after episode; a link that fails once and stays bad or comes back has one.
  * The flapping detector counts episodes in its window.
@@ -85,6 +92,12 @@ export class LinkQuality {
   private judged = 0;
   private lastLossyMono = Number.NEGATIVE_INFINITY;
   private state: 'clean' | 'lossy' | null = null;
+  /**
+   * The normal loss before each of the latest windowSlots - 1 judgements, oldest first: a
+   * window is judged against the normal from before its first slot, which no window
+   * sharing a slot with it has taught yet.
+   */
+  private readonly normalBefore: number[] = [];
   /** Monotonic ms at which each episode started. */
   readonly episodes = new NumberRing(EPISODES_KEPT);
   /** Monotonic ms of each lossy bin's end. */
@@ -144,7 +157,9 @@ export class LinkQuality {
         this.normalLoss = Math.max(p.floor, (this.normalLoss * this.judged + loss) / (this.judged + 1));
         this.judged++;
       } else {
-        const normal = Math.max(p.floor, this.normalLoss);
+        this.normalBefore.push(this.normalLoss);
+        while (this.normalBefore.length > Math.max(1, p.windowSlots - 1)) this.normalBefore.shift();
+        const normal = Math.max(p.floor, this.normalBefore[0] as number);
         if (loss >= normal + p.effect && binomialUpperTail(n, lost, normal) < p.significance) verdict = 'lossy';
         else if (loss <= normal + p.effect / 2) verdict = 'clean';
         else verdict = 'neutral';
