@@ -1,6 +1,6 @@
 /**
  * Replays of recorded rows, per agent process (run, node, epoch) in recorded order:
- * - trainingInputs: the z-scores the router's normaliser would give (alpha 0.01,
+ * - trainingInputs: the z-scores the router's normaliser would give (its alpha per network,
  *   30 samples of warm-up), learning only from rows labelled normal or setup (a fault
  *   is not learnt as normal, as the scorer does by its own judgement);
  * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
@@ -35,7 +35,6 @@ function indexOf(rows: readonly Row[]): Map<Row, number> {
 }
 
 export const WARMUP = SCORER_DEFAULTS.warmup;
-const ALPHA = SCORER_DEFAULTS.alpha;
 const LEARN = new Set(['normal', 'setup']);
 
 /** z on the int8 grid (what the integer network sees), as reals. */
@@ -54,7 +53,7 @@ export function trainingInputs(rows: readonly Row[], set: FeatureSet): Float64Ar
     for (const r of group) {
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
-      if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
+      if (!n) norms.set(r.key, (n = new Normalizer(set.features, SCORER_DEFAULTS.alpha[set.target])));
       for (let k = 0; k < raw.length; k++) raw[k] = r.f[k] ?? 0;
       if (n.samples < WARMUP) {
         n.update(raw);
@@ -127,7 +126,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: F
     for (const r of group) {
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
-      if (!n) norms.set(r.key, (n = new Normalizer(set.features, ALPHA)));
+      if (!n) norms.set(r.key, (n = new Normalizer(set.features, SCORER_DEFAULTS.alpha[set.target])));
       for (let k = 0; k < raw.length; k++) raw[k] = r.f[k] ?? 0;
       if (n.samples < WARMUP) {
         n.update(raw);

@@ -36,8 +36,11 @@ import { Normalizer } from './normalizer.js';
 import { ADAPT_DEFAULTS, type AdaptOptions, AdaptiveThreshold } from './threshold.js';
 
 export interface ScorerOptions {
-  /** Normaliser weight per sample (0.01: a memory of about 100 cycles). */
-  alpha: number;
+  /**
+   * Normaliser weight per sample, one per network (0.01: a memory of about 100 cycles).
+   * The network was trained on inputs normalised with it.
+   */
+  alpha: { link: number; node: number };
   /** Samples a target's normaliser learns before it is scored. */
   warmup: number;
   adapt: AdaptOptions;
@@ -50,6 +53,9 @@ export interface ScorerOptions {
   /** false: the TypeScript inference even where the host has the C kernel (benchmarks compare the two). */
   nativeInference?: boolean;
 }
+
+/** The normalisers' weight per sample, per network (ScorerOptions.alpha). */
+export const NORMALIZER_ALPHA = { link: 0.01, node: 0.01 };
 
 /** A sample scored 1 is learnt clipped to the normal mean ± this many standard deviations. */
 export const ANOMALY_CLIP = 2;
@@ -69,7 +75,7 @@ export const ANOMALY_CLIP = 2;
  */
 export const OUT_OF_RANGE_Z = { link: 10, node: 12 } as const;
 
-export const SCORER_DEFAULTS: ScorerOptions = { alpha: 0.01, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z };
+export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z };
 
 export interface Judgement {
   /** Squared reconstruction error, int8 units. */
@@ -168,7 +174,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   }
 
   private fresh(set: FeatureSet): TargetState {
-    return { norm: new Normalizer(set.features, this.options.alpha), cycle: -1, score: null, last: null };
+    return { norm: new Normalizer(set.features, this.options.alpha[set.target]), cycle: -1, score: null, last: null };
   }
 
   /** Run one target's cycle: learn during warm-up, then score; clean samples teach fully, anomalous ones clipped. */
