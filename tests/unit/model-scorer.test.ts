@@ -314,6 +314,27 @@ t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), 
   assert.is(at('node', 13), true);
 });
 
+t('each network\'s normaliser learns at its own alpha (ScorerOptions.alpha)', () => {
+  // Constant samples, one step of 2 floors on the first feature, the constant again: how far
+  // the normal followed the step shows in the last input, and depends on that network's alpha.
+  const afterStep = (alpha: { link: number; node: number }, target: 'link' | 'node') => {
+    const made = ModelScorer.create(cal.model, { ...SCORER_DEFAULTS, alpha });
+    if (!made.ok) throw new Error(made.error);
+    const set = featureSet(target, 1);
+    if (!set) throw new Error('no feature set');
+    const base = new Array<number>(set.features.length).fill(1);
+    for (let c = 0; c < SCORER_DEFAULTS.warmup; c++) made.value.scoreRecorded(target, 'k', base, c);
+    const step = base.slice();
+    step[0] = 1 + 2 * (set.features[0]?.floor as number);
+    made.value.scoreRecorded(target, 'k', step, SCORER_DEFAULTS.warmup);
+    made.value.scoreRecorded(target, 'k', base, SCORER_DEFAULTS.warmup + 1);
+    return Array.from(made.value.lastInput(target) ?? []);
+  };
+  const fastLinks = { link: 0.5, node: SCORER_DEFAULTS.alpha.node };
+  assert.not.equal(afterStep(fastLinks, 'link'), afterStep(SCORER_DEFAULTS.alpha, 'link'));
+  assert.equal(afterStep(fastLinks, 'node'), afterStep(SCORER_DEFAULTS.alpha, 'node'));
+});
+
 /**
  * A link network that outputs 0 whatever it is given: its error is Σ q² of the input
  * steps, so what the scorer decides follows from the z-scores alone.
