@@ -9,12 +9,13 @@ import { Lab } from "./lab";
 import { formatReport, readTimeline } from "./report";
 import type { AgentSpec } from "./protocol";
 import { type Scenario, loadScenario } from "./scenario";
-import { loadTopology, subgraph } from "./topology";
+import { loadTopology, region, subgraph } from "./topology";
 import { LabError, cacheDir, log, runCleanups, setQuiet, warn } from "./util";
 
 const HELP = `usage: npm run lab -- [options]
   --topology FILE       meshnet-lab JSON (default: the scenario's, else tests/lab/topologies/freifunk-leipzig.json)
-  --nodes N             connected subgraph of N nodes, breadth-first (default: scenario's, else 5)
+  --nodes N             connected subgraph of N nodes, breadth-first (default: scenario's, else 5;
+                        a scenario's "region" lists its nodes, and --nodes/--start/--topology set it aside)
   --start ID|NAME       start node of the subgraph (default: the one giving the most links)
   --scenario FILE       scenario JSON (default: tests/lab/scenarios/link-failure.json)
   --algo BATMAN_IV|BATMAN_V                 (default BATMAN_IV)
@@ -101,7 +102,8 @@ async function main(): Promise<number> {
   let topo = loadTopology(topoFile);
   const n = int(v.nodes, "nodes") ?? scenario.nodes ?? Math.min(5, topo.nodes.length);
   const start = v.start ?? scenario.start;
-  if (n < topo.nodes.length || start !== undefined) topo = subgraph(topo, n, start);
+  if (scenario.region && v.nodes === undefined && v.start === undefined && v.topology === undefined) topo = region(topo, scenario.region);
+  else if (n < topo.nodes.length || start !== undefined) topo = subgraph(topo, n, start);
   const algo = (v.algo ?? scenario.algo ?? "BATMAN_IV").toUpperCase();
   if (algo !== "BATMAN_IV" && algo !== "BATMAN_V") throw new LabError(`--algo must be BATMAN_IV or BATMAN_V`);
   const accel = v.accel ?? "auto";

@@ -37,6 +37,7 @@ export interface Scenario {
   topology?: string;
   nodes?: number;
   start?: string;
+  region?: string[]; // exactly these nodes (ids or names) instead of nodes/start
   algo?: "BATMAN_IV" | "BATMAN_V";
   origIntervalMs?: number;
   gateways?: string[];
@@ -104,6 +105,11 @@ export function parseScenario(text: string, file?: string): Scenario {
   if (typeof raw.topology === "string") s.topology = isAbsolute(raw.topology) ? raw.topology : resolve(base, raw.topology);
   if (typeof raw.nodes === "number") s.nodes = raw.nodes;
   if (raw.start !== undefined) s.start = String(raw.start);
+  if (raw.region !== undefined) {
+    if (!Array.isArray(raw.region) || raw.region.length === 0) throw new LabError(`${where}: "region" must be a non-empty list of node ids or names`);
+    if (raw.nodes !== undefined || raw.start !== undefined) throw new LabError(`${where}: "region" names the nodes; leave out "nodes" and "start"`);
+    s.region = raw.region.map(String);
+  }
   if (raw.algo === "BATMAN_IV" || raw.algo === "BATMAN_V") s.algo = raw.algo;
   if (typeof raw.orig_interval_ms === "number") s.origIntervalMs = raw.orig_interval_ms;
   if (Array.isArray(raw.gateways)) s.gateways = raw.gateways.map(String);
