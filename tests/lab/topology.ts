@@ -160,6 +160,11 @@ export function subgraph(t: Topology, n: number, start?: string): Topology {
     order = best;
   }
   if (order.length < n) throw new LabError(`${t.source}: only ${order.length} nodes reachable from the start node, ${n} wanted`);
+  return induced(t, order);
+}
+
+/** The nodes at `order` (renumbered in that order) with every link among them. */
+function induced(t: Topology, order: readonly number[]): Topology {
   const map = new Map(order.map((old, i) => [old, i]));
   return {
     source: t.source,
@@ -178,12 +183,7 @@ export function region(t: Topology, refs: readonly string[]): Topology {
   const order = refs.map((r) => findNode(t, r));
   const dup = order.find((x, i) => order.indexOf(x) !== i);
   if (dup !== undefined) throw new LabError(`${t.source}: node "${t.nodes[dup]?.id}" named twice in the region`);
-  const map = new Map(order.map((old, i) => [old, i]));
-  const sub: Topology = {
-    source: t.source,
-    nodes: order.map((i) => t.nodes[i] as TopoNode),
-    links: t.links.filter((l) => map.has(l.a) && map.has(l.b)).map((l) => ({ ...l, a: map.get(l.a) as number, b: map.get(l.b) as number })),
-  };
+  const sub = induced(t, order);
   if (!isConnected(sub)) {
     const reach = new Set(bfs(adjacency(sub), 0, sub.nodes.length));
     const cut = sub.nodes.filter((_, i) => !reach.has(i)).map((n) => n.id);
