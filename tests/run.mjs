@@ -120,6 +120,8 @@ async function transpileForCoverage(files) {
     ...walk(join(root, 'packages-openwrt', 'src')),
     // The model's training tools (Node only; their tests import them).
     ...walk(join(root, 'model', 'lib')),
+    // The lab harness's modules (Node only; tests/unit/lab-region.test.ts imports them).
+    ...walk(join(root, 'tests', 'lab')),
   ];
   const { define } = nodeOptions();
   await esbuild.build({ entryPoints: sources, outdir: dir, outbase: root, bundle: false, format: 'esm', platform: 'node', target: 'es2023', sourcemap: 'inline', define, logLevel: 'warning' });

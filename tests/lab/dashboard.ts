@@ -7,8 +7,8 @@
 import { mkdirSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
-import type { Lab } from "./lab";
-import { WIRE_NS } from "./protocol";
+import type { Lab } from "./lab.js";
+import { WIRE_NS } from "./protocol.js";
 
 /** What code run inside the page reads of it (tsconfig has no DOM lib). */
 interface PageDoc {

@@ -2,7 +2,7 @@
 // Host prerequisites: Debian packages the lab needs. Installed with apt-get when we
 // run as root; otherwise a clear error naming the packages.
 import { existsSync, readdirSync } from "node:fs";
-import { LabError, log, runLive, runSync, which } from "./util";
+import { LabError, log, runLive, runSync, which } from "./util.js";
 
 interface Need {
   pkg: string;

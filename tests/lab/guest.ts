@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, read, readFileSync, readSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { type Fault, type GuestEvent, type Impair, type Plan, type PlanLink, WIRE_NS, decodeMac } from "./protocol";
+import { type Fault, type GuestEvent, type Impair, type Plan, type PlanLink, WIRE_NS, decodeMac } from "./protocol.js";
 
 process.env.UV_THREADPOOL_SIZE = "8";
 const now = (): number => Number(process.hrtime.bigint()) / 1e6;

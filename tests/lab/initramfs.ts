@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
-import { LabError, cacheDir, log, runSync, sha256 } from "./util";
+import { LabError, cacheDir, log, runSync, sha256 } from "./util.js";
 
 /** Modules loaded in the guest, in order (dependencies are resolved by modprobe). */
 export const GUEST_MODULES = [

@@ -3,16 +3,16 @@
 // faults, waits, teardown), recording the timeline and computing the summary.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ensureDeps } from "./deps";
-import { type Kernel, ensureInitramfs, findKernel } from "./initramfs";
-import type { AgentSpec, Fault, GuestEvent, Plan } from "./protocol";
-import { formatReport, readTimeline } from "./report";
-import type { LinkRef, Scenario, ScenarioEvent } from "./scenario";
-import { type Summary, formatSummary, reachable, summarize } from "./summary";
-import { Timeline } from "./timeline";
-import { type Topology, findNode, isConnected, toPlanParts } from "./topology";
-import { LabError, cacheDir, log, runSync, sha256, sleep } from "./util";
-import { Vm } from "./vm";
+import { ensureDeps } from "./deps.js";
+import { type Kernel, ensureInitramfs, findKernel } from "./initramfs.js";
+import type { AgentSpec, Fault, GuestEvent, Plan } from "./protocol.js";
+import { formatReport, readTimeline } from "./report.js";
+import type { LinkRef, Scenario, ScenarioEvent } from "./scenario.js";
+import { type Summary, formatSummary, reachable, summarize } from "./summary.js";
+import { Timeline } from "./timeline.js";
+import { type Topology, findNode, isConnected, toPlanParts } from "./topology.js";
+import { LabError, cacheDir, log, runSync, sha256, sleep } from "./util.js";
+import { Vm } from "./vm.js";
 
 export interface LabOptions {
   root: string; // repository root (holds dist/lab/guest.mjs and tests/lab/probe.c)

@@ -5,12 +5,12 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:f
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Lab } from "./lab";
-import { formatReport, readTimeline } from "./report";
-import type { AgentSpec } from "./protocol";
-import { type Scenario, loadScenario } from "./scenario";
-import { loadTopology, region, subgraph } from "./topology";
-import { LabError, cacheDir, log, runCleanups, setQuiet, warn } from "./util";
+import { Lab } from "./lab.js";
+import { formatReport, readTimeline } from "./report.js";
+import type { AgentSpec } from "./protocol.js";
+import { type Scenario, loadScenario } from "./scenario.js";
+import { loadTopology, region, subgraph } from "./topology.js";
+import { LabError, cacheDir, log, runCleanups, setQuiet, warn } from "./util.js";
 
 const HELP = `usage: npm run lab -- [options]
   --topology FILE       meshnet-lab JSON (default: the scenario's, else tests/lab/topologies/freifunk-leipzig.json)

@@ -5,8 +5,8 @@
 // most routes and whose loss leaves the mesh connected).
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { Impair } from "./protocol";
-import { LabError } from "./util";
+import type { Impair } from "./protocol.js";
+import { LabError } from "./util.js";
 
 export type LinkRef = [string, string] | "auto";
 

@@ -2,8 +2,8 @@
 // changes per originator, per fault the time until batman-adv rerouted every affected
 // route (and, after a recovery, until it used the link again), and the agents' first
 // detection and healing reports after each fault.
-import type { Fault, Plan } from "./protocol";
-import type { Rec, Route } from "./timeline";
+import type { Fault, Plan } from "./protocol.js";
+import type { Rec, Route } from "./timeline.js";
 
 export interface FaultSummary {
   t: number; // ms since setup

@@ -4,7 +4,7 @@
 // written as ms since the mesh setup began. Kept in memory (for waits and the summary)
 // and appended to a JSONL file with node names instead of indices.
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { Fault, GuestEvent, Plan } from "./protocol";
+import type { Fault, GuestEvent, Plan } from "./protocol.js";
 
 export type HostRec =
   | { type: "lab"; t: number; what: string; [k: string]: unknown }

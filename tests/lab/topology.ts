@@ -15,8 +15,8 @@
 // So source_tq approximates the delivery ratio source -> target and we drop
 // loss = (1 - tq) * 100 % (times --tq-scale) of packets in that direction.
 import { readFileSync } from "node:fs";
-import { type Impair, type PlanLink, type PlanNode, linkMac, nodeMac } from "./protocol";
-import { LabError } from "./util";
+import { type Impair, type PlanLink, type PlanNode, linkMac, nodeMac } from "./protocol.js";
+import { LabError } from "./util.js";
 
 export interface TopoNode {
   id: string;

@@ -7,9 +7,9 @@ import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSyn
 import { type Socket, connect } from "node:net";
 import { tmpdir, cpus } from "node:os";
 import { join } from "node:path";
-import type { GuestEvent } from "./protocol";
-import type { Kernel } from "./initramfs";
-import { LabError, cacheDir, log, onCleanup, runSync, sha256, sleep, warn } from "./util";
+import type { GuestEvent } from "./protocol.js";
+import type { Kernel } from "./initramfs.js";
+import { LabError, cacheDir, log, onCleanup, runSync, sha256, sleep, warn } from "./util.js";
 
 export interface VmOptions {
   kernel: Kernel;

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { loadScenario } from '../lab/scenario';
-import { loadTopology, parseTopology, region } from '../lab/topology';
+import { loadScenario } from '../lab/scenario.js';
+import { loadTopology, parseTopology, region } from '../lab/topology.js';
 
 const test = suite('lab region');
 
