@@ -30,6 +30,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 say() { printf '[cross] %s\n' "$*"; }
+. scripts/lib/debian-packages.sh
 renice -n 19 -p $$ >/dev/null
 
 archs=(mips mipsel aarch64 musl mips-musl i386-musl)
@@ -76,13 +77,7 @@ for a in "${archs[@]}"; do
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   mapfile -t need_pkgs < <(printf '%s\n' "${need_pkgs[@]}" | sort -u)
-  if [ "$(id -u)" -ne 0 ]; then
-    say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"
-    exit 1
-  fi
-  say "installing Debian packages: ${need_pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
+  install_debian_packages cross "${need_pkgs[@]}" || exit 1
 fi
 if [ ! -f node_modules/.package-lock.json ]; then
   say "installing npm dependencies (npm ci)"

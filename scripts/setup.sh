@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*"; }
+. scripts/lib/debian-packages.sh
 
 need_pkgs=()
 command -v cc >/dev/null 2>&1 || need_pkgs+=(build-essential)
@@ -42,16 +43,8 @@ command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need_pkgs+=(gola
 # playwright-core (an npm devDependency that downloads no browser of its own).
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium)
 # npm run model:eval compares the anomaly model with scikit-learn's Isolation Forest.
-/usr/bin/python3 -c 'import sklearn' >/dev/null 2>&1 || need_pkgs+=(python3-sklearn)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then
-    say "missing Debian packages: ${need_pkgs[*]} (run as root, or: apt-get install ${need_pkgs[*]})"
-    exit 1
-  fi
-  say "installing Debian packages: ${need_pkgs[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_pkgs[@]}" >/dev/null
-fi
+/usr/bin/python3 -c 'from sklearn.ensemble import IsolationForest' >/dev/null 2>&1 || need_pkgs+=(python3-sklearn)
+install_debian_packages setup "${need_pkgs[@]}" || exit 1
 
 if ! command -v node >/dev/null 2>&1; then
   say "Node.js 20.19 or newer is required (for the build and the tests); none found"
