@@ -184,8 +184,8 @@ export function region(t: Topology, refs: readonly string[]): Topology {
   const dup = order.find((x, i) => order.indexOf(x) !== i);
   if (dup !== undefined) throw new LabError(`${t.source}: node "${t.nodes[dup]?.id}" named twice in the region`);
   const sub = induced(t, order);
-  if (!isConnected(sub)) {
-    const reach = new Set(bfs(adjacency(sub), 0, sub.nodes.length));
+  const reach = new Set(bfs(adjacency(sub), 0, sub.nodes.length));
+  if (reach.size < sub.nodes.length) {
     const cut = sub.nodes.filter((_, i) => !reach.has(i)).map((n) => n.id);
     throw new LabError(`${t.source}: the region is not connected by its own links (not reached from "${sub.nodes[0]?.id}": ${cut.join(", ")})`);
   }
