@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts that need Debian packages (setup.sh, cross.sh, model.sh).
 # install_debian_packages TAG PKG...: as root, install the packages with apt-get and say
 # so; otherwise say what to run and return 1. No packages: nothing to do.
