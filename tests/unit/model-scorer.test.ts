@@ -17,6 +17,7 @@ import { featureSet, LINK_FEATURES_V1 } from '../../runtime/src/model/features.j
 import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/format.js';
 import type { QuantNetwork } from '../../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
+import { RULE_HOLD_MS } from '../../runtime/src/model/rule-holds.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
@@ -333,6 +334,58 @@ t('each network\'s normaliser learns at its own alpha (ScorerOptions.alpha)', ()
   const fastLinks = { link: 0.5, node: SCORER_DEFAULTS.alpha.node };
   assert.not.equal(afterStep(fastLinks, 'link'), afterStep(SCORER_DEFAULTS.alpha, 'link'));
   assert.equal(afterStep(fastLinks, 'node'), afterStep(SCORER_DEFAULTS.alpha, 'node'));
+});
+
+t("a rule's incident on a link holds its learning for RULE_HOLD_MS; neighbor-lost, the model's own incidents and the node hold nothing", () => {
+  const set = featureSet('link', 1);
+  if (!set) throw new Error('no feature set');
+  const k = 'eth1/aa:00:00:00:00:0a';
+  const base = new Array<number>(set.features.length).fill(1);
+  const step = base.slice();
+  step[0] = 1 + 2 * (set.features[0]?.floor as number);
+  // Warm-up on a constant, then (at cycle W, time W s) one stepped sample, then the
+  // constant again: the last input shows whether the step was learnt.
+  const W = SCORER_DEFAULTS.warmup;
+  const afterStep = (incident: [string, string, number] | null, stepped = true) => {
+    const made = ModelScorer.create(cal.model, SCORER_DEFAULTS);
+    if (!made.ok) throw new Error(made.error);
+    const scorer = made.value;
+    for (let c = 0; c < W; c++) scorer.scoreRecorded('link', k, base, c, c * 1000);
+    if (incident) scorer.incidentOpened(incident[0], incident[1], incident[2]);
+    const score = scorer.scoreRecorded('link', k, stepped ? step : base, W, W * 1000);
+    assert.ok(score !== null, 'a held link is still judged');
+    scorer.scoreRecorded('link', k, base, W + 1, (W + 1) * 1000);
+    return Array.from(scorer.lastInput('link') ?? []);
+  };
+  const unheld = afterStep(null);
+  const never = afterStep(null, false);
+  assert.not.equal(unheld, never, 'unheld, the step is learnt');
+  const openedAt = W * 1000 - 500;
+  assert.equal(afterStep(['route-flapping', `link:${k}`, openedAt]), never, 'held by a rule on the link');
+  assert.equal(afterStep(['deaf-interface', 'if:eth1', openedAt]), never, 'held by a rule on its interface');
+  assert.equal(afterStep(['deaf-interface', 'if:eth2', openedAt]), unheld, 'another interface holds nothing');
+  assert.equal(afterStep(['link-degraded', 'link:eth1/aa:00:00:00:00:0b', openedAt]), unheld, 'another link holds nothing');
+  assert.equal(afterStep(['neighbor-lost', `link:${k}`, openedAt]), unheld, 'neighbor-lost holds nothing');
+  assert.equal(afterStep(['link-anomaly', `link:${k}`, openedAt]), unheld, "the model's own incident holds nothing");
+  assert.equal(afterStep(['link-flapping', `link:${k}`, W * 1000 - RULE_HOLD_MS]), unheld, 'the hold ends RULE_HOLD_MS after the incident opened');
+  assert.equal(afterStep(['link-flapping', `link:${k}`, W * 1000 - RULE_HOLD_MS + 1]), never, 'and lasts until then');
+
+  // The node network is never held.
+  const nodeSet = featureSet('node', 1);
+  if (!nodeSet) throw new Error('no feature set');
+  const nb = new Array<number>(nodeSet.features.length).fill(1);
+  const ns = nb.slice();
+  ns[0] = 1 + 2 * (nodeSet.features[0]?.floor as number);
+  const nodeAfter = (incident: boolean) => {
+    const made = ModelScorer.create(cal.model, SCORER_DEFAULTS);
+    if (!made.ok) throw new Error(made.error);
+    for (let c = 0; c < W; c++) made.value.scoreRecorded('node', 'node', nb, c, c * 1000);
+    if (incident) assert.is(made.value.incidentOpened('isolated-node', 'node:self', W * 1000 - 500), false);
+    made.value.scoreRecorded('node', 'node', ns, W, W * 1000);
+    made.value.scoreRecorded('node', 'node', nb, W + 1, (W + 1) * 1000);
+    return Array.from(made.value.lastInput('node') ?? []);
+  };
+  assert.equal(nodeAfter(true), nodeAfter(false));
 });
 
 /**

@@ -130,4 +130,24 @@ t('when a rule fires too, the rule’s incident is what acts', async () => {
   assert.ok(acted.every((a) => a.incidentKind === 'route-flapping'), JSON.stringify(acted.map((a) => a.incidentKind)));
 });
 
+t('the loop tells the scorer every incident it opens, with the monitor\'s time', async () => {
+  const told: { kind: string; target: string; at: number }[] = [];
+  const scorer: LinkScorer = {
+    ...scriptedScorer(() => false),
+    incidentOpened: (kind, target, at) => {
+      told.push({ kind, target, at });
+      return true;
+    },
+  };
+  const h = loopHarness({ mode: 'advise' }, flappingMesh((x) => x > 30), undefined, null, undefined, { linkScorer: scorer });
+  await h.cycles(100);
+  const opened = [...h.loop.status().open, ...h.loop.status().recent];
+  const flapping = opened.find((i) => i.kind === 'route-flapping');
+  assert.ok(flapping, JSON.stringify(opened.map((i) => i.kind)));
+  const got = told.find((x) => x.kind === 'route-flapping');
+  assert.is(got?.target, flapping?.target);
+  assert.is(told.length, opened.length, 'one call per incident opened');
+  assert.ok(got !== undefined && got.at > 0);
+});
+
 t.run();

@@ -42,6 +42,8 @@ export interface LinkScorer {
   scoreLink(link: import('./monitor.js').LinkSeries, view: MeshView): number | null;
   /** Why the last score of a link was what it was (the model's error and worst feature). */
   lastLink?(key: string): ScoreExplanation | null;
+  /** The loop opened an incident (any detector's) at the monitor's nowMono; the model lets a rule's hold a link's learning. */
+  incidentOpened?(kind: string, target: string, nowMono: number): boolean;
 }
 
 export interface NodeScorer {

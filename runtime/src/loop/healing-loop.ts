@@ -264,7 +264,10 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
           events.push(e);
           deps.onIncident?.(e);
           const i = e.incident;
-          if (e.type === 'opened') log.notice(`incident ${i.id} opened: ${i.kind} ${i.target}: ${i.evidence.summary}`);
+          if (e.type === 'opened') {
+            log.notice(`incident ${i.id} opened: ${i.kind} ${i.target}: ${i.evidence.summary}`);
+            deps.linkScorer?.incidentOpened?.(i.kind, i.target, at.monoMs);
+          }
           else if (e.type === 'resolved') log.notice(`incident ${i.id} resolved (${i.resolveReason}): ${i.kind} ${i.target}`);
           else log.info(`incident ${i.id} now ${i.severity}: ${i.evidence.summary}`);
         }

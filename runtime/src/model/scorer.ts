@@ -20,6 +20,8 @@
  *   sample taught nothing for up to 300 cycles in a row; on the Ulm training run that
  *   froze normalisers on normal drift: 5× the false alarms of a normaliser told the
  *   true labels. docs/model.md, "Learning during alarms".)
+ * - a link a rule's incident opened on within RULE_HOLD_MS (rule-holds.ts; the loop
+ *   calls incidentOpened) is judged as above but teaches nothing: not even clipped.
  * State per link is dropped with the link (when the monitor forgets it).
  *
  * Wired into the agent by the `model` setting (loadModelScorer, loop/agent-loop.ts):
@@ -33,6 +35,7 @@ import type { Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
 import { Normalizer } from './normalizer.js';
+import { RULE_HOLD_MS, RuleHolds } from './rule-holds.js';
 import { ADAPT_DEFAULTS, type AdaptOptions, AdaptiveThreshold } from './threshold.js';
 
 export interface ScorerOptions {
@@ -50,6 +53,8 @@ export interface ScorerOptions {
    * distance per network.
    */
   outOfRangeZ: { link: number; node: number };
+  /** How long a rule's incident on a link holds its normaliser (rule-holds.ts; default RULE_HOLD_MS, 0 = never). */
+  ruleHoldMs?: number;
   /** false: the TypeScript inference even where the host has the C kernel (benchmarks compare the two). */
   nativeInference?: boolean;
 }
@@ -75,7 +80,7 @@ export const ANOMALY_CLIP = 2;
  */
 export const OUT_OF_RANGE_Z = { link: 10, node: 12 } as const;
 
-export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z };
+export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS };
 
 export interface Judgement {
   /** Squared reconstruction error, int8 units. */
@@ -151,12 +156,15 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   private readonly links = new Map<string, TargetState>();
   private node: TargetState | null = null;
   private prunedAt = -1;
+  private readonly holds: RuleHolds;
 
   private constructor(
     private readonly link: Scoring | null,
     private readonly nodeScoring: Scoring | null,
     private readonly options: ScorerOptions,
-  ) {}
+  ) {
+    this.holds = new RuleHolds(options.ruleHoldMs ?? RULE_HOLD_MS);
+  }
 
   /** A scorer for a decoded model, or why this agent cannot use it (unknown feature set). */
   static create(model: Model, options: ScorerOptions = SCORER_DEFAULTS): ScorerResult {
@@ -177,8 +185,20 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     return { norm: new Normalizer(set.features, this.options.alpha[set.target]), cycle: -1, score: null, last: null };
   }
 
-  /** Run one target's cycle: learn during warm-up, then score; clean samples teach fully, anomalous ones clipped. */
-  private step(s: Scoring, state: TargetState, have: boolean, cycle: number): number | null {
+  /**
+   * The loop opened an incident (kind, target "link:<key>", "if:<ifname>", ...) at the
+   * monitor's `nowMono`: a rule's incident on a link holds that link's learning for a
+   * while (rule-holds.ts). Returns whether it held anything.
+   */
+  incidentOpened(kind: string, target: string, nowMono: number): boolean {
+    return this.link !== null && this.holds.opened(kind, target, nowMono);
+  }
+
+  /**
+   * Run one target's cycle: learn during warm-up, then score; clean samples teach fully,
+   * anomalous ones clipped, and a sample a rule's incident holds (`held`) teaches nothing.
+   */
+  private step(s: Scoring, state: TargetState, have: boolean, cycle: number, held = false): number | null {
     state.cycle = cycle;
     state.score = null;
     state.last = null;
@@ -190,6 +210,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     const j = s.judge(state.norm);
     state.last = j;
     state.score = j.score;
+    if (held) return j.score;
     if (j.score < 1) {
       state.norm.update(s.raw);
       s.threshold.observeClean(j.error);
@@ -212,7 +233,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       this.links.set(link.key, state);
     }
     if (state.cycle === view.cycles) return state.score;
-    return this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles);
+    return this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles, this.holds.held(link.key, view.nowMono));
   }
 
   scoreNode(view: MeshView): number | null {
@@ -226,9 +247,10 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   /**
    * A recorded feature vector (FeatureRecorder's "f") scored exactly as scoreLink or
    * scoreNode would score the window it came from, with the same state per key: the
-   * evaluation replays lab recordings through this. `have` false = no metric in the window.
+   * evaluation replays lab recordings through this. `raw` null = no metric in the window;
+   * `nowMono` (ms, on the clock incidentOpened was given) lets the rules' holds apply.
    */
-  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number): number | null {
+  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number): number | null {
     const s = target === 'link' ? this.link : this.nodeScoring;
     if (!s) return null;
     let state = target === 'link' ? this.links.get(key) : this.node;
@@ -239,7 +261,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     }
     if (state.cycle === cycle) return state.score;
     if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
-    return this.step(s, state, raw !== null, cycle);
+    const held = target === 'link' && nowMono !== undefined && this.holds.held(key, nowMono);
+    return this.step(s, state, raw !== null, cycle, held);
   }
 
   /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
