@@ -31,7 +31,7 @@ import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
 import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, rulesDelay } from './lib/metrics.js';
 import { forestScore, parseForest } from './lib/iforest.js';
-import { replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
+import { incidentsByRun, type RunIncidents, replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { alarmF1, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
 
@@ -66,7 +66,7 @@ const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : nu
  * (replayed with no alarm), each candidate replayed on the training runs and picked
  * by the F1 of its alarms on the selection kinds.
  */
-function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[]): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number } {
+function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[], incidents: RunIncidents): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number } {
   const dir = join(root, 'model/.cache');
   mkdirSync(dir, { recursive: true });
   const fitFile = join(dir, `iforest-fit-${set.target}.csv`);
@@ -86,17 +86,17 @@ function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set:
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(forestScore(forest, x) - want));
   });
   if (maxScoreDiff > 1e-9) throw new Error(`isolation forest: our scores differ from scikit-learn's by up to ${maxScoreDiff}`);
-  const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set);
+  const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set, incidents);
   const normal = base.error.filter((e, i) => e !== null && (trainRows[i] as Row).target === set.target && (trainRows[i] as Row).y === 'normal') as number[];
   const candidates = quantileCandidates(trainRows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
   let best = { ppm: candidates[candidates.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
   for (const ppm of candidates) {
     const threshold = quantile(normal, ppm);
-    const r = replayForest(forest, threshold, trainRows, set);
+    const r = replayForest(forest, threshold, trainRows, set, incidents);
     const f1 = alarmF1(r.alarm, r.error, trainRows, set.target, SELECTION_KINDS);
     if (f1 > best.f1) best = { ppm, threshold, f1 };
   }
-  return { ...replayForest(forest, best.threshold, rows, set), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff };
+  return { ...replayForest(forest, best.threshold, rows, set, incidents), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff };
 }
 
 /**
@@ -293,6 +293,8 @@ function main(): number {
   const artifact = JSON.parse(readFileSync(floatFile, 'utf8')) as FloatArtifact;
   const trainRows = trainRuns.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
   const rows = testRuns.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
+  // The rules' incidents hold links' learning in every replay, as on the router (rule-holds.ts).
+  const incidents = incidentsByRun([...trainRuns, ...testRuns]);
   const trainHasFaults = trainRows.some((r) => SELECTION_KINDS.includes(r.y));
   const report: Record<string, unknown> = {
     model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },
@@ -303,7 +305,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, as the autoencoder's; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms and not at all while a rule's incident holds the link, as the autoencoder's; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
@@ -317,16 +319,16 @@ function main(): number {
   for (const set of MODEL_SETS) {
     const fa = artifact.networks.find((n) => n.target === set.target);
     if (!fa) continue;
-    const int8 = replayInt8(model.value, rows, set.target);
+    const int8 = replayInt8(model.value, rows, set.target, SCORER_DEFAULTS, incidents);
     let train = trainingInputs(trainRows, set);
     if (train.length > 30_000) {
       const step = train.length / 30_000;
       train = Array.from({ length: 30_000 }, (_, i) => train[Math.floor(i * step)] as Float64Array);
     }
-    const iforest = runIsolationForest(train, trainRows, set, rows);
+    const iforest = runIsolationForest(train, trainRows, set, rows, incidents);
     const scored: Record<string, Scored> = {
       int8,
-      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0),
+      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents),
       iforest,
     };
     if (set.target === 'link') scored.ewma = replayEwma(rows);

@@ -22,11 +22,12 @@ import { encodeModel } from '../runtime/src/model/format.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../runtime/src/model/normalizer.js';
 import { quantizeNetwork } from '../runtime/src/model/quantize.js';
+import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { calibrateThreshold } from '../runtime/src/model/threshold.js';
 import { initNetwork, rng, train } from './lib/autoencoder.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import type { Row } from './lib/labels.js';
-import { replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
+import { incidentsByRun, replayFloat, replayInt8, trainingInputs } from './lib/replay.js';
 import { alarmF1, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
@@ -86,6 +87,8 @@ function main(argv: string[]): number {
     return 1;
   }
   const rows = runs.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
+  // The rules' incidents hold links' learning in the calibration replays, as on the router.
+  const incidents = incidentsByRun(runs);
   const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
   const artifact: FloatArtifact = { label, seed: SEED, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
@@ -107,21 +110,21 @@ function main(argv: string[]): number {
     // clean errors the candidate thresholds are quantiles of; each candidate is then
     // replayed with its threshold (which decides what the normaliser learns) and scored
     // by F1 on the selection kinds of the training runs.
-    const base = replayInt8({ label, networks: [quantNet(net, set, calibration, 0xffffffff)] }, rows, set.target);
+    const base = replayInt8({ label, networks: [quantNet(net, set, calibration, 0xffffffff)] }, rows, set.target, SCORER_DEFAULTS, incidents);
     const baseNormal = normalErrors(base.error, rows, set.target);
     const candidates = quantileCandidates(rows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
     let best = { ppm: candidates[candidates.length - 1] as number, threshold: 1, f1: -1 };
     const tried: { ppm: number; threshold: number; f1: number }[] = [];
     for (const ppm of candidates) {
       const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
-      const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target);
+      const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target, SCORER_DEFAULTS, incidents);
       const f1 = alarmF1(r.alarm, r.error, rows, set.target, SELECTION_KINDS);
       tried.push({ ppm, threshold, f1: Math.round(f1 * 1000) / 1000 });
       if (f1 > best.f1) best = { ppm, threshold, f1 };
     }
     const threshold = best.threshold;
     // The float network: the same quantile of its own clean errors.
-    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target]).error, rows, set.target);
+    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target], incidents).error, rows, set.target);
     const fThreshold = (quantile(fBase, best.ppm) * MARGIN_PERMILLE) / 1000;
     networks.push(quantNet(net, set, calibration, threshold, best.ppm));
     artifact.networks.push({

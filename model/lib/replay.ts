@@ -12,6 +12,12 @@
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.
  * Results are arrays parallel to the rows; null where a detector had no opinion.
+ *
+ * Given the runs' incidents (the ones the agents' rules opened in the lab), each agent's
+ * incidents are told to its scorer as the loop tells them (incidentOpened, at the time
+ * each opened) before the first row recorded at or after it, so a rule's incident holds
+ * a link's learning as on the router (rule-holds.ts); the float network and Isolation
+ * Forest hold their own normalisers the same way.
  */
 import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
 import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js';
@@ -26,7 +32,33 @@ import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normal
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
 import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
 import { type Forest, forestScore } from './iforest.js';
+import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
+import type { RunInfo } from './dataset.js';
 import { byAgent, type Row } from './labels.js';
+
+/** The incidents of each run (RunInfo.incidents), by run name. */
+export type RunIncidents = ReadonlyMap<string, RunInfo['incidents']>;
+
+export function incidentsByRun(runs: readonly Pick<RunInfo, 'run' | 'incidents'>[]): RunIncidents {
+  return new Map(runs.map((r) => [r.run, r.incidents]));
+}
+
+/**
+ * One agent's incidents in time order, told to `opened` (times in ms) up to each row's
+ * time: call it with a row's t before scoring the row. All of the node's incidents, also
+ * those of an earlier agent process: a hold outlives nothing but its own time.
+ */
+function incidentFeed(incidents: RunIncidents | undefined, group: readonly Row[], opened: (kind: string, target: string, nowMs: number) => void): (t: number) => void {
+  const first = group[0];
+  const mine = first ? (incidents?.get(first.run) ?? []).filter((i) => i.node === first.node).sort((a, b) => a.t - b.t) : [];
+  let next = 0;
+  return (t) => {
+    for (; next < mine.length && (mine[next] as RunInfo['incidents'][number]).t <= t; next++) {
+      const i = mine[next] as RunInfo['incidents'][number];
+      opened(i.kind, i.target, i.t * 1000);
+    }
+  };
+}
 
 function indexOf(rows: readonly Row[]): Map<Row, number> {
   const index = new Map<Row, number>();
@@ -82,7 +114,7 @@ export interface Scored {
   worst?: (string | null)[];
 }
 
-export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node', options: ScorerOptions = SCORER_DEFAULTS): Scored {
+export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node', options: ScorerOptions = SCORER_DEFAULTS, incidents?: RunIncidents): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
@@ -93,9 +125,11 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
     const made = ModelScorer.create(model, options);
     if (!made.ok) throw new Error(made.error);
     const scorer = made.value;
+    const feed = incidentFeed(incidents, group, (kind, tgt, ms) => scorer.incidentOpened(kind, tgt, ms));
     for (const r of group) {
       if (r.target !== target) continue;
-      const score = scorer.scoreRecorded(target, r.key, r.f, r.c);
+      feed(r.t);
+      const score = scorer.scoreRecorded(target, r.key, r.f, r.c, r.t * 1000);
       if (score === null) continue;
       const i = index.get(r) as number;
       const j = scorer.lastRecorded(target, r.key);
@@ -114,7 +148,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
  * warm-up, `judge` scores each row's z-scores (with the scorer's out-of-range verdict);
  * the normaliser then learns the row, clipped to ±ANOMALY_CLIP σ when it alarmed.
  */
-function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: Float64Array, outOfRange: boolean) => { score: number; alarm: boolean; urgent: boolean }): Scored {
+function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: RunIncidents | undefined, judge: (z: Float64Array, outOfRange: boolean) => { score: number; alarm: boolean; urgent: boolean }): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
@@ -123,6 +157,8 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: F
   const z = new Float64Array(set.features.length);
   for (const group of byAgent(rows)) {
     const norms = new Map<string, Normalizer>();
+    const holds = new RuleHolds(SCORER_DEFAULTS.ruleHoldMs);
+    const feed = incidentFeed(incidents, group, (kind, tgt, ms) => holds.opened(kind, tgt, ms));
     for (const r of group) {
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
@@ -132,12 +168,14 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: F
         n.update(raw);
         continue;
       }
+      feed(r.t);
       n.zScores(raw, z);
       const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target]);
       const i = index.get(r) as number;
       error[i] = j.score;
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;
+      if (set.target === 'link' && holds.held(r.key, r.t * 1000)) continue;
       if (!j.alarm) n.update(raw);
       else n.updateClipped(raw, ANOMALY_CLIP);
     }
@@ -149,9 +187,9 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, judge: (z: F
  * The float network through the same procedure (own normaliser per target, the same
  * out-of-range test, learning clipped from rows it alarms on).
  */
-export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0): Scored {
+export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0, incidents?: RunIncidents): Scored {
   const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
-  return replayOwnNormaliser(rows, set, (z, far) => {
+  return replayOwnNormaliser(rows, set, incidents, (z, far) => {
     const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
     return { score: e, alarm: e >= threshold || far, urgent: far };
   });
@@ -162,9 +200,9 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
  * from rows it alarms on; its input the z-scores on the int8 grid (±4 σ), as it was
  * fitted. No out-of-range test: the forest alone decides.
  */
-export function replayForest(forest: Forest, threshold: number, rows: readonly Row[], set: FeatureSet): Scored {
+export function replayForest(forest: Forest, threshold: number, rows: readonly Row[], set: FeatureSet, incidents?: RunIncidents): Scored {
   const grid = new Float64Array(set.features.length);
-  return replayOwnNormaliser(rows, set, (z) => {
+  return replayOwnNormaliser(rows, set, incidents, (z) => {
     const s = forestScore(forest, onGrid(z, grid));
     return { score: s, alarm: s >= threshold, urgent: false };
   });

@@ -8,14 +8,14 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/features.js';
-import { ModelScorer } from '../../runtime/src/model/scorer.js';
+import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
 import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
-import { replayInt8 } from '../../model/lib/replay.js';
+import { incidentsByRun, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
-import { meshSim, testModel } from '../support/model-fixture.js';
+import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
 
 const t = suite('model: training pipeline');
 
@@ -214,6 +214,41 @@ t('the replay scores recorded vectors exactly as the scorer scores the live view
   assert.ok(replayed.alarm.some((a) => a), 'no alarm to name');
   for (const [i, a] of replayed.alarm.entries()) assert.is(worst[i] !== null, a, `row ${i}`);
   assert.ok(worst.every((w) => w === null || LINK_FEATURES_V1.features.some((d) => d.name === w)));
+});
+
+t("the replay tells a run's rule incidents to the scorer as the loop does, and only the held link's scores change", () => {
+  const model = testModel(11).model;
+  const live = ModelScorer.create(model);
+  if (!live.ok) throw new Error(live.error);
+  const sim = meshSim(8);
+  const rows: Row[] = [];
+  const liveScores: (number | null)[] = [];
+  const f = new Float64Array(LINK_FEATURES_V1.features.length);
+  const held = `${IF_NAME}/${neighborMac(1)}`;
+  let incident: { node: string; t: number; kind: string; target: string } | null = null;
+  for (let c = 0; c < 100; c++) {
+    // Neighbour 1's TQ turns noisy at cycle 45; a rule's incident opened on it just before.
+    const view = sim.step(c > 45 ? (n, b) => (n === 1 ? { ...b, tqNoise: 40 } : b) : undefined);
+    for (const l of view.links.values()) {
+      if (!linkFeatures(l, view, f)) continue;
+      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: view.nowMono / 1000, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
+      const s = live.value.scoreLink(l, view);
+      liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
+    }
+    if (c === 44) {
+      incident = { node: 'n', t: (view.nowMono + 500) / 1000, kind: 'link-flapping', target: `link:${held}` };
+      assert.ok(live.value.incidentOpened(incident.kind, incident.target, view.nowMono + 500));
+    }
+  }
+  const told = replayInt8(model, rows, 'link', SCORER_DEFAULTS, incidentsByRun([{ run: 'r', incidents: [incident as NonNullable<typeof incident>] }]));
+  assert.equal(told.error, liveScores, 'the replay told the incident scores as the live scorer told it');
+  const untold = replayInt8(model, rows, 'link');
+  let changed = 0;
+  for (const [i, r] of rows.entries()) {
+    if (r.key !== held || r.t <= (incident as NonNullable<typeof incident>).t) assert.is(told.error[i], untold.error[i], `row ${i} (${r.key} at ${r.t} s)`);
+    else if (told.error[i] !== untold.error[i]) changed++;
+  }
+  assert.ok(changed > 10, `${changed} rows of the held link changed`);
 });
 
 t('the causes of false alarms: alarms on normal rows counted by worst feature, out-of-range ones apart, most frequent first', () => {
