@@ -77,18 +77,26 @@ test('a scenario takes "region" alone, not beside "nodes" or "start"', () => {
   }
 });
 
-test('every committed scenario with a region names ten connected nodes of its topology', () => {
+test('every committed scenario with a region names 6 to 10 connected nodes, none shared with another region', () => {
   const dir = 'tests/lab/scenarios';
+  const owner = new Map<string, string>(); // topology + node id -> scenario
   let seen = 0;
   for (const f of readdirSync(dir)) {
     const s = loadScenario(join(dir, f));
     if (!s.region) continue;
     assert.ok(s.topology, f);
     const r = region(loadTopology(s.topology), s.region);
-    assert.is(r.nodes.length, 10, f);
+    assert.is(r.nodes.length, s.region.length, f);
+    assert.ok(r.nodes.length >= 6 && r.nodes.length <= 10, `${f}: ${r.nodes.length} nodes`);
+    for (const n of r.nodes) {
+      const key = `${s.topology}#${n.id}`;
+      // Held-out model runs must not share a node: one region's faults would be read twice.
+      assert.is(owner.get(key), undefined, `${f} and ${owner.get(key)} share node ${n.id}`);
+      owner.set(key, f);
+    }
     seen++;
   }
-  assert.ok(seen >= 1, 'no scenario uses a region');
+  assert.ok(seen >= 3, `${seen} scenarios use a region`);
 });
 
 test.run();
