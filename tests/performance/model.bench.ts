@@ -13,6 +13,7 @@ import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-i
 import { LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures } from '../../runtime/src/model/features.js';
 import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
+import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { getHost } from '../../runtime/src/host/index.js';
 import { IF_NAME, meshSim, neighborMac, probedLink, testModel } from '../support/model-fixture.js';
@@ -121,6 +122,17 @@ export function register(bench: Bench): void {
   bench.add('model: float reference inference (same network)', () => {
     floatForward(float, x);
   });
+  {
+    // What a rule's hold adds to each link's cycle: one lookup (20 links held, one interface).
+    const holds = new RuleHolds();
+    for (let i = 0; i < 20; i++) holds.opened('link-flapping', `link:${IF_NAME}/${neighborMac(i)}`, 1000);
+    holds.opened('deaf-interface', 'if:mesh9', 1000);
+    const probe = `${IF_NAME}/${neighborMac(25)}`;
+    if (holds.held(probe, 2000)) throw new Error('model bench: an unheld link is held');
+    bench.add('model: is a link held by a rule (20 links and one interface held; the link is not)', () => {
+      if (holds.held(probe, 2000)) throw new Error('held');
+    });
+  }
   bench.add(`model: read and check the model file (${file.value.length} bytes)`, () => {
     if (!decodeModel(file.value).ok) throw new Error('bad model');
   });
