@@ -14,9 +14,9 @@
  * Results are arrays parallel to the rows; null where a detector had no opinion.
  *
  * Given the runs' incidents (the ones the agents' rules opened in the lab), each agent's
- * incidents are told to its scorer as the loop tells them (incidentOpened, at the time
- * each opened) before the first row recorded at or after it, so a rule's incident holds
- * a link's learning as on the router (rule-holds.ts); the float network and Isolation
+ * incidents are told to its scorer as the loop tells them (incidentOpened, with the time
+ * of the cycle that opened each), so a rule's incident holds a link's learning from the
+ * next cycle on, as on the router (rule-holds.ts); the float network and Isolation
  * Forest hold their own normalisers the same way.
  */
 import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
@@ -44,18 +44,38 @@ export function incidentsByRun(runs: readonly Pick<RunInfo, 'run' | 'incidents'>
 }
 
 /**
- * One agent's incidents in time order, told to `opened` (times in ms) up to each row's
- * time: call it with a row's t before scoring the row. All of the node's incidents, also
- * those of an earlier agent process: a hold outlives nothing but its own time.
+ * One agent's incidents, told to `opened` as the loop tells them: with the time of the
+ * cycle that opened each (the last row of the agent recorded at or before the incident's
+ * log line: rows carry their cycle's time rounded to 0.1 s, the log line comes a few ms
+ * later), before the rows of the next cycle are scored. Call it with each row's t before
+ * scoring the row. Only incidents logged while this agent process recorded (a restarted
+ * agent starts with no holds).
  */
 function incidentFeed(incidents: RunIncidents | undefined, group: readonly Row[], opened: (kind: string, target: string, nowMs: number) => void): (t: number) => void {
   const first = group[0];
-  const mine = first ? (incidents?.get(first.run) ?? []).filter((i) => i.node === first.node).sort((a, b) => a.t - b.t) : [];
+  const last = group[group.length - 1];
+  if (!first || !last) return () => {};
+  const times = [...new Set(group.map((r) => r.t))].sort((a, b) => a - b);
+  const mine: { at: number; kind: string; target: string }[] = [];
+  for (const i of incidents?.get(first.run) ?? []) {
+    if (i.node !== first.node || i.t < first.t - 0.05 || i.t > last.t + 1.5) continue;
+    // The cycle that opened it: the latest row time at most i.t + 0.05 (the rounding).
+    let lo = 0;
+    let hi = times.length - 1;
+    if ((times[0] as number) > i.t + 0.05) continue;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((times[mid] as number) <= i.t + 0.05) lo = mid;
+      else hi = mid - 1;
+    }
+    mine.push({ at: times[lo] as number, kind: i.kind, target: i.target });
+  }
+  mine.sort((a, b) => a.at - b.at);
   let next = 0;
   return (t) => {
-    for (; next < mine.length && (mine[next] as RunInfo['incidents'][number]).t <= t; next++) {
-      const i = mine[next] as RunInfo['incidents'][number];
-      opened(i.kind, i.target, i.t * 1000);
+    for (; next < mine.length && (mine[next] as (typeof mine)[number]).at <= t; next++) {
+      const i = mine[next] as (typeof mine)[number];
+      opened(i.kind, i.target, i.at * 1000);
     }
   };
 }

@@ -11,10 +11,11 @@ const A = 'mesh0/02:00:00:00:00:0a';
 const B = 'mesh0/02:00:00:00:00:0b';
 const C = 'mesh1/02:00:00:00:00:0c';
 
-t('a rule incident on a link holds that link only, from when it opened for RULE_HOLD_MS', () => {
+t('a rule incident on a link holds that link only, from the next cycle until RULE_HOLD_MS after it opened', () => {
   const h = new RuleHolds();
   assert.is(h.opened('link-degraded', `link:${A}`, 10_000), true);
-  assert.is(h.held(A, 10_000), true);
+  assert.is(h.held(A, 10_000), false, 'not the cycle that opened it');
+  assert.is(h.held(A, 10_001), true);
   assert.is(h.held(A, 10_000 + RULE_HOLD_MS - 1), true);
   assert.is(h.held(A, 10_000 + RULE_HOLD_MS), false);
   assert.is(h.held(B, 10_000), false, 'a neighbour on the same interface');
@@ -48,11 +49,16 @@ t('a later incident extends the hold; expired holds are forgotten; 0 ms never ho
   const h = new RuleHolds(1000);
   h.opened('route-flapping', `link:${A}`, 0);
   h.opened('route-flapping', `link:${A}`, 800);
+  assert.is(h.held(A, 800), true, 'a hold in force keeps its start');
   assert.is(h.held(A, 1500), true);
+  assert.is(h.held(A, 1800), false);
   h.opened('link-degraded', `link:${B}`, 1000);
   assert.is(h.size, 2);
   h.opened('link-degraded', `link:${C}`, 5000);
   assert.is(h.size, 1, 'A and B expired by 5 s');
+  h.opened('route-flapping', `link:${A}`, 6000);
+  assert.is(h.held(A, 6000), false, 'an expired hold opened again starts afresh');
+  assert.is(h.held(A, 6001), true);
   const never = new RuleHolds(0);
   assert.is(never.opened('link-degraded', `link:${A}`, 0), false);
   assert.is(never.held(A, 0), false);

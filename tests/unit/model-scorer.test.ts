@@ -362,6 +362,7 @@ t("a rule's incident on a link holds its learning for RULE_HOLD_MS; neighbor-los
   assert.not.equal(unheld, never, 'unheld, the step is learnt');
   const openedAt = W * 1000 - 500;
   assert.equal(afterStep(['route-flapping', `link:${k}`, openedAt]), never, 'held by a rule on the link');
+  assert.equal(afterStep(['route-flapping', `link:${k}`, W * 1000]), unheld, 'not in the cycle that opened it');
   assert.equal(afterStep(['deaf-interface', 'if:eth1', openedAt]), never, 'held by a rule on its interface');
   assert.equal(afterStep(['deaf-interface', 'if:eth2', openedAt]), unheld, 'another interface holds nothing');
   assert.equal(afterStep(['link-degraded', 'link:eth1/aa:00:00:00:00:0b', openedAt]), unheld, 'another link holds nothing');

@@ -236,8 +236,9 @@ t("the replay tells a run's rule incidents to the scorer as the loop does, and o
       liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
     }
     if (c === 44) {
-      incident = { node: 'n', t: (view.nowMono + 500) / 1000, kind: 'link-flapping', target: `link:${held}` };
-      assert.ok(live.value.incidentOpened(incident.kind, incident.target, view.nowMono + 500));
+      // The loop tells the incident with its cycle's time; the lab logs it a few ms later.
+      incident = { node: 'n', t: view.nowMono / 1000 + 0.004, kind: 'link-flapping', target: `link:${held}` };
+      assert.ok(live.value.incidentOpened(incident.kind, incident.target, view.nowMono));
     }
   }
   const told = replayInt8(model, rows, 'link', SCORER_DEFAULTS, incidentsByRun([{ run: 'r', incidents: [incident as NonNullable<typeof incident>] }]));

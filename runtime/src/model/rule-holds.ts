@@ -16,8 +16,11 @@
  *   the learning that lets a lasting change become normal;
  * - never the node network: holding it cost its F1 in cross-validation.
  *
- * Times are the monitor's monotonic milliseconds. At most one entry per link key or
- * interface name the rules named, dropped once expired.
+ * Times are the monitor's monotonic milliseconds: the loop tells an incident with the
+ * nowMono of the cycle that opened it, and the hold starts with the next cycle (the
+ * opening cycle's sample may already have been learnt: the degraded-link rule scores
+ * live links before the other rules run) and ends RULE_HOLD_MS after the opening cycle.
+ * At most one entry per link key or interface name the rules named, dropped once expired.
  */
 
 /** How long a rule incident holds a link's normaliser after it opened. */
@@ -26,9 +29,15 @@ export const RULE_HOLD_MS = 30_000;
 /** The incident kinds (the loop's detectors) that hold a link. */
 export const HOLDING_KINDS: ReadonlySet<string> = new Set(['link-degraded', 'link-flapping', 'route-flapping', 'deaf-interface']);
 
+/** A hold: from the cycle after `from` (exclusive) until `until` (exclusive). */
+interface Hold {
+  from: number;
+  until: number;
+}
+
 export class RuleHolds {
-  private readonly links = new Map<string, number>();
-  private readonly interfaces = new Map<string, number>();
+  private readonly links = new Map<string, Hold>();
+  private readonly interfaces = new Map<string, Hold>();
 
   constructor(readonly holdMs: number = RULE_HOLD_MS) {}
 
@@ -36,20 +45,27 @@ export class RuleHolds {
   opened(kind: string, target: string, nowMono: number): boolean {
     this.expire(nowMono);
     if (this.holdMs <= 0 || !HOLDING_KINDS.has(kind)) return false;
-    const until = nowMono + this.holdMs;
-    if (target.startsWith('link:')) this.links.set(target.slice(5), until);
-    else if (target.startsWith('if:')) this.interfaces.set(target.slice(3), until);
-    else return false;
+    let map: Map<string, Hold>;
+    let key: string;
+    if (target.startsWith('link:')) {
+      map = this.links;
+      key = target.slice(5);
+    } else if (target.startsWith('if:')) {
+      map = this.interfaces;
+      key = target.slice(3);
+    } else return false;
+    // A hold still in force keeps its start; the new incident only extends it.
+    const was = map.get(key);
+    map.set(key, { from: was ? was.from : nowMono, until: nowMono + this.holdMs });
     return true;
   }
 
   /** Whether a link (key "ifname/mac") is held at `nowMono`. */
   held(linkKey: string, nowMono: number): boolean {
     if (this.links.size === 0 && this.interfaces.size === 0) return false;
-    if ((this.links.get(linkKey) ?? Number.NEGATIVE_INFINITY) > nowMono) return true;
+    if (holding(this.links.get(linkKey), nowMono)) return true;
     const slash = linkKey.indexOf('/');
-    const ifname = slash < 0 ? linkKey : linkKey.slice(0, slash);
-    return (this.interfaces.get(ifname) ?? Number.NEGATIVE_INFINITY) > nowMono;
+    return holding(this.interfaces.get(slash < 0 ? linkKey : linkKey.slice(0, slash)), nowMono);
   }
 
   /** Entries still holding (for tests of the bound). */
@@ -58,7 +74,11 @@ export class RuleHolds {
   }
 
   private expire(nowMono: number): void {
-    for (const [k, until] of this.links) if (until <= nowMono) this.links.delete(k);
-    for (const [k, until] of this.interfaces) if (until <= nowMono) this.interfaces.delete(k);
+    for (const [k, h] of this.links) if (h.until <= nowMono) this.links.delete(k);
+    for (const [k, h] of this.interfaces) if (h.until <= nowMono) this.interfaces.delete(k);
   }
+}
+
+function holding(h: Hold | undefined, nowMono: number): boolean {
+  return h !== undefined && h.from < nowMono && nowMono < h.until;
 }
