@@ -8,6 +8,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/features.js';
+import type { MeshView } from '../../runtime/src/loop/monitor.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
@@ -189,7 +190,12 @@ t('the autoencoder trainer: the loss falls, and the same seed gives the same wei
   assert.not.equal(Array.from(c.layers[0]!.weights), Array.from(a.layers[0]!.weights));
 });
 
-t('the replay scores recorded vectors exactly as the scorer scores the live view', () => {
+/**
+ * A live scorer over a simulated mesh whose neighbour 1 turns noisy after cycle 45, and
+ * the rows an agent would have recorded: each link's features per cycle (t: the monitor's
+ * time in s) beside the live scorer's error. `afterCycle` runs once each cycle has been scored.
+ */
+function liveRun(cycles: number, afterCycle?: (c: number, view: MeshView, live: ModelScorer) => void) {
   const model = testModel(11).model;
   const live = ModelScorer.create(model);
   if (!live.ok) throw new Error(live.error);
@@ -197,15 +203,21 @@ t('the replay scores recorded vectors exactly as the scorer scores the live view
   const rows: Row[] = [];
   const liveScores: (number | null)[] = [];
   const f = new Float64Array(LINK_FEATURES_V1.features.length);
-  for (let c = 0; c < 60; c++) {
+  for (let c = 0; c < cycles; c++) {
     const view = sim.step(c > 45 ? (n, b) => (n === 1 ? { ...b, tqNoise: 40 } : b) : undefined);
     for (const l of view.links.values()) {
       if (!linkFeatures(l, view, f)) continue;
-      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: c, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
+      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: view.nowMono / 1000, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
       const s = live.value.scoreLink(l, view);
       liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
     }
+    afterCycle?.(c, view, live.value);
   }
+  return { model, rows, liveScores };
+}
+
+t('the replay scores recorded vectors exactly as the scorer scores the live view', () => {
+  const { model, rows, liveScores } = liveRun(60);
   const replayed = replayInt8(model, rows, 'link');
   assert.equal(replayed.error, liveScores);
   assert.ok(replayed.error.filter((e) => e !== null).length > 100);
@@ -217,36 +229,22 @@ t('the replay scores recorded vectors exactly as the scorer scores the live view
 });
 
 t("the replay tells a run's rule incidents to the scorer as the loop does, and only the held link's scores change", () => {
-  const model = testModel(11).model;
-  const live = ModelScorer.create(model);
-  if (!live.ok) throw new Error(live.error);
-  const sim = meshSim(8);
-  const rows: Row[] = [];
-  const liveScores: (number | null)[] = [];
-  const f = new Float64Array(LINK_FEATURES_V1.features.length);
   const held = `${IF_NAME}/${neighborMac(1)}`;
-  let incident: { node: string; t: number; kind: string; target: string } | null = null;
-  for (let c = 0; c < 100; c++) {
-    // Neighbour 1's TQ turns noisy at cycle 45; a rule's incident opened on it just before.
-    const view = sim.step(c > 45 ? (n, b) => (n === 1 ? { ...b, tqNoise: 40 } : b) : undefined);
-    for (const l of view.links.values()) {
-      if (!linkFeatures(l, view, f)) continue;
-      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: view.nowMono / 1000, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
-      const s = live.value.scoreLink(l, view);
-      liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
-    }
-    if (c === 44) {
-      // The loop tells the incident with its cycle's time; the lab logs it a few ms later.
-      incident = { node: 'n', t: view.nowMono / 1000 + 0.004, kind: 'link-flapping', target: `link:${held}` };
-      assert.ok(live.value.incidentOpened(incident.kind, incident.target, view.nowMono));
-    }
-  }
-  const told = replayInt8(model, rows, 'link', SCORER_DEFAULTS, incidentsByRun([{ run: 'r', incidents: [incident as NonNullable<typeof incident>] }]));
+  let incident = { node: 'n', t: 0, kind: 'link-flapping', target: `link:${held}` };
+  // A rule's incident on neighbour 1 opens in cycle 44, before its TQ turns noisy. The loop
+  // tells it with its cycle's time; the lab logs it a few ms later.
+  const { model, rows, liveScores } = liveRun(100, (c, view, live) => {
+    if (c !== 44) return;
+    incident = { ...incident, t: view.nowMono / 1000 + 0.004 };
+    assert.ok(live.incidentOpened(incident.kind, incident.target, view.nowMono));
+  });
+  assert.ok(incident.t > 0);
+  const told = replayInt8(model, rows, 'link', SCORER_DEFAULTS, incidentsByRun([{ run: 'r', incidents: [incident] }]));
   assert.equal(told.error, liveScores, 'the replay told the incident scores as the live scorer told it');
   const untold = replayInt8(model, rows, 'link');
   let changed = 0;
   for (const [i, r] of rows.entries()) {
-    if (r.key !== held || r.t <= (incident as NonNullable<typeof incident>).t) assert.is(told.error[i], untold.error[i], `row ${i} (${r.key} at ${r.t} s)`);
+    if (r.key !== held || r.t <= incident.t) assert.is(told.error[i], untold.error[i], `row ${i} (${r.key} at ${r.t} s)`);
     else if (told.error[i] !== untold.error[i]) changed++;
   }
   assert.ok(changed > 10, `${changed} rows of the held link changed`);
