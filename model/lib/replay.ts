@@ -31,9 +31,9 @@ import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
 import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
-import { type Forest, forestScore } from './iforest.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import type { RunInfo } from './dataset.js';
+import { type Forest, forestScore } from './iforest.js';
 import { byAgent, type Row } from './labels.js';
 
 /** The incidents of each run (RunInfo.incidents), by run name. */

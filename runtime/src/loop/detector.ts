@@ -42,7 +42,7 @@ export interface LinkScorer {
   scoreLink(link: import('./monitor.js').LinkSeries, view: MeshView): number | null;
   /** Why the last score of a link was what it was (the model's error and worst feature). */
   lastLink?(key: string): ScoreExplanation | null;
-  /** The loop opened an incident (any detector's) at the monitor's nowMono; the model lets a rule's hold a link's learning. */
+  /** The loop opened an incident (any detector's) at the monitor's nowMono; the model lets a rule's incident hold that link's learning (model/rule-holds.ts). */
   incidentOpened?(kind: string, target: string, nowMono: number): boolean;
 }
 

@@ -21,7 +21,8 @@
  *   froze normalisers on normal drift: 5× the false alarms of a normaliser told the
  *   true labels. docs/model.md, "Learning during alarms".)
  * - a link a rule's incident opened on within RULE_HOLD_MS (rule-holds.ts; the loop
- *   calls incidentOpened) is judged as above but teaches nothing: not even clipped.
+ *   calls incidentOpened; from the cycle after the one that opened it) is judged as
+ *   above but teaches nothing: not even clipped, nor the threshold.
  * State per link is dropped with the link (when the monitor forgets it).
  *
  * Wired into the agent by the `model` setting (loadModelScorer, loop/agent-loop.ts):
