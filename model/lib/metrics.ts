@@ -111,22 +111,56 @@ export function median(xs: readonly number[]): number | null {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-/** The agents' own rules (every detector, advise mode, in the lab): first incident on an end of the faulted link naming that end's interface. */
-export function rulesDelay(run: RunInfo, f: RunInfo['faults'][number]): number | null {
-  let first: number | null = null;
-  for (const l of run.links.filter((x) => f.links.includes(x.link))) {
+/** The model's own incident kinds: never counted as a rule's (a recording made with a model in advise mode has them). */
+export const MODEL_INCIDENT_KINDS: ReadonlySet<string> = new Set(['link-anomaly', 'node-anomaly']);
+
+/** The lab link an agent's incident names (one end's node and its interface in the target), or null. */
+function incidentLink(run: Pick<RunInfo, 'links'>, inc: RunInfo['incidents'][number]): string | null {
+  for (const l of run.links) {
     const [a, b] = l.link.split('~');
-    for (const [node, ifname] of [
-      [a, l.ifA],
-      [b, l.ifB],
-    ] as const) {
-      for (const inc of run.incidents) {
-        if (inc.node !== node || inc.t < f.start || inc.t > f.end || !inc.target.includes(`${ifname}`)) continue;
-        if (first === null || inc.t < first) first = inc.t;
-      }
-    }
+    if ((inc.node === a && targetNames(inc.target, l.ifA)) || (inc.node === b && targetNames(inc.target, l.ifB))) return l.link;
+  }
+  return null;
+}
+
+/** "link:mesh1/02:..." or "if:mesh1" names mesh1 (and not mesh10). */
+function targetNames(target: string, ifname: string): boolean {
+  const at = target.indexOf(':');
+  const rest = at < 0 ? target : target.slice(at + 1);
+  return rest === ifname || rest.startsWith(`${ifname}/`);
+}
+
+/**
+ * The agents' own rules (every detector, advise mode, in the lab): seconds from the
+ * fault's start to the first incident on an end of the faulted link naming that end's
+ * interface, or null. `skip`: rule kinds not counted (the model's own never are).
+ */
+export function rulesDelay(run: Pick<RunInfo, 'links' | 'incidents'>, f: RunInfo['faults'][number], skip: ReadonlySet<string> = new Set()): number | null {
+  let first: number | null = null;
+  for (const inc of run.incidents) {
+    if (MODEL_INCIDENT_KINDS.has(inc.kind) || skip.has(inc.kind) || inc.t < f.start || inc.t > f.end) continue;
+    const link = incidentLink(run, inc);
+    if (link === null || !f.links.includes(link)) continue;
+    if (first === null || inc.t < first) first = inc.t;
   }
   return first === null ? null : Math.round((first - f.start) * 10) / 10;
+}
+
+/**
+ * The rules' incidents on lab links that no fault touched at the time, per kind: opened
+ * after the scenario started (t ≥ 0) and not within a fault on that link or the
+ * `recoveryS` after it, the rows the model's false incidents are counted on.
+ */
+export function ruleIncidentsOutsideFaults(run: Pick<RunInfo, 'links' | 'incidents' | 'faults'>, recoveryS: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const inc of run.incidents) {
+    if (MODEL_INCIDENT_KINDS.has(inc.kind) || inc.t < 0) continue;
+    const link = incidentLink(run, inc);
+    if (link === null) continue;
+    if (run.faults.some((f) => f.links.includes(link) && inc.t >= f.start && inc.t <= f.end + recoveryS)) continue;
+    out[inc.kind] = (out[inc.kind] ?? 0) + 1;
+  }
+  return out;
 }
 
 /**

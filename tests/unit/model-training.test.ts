@@ -13,7 +13,7 @@ import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js'
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
-import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc } from '../../model/lib/metrics.js';
+import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
 import { incidentsByRun, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
@@ -152,6 +152,33 @@ t('ROC AUC, precision/recall/F1, incidents after consecutive alarms, detection d
       ['k1', 3],
     ],
   );
+});
+
+t("the rules' delay and their incidents outside faults: by the interface each end names, model kinds never, skipped kinds not", () => {
+  // A has mesh1 to B and mesh14 to C: an incident on mesh14 is not one on A~B.
+  const run = {
+    links: [
+      { link: 'A~B', ifA: 'mesh1', ifB: 'mesh0' },
+      { link: 'A~C', ifA: 'mesh14', ifB: 'mesh0' },
+    ],
+    faults: [{ kind: 'dead-link', links: ['A~B'], start: 100, end: 160 }],
+    incidents: [
+      { node: 'A', t: 101, kind: 'link-anomaly', target: 'link:mesh1/02:01' }, // the model's own: never a rule's
+      { node: 'A', t: 101.5, kind: 'neighbor-lost', target: 'link:mesh14/02:03' }, // the other link
+      { node: 'B', t: 102.3, kind: 'neighbor-lost', target: 'link:mesh0/02:00' },
+      { node: 'A', t: 110, kind: 'link-degraded', target: 'link:mesh1/02:01' },
+      { node: 'A', t: 200, kind: 'deaf-interface', target: 'if:mesh1' }, // in A~B's recovery (60 s)
+      { node: 'A', t: 230, kind: 'neighbor-lost', target: 'link:mesh1/02:01' }, // after it
+      { node: 'A', t: -5, kind: 'neighbor-lost', target: 'link:mesh1/02:01' }, // set-up
+      { node: 'C', t: 50, kind: 'isolated-node', target: 'node' }, // no link
+    ],
+  };
+  const f = run.faults[0]!;
+  assert.is(rulesDelay(run, f), 2.3);
+  assert.is(rulesDelay(run, f, new Set(['neighbor-lost'])), 10);
+  assert.is(rulesDelay(run, f, new Set(['neighbor-lost', 'link-degraded'])), null);
+  assert.equal(ruleIncidentsOutsideFaults(run, 60), { 'neighbor-lost': 2 });
+  assert.equal(ruleIncidentsOutsideFaults(run, 100), { 'neighbor-lost': 1 });
 });
 
 t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection and held-out kinds do not overlap', () => {
