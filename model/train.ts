@@ -32,6 +32,7 @@ import { alarmF1, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usa
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 export const MARGIN_PERMILLE = 1000;
+/** The shipped model's training seed; `--seed N` trains with another (how much the seed moves the figures: docs/model.md). */
 const SEED = 9;
 const MAX_TRAIN = 30_000;
 
@@ -70,8 +71,11 @@ function quantNet(net: FloatNetwork, set: FeatureSet, calibration: Float64Array[
 function main(argv: string[]): number {
   const outAt = argv.indexOf('--out');
   const outDir = outAt >= 0 ? (argv[outAt + 1] ?? '') : join(root, 'model');
-  if (outDir === '') {
-    process.stderr.write('usage: model:train [--out DIR]\n');
+  const seedAt = argv.indexOf('--seed');
+  const seedText = seedAt >= 0 ? (argv[seedAt + 1] ?? '') : String(SEED);
+  const seed = /^[0-9]{1,9}$/.test(seedText) ? Number(seedText) : null;
+  if (outDir === '' || seed === null) {
+    process.stderr.write('usage: model:train [--out DIR] [--seed N] (N: 0..999999999; the shipped model is seed 9)\n');
     return 2;
   }
   mkdirSync(outDir, { recursive: true });
@@ -90,7 +94,7 @@ function main(argv: string[]): number {
   // The rules' incidents hold links' learning in the calibration replays, as on the router.
   const incidents = incidentsByRun(runs);
   const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
-  const artifact: FloatArtifact = { label, seed: SEED, trainRuns: runs.map((r) => r.run), networks: [] };
+  const artifact: FloatArtifact = { label, seed, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
   for (const set of MODEL_SETS) {
     let inputs = trainingInputs(rows, set);
@@ -103,8 +107,8 @@ function main(argv: string[]): number {
       inputs = Array.from({ length: MAX_TRAIN }, (_, i) => inputs[Math.floor(i * step)] as Float64Array);
     }
     const widths = ARCHITECTURE[set.target];
-    const net = initNetwork(set.features.length, widths, rng(SEED));
-    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed: SEED, quantizationNoise: true });
+    const net = initNetwork(set.features.length, widths, rng(seed));
+    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed, quantizationNoise: true });
     const calibration = inputs.filter((_, i) => i % 10 === 0);
     // The base replay (no alarms: the normaliser learns everything it sees) gives the
     // clean errors the candidate thresholds are quantiles of; each candidate is then
