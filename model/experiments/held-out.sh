@@ -62,23 +62,19 @@ PY
   # X0_SEEDS="9 1 2": train and evaluate once per training seed, then the means (one seed
   # moves the F1 margins by up to 0.12: docs/model.md, "How much the training seed moves the numbers").
   for seed in ${X0_SEEDS:-default}; do
-  seedargs=()
-  [ "$seed" = default ] || seedargs=(-- --seed "$seed")
-  npm run -s model:train "${seedargs[@]}" >/dev/null
-  npm run -s model:eval >/dev/null
-  python3 - "$name" "$train" "${patches:-none}" "$seed" "$scratch/seeds.jsonl" <<'PY'
+    seedargs=()
+    [ "$seed" = default ] || seedargs=(-- --seed "$seed")
+    npm run -s model:train "${seedargs[@]}" >/dev/null
+    npm run -s model:eval >/dev/null
+    python3 - "$name" "$train" "${patches:-none}" "$seed" "$scratch/seeds.jsonl" <<'PY'
 import json, statistics, sys
 r = json.load(open('model/report.json'))
 seed = '' if sys.argv[4] == 'default' else f", training seed {sys.argv[4]}"
 print(f"== {sys.argv[1]}: train {sys.argv[2]}, patches {sys.argv[3]}{seed}")
-with open(sys.argv[5], 'a') as out:
-    line = {'name': sys.argv[1], 'seed': sys.argv[4]}
-    for t in r['targets']:
-        f1 = next(k for k in t['kinds'] if k['kind'] == 'all faults')['detectors']
-        line[t['target']] = {'int8': f1['int8']['f1'], 'iforest': f1['iforest']['f1'], 'false': t['falseIncidents']['int8']}
-    out.write(json.dumps(line) + '\n')
+line = {'name': sys.argv[1], 'seed': sys.argv[4]}  # for the means over seeds
 for t in r['targets']:
     f1 = next(k for k in t['kinds'] if k['kind'] == 'all faults')['detectors']
+    line[t['target']] = {'int8': f1['int8']['f1'], 'iforest': f1['iforest']['f1'], 'false': t['falseIncidents']['int8']}
     a = t['agreement']
     print(f"  {t['target']} all test runs: F1 int8 {f1['int8']['f1']} / iforest {f1['iforest']['f1']}, false incidents int8 {t['falseIncidents']['int8']} / iforest {t['falseIncidents']['iforest']}, outputs over 4 steps from float {a['over4StepsPercent']} % (same model in float {a['sameModel']['over4StepsPercent']} %)")
     for p in t['perRun']:
@@ -89,12 +85,14 @@ for t in r['targets']:
         med = lambda k: statistics.median([d['delays'][k] for d in ds if d['delays'][k] is not None] or [float('nan')])
         later = sum(1 for d in ds if d['delays']['rules'] is not None and (d['delays']['int8'] is None or round(d['delays']['int8'] - d['delays']['rules'], 1) > 0.1))
         print(f"    {run} delays: median int8 {med('int8')} s / rules {med('rules')} s, later than the rules by more than 0.1 s {later}, missed by int8 {sum(1 for d in ds if d['delays']['int8'] is None)}: " + ' '.join(f"{d['kind']} {d['delays']['int8']}/{d['delays']['rules']}" for d in ds))
+with open(sys.argv[5], 'a') as out:
+    out.write(json.dumps(line) + '\n')
 PY
   done
   if [ -n "${X0_SEEDS:-}" ]; then
     python3 - "$name" "$scratch/seeds.jsonl" <<'PY'
 import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[2]) if json.loads(l)['name'] == sys.argv[1]]
+rows = [r for r in map(json.loads, open(sys.argv[2])) if r['name'] == sys.argv[1]]
 print(f"== {sys.argv[1]}: mean over training seeds {' '.join(r['seed'] for r in rows)}")
 for target in ('link', 'node'):
     m = lambda k: round(statistics.mean(r[target][k] for r in rows), 3)
