@@ -29,7 +29,7 @@ import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import { RECOVERY_S, type Row } from './lib/labels.js';
-import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from './lib/metrics.js';
+import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from './lib/metrics.js';
 import { forestScore, parseForest } from './lib/iforest.js';
 import { incidentsByRun, type RunIncidents, replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { alarmF1, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
@@ -164,13 +164,22 @@ const DELAY_COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules
 
 /** The int8 model against the agents' rules (`against`: a delays key) fault by fault: who was first where both detected, and who alone. */
 function pairedDelays(delays: readonly DelayResult[], against: string, what: string): string {
-  const both = delays.filter((d) => d.delays.int8 != null && d.delays[against] != null);
-  // Delays are in tenths of a second: 1.5 − 1.4 must read 0.1 (as early), not 0.1000000000000001.
-  const diff = both.map((d) => Math.round(((d.delays.int8 as number) - (d.delays[against] as number)) * 10) / 10);
-  const earlier = diff.filter((x) => x < -0.1).length;
-  const later = diff.filter((x) => x > 0.1).length;
-  const only = (a: string, b: string) => delays.filter((d) => d.delays[a] != null && d.delays[b] == null).length;
-  return `The int8 model against ${what}, fault by fault: of the ${both.length} faults both detected, the model was earlier on ${earlier}, as early (within 0.1 s) on ${both.length - earlier - later}, later on ${later} (median difference ${fmt(r1(median(diff)))} s); ${only('int8', against)} detected by the model alone, ${only(against, 'int8')} by the rules alone.`;
+  const c = compareDelays(delays.map((d) => ({ a: d.delays.int8 ?? null, b: d.delays[against] ?? null })));
+  return `The int8 model against ${what}, fault by fault: of the ${c.both} faults both detected, the model was earlier on ${c.earlier}, as early (within 0.1 s) on ${c.asEarly}, later on ${c.later} (median difference ${fmt(r1(c.medianDifference))} s); ${c.onlyA} detected by the model alone, ${c.onlyB} by the rules alone.`;
+}
+
+/** The same comparison per fault kind: where the model is behind the rules, and where ahead. */
+function delaysByKind(delays: readonly DelayResult[], against: string): string[] {
+  const kinds = [...new Set(delays.map((d) => d.kind))].sort();
+  const out = [
+    `| fault kind | faults | int8 detected, median s | ${DELAY_COLUMN[against] ?? against} detected, median s | both: int8 earlier / as early / later | int8 alone / ${DELAY_COLUMN[against] ?? against} alone |`,
+    '|---|---|---|---|---|---|',
+  ];
+  for (const kind of kinds) {
+    const c = compareDelays(delays.filter((d) => d.kind === kind).map((d) => ({ a: d.delays.int8 ?? null, b: d.delays[against] ?? null })));
+    out.push(`| ${kind} | ${c.faults} | ${c.detectedA}, ${fmt(r1(c.medianA))} | ${c.detectedB}, ${fmt(r1(c.medianB))} | ${c.earlier} / ${c.asEarly} / ${c.later} | ${c.onlyA} / ${c.onlyB} |`);
+  }
+  return out;
 }
 
 function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
@@ -409,6 +418,7 @@ function markdown(report: Record<string, unknown>): string {
       const med = names.map((n) => `${DELAY_COLUMN[n] ?? n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
       out.push('', `Median delay of the detected faults: ${med.join('; ')}.`, '');
       if (names.includes('int8') && names.includes('rules')) out.push(pairedDelays(tt.delays, 'rules', "the agents' rules"), '');
+      if (names.includes('int8') && names.includes('rules')) out.push("By fault kind, against every rule of the agents (a median over the faults each detected; \"as early\": within 0.1 s):", '', ...delaysByKind(tt.delays, 'rules'), '');
       if (names.includes('int8') && names.includes(RULES_NOT_NEIGHBOR_LOST)) out.push(pairedDelays(tt.delays, RULES_NOT_NEIGHBOR_LOST, 'the rules but neighbor-lost'), '');
     }
   }

@@ -111,6 +111,50 @@ export function median(xs: readonly number[]): number | null {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
+/** Two detectors' delays (s, tenths; null = not detected) on the same faults, fault by fault. */
+export interface DelayComparison {
+  faults: number;
+  /** Detected by a, by b (each its own median over the faults it detected). */
+  detectedA: number;
+  detectedB: number;
+  medianA: number | null;
+  medianB: number | null;
+  /** Of the faults both detected: a first by more than 0.1 s, within 0.1 s, b first by more than 0.1 s. */
+  both: number;
+  earlier: number;
+  asEarly: number;
+  later: number;
+  /** Median of a − b over the faults both detected. */
+  medianDifference: number | null;
+  onlyA: number;
+  onlyB: number;
+}
+
+export function compareDelays(pairs: readonly { a: number | null; b: number | null }[]): DelayComparison {
+  const got = (x: number | null): x is number => x !== null;
+  const both = pairs.filter((p) => got(p.a) && got(p.b));
+  // Delays are in tenths of a second: 1.5 − 1.4 must read 0.1 (as early), not 0.1000000000000001.
+  const diff = both.map((p) => Math.round(((p.a as number) - (p.b as number)) * 10) / 10);
+  const earlier = diff.filter((x) => x < -0.1).length;
+  const later = diff.filter((x) => x > 0.1).length;
+  const as = pairs.map((p) => p.a).filter(got);
+  const bs = pairs.map((p) => p.b).filter(got);
+  return {
+    faults: pairs.length,
+    detectedA: as.length,
+    detectedB: bs.length,
+    medianA: median(as),
+    medianB: median(bs),
+    both: both.length,
+    earlier,
+    asEarly: both.length - earlier - later,
+    later,
+    medianDifference: median(diff),
+    onlyA: pairs.filter((p) => got(p.a) && !got(p.b)).length,
+    onlyB: pairs.filter((p) => !got(p.a) && got(p.b)).length,
+  };
+}
+
 /** The model's own incident kinds: never counted as a rule's (a recording made with a model in advise mode has them). */
 export const MODEL_INCIDENT_KINDS: ReadonlySet<string> = new Set(['link-anomaly', 'node-anomaly']);
 

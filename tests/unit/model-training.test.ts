@@ -13,7 +13,7 @@ import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js'
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
-import { atFalseAlarmRate, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
+import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
 import { incidentsByRun, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
@@ -179,6 +179,26 @@ t("the rules' delay and their incidents outside faults: by the interface each en
   assert.is(rulesDelay(run, f, new Set(['neighbor-lost', 'link-degraded'])), null);
   assert.equal(ruleIncidentsOutsideFaults(run, 60), { 'neighbor-lost': 2 });
   assert.equal(ruleIncidentsOutsideFaults(run, 100), { 'neighbor-lost': 1 });
+});
+
+t('two detectors compared fault by fault: a tenth of a second apart is as early, each median over its own detections', () => {
+  const c = compareDelays([
+    { a: 1.5, b: 1.4 }, // 0.1 apart in floating point is 0.10000000000000009: as early
+    { a: 1.4, b: 1.5 },
+    { a: 2.0, b: 3.2 }, // earlier
+    { a: 7.6, b: 1.7 }, // later
+    { a: 4.0, b: null }, // a alone
+    { a: null, b: 2.6 }, // b alone
+    { a: null, b: null },
+  ]);
+  assert.equal(
+    { both: c.both, earlier: c.earlier, asEarly: c.asEarly, later: c.later, onlyA: c.onlyA, onlyB: c.onlyB, detectedA: c.detectedA, detectedB: c.detectedB, faults: c.faults },
+    { both: 4, earlier: 1, asEarly: 2, later: 1, onlyA: 1, onlyB: 1, detectedA: 5, detectedB: 5, faults: 7 },
+  );
+  assert.is(c.medianA, 2.0);
+  assert.is(c.medianB, 1.7);
+  assert.is(c.medianDifference, 0);
+  assert.equal(compareDelays([]), { faults: 0, detectedA: 0, detectedB: 0, medianA: null, medianB: null, both: 0, earlier: 0, asEarly: 0, later: 0, medianDifference: null, onlyA: 0, onlyB: 0 });
 });
 
 t('threshold selection: quantiles by nearest rank, F1 at a threshold; selection and held-out kinds do not overlap', () => {
