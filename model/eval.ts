@@ -66,7 +66,13 @@ const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : nu
  * (replayed with no alarm), each candidate replayed on the training runs and picked
  * by the F1 of its alarms on the selection kinds.
  */
-function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[], incidents: RunIncidents): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number } {
+/** The link forest's alarms, on the training rows (at its chosen threshold) and the test rows: they hold the node forest's learning. */
+interface LinkAlarms {
+  train: readonly boolean[];
+  test: readonly boolean[];
+}
+
+function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[], incidents: RunIncidents, linkAlarm?: LinkAlarms): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number; trainAlarm: boolean[] } {
   const dir = join(root, 'model/.cache');
   mkdirSync(dir, { recursive: true });
   const fitFile = join(dir, `iforest-fit-${set.target}.csv`);
@@ -86,17 +92,17 @@ function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set:
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(forestScore(forest, x) - want));
   });
   if (maxScoreDiff > 1e-9) throw new Error(`isolation forest: our scores differ from scikit-learn's by up to ${maxScoreDiff}`);
-  const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set, incidents);
+  const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set, incidents, linkAlarm?.train);
   const normal = base.error.filter((e, i) => e !== null && (trainRows[i] as Row).target === set.target && (trainRows[i] as Row).y === 'normal') as number[];
   const candidates = quantileCandidates(trainRows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
-  let best = { ppm: candidates[candidates.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1 };
+  let best: { ppm: number; threshold: number; f1: number; alarm: boolean[] } = { ppm: candidates[candidates.length - 1] as number, threshold: Number.POSITIVE_INFINITY, f1: -1, alarm: [] };
   for (const ppm of candidates) {
     const threshold = quantile(normal, ppm);
-    const r = replayForest(forest, threshold, trainRows, set, incidents);
+    const r = replayForest(forest, threshold, trainRows, set, incidents, linkAlarm?.train);
     const f1 = alarmF1(r.alarm, r.error, trainRows, set.target, SELECTION_KINDS);
-    if (f1 > best.f1) best = { ppm, threshold, f1 };
+    if (f1 > best.f1) best = { ppm, threshold, f1, alarm: r.alarm };
   }
-  return { ...replayForest(forest, best.threshold, rows, set, incidents), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff };
+  return { ...replayForest(forest, best.threshold, rows, set, incidents, linkAlarm?.test), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff, trainAlarm: best.alarm };
 }
 
 /**
@@ -160,7 +166,9 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
  * fault too, so its share of the rules' "detections" is reported apart.
  */
 const RULES_NOT_NEIGHBOR_LOST = 'rulesNotNeighborLost';
-const DELAY_COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules but neighbor-lost' };
+/** Isolation Forest whose node normaliser its links' alarms do not hold. */
+const IFOREST_UNHELD = 'iforestUnheld';
+const COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules but neighbor-lost', [IFOREST_UNHELD]: 'iforest, node not held' };
 
 /** The int8 model against the agents' rules (`against`: a delays key) fault by fault: who was first where both detected, and who alone. */
 function pairedDelays(delays: readonly DelayResult[], against: string, what: string): string {
@@ -172,7 +180,7 @@ function pairedDelays(delays: readonly DelayResult[], against: string, what: str
 function delaysByKind(delays: readonly DelayResult[], against: string): string[] {
   const kinds = [...new Set(delays.map((d) => d.kind))].sort();
   const out = [
-    `| fault kind | faults | int8 detected, median s | ${DELAY_COLUMN[against] ?? against} detected, median s | both: int8 earlier / as early / later | int8 alone / ${DELAY_COLUMN[against] ?? against} alone |`,
+    `| fault kind | faults | int8 detected, median s | ${COLUMN[against] ?? against} detected, median s | both: int8 earlier / as early / later | int8 alone / ${COLUMN[against] ?? against} alone |`,
     '|---|---|---|---|---|---|',
   ];
   for (const kind of kinds) {
@@ -327,7 +335,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms and not at all while a rule's incident holds the link, as the autoencoder's; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, not at all while a rule's incident holds the link, and the node not at all in a cycle in which one of its links alarmed (each detector by its own links' alarms), as the autoencoder's; "iforest, node not held": the same forest without that hold; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
@@ -338,6 +346,8 @@ function main(): number {
     unseenKinds: trainHasFaults ? HELD_OUT_KINDS : 'all',
     targets: [] as unknown[],
   };
+  // Each detector's link alarms hold its own node's learning (scorer.ts, LINK_ALARM_HOLDS_NODE).
+  const linkAlarm: { float?: boolean[]; iforest?: LinkAlarms } = {};
   for (const set of MODEL_SETS) {
     const fa = artifact.networks.find((n) => n.target === set.target);
     if (!fa) continue;
@@ -347,18 +357,26 @@ function main(): number {
       const step = train.length / 30_000;
       train = Array.from({ length: 30_000 }, (_, i) => train[Math.floor(i * step)] as Float64Array);
     }
-    const iforest = runIsolationForest(train, trainRows, set, rows, incidents);
+    const node = set.target === 'node';
+    const iforest = runIsolationForest(train, trainRows, set, rows, incidents, node ? linkAlarm.iforest : undefined);
     const scored: Record<string, Scored> = {
       int8,
-      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents),
+      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents, node ? linkAlarm.float : undefined),
       iforest,
     };
-    if (set.target === 'link') scored.ewma = replayEwma(rows);
+    if (set.target === 'link') {
+      scored.ewma = replayEwma(rows);
+      linkAlarm.float = scored.float?.alarm;
+      linkAlarm.iforest = { train: iforest.trainAlarm, test: iforest.alarm };
+    } else {
+      // The forest as before the node's hold was adopted, beside it: on some runs it does better unheld.
+      scored[IFOREST_UNHELD] = runIsolationForest(train, trainRows, set, rows, incidents);
+    }
     const res = evaluate(set, rows, scored, testRuns);
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
     const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
-    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4 }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4, ...(scored[IFOREST_UNHELD] && { [IFOREST_UNHELD]: (scored[IFOREST_UNHELD] as ReturnType<typeof runIsolationForest>).quantilePpm / 1e4 }) }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
   }
   writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(root, 'model/report.md'), markdown(report));
@@ -384,20 +402,20 @@ function markdown(report: Record<string, unknown>): string {
   for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {
     const tt = t as ReturnType<typeof evaluate> & { floatInt8AucGap: number | null; quantiles: Record<string, number>; agreement: ReturnType<typeof agreement>; iforestCheck: { rows: number; maxScoreDiff: number } };
     out.push(`## ${tt.target === 'link' ? 'Links' : 'The node'}`, '');
-    out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection). Isolation Forest is scored by model/lib/iforest.ts; on ${tt.iforestCheck.rows} of its fit rows its scores and scikit-learn's differ by at most ${tt.iforestCheck.maxScoreDiff.toExponential(1)}.`, '');
+    out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${COLUMN[d] ?? d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection). Isolation Forest is scored by model/lib/iforest.ts; on ${tt.iforestCheck.rows} of its fit rows its scores and scikit-learn's differ by at most ${tt.iforestCheck.maxScoreDiff.toExponential(1)}.`, '');
     const a = tt.agreement;
     out.push(
       `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same int8 model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps, more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
       '',
     );
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
-    out.push(`| fault kind | rows | ${dets.map((d) => `${d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
+    out.push(`| fault kind | rows | ${dets.map((d) => `${COLUMN[d] ?? d} P / R / F1 / AUC`).join(' | ')} |`, `|---|---|${dets.map(() => '---|').join('')}`);
     const unseen = (kind: string) => kind !== 'all faults' && (report.unseenKinds === 'all' || HELD_OUT_KINDS.includes(kind));
     for (const k of tt.kinds) out.push(`| ${k.kind}${unseen(k.kind) ? ' *' : ''} | ${k.positives} | ${dets.map((d) => { const x = k.detectors[d]; return x ? `${x.precision} / ${x.recall} / **${x.f1}** / ${fmt(x.auc)}` : '–'; }).join(' | ')} |`);
     out.push('', `All faults at fixed false-alarm rates (each detector's cut set on the test runs' normal rows themselves, an oracle no deployed threshold has; the scores of the AUC, so the int8 and float models without their out-of-range test): recall / precision / F1. This compares how the detectors rank the rows, apart from how their thresholds were chosen.`, '');
-    out.push(`| false alarms | ${dets.join(' | ')} |`, `|---|${dets.map(() => '---|').join('')}`);
+    out.push(`| false alarms | ${dets.map((d) => COLUMN[d] ?? d).join(' | ')} |`, `|---|${dets.map(() => '---|').join('')}`);
     for (const r of tt.atRates) out.push(`| ${r.rate * 100} % | ${dets.map((d) => { const x = r.detectors[d]; return x ? `${x.recall} / ${x.precision} / **${x.f1}**` : '–'; }).join(' | ')} |`);
-    out.push('', `Incidents (${RAISE_AFTER} consecutive alarms, or one out of range) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${d} ${n}`).join(', ')}.`, '');
+    out.push('', `Incidents (${RAISE_AFTER} consecutive alarms, or one out of range) opened on normal rows: ${Object.entries(tt.falseIncidents).map(([d, n]) => `${COLUMN[d] ?? d} ${n}`).join(', ')}.`, '');
     if (tt.ruleFalseIncidents) {
       const rules = Object.entries(tt.ruleFalseIncidents).sort((a, b) => b[1] - a[1]);
       out.push(`The agents' rules in the same runs opened ${rules.reduce((a, [, n]) => a + n, 0)} incidents on lab links no fault touched (after the scenario's start, not within a fault on that link or the ${RECOVERY_S} s after it): ${rules.map(([k, n]) => `${k} ${n}`).join(', ')}.`, '');
@@ -407,15 +425,15 @@ function markdown(report: Record<string, unknown>): string {
     const rest = causes.slice(8).reduce((a, c) => a + c.alarms, 0);
     out.push(`What raised the int8 model's ${causes.reduce((a, c) => a + c.alarms, 0)} alarm cycles on normal rows (each under the feature it reconstructed worst; out of range: the farthest feature): ${shown.map((c) => `${c.cause} ${c.alarms}`).join(', ')}${rest > 0 ? `, others ${rest}` : ''}.`, '');
     out.push('Per test run (same thresholds; F1 over all faults, – when the run has none; alarm cycles and incidents on its normal rows):', '');
-    out.push(`| run | normal rows | fault rows | ${dets.map((d) => `${d} F1 / false alarms / false incidents`).join(' | ')} |`, `|---|---|---|${dets.map(() => '---|').join('')}`);
+    out.push(`| run | normal rows | fault rows | ${dets.map((d) => `${COLUMN[d] ?? d} F1 / false alarms / false incidents`).join(' | ')} |`, `|---|---|---|${dets.map(() => '---|').join('')}`);
     for (const pr of tt.perRun) out.push(`| ${pr.run} | ${pr.normalRows} | ${pr.faultRows} | ${dets.map((d) => `${fmt(pr.detectors[d]?.f1)} / ${pr.detectors[d]?.fp} / ${pr.detectors[d]?.falseIncidents}`).join(' | ')} |`);
     out.push('');
     if (tt.delays.length > 0) {
       const names = Object.keys(tt.delays[0]?.delays ?? {});
       out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run):', '');
-      out.push(`| run | fault | link | ${names.map((n) => DELAY_COLUMN[n] ?? n).join(' | ')} |`, `|---|---|---|${names.map(() => '---|').join('')}`);
+      out.push(`| run | fault | link | ${names.map((n) => COLUMN[n] ?? n).join(' | ')} |`, `|---|---|---|${names.map(() => '---|').join('')}`);
       for (const d of tt.delays) out.push(`| ${d.run} | ${d.kind} | ${d.links.join(', ')} | ${names.map((n) => fmt(d.delays[n])).join(' | ')} |`);
-      const med = names.map((n) => `${DELAY_COLUMN[n] ?? n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
+      const med = names.map((n) => `${COLUMN[n] ?? n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
       out.push('', `Median delay of the detected faults: ${med.join('; ')}.`, '');
       if (names.includes('int8') && names.includes('rules')) out.push(pairedDelays(tt.delays, 'rules', "the agents' rules"), '');
       if (names.includes('int8') && names.includes('rules')) out.push("By fault kind, against every rule of the agents (a median over the faults each detected; \"as early\": within 0.1 s):", '', ...delaysByKind(tt.delays, 'rules'), '');

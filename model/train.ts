@@ -96,6 +96,10 @@ function main(argv: string[]): number {
   const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
   const artifact: FloatArtifact = { label, seed, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
+  // The node is calibrated beside the chosen link network, whose alarms hold its learning
+  // as on the router (scorer.ts, LINK_ALARM_HOLDS_NODE); the float node beside the float links.
+  let linkNet: QuantNetwork | null = null;
+  let floatLinkAlarm: boolean[] | undefined;
   for (const set of MODEL_SETS) {
     let inputs = trainingInputs(rows, set);
     if (inputs.length < 200) {
@@ -110,27 +114,33 @@ function main(argv: string[]): number {
     const net = initNetwork(set.features.length, widths, rng(seed));
     const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed, quantizationNoise: true });
     const calibration = inputs.filter((_, i) => i % 10 === 0);
+    const model = (candidate: QuantNetwork) => ({ label, networks: set.target === 'node' && linkNet ? [linkNet, candidate] : [candidate] });
     // The base replay (no alarms: the normaliser learns everything it sees) gives the
     // clean errors the candidate thresholds are quantiles of; each candidate is then
     // replayed with its threshold (which decides what the normaliser learns) and scored
     // by F1 on the selection kinds of the training runs.
-    const base = replayInt8({ label, networks: [quantNet(net, set, calibration, 0xffffffff)] }, rows, set.target, SCORER_DEFAULTS, incidents);
+    const base = replayInt8(model(quantNet(net, set, calibration, 0xffffffff)), rows, set.target, SCORER_DEFAULTS, incidents);
     const baseNormal = normalErrors(base.error, rows, set.target);
     const candidates = quantileCandidates(rows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
     let best = { ppm: candidates[candidates.length - 1] as number, threshold: 1, f1: -1 };
     const tried: { ppm: number; threshold: number; f1: number }[] = [];
     for (const ppm of candidates) {
       const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
-      const r = replayInt8({ label, networks: [quantNet(net, set, calibration, threshold)] }, rows, set.target, SCORER_DEFAULTS, incidents);
+      const r = replayInt8(model(quantNet(net, set, calibration, threshold)), rows, set.target, SCORER_DEFAULTS, incidents);
       const f1 = alarmF1(r.alarm, r.error, rows, set.target, SELECTION_KINDS);
       tried.push({ ppm, threshold, f1: Math.round(f1 * 1000) / 1000 });
       if (f1 > best.f1) best = { ppm, threshold, f1 };
     }
     const threshold = best.threshold;
     // The float network: the same quantile of its own clean errors.
-    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target], incidents).error, rows, set.target);
+    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target], incidents, floatLinkAlarm).error, rows, set.target);
     const fThreshold = (quantile(fBase, best.ppm) * MARGIN_PERMILLE) / 1000;
-    networks.push(quantNet(net, set, calibration, threshold, best.ppm));
+    const chosen = quantNet(net, set, calibration, threshold, best.ppm);
+    networks.push(chosen);
+    if (set.target === 'link') {
+      linkNet = chosen;
+      floatLinkAlarm = replayFloat(net, fThreshold, rows, set, ERROR_TRIM[set.target], incidents).alarm;
+    }
     artifact.networks.push({
       target: set.target,
       samples: inputs.length,

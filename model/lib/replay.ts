@@ -4,11 +4,16 @@
  *   30 samples of warm-up), learning only from rows labelled normal or setup (a fault
  *   is not learnt as normal, as the scorer does by its own judgement);
  * - replayInt8: the router's own ModelScorer (scoreRecorded) on every row: the int8
- *   error, the score, and the int8 network's input (for Isolation Forest);
+ *   error, the score, and the int8 network's input (for Isolation Forest); every row of
+ *   both targets goes through the scorer in recorded order (a cycle's links before its
+ *   node), so the links' alarms hold the node as on the router;
  * - replayFloat: the same procedure with the float network and the same error trim (its own normaliser,
  *   learning clipped to ±ANOMALY_CLIP σ while at or above its threshold, as the scorer);
  * - replayForest: Isolation Forest (lib/iforest.ts) through that procedure, its own
  *   normaliser learning clipped while the forest alarms;
+ * - for the node, replayFloat and replayForest take their own link replay's alarms
+ *   (`linkAlarm`): the node learns nothing in a cycle in which one of its links alarmed,
+ *   as the scorer's node (LINK_ALARM_HOLDS_NODE); without them, the node is never held;
  * - replayEwma: the degraded-link rule (EwmaLinkScorer and the detector's baseline
  *   update) on the recorded raw metric of live links.
  * Results are arrays parallel to the rows; null where a detector had no opinion.
@@ -30,7 +35,7 @@ import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { ANOMALY_CLIP, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import type { RunInfo } from './dataset.js';
 import { type Forest, forestScore } from './iforest.js';
@@ -147,10 +152,10 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
     const scorer = made.value;
     const feed = incidentFeed(incidents, group, (kind, tgt, ms) => scorer.incidentOpened(kind, tgt, ms));
     for (const r of group) {
-      if (r.target !== target) continue;
       feed(r.t);
-      const score = scorer.scoreRecorded(target, r.key, r.f, r.c, r.t * 1000);
-      if (score === null) continue;
+      // Both targets, in recorded order: the other target's state is the router's too (the links' alarms hold the node).
+      const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000);
+      if (r.target !== target || score === null) continue;
       const i = index.get(r) as number;
       const j = scorer.lastRecorded(target, r.key);
       error[i] = j?.error ?? null;
@@ -166,9 +171,11 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
 /**
  * A detector with its own normaliser per target, as the router's scorer has: after the
  * warm-up, `judge` scores each row's z-scores (with the scorer's out-of-range verdict);
- * the normaliser then learns the row, clipped to ±ANOMALY_CLIP σ when it alarmed.
+ * the normaliser then learns the row, clipped to ±ANOMALY_CLIP σ when it alarmed. A link
+ * a rule's incident holds learns nothing; nor does the node in a cycle in which one of
+ * its links alarmed in `linkAlarm` (parallel to rows) or the LINK_ALARM_HOLDS_NODE cycles after.
  */
-function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: RunIncidents | undefined, judge: (z: Float64Array, outOfRange: boolean) => { score: number; alarm: boolean; urgent: boolean }): Scored {
+function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: RunIncidents | undefined, judge: (z: Float64Array, outOfRange: boolean) => { score: number; alarm: boolean; urgent: boolean }, linkAlarm?: readonly boolean[]): Scored {
   const index = indexOf(rows);
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
@@ -179,7 +186,9 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
     const norms = new Map<string, Normalizer>();
     const holds = new RuleHolds(SCORER_DEFAULTS.ruleHoldMs);
     const feed = incidentFeed(incidents, group, (kind, tgt, ms) => holds.opened(kind, tgt, ms));
+    let linkAlarmCycle: number | null = null;
     for (const r of group) {
+      if (r.target === 'link' && linkAlarm?.[index.get(r) as number]) linkAlarmCycle = r.c;
       if (r.target !== set.target) continue;
       let n = norms.get(r.key);
       if (!n) norms.set(r.key, (n = new Normalizer(set.features, SCORER_DEFAULTS.alpha[set.target])));
@@ -196,6 +205,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;
       if (set.target === 'link' && holds.held(r.key, r.t * 1000)) continue;
+      if (set.target === 'node' && linkAlarmCycle !== null && r.c >= linkAlarmCycle && r.c - linkAlarmCycle <= LINK_ALARM_HOLDS_NODE) continue;
       if (!j.alarm) n.update(raw);
       else n.updateClipped(raw, ANOMALY_CLIP);
     }
@@ -207,12 +217,18 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
  * The float network through the same procedure (own normaliser per target, the same
  * out-of-range test, learning clipped from rows it alarms on).
  */
-export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0, incidents?: RunIncidents): Scored {
+export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0, incidents?: RunIncidents, linkAlarm?: readonly boolean[]): Scored {
   const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
-  return replayOwnNormaliser(rows, set, incidents, (z, far) => {
-    const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
-    return { score: e, alarm: e >= threshold || far, urgent: far };
-  });
+  return replayOwnNormaliser(
+    rows,
+    set,
+    incidents,
+    (z, far) => {
+      const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
+      return { score: e, alarm: e >= threshold || far, urgent: far };
+    },
+    linkAlarm,
+  );
 }
 
 /**
@@ -220,12 +236,18 @@ export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly
  * from rows it alarms on; its input the z-scores on the int8 grid (±4 σ), as it was
  * fitted. No out-of-range test: the forest alone decides.
  */
-export function replayForest(forest: Forest, threshold: number, rows: readonly Row[], set: FeatureSet, incidents?: RunIncidents): Scored {
+export function replayForest(forest: Forest, threshold: number, rows: readonly Row[], set: FeatureSet, incidents?: RunIncidents, linkAlarm?: readonly boolean[]): Scored {
   const grid = new Float64Array(set.features.length);
-  return replayOwnNormaliser(rows, set, incidents, (z) => {
-    const s = forestScore(forest, onGrid(z, grid));
-    return { score: s, alarm: s >= threshold, urgent: false };
-  });
+  return replayOwnNormaliser(
+    rows,
+    set,
+    incidents,
+    (z) => {
+      const s = forestScore(forest, onGrid(z, grid));
+      return { score: s, alarm: s >= threshold, urgent: false };
+    },
+    linkAlarm,
+  );
 }
 
 /** The degraded-link rule on the recorded metric: continuous score min(drop/drop%, deviations/K) for the AUC. */

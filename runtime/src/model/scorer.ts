@@ -23,6 +23,12 @@
  * - a link a rule's incident opened on within RULE_HOLD_MS (rule-holds.ts; the loop
  *   calls incidentOpened; from the cycle after the one that opened it) is judged as
  *   above but teaches nothing: not even clipped, nor the threshold.
+ * - the node, in a cycle in which one of its links alarmed (score 1; the loop scores the
+ *   links before the node), is judged as above but teaches nothing (LINK_ALARM_HOLDS_NODE).
+ *   A node row is a fault when one of its links is, and the link network is the
+ *   router's best label-free view of that: without the hold the node's normaliser
+ *   learnt each fault as it went on and its recall halved after 40 s (docs/model.md,
+ *   "The links' alarms as the node's fault signal").
  * State per link is dropped with the link (when the monitor forgets it).
  *
  * Wired into the agent by the `model` setting (loadModelScorer, loop/agent-loop.ts):
@@ -56,6 +62,11 @@ export interface ScorerOptions {
   outOfRangeZ: { link: number; node: number };
   /** How long a rule's incident on a link holds its normaliser (rule-holds.ts; default RULE_HOLD_MS, 0 = never). */
   ruleHoldMs?: number;
+  /**
+   * The node learns nothing in a cycle in which one of its links alarmed, nor in this many
+   * cycles after it (default LINK_ALARM_HOLDS_NODE: that cycle only); null = never held.
+   */
+  linkAlarmHoldsNode?: number | null;
   /** false: the TypeScript inference even where the host has the C kernel (benchmarks compare the two). */
   nativeInference?: boolean;
 }
@@ -81,7 +92,14 @@ export const ANOMALY_CLIP = 2;
  */
 export const OUT_OF_RANGE_Z = { link: 10, node: 12 } as const;
 
-export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS };
+/**
+ * Cycles after a link's alarm that the node still learns nothing: 0, the alarm's own cycle.
+ * Chosen among 0, 10 and 30 by cross-validation and the thirteen read runs (means over
+ * three training seeds) and judged on four regions no one had read (session 19).
+ */
+export const LINK_ALARM_HOLDS_NODE = 0;
+
+export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS, linkAlarmHoldsNode: LINK_ALARM_HOLDS_NODE };
 
 export interface Judgement {
   /** Squared reconstruction error, int8 units. */
@@ -158,6 +176,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   private node: TargetState | null = null;
   private prunedAt = -1;
   private readonly holds: RuleHolds;
+  /** The latest cycle in which a link alarmed (scored 1), or null. */
+  private linkAlarmCycle: number | null = null;
 
   private constructor(
     private readonly link: Scoring | null,
@@ -234,7 +254,18 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       this.links.set(link.key, state);
     }
     if (state.cycle === view.cycles) return state.score;
-    return this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles, this.holds.held(link.key, view.nowMono));
+    return this.linkScored(this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles, this.holds.held(link.key, view.nowMono)), view.cycles);
+  }
+
+  private linkScored(score: number | null, cycle: number): number | null {
+    if (score !== null && score >= 1) this.linkAlarmCycle = cycle;
+    return score;
+  }
+
+  /** Whether a link's alarm holds the node's learning in `cycle`. */
+  private nodeHeld(cycle: number): boolean {
+    const hold = this.options.linkAlarmHoldsNode === undefined ? LINK_ALARM_HOLDS_NODE : this.options.linkAlarmHoldsNode;
+    return hold !== null && this.linkAlarmCycle !== null && cycle >= this.linkAlarmCycle && cycle - this.linkAlarmCycle <= hold;
   }
 
   scoreNode(view: MeshView): number | null {
@@ -242,7 +273,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (!s) return null;
     if (!this.node) this.node = this.fresh(s.set);
     if (this.node.cycle === view.cycles) return this.node.score;
-    return this.step(s, this.node, nodeFeatures(view, s.raw, s.set), view.cycles);
+    return this.step(s, this.node, nodeFeatures(view, s.raw, s.set), view.cycles, this.nodeHeld(view.cycles));
   }
 
   /**
@@ -250,6 +281,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
    * scoreNode would score the window it came from, with the same state per key: the
    * evaluation replays lab recordings through this. `raw` null = no metric in the window;
    * `nowMono` (ms, on the clock incidentOpened was given) lets the rules' holds apply.
+   * A cycle's link rows come before its node row, as the loop scores them, so that the
+   * links' alarms hold the node as on the router.
    */
   scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number): number | null {
     const s = target === 'link' ? this.link : this.nodeScoring;
@@ -262,8 +295,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     }
     if (state.cycle === cycle) return state.score;
     if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
-    const held = target === 'link' && nowMono !== undefined && this.holds.held(key, nowMono);
-    return this.step(s, state, raw !== null, cycle, held);
+    if (target === 'node') return this.step(s, state, raw !== null, cycle, this.nodeHeld(cycle));
+    return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono)), cycle);
   }
 
   /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
