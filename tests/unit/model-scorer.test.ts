@@ -389,6 +389,42 @@ t("a rule's incident on a link holds its learning for RULE_HOLD_MS; neighbor-los
   assert.equal(nodeAfter(true), nodeAfter(false));
 });
 
+t("a cycle in which one of its links alarmed holds the node's learning, that cycle only; a quiet link holds nothing", () => {
+  const linkSet = featureSet('link', 1);
+  const nodeSet = featureSet('node', 1);
+  if (!linkSet || !nodeSet) throw new Error('no feature set');
+  const k = 'eth1/aa:00:00:00:00:0a';
+  const lb = new Array<number>(linkSet.features.length).fill(1);
+  const far = lb.slice();
+  far[0] = 1 + 20 * (linkSet.features[0]?.floor as number); // 20 σ: out of range, score 1 whatever the network says
+  const nb = new Array<number>(nodeSet.features.length).fill(1);
+  const ns = nb.slice();
+  ns[0] = 1 + 2 * (nodeSet.features[0]?.floor as number);
+  const W = SCORER_DEFAULTS.warmup;
+  // Warm-up on constants; then the link (far or not) and the node (stepped or not) in the
+  // cycle `nodeStepAt`, links first as the loop scores them; then constants again: the
+  // node's last input shows whether its step was learnt.
+  const nodeAfter = (o: { linkAlarmAt: number | null; nodeStepAt: number | null; hold?: number | null }) => {
+    const made = ModelScorer.create(cal.model, o.hold === undefined ? SCORER_DEFAULTS : { ...SCORER_DEFAULTS, linkAlarmHoldsNode: o.hold });
+    if (!made.ok) throw new Error(made.error);
+    const scorer = made.value;
+    for (let c = 0; c < W + 3; c++) {
+      const linkScore = scorer.scoreRecorded('link', k, c === o.linkAlarmAt ? far : lb, c, c * 1000);
+      if (c === o.linkAlarmAt) assert.is(linkScore, 1, 'the link alarms');
+      const nodeScore = scorer.scoreRecorded('node', 'node', c === o.nodeStepAt ? ns : nb, c, c * 1000);
+      if (c >= W) assert.ok(nodeScore !== null, 'a held node is still judged');
+    }
+    return Array.from(scorer.lastInput('node') ?? []);
+  };
+  const never = nodeAfter({ linkAlarmAt: null, nodeStepAt: null });
+  const learnt = nodeAfter({ linkAlarmAt: null, nodeStepAt: W });
+  assert.not.equal(learnt, never, 'without a link alarm the step is learnt');
+  assert.equal(nodeAfter({ linkAlarmAt: W, nodeStepAt: W }), never, 'held in the cycle a link alarmed');
+  assert.not.equal(nodeAfter({ linkAlarmAt: W, nodeStepAt: W + 1 }), nodeAfter({ linkAlarmAt: W, nodeStepAt: null }), 'learnt in the next cycle');
+  assert.equal(nodeAfter({ linkAlarmAt: W, nodeStepAt: W + 1, hold: 1 }), nodeAfter({ linkAlarmAt: W, nodeStepAt: null, hold: 1 }), 'held one cycle more when asked');
+  assert.equal(nodeAfter({ linkAlarmAt: W, nodeStepAt: W, hold: null }), learnt, 'never held when switched off');
+});
+
 /**
  * A link network that outputs 0 whatever it is given: its error is Σ q² of the input
  * steps, so what the scorer decides follows from the z-scores alone.

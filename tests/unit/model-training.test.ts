@@ -7,14 +7,14 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LINK_FEATURES_V1, linkFeatures, log2p1 } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V1, linkFeatures, log2p1, NODE_FEATURES_V1, nodeFeatures } from '../../runtime/src/model/features.js';
 import type { MeshView } from '../../runtime/src/loop/monitor.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
 import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
-import { incidentsByRun, replayInt8 } from '../../model/lib/replay.js';
+import { incidentsByRun, replayFloat, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
 
@@ -242,14 +242,15 @@ t('the autoencoder trainer: the loss falls, and the same seed gives the same wei
  * the rows an agent would have recorded: each link's features per cycle (t: the monitor's
  * time in s) beside the live scorer's error. `afterCycle` runs once each cycle has been scored.
  */
-function liveRun(cycles: number, afterCycle?: (c: number, view: MeshView, live: ModelScorer) => void) {
+function liveRun(cycles: number, afterCycle?: (c: number, view: MeshView, live: ModelScorer) => void, withNode = false, options = SCORER_DEFAULTS) {
   const model = testModel(11).model;
-  const live = ModelScorer.create(model);
+  const live = ModelScorer.create(model, options);
   if (!live.ok) throw new Error(live.error);
   const sim = meshSim(8);
   const rows: Row[] = [];
   const liveScores: (number | null)[] = [];
   const f = new Float64Array(LINK_FEATURES_V1.features.length);
+  const nf = new Float64Array(NODE_FEATURES_V1.features.length);
   for (let c = 0; c < cycles; c++) {
     const view = sim.step(c > 45 ? (n, b) => (n === 1 ? { ...b, tqNoise: 40 } : b) : undefined);
     for (const l of view.links.values()) {
@@ -257,6 +258,12 @@ function liveRun(cycles: number, afterCycle?: (c: number, view: MeshView, live: 
       rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'link', key: l.key, link: null, t: view.nowMono / 1000, c: view.cycles, y: 'normal', live: l.live, m: l.metric.last(), f: Array.from(f) });
       const s = live.value.scoreLink(l, view);
       liveScores.push(s === null ? null : (live.value.lastLink(l.key)?.error ?? null));
+    }
+    // The node after its links, as the loop scores it and the recorder writes it.
+    if (withNode && nodeFeatures(view, nf)) {
+      rows.push({ run: 'r', topo: 't', node: 'n', epoch: 0, target: 'node', key: 'node', link: null, t: view.nowMono / 1000, c: view.cycles, y: 'normal', live: true, m: null, f: Array.from(nf) });
+      const s = live.value.scoreNode(view);
+      liveScores.push(s === null ? null : (live.value.lastNode()?.error ?? null));
     }
     afterCycle?.(c, view, live.value);
   }
@@ -295,6 +302,42 @@ t("the replay tells a run's rule incidents to the scorer as the loop does, and o
     else if (told.error[i] !== untold.error[i]) changed++;
   }
   assert.ok(changed > 10, `${changed} rows of the held link changed`);
+});
+
+t("the replay holds the node by its links' alarms as the live scorer does", () => {
+  const { model, rows, liveScores } = liveRun(120, undefined, true);
+  const isNode = rows.map((r) => r.target === 'node');
+  const replayed = replayInt8(model, rows, 'node');
+  assert.equal(
+    replayed.error.filter((_, i) => isNode[i]),
+    liveScores.filter((_, i) => isNode[i]),
+  );
+  const links = replayInt8(model, rows, 'link');
+  assert.ok(links.alarm.some((a, i) => a && (rows[i] as Row).c > 45), 'a link alarms once neighbour 1 turns noisy');
+  // Without the hold (live and replayed alike), the node's scores after the first alarm differ.
+  const off = { ...SCORER_DEFAULTS, linkAlarmHoldsNode: null };
+  const unheld = liveRun(120, undefined, true, off);
+  assert.equal(replayInt8(model, rows, 'node', off).error.filter((_, i) => isNode[i]), unheld.liveScores.filter((_, i) => isNode[i]));
+  assert.not.equal(replayInt8(model, rows, 'node', off).error, replayed.error);
+});
+
+t("the node replayed with its own normaliser (the float network; the forest's shares the code): a cycle in which one of its links alarmed teaches the node nothing", () => {
+  const { rows } = liveRun(90, undefined, true);
+  const nodeFloat = testModel(11).nodeFloat;
+  const nodeRows = rows.map((r, i) => [r, i] as const).filter(([r]) => r.target === 'node');
+  const [, at] = nodeRows[60] as readonly [Row, number];
+  const heldCycle = (rows[at] as Row).c;
+  // A link alarm in that cycle only (the link rows come before the node row).
+  const linkAlarm = rows.map((r) => r.target === 'link' && r.c === heldCycle);
+  const held = replayFloat(nodeFloat, 1e9, rows, NODE_FEATURES_V1, 0, undefined, linkAlarm);
+  const free = replayFloat(nodeFloat, 1e9, rows, NODE_FEATURES_V1);
+  // Held, the row is judged but not learnt: the later rows score as if it had never been recorded.
+  const without = rows.filter((_, i) => i !== at);
+  const absent = replayFloat(nodeFloat, 1e9, without, NODE_FEATURES_V1);
+  const after = (s: { error: (number | null)[] }, rs: readonly Row[]) => s.error.filter((_, i) => (rs[i] as Row).target === 'node' && (rs[i] as Row).c > heldCycle);
+  assert.equal(after(held, rows), after(absent, without));
+  assert.not.equal(after(held, rows), after(free, rows));
+  assert.is(held.error[at], free.error[at], 'the held row itself is judged as usual');
 });
 
 t('the causes of false alarms: alarms on normal rows counted by worst feature, out-of-range ones apart, most frequent first', () => {

@@ -165,6 +165,7 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
   const prober = deps.probeTransport ? new LinkProber(deps.probeTransport, proberSettings(config)) : null;
   if (prober) monitor.view.probes = prober.links;
   // The model's own incidents are advisory: no policy acts on link-anomaly or node-anomaly.
+  // Links before the node: a cycle's link alarms hold the node's learning (ModelScorer).
   if (deps.linkScorer) detectors.push(new LinkAnomalyDetector(cfg, deps.linkScorer));
   if (deps.nodeScorer) detectors.push(new NodeAnomalyDetector(cfg, deps.nodeScorer));
   const hopPenalty = new HopPenaltyPolicy();
