@@ -14,7 +14,8 @@
  *   a normaliser held that often stops following the link (+60 % false incidents);
  * - not the model's own incidents (link-anomaly, node-anomaly): an alarm must not stop
  *   the learning that lets a lasting change become normal;
- * - never the node network: holding it cost its F1 in cross-validation.
+ * - never the node network: holding it on the rules' incidents cost its F1 in
+ *   cross-validation (its links' alarms hold it instead: ModelScorer, LINK_ALARM_HOLDS_NODE).
  *
  * Times are the monitor's monotonic milliseconds: the loop tells an incident with the
  * nowMono of the cycle that opened it, and the hold starts with the next cycle (the
