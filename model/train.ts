@@ -9,7 +9,8 @@
  * channel (calibrated on those inputs), and a threshold: a quantile of the int8 errors
  * of the normal rows, replayed through the router's own scorer, the quantile picked
  * by the F1 of the scorer's alarms (threshold and out-of-range test) on the training
- * runs' rows of four fault kinds (lib/selection.ts). The
+ * runs' rows of four fault kinds (lib/selection.ts); the node beside the chosen link
+ * network, whose alarms hold its learning as on the router. The
  * network sees normal data only; the other four fault kinds and the test topologies
  * are seen by nothing before model:eval. Writes model/x0tta6bl4.model and model/float-network.json (the float
  * networks and thresholds, for model:eval), or both into `--out DIR`. Deterministic:
@@ -115,8 +116,8 @@ function main(argv: string[]): number {
     const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed, quantizationNoise: true });
     const calibration = inputs.filter((_, i) => i % 10 === 0);
     const model = (candidate: QuantNetwork) => ({ label, networks: set.target === 'node' && linkNet ? [linkNet, candidate] : [candidate] });
-    // The base replay (no alarms: the normaliser learns everything it sees) gives the
-    // clean errors the candidate thresholds are quantiles of; each candidate is then
+    // The base replay (no alarms of its own: the normaliser learns everything it sees, but
+    // for the node what its links' alarms hold) gives the clean errors the candidate thresholds are quantiles of; each candidate is then
     // replayed with its threshold (which decides what the normaliser learns) and scored
     // by F1 on the selection kinds of the training runs.
     const base = replayInt8(model(quantNet(net, set, calibration, 0xffffffff)), rows, set.target, SCORER_DEFAULTS, incidents);
