@@ -30,7 +30,7 @@ import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import { RECOVERY_S, type Row } from './lib/labels.js';
 import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from './lib/metrics.js';
-import { forestScore, parseForest } from './lib/iforest.js';
+import { type Forest, forestScore, parseForest } from './lib/iforest.js';
 import { incidentsByRun, type RunIncidents, replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { alarmF1, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
 import type { FloatArtifact } from './train.js';
@@ -58,21 +58,21 @@ const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
 const FALSE_ALARM_RATES = [0.001, 0.005, 0.01, 0.02];
 const r3 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
 
-/**
- * Isolation Forest, fitted by scikit-learn on the training normal inputs (the
- * autoencoder's), then replayed here as the autoencoder is: its own normaliser per
- * target, learning clipped while it alarms (lib/replay.ts). Its threshold is chosen by
- * the autoencoder's rule: a quantile of its scores on the training runs' normal rows
- * (replayed with no alarm), each candidate replayed on the training runs and picked
- * by the F1 of its alarms on the selection kinds.
- */
 /** The link forest's alarms, on the training rows (at its chosen threshold) and the test rows: they hold the node forest's learning. */
 interface LinkAlarms {
   train: readonly boolean[];
   test: readonly boolean[];
 }
 
-function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[], incidents: RunIncidents, linkAlarm?: LinkAlarms): Scored & { quantilePpm: number; checkedRows: number; maxScoreDiff: number; trainAlarm: boolean[] } {
+interface FittedForest {
+  forest: Forest;
+  /** Fit rows on which our scores were checked against scikit-learn's, and the largest difference. */
+  checkedRows: number;
+  maxScoreDiff: number;
+}
+
+/** Isolation Forest, fitted by scikit-learn on the training normal inputs (the autoencoder's), scored by lib/iforest.ts and checked against scikit-learn's own scores. */
+function fitIsolationForest(fit: Float64Array[], set: FeatureSet): FittedForest {
   const dir = join(root, 'model/.cache');
   mkdirSync(dir, { recursive: true });
   const fitFile = join(dir, `iforest-fit-${set.target}.csv`);
@@ -92,6 +92,18 @@ function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set:
     maxScoreDiff = Math.max(maxScoreDiff, Math.abs(forestScore(forest, x) - want));
   });
   if (maxScoreDiff > 1e-9) throw new Error(`isolation forest: our scores differ from scikit-learn's by up to ${maxScoreDiff}`);
+  return { forest, checkedRows: json.check.scores.length, maxScoreDiff };
+}
+
+/**
+ * The fitted forest replayed as the autoencoder is: its own normaliser per target,
+ * learning clipped while it alarms (lib/replay.ts), the node held by `linkAlarm` (none:
+ * never held). Its threshold is chosen by the autoencoder's rule: a quantile of its
+ * scores on the training runs' normal rows (replayed with no alarm), each candidate
+ * replayed on the training runs and picked by the F1 of its alarms on the selection kinds.
+ */
+function replayIsolationForest(f: FittedForest, trainRows: readonly Row[], set: FeatureSet, rows: readonly Row[], incidents: RunIncidents, linkAlarm?: LinkAlarms): Scored & FittedForest & { quantilePpm: number; trainAlarm: boolean[] } {
+  const { forest } = f;
   const base = replayForest(forest, Number.POSITIVE_INFINITY, trainRows, set, incidents, linkAlarm?.train);
   const normal = base.error.filter((e, i) => e !== null && (trainRows[i] as Row).target === set.target && (trainRows[i] as Row).y === 'normal') as number[];
   const candidates = quantileCandidates(trainRows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
@@ -102,7 +114,7 @@ function runIsolationForest(fit: Float64Array[], trainRows: readonly Row[], set:
     const f1 = alarmF1(r.alarm, r.error, trainRows, set.target, SELECTION_KINDS);
     if (f1 > best.f1) best = { ppm, threshold, f1, alarm: r.alarm };
   }
-  return { ...replayForest(forest, best.threshold, rows, set, incidents, linkAlarm?.test), quantilePpm: best.ppm, checkedRows: json.check.scores.length, maxScoreDiff, trainAlarm: best.alarm };
+  return { ...replayForest(forest, best.threshold, rows, set, incidents, linkAlarm?.test), ...f, quantilePpm: best.ppm, trainAlarm: best.alarm };
 }
 
 /**
@@ -358,7 +370,8 @@ function main(): number {
       train = Array.from({ length: 30_000 }, (_, i) => train[Math.floor(i * step)] as Float64Array);
     }
     const node = set.target === 'node';
-    const iforest = runIsolationForest(train, trainRows, set, rows, incidents, node ? linkAlarm.iforest : undefined);
+    const fitted = fitIsolationForest(train, set);
+    const iforest = replayIsolationForest(fitted, trainRows, set, rows, incidents, node ? linkAlarm.iforest : undefined);
     const scored: Record<string, Scored> = {
       int8,
       float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents, node ? linkAlarm.float : undefined),
@@ -370,13 +383,13 @@ function main(): number {
       linkAlarm.iforest = { train: iforest.trainAlarm, test: iforest.alarm };
     } else {
       // The forest as before the node's hold was adopted, beside it: on some runs it does better unheld.
-      scored[IFOREST_UNHELD] = runIsolationForest(train, trainRows, set, rows, incidents);
+      scored[IFOREST_UNHELD] = replayIsolationForest(fitted, trainRows, set, rows, incidents);
     }
     const res = evaluate(set, rows, scored, testRuns);
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
     const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
-    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4, ...(scored[IFOREST_UNHELD] && { [IFOREST_UNHELD]: (scored[IFOREST_UNHELD] as ReturnType<typeof runIsolationForest>).quantilePpm / 1e4 }) }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4, ...(scored[IFOREST_UNHELD] && { [IFOREST_UNHELD]: (scored[IFOREST_UNHELD] as ReturnType<typeof replayIsolationForest>).quantilePpm / 1e4 }) }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
   }
   writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(root, 'model/report.md'), markdown(report));
