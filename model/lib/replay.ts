@@ -35,7 +35,7 @@ import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { ANOMALY_CLIP, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, heldByLinkAlarm, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import type { RunInfo } from './dataset.js';
 import { type Forest, forestScore } from './iforest.js';
@@ -205,7 +205,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;
       if (set.target === 'link' && holds.held(r.key, r.t * 1000)) continue;
-      if (set.target === 'node' && linkAlarmCycle !== null && r.c >= linkAlarmCycle && r.c - linkAlarmCycle <= LINK_ALARM_HOLDS_NODE) continue;
+      if (set.target === 'node' && heldByLinkAlarm(r.c, linkAlarmCycle, LINK_ALARM_HOLDS_NODE)) continue;
       if (!j.alarm) n.update(raw);
       else n.updateClipped(raw, ANOMALY_CLIP);
     }

@@ -99,6 +99,15 @@ export const OUT_OF_RANGE_Z = { link: 10, node: 12 } as const;
  */
 export const LINK_ALARM_HOLDS_NODE = 0;
 
+/**
+ * Whether the node's learning is held in `cycle`, given the latest cycle in which one of
+ * its links alarmed (null: none yet) and how many cycles after it the hold lasts (null:
+ * never held). The replays of model/ use the same rule.
+ */
+export function heldByLinkAlarm(cycle: number, linkAlarmCycle: number | null, holdCycles: number | null): boolean {
+  return holdCycles !== null && linkAlarmCycle !== null && cycle >= linkAlarmCycle && cycle - linkAlarmCycle <= holdCycles;
+}
+
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS, linkAlarmHoldsNode: LINK_ALARM_HOLDS_NODE };
 
 export interface Judgement {
@@ -176,8 +185,9 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   private node: TargetState | null = null;
   private prunedAt = -1;
   private readonly holds: RuleHolds;
-  /** The latest cycle in which a link alarmed (scored 1), or null. */
+  /** The latest cycle in which a link alarmed (scored 1), or null; and how long that holds the node. */
   private linkAlarmCycle: number | null = null;
+  private readonly nodeHoldCycles: number | null;
 
   private constructor(
     private readonly link: Scoring | null,
@@ -185,6 +195,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     private readonly options: ScorerOptions,
   ) {
     this.holds = new RuleHolds(options.ruleHoldMs ?? RULE_HOLD_MS);
+    this.nodeHoldCycles = options.linkAlarmHoldsNode === undefined ? LINK_ALARM_HOLDS_NODE : options.linkAlarmHoldsNode;
   }
 
   /** A scorer for a decoded model, or why this agent cannot use it (unknown feature set). */
@@ -262,10 +273,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     return score;
   }
 
-  /** Whether a link's alarm holds the node's learning in `cycle`. */
   private nodeHeld(cycle: number): boolean {
-    const hold = this.options.linkAlarmHoldsNode === undefined ? LINK_ALARM_HOLDS_NODE : this.options.linkAlarmHoldsNode;
-    return hold !== null && this.linkAlarmCycle !== null && cycle >= this.linkAlarmCycle && cycle - this.linkAlarmCycle <= hold;
+    return heldByLinkAlarm(cycle, this.linkAlarmCycle, this.nodeHoldCycles);
   }
 
   scoreNode(view: MeshView): number | null {
