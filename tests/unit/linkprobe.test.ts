@@ -6,7 +6,9 @@ import { decodeProbe, encodeProbe, PROBE_ETHERTYPE } from '../../runtime/src/lin
 import { LinkProber, type ProberSettings, type ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
 import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/src/linkprobe/quality.js';
 import { type ProbeBin, ProbeReception } from '../../runtime/src/linkprobe/reception.js';
+import type { LinkScorer } from '../../runtime/src/loop/detector.js';
 import { countSince } from '../../runtime/src/loop/monitor.js';
+import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
 import { createAgentMetrics } from '../../runtime/src/metrics/agent-metrics.js';
 import { prng as rng } from '../support/prng.js';
 import { loopHarness, twoInterfaceMesh } from './loop-fixtures.test.js';
@@ -576,6 +578,39 @@ t('the loop: a neighbour whose probes stop is judged when it passes the threshol
   const lost = h.loop.status().open.find((i) => i.kind === 'neighbor-lost');
   assert.is(lost?.target, 'link:eth1/aa:00:00:00:00:0a');
   assert.ok(h.wakeInMs >= 1000, `judged: no more early cycles for it (asked for ${h.wakeInMs} ms)`);
+});
+
+t('the loop: the model asks for an early cycle too (its out-of-range test), after the links were scored, and only with link probes', async () => {
+  const calls: string[] = [];
+  let wantInMs = Number.POSITIVE_INFINITY;
+  const scorer: LinkScorer = {
+    name: 'scripted',
+    scoreLink: () => {
+      calls.push('score');
+      return 0;
+    },
+    nextVerdictMono: (view, probeIntervalMs) => {
+      calls.push(`ask ${probeIntervalMs}`);
+      return view.nowMono + wantInMs;
+    },
+  };
+  const probes = neighbourProbes();
+  const h = loopHarness({}, twoInterfaceMesh, undefined, null, undefined, { linkScorer: scorer }, probes.transport);
+  for (let s = 0; s < 40; s++) {
+    await h.cycles(1);
+    probes.second(() => false);
+  }
+  assert.ok(h.wakeInMs >= 1000, `nothing pending: the regular cycle (asked for ${h.wakeInMs} ms)`);
+  wantInMs = 420;
+  calls.length = 0;
+  await h.cycles(1);
+  assert.is(h.wakeInMs, 420);
+  assert.equal(calls.slice(-2), ['score', `ask ${LOOP_DEFAULTS.probeIntervalMs}`]);
+  const unprobed = loopHarness({}, twoInterfaceMesh, undefined, null, undefined, { linkScorer: scorer });
+  calls.length = 0;
+  await unprobed.cycles(3);
+  assert.ok(!calls.some((c) => c.startsWith('ask')), calls.join(' '));
+  assert.ok(unprobed.wakeInMs >= 1000);
 });
 
 t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {

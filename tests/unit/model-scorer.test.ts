@@ -295,6 +295,35 @@ t('out-of-range test (v3): a link whose probes stop opens its incident within tw
   assert.ok(!late || late.cycle >= 200 + LOOP_DEFAULTS.degradedCycles - 1, `without the test: ${late?.cycle ?? 'never'}`);
 });
 
+t('a link whose probes stop: the scorer asks for a cycle when its silence passes the out-of-range test, where it is out of range and 40 ms before it is not', () => {
+  const scorer = scorerFor(testModelV2(SEED, 0xffff_ffff, 3));
+  const sim = meshSim(25);
+  const p = probedLink(sim, 0);
+  const link = () => sim.monitor.view.links.get(key(0))!;
+  for (let c = 0; c < 120; c++) {
+    p.step((k) => k === c % 10); // 10 % probe loss is this link's normal
+    const view = sim.monitor.view;
+    scorer.scoreLink(link(), view);
+    assert.is(scorer.nextVerdictMono(view, 200), Number.POSITIVE_INFINITY, `cycle ${c}: its probes arrive`);
+  }
+  // The neighbour's probes stop after the second of this second: 700 ms of silence at the cycle.
+  p.step((k) => k >= 2);
+  const view = sim.monitor.view;
+  scorer.scoreLink(link(), view);
+  assert.is(scorer.lastLink(key(0))?.outOfRange, false, 'not out of range yet');
+  const wake = scorer.nextVerdictMono(view, 200);
+  assert.ok(wake > view.nowMono && wake < view.nowMono + 1000, `asks for a cycle before the next regular one (${wake - view.nowMono} ms on)`);
+  const at = (mono: number) => scorer.evaluateLink(link(), { ...view, nowMono: mono });
+  assert.is(at(wake)?.outOfRange, true, 'out of range when it asked');
+  assert.is(at(wake)?.worstFeature, 'probe_silence_s');
+  assert.is(at(wake - 40)?.outOfRange, false, '40 ms earlier it was not');
+  // Without probes (interval 0) or with a feature set without the silence in seconds, it never asks.
+  assert.is(scorer.nextVerdictMono(view, 0), Number.POSITIVE_INFINITY);
+  const v2 = scorerFor(testModelV2(SEED, 0xffff_ffff, 2));
+  for (let c = 0; c < 40; c++) v2.scoreLink(link(), { ...view, cycles: view.cycles + 1 + c });
+  assert.is(v2.nextVerdictMono(view, 200), Number.POSITIVE_INFINITY);
+});
+
 t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), not for the node (12 σ)', () => {
   const at = (target: 'link' | 'node', z: number) => {
     const scorer = scorerFor(cal.model);

@@ -44,6 +44,12 @@ export interface LinkScorer {
   lastLink?(key: string): ScoreExplanation | null;
   /** The loop opened an incident (any detector's) at the monitor's nowMono; the model lets a rule's incident hold that link's learning (model/rule-holds.ts). */
   incidentOpened?(kind: string, target: string, nowMono: number): boolean;
+  /**
+   * The monotonic ms at which a link's score will change without new data (a silence
+   * passing a test), for the loop to run a cycle then; Infinity = nothing pending.
+   * Asked after the cycle's links were scored.
+   */
+  nextVerdictMono?(view: MeshView, probeIntervalMs: number): number;
 }
 
 export interface NodeScorer {

@@ -273,6 +273,8 @@ export function createHealingLoop(deps: HealingLoopDeps): HealingLoop {
           else log.info(`incident ${i.id} now ${i.severity}: ${i.evidence.summary}`);
         }
       }
+      // The model's out-of-range test, like neighbor-lost, judged as a silence passes it (after the links were scored).
+      if (prober && deps.linkScorer?.nextVerdictMono) ctx.wakeBy = Math.min(ctx.wakeBy, deps.linkScorer.nextVerdictMono(monitor.view, config.probeIntervalMs));
       const rec = deps.featureRecorder;
       if (rec) {
         const before = rec.state;

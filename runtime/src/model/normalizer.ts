@@ -133,6 +133,11 @@ export class Normalizer {
   /** The largest unclipped |z| of the last zScores call. */
   farthestZ = 0;
 
+  /** The value of feature `i` that lies `z` standard deviations above its normal (the floor as for zScores). */
+  reach(i: number, z: number): number {
+    return (this.mean[i] as number) + z * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
+  }
+
   /** The int8 input of the network: z-scores quantized with the network's input scale and zero point. */
   quantize(z: Float64Array, scale: number, zeroPoint: number, out: Int8Array): void {
     for (let i = 0; i < z.length; i++) out[i] = quantizeValue(z[i] as number, scale, zeroPoint);

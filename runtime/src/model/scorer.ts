@@ -37,7 +37,7 @@
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import { trimmedSquaredError } from './error.js';
-import { type FeatureSet, featureSet, linkFeatures, nodeFeatures } from './features.js';
+import { type FeatureSet, featureSet, linkFeatures, nodeFeatures, PROBE_SILENCE_CAP_MS } from './features.js';
 import type { Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
@@ -108,6 +108,15 @@ export function heldByLinkAlarm(cycle: number, linkAlarmCycle: number | null, ho
   return holdCycles !== null && linkAlarmCycle !== null && cycle >= linkAlarmCycle && cycle - linkAlarmCycle <= holdCycles;
 }
 
+/**
+ * A link's probes count as stopped (nextVerdictMono) after this many probe intervals of
+ * silence: neighbor-lost's gate (two lost in a row happen on any lossy link, three seldom).
+ */
+export const PROBES_STOPPED_INTERVALS = 2.5;
+
+/** nextVerdictMono asks for the cycle this long after the silence passes the test (the feature's ms are floored). */
+export const VERDICT_MARGIN_MS = 30;
+
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS, linkAlarmHoldsNode: LINK_ALARM_HOLDS_NODE };
 
 export interface Judgement {
@@ -131,6 +140,8 @@ class Scoring {
   readonly q: Int8Array;
   /** Largest per-feature error terms left out (the model file's error trim). */
   readonly trim: number;
+  /** Index of the probe silence in seconds (features v3), or -1 (nextVerdictMono). */
+  readonly silenceAt: number;
 
   constructor(
     readonly spec: QuantNetwork,
@@ -142,6 +153,7 @@ class Scoring {
     this.net = new IntNetwork(spec, nativeInference === undefined ? {} : { native: nativeInference });
     this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
     this.trim = spec.errorTrim ?? 0;
+    this.silenceAt = set.features.findIndex((f) => f.name === 'probe_silence_s');
     this.raw = new Float64Array(set.features.length);
     this.z = new Float64Array(set.features.length);
     this.q = new Int8Array(set.features.length);
@@ -306,6 +318,35 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
     if (target === 'node') return this.step(s, state, raw !== null, cycle, this.nodeHeld(cycle));
     return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono)), cycle);
+  }
+
+  /**
+   * When the loop should look again so that a link whose neighbour's probes stopped is
+   * judged out of range as its probe silence passes the test, not up to a cycle later
+   * (the loop wakes by it, as by neighbor-lost's nextVerdictMono): for each warm link whose
+   * probes have been silent PROBES_STOPPED_INTERVALS probe intervals, the monotonic ms at
+   * which probe_silence_s reaches outOfRangeZ σ from that link's normal; Infinity when
+   * no link is going. The normaliser learns only in cycles, so until the next one the
+   * crossing is where it is now. Call it after the cycle's links were scored. With the
+   * regular 1 s cycle the model saw a dead link a cycle after neighbor-lost in 8 of the 15
+   * held-out dead links (docs/model.md, "Waking for the out-of-range test").
+   */
+  nextVerdictMono(view: MeshView, probeIntervalMs: number): number {
+    const s = this.link;
+    if (!s || s.silenceAt < 0 || !(probeIntervalMs > 0)) return Number.POSITIVE_INFINITY;
+    let next = Number.POSITIVE_INFINITY;
+    for (const [key, state] of this.links) {
+      if (state.norm.samples < this.options.warmup) continue;
+      const p = view.probes.get(key);
+      if (!p) continue;
+      const silentMs = view.nowMono - p.reception.lastHeardMono;
+      if (!(silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs)) continue;
+      const passMs = Math.ceil(1000 * state.norm.reach(s.silenceAt, s.outOfRangeZ));
+      // Already out of range (judged so this cycle), or never within what the feature tells apart.
+      if (passMs <= silentMs || passMs > PROBE_SILENCE_CAP_MS) continue;
+      next = Math.min(next, p.reception.lastHeardMono + passMs + VERDICT_MARGIN_MS);
+    }
+    return next;
   }
 
   /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
