@@ -29,7 +29,7 @@ import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
 import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import { RECOVERY_S, type Row } from './lib/labels.js';
-import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, median, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from './lib/metrics.js';
+import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, liveModelDelay, median, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from './lib/metrics.js';
 import { type Forest, forestScore, parseForest } from './lib/iforest.js';
 import { incidentsByRun, type RunIncidents, replayEwma, replayFloat, replayForest, replayInt8, type Scored, trainingInputs } from './lib/replay.js';
 import { alarmF1, HELD_OUT_KINDS, MODEL_SETS, NO_FAULTS_QUANTILE_PPM, QUANTILE_CANDIDATES, quantile, quantileCandidates, SELECTION_KINDS, usableRuns } from './lib/selection.js';
@@ -51,6 +51,8 @@ interface DelayResult {
   run: string;
   links: string[];
   delays: Record<string, number | null>;
+  /** In a run whose agents ran this model (RunInfo.liveModel): their own first link-anomaly incident, as logged. */
+  live?: number | null;
 }
 
 const r1 = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
@@ -182,21 +184,27 @@ const RULES_NOT_NEIGHBOR_LOST = 'rulesNotNeighborLost';
 const IFOREST_UNHELD = 'iforestUnheld';
 const COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules but neighbor-lost', [IFOREST_UNHELD]: 'iforest, node not held' };
 
-/** The int8 model against the agents' rules (`against`: a delays key) fault by fault: who was first where both detected, and who alone. */
-function pairedDelays(delays: readonly DelayResult[], against: string, what: string): string {
-  const c = compareDelays(delays.map((d) => ({ a: d.delays.int8 ?? null, b: d.delays[against] ?? null })));
-  return `The int8 model against ${what}, fault by fault: of the ${c.both} faults both detected, the model was earlier on ${c.earlier}, as early (within 0.1 s) on ${c.asEarly}, later on ${c.later} (median difference ${fmt(r1(c.medianDifference))} s); ${c.onlyA} detected by the model alone, ${c.onlyB} by the rules alone.`;
+/** A delay of a fault: a `delays` key, or LIVE (the agents' own model incidents). */
+const LIVE = 'live';
+const delayOf = (d: DelayResult, key: string): number | null => (key === LIVE ? (d.live ?? null) : (d.delays[key] ?? null));
+
+/** Detector `a` (int8 or LIVE) against the agents' rules (`against`: a delays key) fault by fault: who was first where both detected, and who alone. */
+function pairedDelays(delays: readonly DelayResult[], against: string, what: string, a = 'int8'): string {
+  const c = compareDelays(delays.map((d) => ({ a: delayOf(d, a), b: delayOf(d, against) })));
+  const who = a === LIVE ? "the agents' own model incidents" : 'the int8 model';
+  return `${who[0]?.toUpperCase()}${who.slice(1)} against ${what}, fault by fault: of the ${c.both} faults both detected, the model was earlier on ${c.earlier}, as early (within 0.1 s) on ${c.asEarly}, later on ${c.later} (median difference ${fmt(r1(c.medianDifference))} s); ${c.onlyA} detected by the model alone, ${c.onlyB} by the rules alone.`;
 }
 
 /** The same comparison per fault kind: where the model is behind the rules, and where ahead. */
-function delaysByKind(delays: readonly DelayResult[], against: string): string[] {
+function delaysByKind(delays: readonly DelayResult[], against: string, a = 'int8'): string[] {
   const kinds = [...new Set(delays.map((d) => d.kind))].sort();
+  const name = a === LIVE ? 'model live' : a;
   const out = [
-    `| fault kind | faults | int8 detected, median s | ${COLUMN[against] ?? against} detected, median s | both: int8 earlier / as early / later | int8 alone / ${COLUMN[against] ?? against} alone |`,
+    `| fault kind | faults | ${name} detected, median s | ${COLUMN[against] ?? against} detected, median s | both: ${name} earlier / as early / later | ${name} alone / ${COLUMN[against] ?? against} alone |`,
     '|---|---|---|---|---|---|',
   ];
   for (const kind of kinds) {
-    const c = compareDelays(delays.filter((d) => d.kind === kind).map((d) => ({ a: d.delays.int8 ?? null, b: d.delays[against] ?? null })));
+    const c = compareDelays(delays.filter((d) => d.kind === kind).map((d) => ({ a: delayOf(d, a), b: delayOf(d, against) })));
     out.push(`| ${kind} | ${c.faults} | ${c.detectedA}, ${fmt(r1(c.medianA))} | ${c.detectedB}, ${fmt(r1(c.medianB))} | ${c.earlier} / ${c.asEarly} / ${c.later} | ${c.onlyA} / ${c.onlyB} |`);
   }
   return out;
@@ -206,7 +214,7 @@ function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
   return { inputDim: a.net.inputDim, layers: a.net.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) };
 }
 
-function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, runs: RunInfo[]) {
+function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, runs: RunInfo[], modelLabel: string) {
   const target = set.target;
   const judged = scored.int8 as Scored;
   const idx = rows.map((_, i) => i).filter((i) => {
@@ -261,7 +269,7 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
       for (const d of names) dl[d] = perDetector[d]?.[k]?.delay ?? null;
       dl.rules = rulesDelay(run, f);
       dl[RULES_NOT_NEIGHBOR_LOST] = rulesDelay(run, f, new Set(['neighbor-lost']));
-      delays.push({ kind: f.kind, run: f.run, links: f.links, delays: dl });
+      delays.push({ kind: f.kind, run: f.run, links: f.links, delays: dl, ...(run.liveModel === modelLabel && { live: liveModelDelay(run, f) }) });
     });
   }
   // Per test run (the same thresholds): all faults against that run's normal rows.
@@ -385,7 +393,7 @@ function main(): number {
       // The forest as before the node's hold was adopted, beside it: on some runs it does better unheld.
       scored[IFOREST_UNHELD] = replayIsolationForest(fitted, trainRows, set, rows, incidents);
     }
-    const res = evaluate(set, rows, scored, testRuns);
+    const res = evaluate(set, rows, scored, testRuns, model.value.label);
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
     const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
@@ -451,6 +459,25 @@ function markdown(report: Record<string, unknown>): string {
       if (names.includes('int8') && names.includes('rules')) out.push(pairedDelays(tt.delays, 'rules', "the agents' rules"), '');
       if (names.includes('int8') && names.includes('rules')) out.push("By fault kind, against every rule of the agents (a median over the faults each detected; \"as early\": within 0.1 s):", '', ...delaysByKind(tt.delays, 'rules'), '');
       if (names.includes('int8') && names.includes(RULES_NOT_NEIGHBOR_LOST)) out.push(pairedDelays(tt.delays, RULES_NOT_NEIGHBOR_LOST, 'the rules but neighbor-lost'), '');
+      const live = tt.delays.filter((d) => d.live !== undefined);
+      if (live.length > 0) {
+        const liveRuns = [...new Set(live.map((d) => d.run))];
+        const agree = compareDelays(live.map((d) => ({ a: d.delays.int8 ?? null, b: d.live ?? null })));
+        out.push(
+          `In the agents: ${liveRuns.join(', ')} ${liveRuns.length === 1 ? 'was' : 'were'} recorded with this model running in every agent (advise mode, with its early cycle for a silent link's out-of-range test), so their logs hold the model's own incidents beside the rules'. Detection delay of the agents' own link-anomaly incidents:`,
+          '',
+          '| run | fault | link | model live | int8 replay | rules |',
+          '|---|---|---|---|---|---|',
+          ...live.map((d) => `| ${d.run} | ${d.kind} | ${d.links.join(', ')} | ${fmt(d.live)} | ${fmt(d.delays.int8)} | ${fmt(d.delays.rules)} |`),
+          '',
+          `The replay of these runs' rows against the agents' own incidents: both detected ${agree.both} of ${agree.faults} faults, within 0.1 s on ${agree.asEarly}; the replay alone ${agree.onlyA}, the agents alone ${agree.onlyB}.`,
+          '',
+          pairedDelays(live, 'rules', "the agents' rules", LIVE),
+          '',
+          ...delaysByKind(live, 'rules', LIVE),
+          '',
+        );
+      }
     }
   }
   return `${out.join('\n')}\n`;

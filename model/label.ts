@@ -10,10 +10,17 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { countLabels, type RunInfo, rowLinkFeatures, writeRows } from './lib/dataset.js';
-import { labelNode, parseTimeline, type Row } from './lib/labels.js';
+import { labelNode, parseTimeline, type Row, type Timeline } from './lib/labels.js';
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 const dataDir = join(root, 'model/data');
+
+/** The model label every recording node's agent loaded, or null (none, or not all the same). */
+function sameModel(tl: Timeline, nodes: readonly string[]): string | null {
+  const labels = new Set(nodes.map((n) => tl.models[n] ?? ''));
+  const [only] = labels;
+  return labels.size === 1 && only ? only : null;
+}
 
 function main(): number {
   const { values, positionals } = parseArgs({ options: { role: { type: 'string' }, file: { type: 'string', default: 'features.jsonl' } }, allowPositionals: true });
@@ -41,14 +48,16 @@ function main(): number {
     skipped += r.skipped;
   }
   const out = join(dataDir, `${name}.jsonl.gz`);
+  const liveModel = sameModel(tl, [...new Set(rows.map((r) => r.node))]);
   writeRows(out, rows);
   const scenario = JSON.parse(readFileSync(join(dir, 'timeline.jsonl'), 'utf8').split('\n')[0] as string).scenario as string;
-  const info: RunInfo = { run: name, file: basename(out), topology: topo, role, scenario, nodes: tl.setup.nodes.length, seconds: Math.round(tl.end), rows: rows.length, labels: countLabels(rows, 'link'), faults: tl.faults, incidents: tl.incidents, links: tl.setup.links.map((l) => ({ link: l.link, ifA: l.ifA, ifB: l.ifB })), linkFeatures: rowLinkFeatures(rows) };
+  const info: RunInfo = { run: name, file: basename(out), topology: topo, role, scenario, nodes: tl.setup.nodes.length, seconds: Math.round(tl.end), rows: rows.length, labels: countLabels(rows, 'link'), faults: tl.faults, incidents: tl.incidents, links: tl.setup.links.map((l) => ({ link: l.link, ifA: l.ifA, ifB: l.ifB })), linkFeatures: rowLinkFeatures(rows), ...(liveModel !== null && { liveModel }) };
   const runsFile = join(dataDir, 'runs.json');
   const runs: RunInfo[] = existsSync(runsFile) ? (JSON.parse(readFileSync(runsFile, 'utf8')) as RunInfo[]) : [];
   const next = [...runs.filter((r) => r.run !== name), info].sort((a, b) => a.run.localeCompare(b.run));
   writeFileSync(runsFile, `${JSON.stringify(next, null, 1)}\n`);
   process.stdout.write(`${out}: ${rows.length} rows (${skipped} torn lines skipped); link labels ${JSON.stringify(info.labels)}\n`);
+  if (liveModel !== null) process.stdout.write(`the agents ran the model "${liveModel}" (its incidents are compared live in model:eval)\n`);
   process.stdout.write(`faults: ${tl.faults.map((f) => `${f.kind} ${f.links.join(',')} ${f.start.toFixed(0)}-${f.end.toFixed(0)} s`).join('; ')}\n`);
   return 0;
 }

@@ -30,6 +30,12 @@ export interface RunInfo {
   incidents: Timeline['incidents'];
   /** Lab links and each end's interface name. */
   links: { link: string; ifA: string; ifB: string }[];
+  /**
+   * The anomaly model every agent of the run said it loaded (its label), when they all ran
+   * the same one (advise mode: its own incidents are in `incidents`, as link-anomaly and
+   * node-anomaly); absent when they ran none or not all the same.
+   */
+  liveModel?: string;
   /** Features per link row: 22 (LINK_FEATURES_V2) from recording format 2 on; absent = 16 (format 1, no probes). */
   linkFeatures?: number;
 }

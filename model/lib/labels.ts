@@ -71,11 +71,15 @@ export interface Timeline {
   faults: FaultInterval[];
   /** Incidents the agents opened: node, s, kind, target. */
   incidents: { node: string; t: number; kind: string; target: string }[];
+  /** Per node, the label of the anomaly model its agent said it loaded (the `model` setting), if any. */
+  models: Record<string, string>;
 }
 
 type Rec = Record<string, unknown> & { type: string; t: number };
 
 const flapRe = /^flap (\d+)\/(\d+)/;
+/** The agent's line when it loads a model (loop/agent-loop.ts): `model: PATH ("LABEL"), link threshold ...`. */
+const modelRe = / model: \S+ \("(.*)"\), link threshold /;
 
 export function parseTimeline(text: string): Timeline {
   let setup: SetupRec | null = null;
@@ -85,6 +89,7 @@ export function parseTimeline(text: string): Timeline {
   const open = new Map<string, FaultInterval>(); // "kind|link" -> interval
   const flaps = new Map<string, FaultInterval>(); // link -> running flap
   const incidents: Timeline['incidents'] = [];
+  const models: Record<string, string> = {};
   const linksOf = (node: string): string[] => (setup?.links ?? []).filter((l) => l.link.split('~').includes(node)).map((l) => l.link);
   const begin = (kind: string, links: string[], t: number, key: string) => {
     const iv = { kind, links, start: t, end: Number.POSITIVE_INFINITY };
@@ -105,6 +110,8 @@ export function parseTimeline(text: string): Timeline {
     if (r.type === 'agent') {
       const m = /incident (\S+) opened: (\S+) (\S+):/.exec(String(r.line));
       if (m) incidents.push({ node: String(r.node), t, kind: m[2] as string, target: m[3] as string });
+      const model = modelRe.exec(String(r.line));
+      if (model) models[String(r.node)] = model[1] as string;
       continue;
     }
     if (r.type !== 'fault') continue;
@@ -169,7 +176,7 @@ export function parseTimeline(text: string): Timeline {
     iv.end -= s0;
   }
   for (const i of incidents) i.t -= s0;
-  return { setup, start: s0, end: end - s0, faults, incidents };
+  return { setup, start: s0, end: end - s0, faults, incidents, models };
 }
 
 /** The label of a row of lab links `links` (one link, or all of a node's) at time t. */

@@ -175,19 +175,33 @@ function targetNames(target: string, ifname: string): boolean {
 }
 
 /**
- * The agents' own rules (every detector, advise mode, in the lab): seconds from the
- * fault's start to the first incident on an end of the faulted link naming that end's
- * interface, or null. `skip`: rule kinds not counted (the model's own never are).
+ * Seconds from the fault's start to the first incident of the agents (their log, in the
+ * lab) on an end of the faulted link naming that end's interface, among incidents of the
+ * kinds `counts` accepts; null when none while the fault lasted.
  */
-export function rulesDelay(run: Pick<RunInfo, 'links' | 'incidents'>, f: RunInfo['faults'][number], skip: ReadonlySet<string> = new Set()): number | null {
+function firstIncidentDelay(run: Pick<RunInfo, 'links' | 'incidents'>, f: RunInfo['faults'][number], counts: (kind: string) => boolean): number | null {
   let first: number | null = null;
   for (const inc of run.incidents) {
-    if (MODEL_INCIDENT_KINDS.has(inc.kind) || skip.has(inc.kind) || inc.t < f.start || inc.t > f.end) continue;
+    if (!counts(inc.kind) || inc.t < f.start || inc.t > f.end) continue;
     const link = incidentLink(run, inc);
     if (link === null || !f.links.includes(link)) continue;
     if (first === null || inc.t < first) first = inc.t;
   }
   return first === null ? null : Math.round((first - f.start) * 10) / 10;
+}
+
+/**
+ * The agents' own rules (every detector, advise mode, in the lab): the delay of their first
+ * incident on the faulted link (firstIncidentDelay). `skip`: rule kinds not counted (the
+ * model's own never are).
+ */
+export function rulesDelay(run: Pick<RunInfo, 'links' | 'incidents'>, f: RunInfo['faults'][number], skip: ReadonlySet<string> = new Set()): number | null {
+  return firstIncidentDelay(run, f, (kind) => !MODEL_INCIDENT_KINDS.has(kind) && !skip.has(kind));
+}
+
+/** The model as the agents ran it in the lab (a run with `liveModel`): the delay of their first link-anomaly incident on the faulted link. */
+export function liveModelDelay(run: Pick<RunInfo, 'links' | 'incidents'>, f: RunInfo['faults'][number]): number | null {
+  return firstIncidentDelay(run, f, (kind) => kind === 'link-anomaly');
 }
 
 /**

@@ -13,7 +13,7 @@ import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js'
 import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
-import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
+import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, liveModelDelay, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
 import { incidentsByRun, replayFloat, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
@@ -29,6 +29,7 @@ const TIMELINE = [
   rec({ type: 'fault', t: 100_100, tEnd: 100_400, fault: { do: 'set_link', link: 'A~B', impair: { loss: 40 } }, detail: 'flap 1/1: impaired' }),
   rec({ type: 'fault', t: 160_100, tEnd: 160_400, fault: { do: 'set_link', link: 'A~B', impair: {} }, detail: 'flap 1/1: restored' }),
   rec({ type: 'agent', t: 108_000, node: 'A', stream: 'stderr', line: '2026-01-01T00:00:00Z notice incident i-1 opened: link-degraded link:mesh0/02:01:00:00:00:01: tq 100' }),
+  rec({ type: 'agent', t: 2_000, node: 'B', stream: 'stderr', line: '2026-01-01T00:00:00Z notice model: /x/model/x0tta6bl4.model ("lab ulm-b (2)"), link threshold 6389, node threshold 13909; its incidents are advisory' }),
   rec({ type: 'fault', t: 300_000, tEnd: 300_900, fault: { do: 'node_crash', node: 'C' } }),
   rec({ type: 'fault', t: 360_000, tEnd: 360_900, fault: { do: 'node_restore', node: 'C' } }),
   rec({ type: 'fault', t: 400_000, tEnd: 400_200, fault: { do: 'deaf', node: 'A', link: 'A~B' } }),
@@ -47,6 +48,7 @@ t('the labeller: fault intervals from the timeline, labels by link and time', ()
     ],
   );
   assert.equal(tl.incidents, [{ node: 'A', t: 98, kind: 'link-degraded', target: 'link:mesh0/02:01:00:00:00:01' }]);
+  assert.equal(tl.models, { B: 'lab ulm-b (2)' }, "the model B's agent said it loaded, A's none");
   assert.is(labelAt(tl.faults, ['A~B'], -1), 'setup');
   assert.is(labelAt(tl.faults, ['A~B'], 50), 'normal');
   assert.is(labelAt(tl.faults, ['A~B'], 100), 'loss');
@@ -177,6 +179,8 @@ t("the rules' delay and their incidents outside faults: by the interface each en
   assert.is(rulesDelay(run, f), 2.3);
   assert.is(rulesDelay(run, f, new Set(['neighbor-lost'])), 10);
   assert.is(rulesDelay(run, f, new Set(['neighbor-lost', 'link-degraded'])), null);
+  assert.is(liveModelDelay(run, f), 1, "the agents' own link-anomaly incident");
+  assert.is(liveModelDelay({ ...run, incidents: run.incidents.filter((i) => i.kind !== 'link-anomaly') }, f), null);
   assert.equal(ruleIncidentsOutsideFaults(run, 60), { 'neighbor-lost': 2 });
   assert.equal(ruleIncidentsOutsideFaults(run, 100), { 'neighbor-lost': 1 });
 });
