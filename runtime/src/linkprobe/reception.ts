@@ -26,6 +26,13 @@ export const STALL_MS = 3000;
  */
 export const SILENCE_HOLD_MS = 3000;
 
+/**
+ * A neighbour's probes count as stopped after this many probe intervals without one: two
+ * lost in a row happen on any lossy link, three seldom. The loop's early cycles
+ * (neighbor-lost's, and the anomaly model's) look only at links silent this long.
+ */
+export const PROBES_STOPPED_INTERVALS = 2.5;
+
 /** A jump larger than this is a sender that restarted without a new session (or garbage). */
 const MAX_SEQ_JUMP = 100_000;
 

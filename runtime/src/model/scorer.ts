@@ -34,6 +34,7 @@
  * Wired into the agent by the `model` setting (loadModelScorer, loop/agent-loop.ts):
  * LinkAnomalyDetector / NodeAnomalyDetector, and evidence for LinkDegradedDetector.
  */
+import { PROBES_STOPPED_INTERVALS } from '../linkprobe/reception.js';
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import { trimmedSquaredError } from './error.js';
@@ -107,12 +108,6 @@ export const LINK_ALARM_HOLDS_NODE = 0;
 export function heldByLinkAlarm(cycle: number, linkAlarmCycle: number | null, holdCycles: number | null): boolean {
   return holdCycles !== null && linkAlarmCycle !== null && cycle >= linkAlarmCycle && cycle - linkAlarmCycle <= holdCycles;
 }
-
-/**
- * A link's probes count as stopped (nextVerdictMono) after this many probe intervals of
- * silence: neighbor-lost's gate (two lost in a row happen on any lossy link, three seldom).
- */
-export const PROBES_STOPPED_INTERVALS = 2.5;
 
 /** nextVerdictMono asks for the cycle this long after the silence passes the test (the feature's ms are floored). */
 export const VERDICT_MARGIN_MS = 30;

@@ -5,6 +5,7 @@
  * ends of a dead link say so within seconds. No policy acts on it. Where the neighbour
  * sends link probes, a neighbour whose probes still arrive is not lost.
  */
+import { PROBES_STOPPED_INTERVALS } from '../../linkprobe/reception.js';
 import type { Detector, Hysteresis } from '../detector.js';
 import { type MeshView, warmProbe } from '../monitor.js';
 import type { LoopConfig } from '../settings.js';
@@ -64,7 +65,7 @@ export class NeighborLostDetector implements Detector {
 /**
  * When to look again, so that a neighbour going quiet is judged as it passes the
  * threshold rather than up to a cycle later: for each neighbour whose link probes have
- * stopped (two and a half probe intervals of silence, where a lossy link seldom goes) but
+ * stopped (PROBES_STOPPED_INTERVALS of silence, where a lossy link seldom goes) but
  * which is not lost yet, the monotonic ms at which both its OGM age and its probe silence
  * will have passed what the detector asks; Infinity when no neighbour is going. With a 1 s
  * cycle the lab's dead links were judged 1.8–3.1 s after the fault, the cycle's phase
@@ -79,7 +80,7 @@ export function nextVerdictMono(view: MeshView, thresholdMs: number, probeInterv
     const probe = warmProbe(view, link.key);
     if (!probe) continue;
     const probeAgeMs = Math.max(0, view.nowMono - probe.reception.lastHeardMono);
-    if (probeAgeMs < 2.5 * probeIntervalMs) continue;
+    if (probeAgeMs < PROBES_STOPPED_INTERVALS * probeIntervalMs) continue;
     const waitMs = Math.max(thresholdMs - link.lastSeenMs, thresholdMs / 2 - probeAgeMs);
     if (waitMs > 0) next = Math.min(next, view.nowMono + waitMs + marginMs);
   }
