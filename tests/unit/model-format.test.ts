@@ -67,6 +67,36 @@ t('error trim: a model without one is written as format 1 (what older agents rea
   assert.not.ok(encodeModel({ ...plain, networks: [{ ...plain.networks[0]!, errorTrim: 4 }] }).ok);
 });
 
+t('ensemble: several networks of one target are written as format 3, read back, and must share their input and threshold', () => {
+  const a = testModel(4, 1200, 700).model;
+  const b = testModel(5, 1200, 700).model;
+  const c = testModel(6, 1200, 700).model;
+  const ensemble: Model = { label: 'ensemble', networks: [a.networks[0]!, b.networks[0]!, c.networks[0]!, a.networks[1]!] };
+  const bytes = encoded(ensemble);
+  assert.is(bytes[4], 3, 'format 3: agents before it refuse the file by its version');
+  // Each network as in format 1, and its trim byte (formats 2 and 3).
+  const size = (n: Model['networks'][number]) => encoded({ label: '', networks: [n] }).length - HEADER_BYTES - 2 + 1;
+  assert.is(bytes.length, HEADER_BYTES + 1 + ensemble.label.length + 1 + ensemble.networks.reduce((a, n) => a + size(n), 0));
+  const back = decodeModel(bytes);
+  if (!back.ok) return assert.unreachable(back.error);
+  assert.equal(back.value, ensemble);
+  // A member whose threshold differs: the writer refuses it, and a forged file is refused by name.
+  const differing: Model = { ...ensemble, networks: [a.networks[0]!, { ...b.networks[0]!, threshold: 1201 }, a.networks[1]!] };
+  const w = encodeModel(differing);
+  assert.ok(!w.ok && /link network 1 differs from the first in threshold/.test(w.error), w.ok ? 'accepted' : w.error);
+  const forged = bytes.slice();
+  const net1 = HEADER_BYTES + 1 + ensemble.label.length + 1 + size(a.networks[0]!);
+  // Network 1's threshold: after target (1), feature version (2), input dimension (1), scale (4), zero point (1).
+  new DataView(forged.buffer).setUint32(net1 + 9, 999, true);
+  const r = decodeModel(refit(forged));
+  assert.ok(!r.ok && /link network 1 differs from the first in threshold/.test(r.error), r.ok ? 'accepted' : r.error);
+  // At most four members; the node may have its own ensemble.
+  const five = [a, b, c, a, b].map((m) => m.networks[0]!);
+  assert.match((encodeModel({ label: '', networks: five }) as { error: string }).error, /5 link networks, at most 4/);
+  const nodes = encoded({ label: '', networks: [a.networks[0]!, a.networks[1]!, b.networks[1]!] });
+  assert.ok(decodeModel(nodes).ok && nodes[4] === 3);
+});
+
 t('every kind of damage is rejected with an error that says what is wrong', () => {
   const good = encoded(testModel(2).model);
   const damaged = (f: (b: Uint8Array) => Uint8Array | void, fix = false): string => {
@@ -77,8 +107,8 @@ t('every kind of damage is rejected with an error that says what is wrong', () =
     return r.ok ? 'accepted' : r.error;
   };
   assert.match(damaged((b) => void (b[0] = 0x41)), /bad magic/);
-  assert.match(damaged((b) => void (b[4] = 3)), /format version 3, this agent reads 1..2/);
-  assert.match(damaged((b) => void (b[4] = 0)), /format version 0, this agent reads 1..2/);
+  assert.match(damaged((b) => void (b[4] = 4)), /format version 4, this agent reads 1..3/);
+  assert.match(damaged((b) => void (b[4] = 0)), /format version 0, this agent reads 1..3/);
   assert.match(damaged((b) => void (b[6] = 1)), /unknown flags 0x1/);
   assert.match(damaged((b) => b.subarray(0, 10)), /shorter than the 16-byte header/);
   assert.match(damaged((b) => b.subarray(0, b.length - 1)), /header says \d+ body bytes, the file has \d+/);

@@ -502,4 +502,34 @@ t('error trim: a lone feature at the input edge alarms only without the trim; th
   assert.is(back?.ok && back.value.networks[0]?.errorTrim, 2);
 });
 
+t('an ensemble: the error is the rounded mean of its members\' errors, judged against the head\'s threshold', () => {
+  // A threshold no clean error reaches: every scorer then learns the same samples (all in full, or all
+  // clipped when a feature is out of range, which depends on the normaliser alone), so their states agree.
+  const T = 1_000_000;
+  const members = [SEED, SEED + 1, SEED + 2].map((seed) => testModel(seed, T, 1000).model.networks[0] as QuantNetwork);
+  const ensemble = scorerFor({ label: 'ensemble', networks: members });
+  const singles = members.map((m) => scorerFor({ label: 'one', networks: [m] }));
+  const dim = members[0]!.inputDim;
+  let checked = 0;
+  let differ = 0;
+  let roundedUp = 0;
+  for (let c = 0; c < SCORER_DEFAULTS.warmup + 300; c++) {
+    const raw = Array.from({ length: dim }, (_, i) => 10 + i + Math.sin(i * 12.9898 + c * 78.233) * (1 + (c % 7)));
+    const e = ensemble.scoreRecorded('link', 'k', raw, c);
+    for (const x of singles) x.scoreRecorded('link', 'k', raw, c);
+    if (e === null) continue;
+    const je = ensemble.lastRecorded('link', 'k')!;
+    const errors = singles.map((x) => x.lastRecorded('link', 'k')!.error);
+    const sum = errors[0]! + errors[1]! + errors[2]!;
+    assert.is(je.error, Math.floor((sum + 1) / 3), `cycle ${c}: ${errors.join(', ')}`);
+    if (sum % 3 === 2) roundedUp++;
+    if (!je.outOfRange) assert.is(je.score, je.error / T);
+    checked++;
+    if (new Set(errors).size > 1) differ++;
+  }
+  assert.is(checked, 300);
+  assert.ok(differ > 250, `the members disagree (${differ} of 300), so the mean is none of them`);
+  assert.ok(roundedUp > 50, `${roundedUp} means rounded up`);
+});
+
 t.run();

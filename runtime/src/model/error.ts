@@ -44,3 +44,11 @@ export function trimmedSquaredError(out: ArrayLike<number>, input: ArrayLike<num
   if (trim >= 3) sum -= c;
   return sum;
 }
+
+/**
+ * An ensemble's error from the sum of its `members` errors: their mean, rounded to the
+ * nearest integer (halves up), so that integer errors stay integers (format.ts, version 3).
+ */
+export function ensembleError(sum: number, members: number): number {
+  return members <= 1 ? sum : Math.floor((sum + (members >> 1)) / members);
+}

@@ -1,20 +1,22 @@
 /**
- * The model file (x0tta6bl4.model), versions 1 and 2. Little-endian, byte-packed:
+ * The model file (x0tta6bl4.model), versions 1 to 3. Little-endian, byte-packed:
  *
  *   header (16 bytes)
  *     0  4  magic "X0TM"
- *     4  u16 format version (1, or 2 when a network trims its error)
+ *     4  u16 format version (1; 2 when a network trims its error; 3 when a target has
+ *        an ensemble of networks)
  *     6  u16 flags (0; anything else is rejected)
  *     8  u32 body length in bytes
  *     12 u32 CRC-32 (IEEE 802.3) of the body
  *   body
  *     u8 label length (0..64), then that many printable ASCII bytes
- *     u8 network count (1..2; at most one per target)
+ *     u8 network count (1..MAX_NETWORKS; versions 1 and 2: at most one per target;
+ *       version 3: up to MAX_ENSEMBLE per target, an ensemble, below)
  *     per network:
  *       u8 target (1 link, 2 node), u16 feature-set version, u8 input dimension,
  *       f32 input scale, i8 input zero point,
  *       u32 threshold, u32 quantile (ppm), u16 margin (‰),
- *       version 2 only: u8 error trim (0..3: the error leaves out that many of its
+ *       versions 2 and 3: u8 error trim (0..3: the error leaves out that many of its
  *       largest per-feature terms, error.ts; version 1 means 0),
  *       u8 layer count
  *       per layer:
@@ -25,7 +27,14 @@
  *
  * A model without a trim is written as version 1, byte for byte what agents before
  * version 2 read; one with a trim as version 2, which those agents refuse by its
- * version instead of misjudging its threshold.
+ * version instead of misjudging its threshold; one with an ensemble as version 3.
+ *
+ * Ensemble (version 3): several networks of one target are members of one detector,
+ * trained alike from different seeds; the target's error is the mean of their errors
+ * (scorer.ts). They take the same input, so they must agree on the feature set, the
+ * input dimension, scale and zero point, the error trim, and the one threshold (with
+ * its quantile and margin) that judges the mean; the file stores these per network
+ * and the decoder rejects members that differ. The first is the target's head.
  *
  * The body must end exactly after the last network. decodeModel() is bounded (it
  * rejects a file above MAX_MODEL_BYTES before reading it, reads nothing outside the
@@ -38,10 +47,13 @@ import { type Activation, MAX_DIM, MAX_LAYERS, type QuantLayer, type QuantNetwor
 
 export const MODEL_MAGIC = 'X0TM';
 /** The newest format version this agent reads and writes (it reads every version from 1). */
-export const MODEL_FORMAT_VERSION = 2;
+export const MODEL_FORMAT_VERSION = 3;
 export const HEADER_BYTES = 16;
 export const MAX_MODEL_BYTES = 64 * 1024;
 export const MAX_LABEL = 64;
+/** Networks in one file, and members of one target's ensemble (version 3). */
+export const MAX_NETWORKS = 8;
+export const MAX_ENSEMBLE = 4;
 
 export interface Model {
   label: string;
@@ -55,19 +67,39 @@ const ACTIVATION_CODES: Record<Activation, number> = { none: 0, relu: 1 };
 
 function checkModel(m: Model): string | null {
   if (m.label.length > MAX_LABEL || !/^[\x20-\x7e]*$/.test(m.label)) return `label must be at most ${MAX_LABEL} printable ASCII characters`;
-  if (m.networks.length < 1 || m.networks.length > 2) return `${m.networks.length} networks, not 1..2`;
-  const seen = new Set<Target>();
+  if (m.networks.length < 1 || m.networks.length > MAX_NETWORKS) return `${m.networks.length} networks, not 1..${MAX_NETWORKS}`;
   for (const n of m.networks) {
     const bad = validateNetwork(n);
     if (bad) return `${n.target} network: ${bad}`;
-    if (seen.has(n.target)) return `two ${n.target} networks`;
-    seen.add(n.target);
+  }
+  return checkEnsembles(m.networks, MAX_ENSEMBLE);
+}
+
+/** What the members of one target's ensemble must share (see the file comment). */
+const SHARED: readonly (keyof QuantNetwork)[] = ['featureVersion', 'inputDim', 'inputScale', 'inputZeroPoint', 'threshold', 'quantilePpm', 'marginPermille', 'errorTrim'];
+
+/** null when every target has 1..`most` networks that agree on what they share, else what is wrong. */
+function checkEnsembles(networks: readonly QuantNetwork[], most: number): string | null {
+  for (const target of ['link', 'node'] as const) {
+    const members = ensembleOf(networks, target);
+    if (members.length > most) return most === 1 ? `two ${target} networks` : `${members.length} ${target} networks, at most ${most}`;
+    const head = members[0];
+    for (let i = 1; i < members.length; i++) {
+      const n = members[i] as QuantNetwork;
+      for (const k of SHARED) if ((n[k] ?? 0) !== ((head as QuantNetwork)[k] ?? 0)) return `${target} network ${i} differs from the first in ${k} (an ensemble's members must share it)`;
+    }
   }
   return null;
 }
 
-/** The oldest format that can hold the model: 2 only when a network trims its error. */
+/** The networks of one target, in file order: one network, or an ensemble whose first is the head. */
+export function ensembleOf(networks: readonly QuantNetwork[], target: Target): QuantNetwork[] {
+  return networks.filter((n) => n.target === target);
+}
+
+/** The oldest format that can hold the model: 3 with an ensemble, 2 when a network trims its error, else 1. */
 function formatVersionFor(m: Model): number {
+  if (ensembleOf(m.networks, 'link').length > 1 || ensembleOf(m.networks, 'node').length > 1) return 3;
   return m.networks.some((n) => (n.errorTrim ?? 0) > 0) ? 2 : 1;
 }
 
@@ -275,14 +307,16 @@ export function decodeModel(bytes: Uint8Array): ModelResult<Model> {
   }
   const count = c.u8();
   if (c.short) return fail('truncated before the network count');
-  if (count < 1 || count > 2) return fail(`${count} networks, not 1..2`);
+  const most = version >= 3 ? MAX_NETWORKS : 2;
+  if (count < 1 || count > most) return fail(`${count} networks, not 1..${most}`);
   const networks: QuantNetwork[] = [];
   for (let i = 0; i < count; i++) {
     const n = readNetwork(c, i, version);
     if (!n.ok) return n;
-    if (networks.some((o) => o.target === n.value.target)) return fail(`two ${n.value.target} networks`);
     networks.push(n.value);
   }
+  const ensembles = checkEnsembles(networks, version >= 3 ? MAX_ENSEMBLE : 1);
+  if (ensembles) return fail(ensembles);
   if (c.pos !== body.length) return fail(`${body.length - c.pos} bytes after the last network`);
   return { ok: true, value: { label, networks } };
 }

@@ -1,9 +1,9 @@
 /**
  * The model as the loop's LinkScorer and NodeScorer: per link (and for the node)
  * the feature vector of the current window, normalised by that target's own decayed
- * mean and variance, quantized to int8, reconstructed by the integer autoencoder;
- * the squared reconstruction error (without its largest terms when the model file
- * says so: error.ts) against the adaptive threshold is the score (0..1, 1 at or
+ * mean and variance, quantized to int8, reconstructed by the integer autoencoder (or
+ * by each member of an ensemble, whose errors are averaged); the squared reconstruction
+ * error (without its largest terms when the model file says so: error.ts) against the adaptive threshold is the score (0..1, 1 at or
  * above the threshold).
  *
  * Rules, in order, once per target per cycle (a second call in the same cycle
@@ -37,9 +37,9 @@
 import { PROBES_STOPPED_INTERVALS } from '../linkprobe/reception.js';
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
-import { trimmedSquaredError } from './error.js';
+import { ensembleError, trimmedSquaredError } from './error.js';
 import { type FeatureSet, featureSet, linkFeatures, nodeFeatures, PROBE_SILENCE_CAP_MS } from './features.js';
-import type { Model } from './format.js';
+import { ensembleOf, type Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
 import { Normalizer } from './normalizer.js';
@@ -126,32 +126,46 @@ export interface Judgement {
   outOfRange: boolean;
 }
 
-/** One network with what it needs at run time (buffers reused every call). */
+/**
+ * One target's network, or its ensemble (format.ts, version 3), with what it needs at run
+ * time (buffers reused every call). An ensemble's error is the mean of its members'
+ * errors, rounded to the nearest integer: members trained alike from different seeds err
+ * in different places on normal data, and where they agree the mean keeps it, so the
+ * error no longer depends on one training seed (docs/model.md, "An ensemble of link
+ * networks"). `spec` is the head, whose threshold judges the mean.
+ */
 class Scoring {
-  readonly net: IntNetwork;
+  /** The head: its threshold, trim and input quantization are every member's. */
+  readonly spec: QuantNetwork;
+  readonly nets: IntNetwork[];
   readonly threshold: AdaptiveThreshold;
   readonly raw: Float64Array;
   readonly z: Float64Array;
   readonly q: Int8Array;
+  /** Per feature: the squared difference summed over the members (the worst feature of the evidence). */
+  private readonly dd: Float64Array;
   /** Largest per-feature error terms left out (the model file's error trim). */
   readonly trim: number;
   /** Index of the probe silence in seconds (features v3), or -1 (nextVerdictMono). */
   readonly silenceAt: number;
 
   constructor(
-    readonly spec: QuantNetwork,
+    members: readonly QuantNetwork[],
     readonly set: FeatureSet,
     adapt: AdaptOptions,
     nativeInference: boolean | undefined,
     readonly outOfRangeZ: number,
   ) {
-    this.net = new IntNetwork(spec, nativeInference === undefined ? {} : { native: nativeInference });
+    const spec = members[0] as QuantNetwork;
+    this.spec = spec;
+    this.nets = members.map((m) => new IntNetwork(m, nativeInference === undefined ? {} : { native: nativeInference }));
     this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
     this.trim = spec.errorTrim ?? 0;
     this.silenceAt = set.features.findIndex((f) => f.name === 'probe_silence_s');
     this.raw = new Float64Array(set.features.length);
     this.z = new Float64Array(set.features.length);
     this.q = new Int8Array(set.features.length);
+    this.dd = new Float64Array(set.features.length);
   }
 
   /** Judge `raw` against a normaliser (no state changes). */
@@ -159,18 +173,20 @@ class Scoring {
     const far = norm.zScores(this.raw, this.z);
     const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
-    const out = this.net.forward(this.q);
-    const error = trimmedSquaredError(out, this.q, this.q.length, this.trim);
-    let worst = 0;
-    let worstD = -1;
-    for (let i = 0; i < this.q.length; i++) {
-      const d = (out[i] as number) - (this.q[i] as number);
-      const dd = d * d;
-      if (dd > worstD) {
-        worstD = dd;
-        worst = i;
+    const dd = this.dd;
+    dd.fill(0);
+    let sum = 0;
+    for (const net of this.nets) {
+      const out = net.forward(this.q);
+      sum += trimmedSquaredError(out, this.q, this.q.length, this.trim);
+      for (let i = 0; i < this.q.length; i++) {
+        const d = (out[i] as number) - (this.q[i] as number);
+        dd[i] = (dd[i] as number) + d * d;
       }
     }
+    const error = ensembleError(sum, this.nets.length);
+    let worst = 0;
+    for (let i = 1; i < this.q.length; i++) if ((dd[i] as number) > (dd[worst] as number)) worst = i;
     const t = this.threshold.value;
     if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true };
     return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false };
@@ -209,12 +225,16 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   static create(model: Model, options: ScorerOptions = SCORER_DEFAULTS): ScorerResult {
     let link: Scoring | null = null;
     let node: Scoring | null = null;
-    for (const n of model.networks) {
+    for (const target of ['link', 'node'] as const) {
+      // decodeModel checked that an ensemble's members share their input and threshold.
+      const members = ensembleOf(model.networks, target);
+      const n = members[0];
+      if (!n) continue;
       const set = featureSet(n.target, n.featureVersion);
       if (!set) return { ok: false, error: `the model's ${n.target} network wants ${n.target} features v${n.featureVersion}, which this agent does not compute` };
       if (set.features.length !== n.inputDim) return { ok: false, error: `the ${n.target} network takes ${n.inputDim} inputs, ${n.target} features v${n.featureVersion} are ${set.features.length}` };
-      const s = new Scoring(n, set, options.adapt, options.nativeInference, options.outOfRangeZ[n.target]);
-      if (n.target === 'link') link = s;
+      const s = new Scoring(members, set, options.adapt, options.nativeInference, options.outOfRangeZ[n.target]);
+      if (target === 'link') link = s;
       else node = s;
     }
     return { ok: true, value: new ModelScorer(link, node, options) };
