@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { LOOP_DEFAULTS } from '../runtime/src/loop/settings.js';
 import type { FeatureSet } from '../runtime/src/model/features.js';
 import { dequantizeNetwork, floatReconstructionError } from '../runtime/src/model/float-inference.js';
-import { decodeModel } from '../runtime/src/model/format.js';
+import { decodeModel, ensembleOf } from '../runtime/src/model/format.js';
+import { ensembleError } from '../runtime/src/model/error.js';
 import { IntNetwork } from '../runtime/src/model/int-inference.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
@@ -127,18 +128,25 @@ function replayIsolationForest(f: FittedForest, trainRows: readonly Row[], set: 
  * near or above the threshold (float error at least half of it), where a difference
  * can change a decision; and how often both alarm alike (each at its own threshold).
  */
-function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
-  const int = new IntNetwork(net);
-  const s = net.inputScale;
-  const trim = net.errorTrim ?? 0; // the errors compared are the ones the scorer thresholds
+/**
+ * Integer against float inference of a target's networks (an ensemble: each member's
+ * outputs against its own float network; the errors and alarms of the whole, the mean of
+ * the members' errors as the scorer computes it). Output shares are of inputs × members.
+ */
+function agreement(nets: readonly QuantNetwork[], floats: readonly FloatNetwork[], floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
+  const head = nets[0] as QuantNetwork;
+  const ints = nets.map((n) => new IntNetwork(n));
+  const s = head.inputScale;
+  const trim = head.errorTrim ?? 0; // the errors compared are the ones the scorer thresholds
   // The int8 output ends at -128 and 127 steps (about ±4 σ): a float output clipped to that range.
   const inOutputRange = (v: number) => Math.max(-128 * s, Math.min(127 * s, v));
+  let outputs = 0;
   let maxSteps = 0;
   let overSteps = 0;
   let overInRange = 0;
   let overGrid = 0;
   // The same quantized model in float arithmetic (its float view): what the integer arithmetic's roundings alone change.
-  const view = dequantizeNetwork(net);
+  const views = nets.map((n) => dequantizeNetwork(n));
   let overSame = 0;
   let maxSame = 0;
   const all = { n: 0, max: 0, sum: 0, over: 0 };
@@ -146,20 +154,30 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
   let sameAlarm = 0;
   for (const x of inputs) {
     if (!x) continue;
-    const q = int8Input(net, x);
-    const steps = outputSteps(int, net, float, x);
-    const inRange = outputSteps(int, net, float, x, inOutputRange);
-    // The float network on the int8 input itself (the grid it was trained on): what the integer arithmetic alone changes.
-    const gridSteps = outputSteps(int, net, float, Float64Array.from(q, (v) => (v - net.inputZeroPoint) * s), inOutputRange);
-    if (gridSteps > TOLERANCE_STEPS) overGrid++;
-    const sameSteps = outputSteps(int, net, view, Float64Array.from(q, (v) => (v - net.inputZeroPoint) * s));
-    maxSame = Math.max(maxSame, sameSteps);
-    if (sameSteps > TOLERANCE_STEPS) overSame++;
-    maxSteps = Math.max(maxSteps, steps);
-    if (steps > TOLERANCE_STEPS) overSteps++;
-    if (inRange > TOLERANCE_STEPS) overInRange++;
-    const ei = int.reconstructionError(q, trim);
-    const ef = floatReconstructionError(float, x, trim) / (s * s);
+    const q = int8Input(head, x);
+    const onGrid = Float64Array.from(q, (v) => (v - head.inputZeroPoint) * s);
+    let intSum = 0;
+    let floatSum = 0;
+    nets.forEach((net, m) => {
+      const int = ints[m] as IntNetwork;
+      const float = floats[m] as FloatNetwork;
+      const steps = outputSteps(int, net, float, x);
+      const inRange = outputSteps(int, net, float, x, inOutputRange);
+      // The float network on the int8 input itself (the grid it was trained on): what the integer arithmetic alone changes.
+      const gridSteps = outputSteps(int, net, float, onGrid, inOutputRange);
+      if (gridSteps > TOLERANCE_STEPS) overGrid++;
+      const sameSteps = outputSteps(int, net, views[m] as FloatNetwork, onGrid);
+      maxSame = Math.max(maxSame, sameSteps);
+      if (sameSteps > TOLERANCE_STEPS) overSame++;
+      maxSteps = Math.max(maxSteps, steps);
+      if (steps > TOLERANCE_STEPS) overSteps++;
+      if (inRange > TOLERANCE_STEPS) overInRange++;
+      outputs++;
+      intSum += int.reconstructionError(q, trim);
+      floatSum += floatReconstructionError(float, x, trim);
+    });
+    const ei = ensembleError(intSum, nets.length);
+    const ef = floatSum / nets.length / (s * s);
     const rel = Math.abs(ei - ef) / Math.max(ef, 1);
     for (const acc of ef >= floatThreshold / 2 ? [all, near] : [all]) {
       acc.n++;
@@ -167,11 +185,11 @@ function agreement(net: QuantNetwork, float: FloatNetwork, floatThreshold: numbe
       acc.sum += rel;
       if (rel > 0.05) acc.over++;
     }
-    if (ei >= net.threshold === ef >= floatThreshold) sameAlarm++;
+    if (ei >= head.threshold === ef >= floatThreshold) sameAlarm++;
   }
   const pct = (a: number, b: number) => (b > 0 ? r3((100 * a) / b) : null);
   const summary = (a: typeof all) => ({ inputs: a.n, maxPercent: r3(100 * a.max), meanPercent: pct(a.sum, a.n), over5Percent: pct(a.over, a.n) });
-  return { inputs: all.n, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, all.n), over4StepsInRangePercent: pct(overInRange, all.n), over4StepsOnGridPercent: pct(overGrid, all.n), sameModel: { maxOutputSteps: r3(maxSame), over4StepsPercent: pct(overSame, all.n) }, error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
+  return { inputs: all.n, members: nets.length, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, outputs), over4StepsInRangePercent: pct(overInRange, outputs), over4StepsOnGridPercent: pct(overGrid, outputs), sameModel: { maxOutputSteps: r3(maxSame), over4StepsPercent: pct(overSame, outputs) }, error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
 }
 
 /**
@@ -210,8 +228,9 @@ function delaysByKind(delays: readonly DelayResult[], against: string, a = 'int8
   return out;
 }
 
-function floatNet(a: FloatArtifact['networks'][number]): FloatNetwork {
-  return { inputDim: a.net.inputDim, layers: a.net.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) };
+/** The float networks of a target: the head, then an ensemble's other members (train.ts, ENSEMBLE). */
+function floatNets(a: FloatArtifact['networks'][number]): FloatNetwork[] {
+  return [a.net, ...(a.members ?? [])].map((n) => ({ inputDim: n.inputDim, layers: n.layers.map((l) => ({ ...l, weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias) })) }));
 }
 
 function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, runs: RunInfo[], modelLabel: string) {
@@ -350,7 +369,7 @@ function main(): number {
     model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },
     data: {
       train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
-      test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
+      test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels, ...(r.liveModel !== undefined && { liveModel: r.liveModel }) })),
       notUsed: skip.map((r) => ({ run: r.run, topology: r.topology, role: r.role, why: 'recorded before the link probe features (16 link features)' })),
     },
     protocol: {
@@ -382,7 +401,7 @@ function main(): number {
     const iforest = replayIsolationForest(fitted, trainRows, set, rows, incidents, node ? linkAlarm.iforest : undefined);
     const scored: Record<string, Scored> = {
       int8,
-      float: replayFloat(floatNet(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents, node ? linkAlarm.float : undefined),
+      float: replayFloat(floatNets(fa), fa.floatThreshold, rows, set, model.value.networks.find((n) => n.target === set.target)?.errorTrim ?? 0, incidents, node ? linkAlarm.float : undefined),
       iforest,
     };
     if (set.target === 'link') {
@@ -396,8 +415,8 @@ function main(): number {
     const res = evaluate(set, rows, scored, testRuns, model.value.label);
     const all = res.kinds.find((k) => k.kind === 'all faults');
     const gap = all ? (all.detectors.float?.auc ?? Number.NaN) - (all.detectors.int8?.auc ?? Number.NaN) : Number.NaN;
-    const net = model.value.networks.find((n) => n.target === set.target) as QuantNetwork;
-    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(net, floatNet(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4, ...(scored[IFOREST_UNHELD] && { [IFOREST_UNHELD]: (scored[IFOREST_UNHELD] as ReturnType<typeof replayIsolationForest>).quantilePpm / 1e4 }) }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
+    const nets = ensembleOf(model.value.networks, set.target);
+    (report.targets as unknown[]).push({ ...res, floatInt8AucGap: r3(gap), agreement: agreement(nets, floatNets(fa), fa.floatThreshold, int8.input ?? []), quantiles: { int8: fa.quantilePpm / 1e4, float: fa.quantilePpm / 1e4, iforest: iforest.quantilePpm / 1e4, ...(scored[IFOREST_UNHELD] && { [IFOREST_UNHELD]: (scored[IFOREST_UNHELD] as ReturnType<typeof replayIsolationForest>).quantilePpm / 1e4 }) }, iforestCheck: { rows: iforest.checkedRows, maxScoreDiff: iforest.maxScoreDiff } });
   }
   writeFileSync(join(root, 'model/report.json'), `${JSON.stringify(report, null, 1)}\n`);
   writeFileSync(join(root, 'model/report.md'), markdown(report));
@@ -426,7 +445,7 @@ function markdown(report: Record<string, unknown>): string {
     out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${COLUMN[d] ?? d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection). Isolation Forest is scored by model/lib/iforest.ts; on ${tt.iforestCheck.rows} of its fit rows its scores and scikit-learn's differ by at most ${tt.iforestCheck.maxScoreDiff.toExponential(1)}.`, '');
     const a = tt.agreement;
     out.push(
-      `Integer against float inference of this network on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same int8 model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps, more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
+      `Integer against float inference of ${a.members > 1 ? `this ensemble (each of its ${a.members} members against its own float network; shares of outputs are of inputs × members, errors and alarms are the ensemble's)` : 'this network'} on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same int8 model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps, more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs; reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
       '',
     );
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
@@ -478,6 +497,9 @@ function markdown(report: Record<string, unknown>): string {
           '',
         );
       }
+      // Runs recorded with another model in the agents: their own incidents are not this model's.
+      const other = data.test.filter((r) => r.liveModel !== undefined && r.liveModel !== m.label);
+      if (tt.target === 'link' && other.length > 0) out.push(`Recorded with another model in the agents: ${other.map((r) => `${r.run} ("${r.liveModel}")`).join(', ')}. Their rows are replayed through this model like every run's; the incidents their agents' own model opened are not compared here.`, '');
     }
   }
   return `${out.join('\n')}\n`;

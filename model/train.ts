@@ -45,12 +45,23 @@ export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 1
  * read before"); the node keeps its whole error (leaving out one term cost it F1).
  */
 export const ERROR_TRIM: Record<'link' | 'node', number> = { link: 2, node: 0 };
+/**
+ * Networks per target, trained alike from seeds seed, seed + 1000, ...; the scorer
+ * averages their errors (format.ts, version 3). Links: three, because one link network's
+ * F1 moved by up to 0.08 with its training seed and three agree within 0.01 (docs/model.md,
+ * "An ensemble of link networks"); the node keeps one.
+ */
+export const ENSEMBLE: Record<'link' | 'node', number> = { link: 3, node: 1 };
+const MEMBER_SEED_STEP = 1000;
+
+type FloatNetJson = { inputDim: number; layers: { inDim: number; outDim: number; activation: 'none' | 'relu'; weights: number[]; bias: number[] }[] };
 
 export interface FloatArtifact {
   label: string;
+  /** The first member's seed (ENSEMBLE: the others' are seed + 1000, seed + 2000, ...). */
   seed: number;
   trainRuns: string[];
-  networks: { target: 'link' | 'node'; samples: number; losses: number[]; quantilePpm: number; selection: { ppm: number; threshold: number; f1: number }[]; floatThreshold: number; int8Threshold: number; net: { inputDim: number; layers: { inDim: number; outDim: number; activation: 'none' | 'relu'; weights: number[]; bias: number[] }[] } }[];
+  networks: { target: 'link' | 'node'; samples: number; losses: number[]; quantilePpm: number; selection: { ppm: number; threshold: number; f1: number }[]; floatThreshold: number; int8Threshold: number; net: FloatNetJson; members?: FloatNetJson[] }[];
 }
 
 function normalErrors(errors: readonly (number | null)[], rows: readonly Row[], target: 'link' | 'node'): number[] {
@@ -60,6 +71,10 @@ function normalErrors(errors: readonly (number | null)[], rows: readonly Row[], 
     if (e !== null && r.target === target && r.y === 'normal') out.push(e);
   });
   return out;
+}
+
+function netJson(net: FloatNetwork): FloatNetJson {
+  return { inputDim: net.inputDim, layers: net.layers.map((l) => ({ inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights: Array.from(l.weights), bias: Array.from(l.bias) })) };
 }
 
 function quantNet(net: FloatNetwork, set: FeatureSet, calibration: Float64Array[], threshold: number, quantilePpm = 999_000): QuantNetwork {
@@ -94,12 +109,13 @@ function main(argv: string[]): number {
   const rows = runs.flatMap((r) => readModelRows(join(root, 'model/data', r.file)));
   // The rules' incidents hold links' learning in the calibration replays, as on the router.
   const incidents = incidentsByRun(runs);
-  const label = `lab ${runs.map((r) => r.run).join('+')}`.slice(0, 64);
+  // The label names the training runs and an ensemble's size (so that a run recorded with another model is told apart: model:eval).
+  const label = `lab ${runs.map((r) => r.run).join('+')}${ENSEMBLE.link > 1 ? `, ${ENSEMBLE.link} link nets` : ''}`.slice(0, 64);
   const artifact: FloatArtifact = { label, seed, trainRuns: runs.map((r) => r.run), networks: [] };
   const networks: QuantNetwork[] = [];
   // The node is calibrated beside the chosen link network, whose alarms hold its learning
   // as on the router (scorer.ts, LINK_ALARM_HOLDS_NODE); the float node beside the float links.
-  let linkNet: QuantNetwork | null = null;
+  let linkNets: QuantNetwork[] = [];
   let floatLinkAlarm: boolean[] | undefined;
   for (const set of MODEL_SETS) {
     let inputs = trainingInputs(rows, set);
@@ -112,35 +128,44 @@ function main(argv: string[]): number {
       inputs = Array.from({ length: MAX_TRAIN }, (_, i) => inputs[Math.floor(i * step)] as Float64Array);
     }
     const widths = ARCHITECTURE[set.target];
-    const net = initNetwork(set.features.length, widths, rng(seed));
-    const losses = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed, quantizationNoise: true });
+    const members: FloatNetwork[] = [];
+    let losses: number[] = [];
+    for (let m = 0; m < ENSEMBLE[set.target]; m++) {
+      const memberSeed = seed + MEMBER_SEED_STEP * m;
+      const net = initNetwork(set.features.length, widths, rng(memberSeed));
+      const l = train(net, inputs, { hidden: widths, epochs: 40, batch: 64, learningRate: 0.003, weightDecay: 1e-4, seed: memberSeed, quantizationNoise: true });
+      if (m === 0) losses = l;
+      members.push(net);
+    }
+    const net = members[0] as FloatNetwork;
     const calibration = inputs.filter((_, i) => i % 10 === 0);
-    const model = (candidate: QuantNetwork) => ({ label, networks: set.target === 'node' && linkNet ? [linkNet, candidate] : [candidate] });
+    const quantMembers = (threshold: number, ppm?: number) => members.map((n) => quantNet(n, set, calibration, threshold, ppm));
+    const model = (candidates: QuantNetwork[]) => ({ label, networks: set.target === 'node' ? [...linkNets, ...candidates] : candidates });
     // The base replay (no alarms of its own: the normaliser learns everything it sees, but
     // for the node what its links' alarms hold) gives the clean errors the candidate thresholds are quantiles of; each candidate is then
     // replayed with its threshold (which decides what the normaliser learns) and scored
     // by F1 on the selection kinds of the training runs.
-    const base = replayInt8(model(quantNet(net, set, calibration, 0xffffffff)), rows, set.target, SCORER_DEFAULTS, incidents);
+    const base = replayInt8(model(quantMembers(0xffffffff)), rows, set.target, SCORER_DEFAULTS, incidents);
     const baseNormal = normalErrors(base.error, rows, set.target);
     const candidates = quantileCandidates(rows.filter((r) => r.target === set.target && SELECTION_KINDS.includes(r.y)).length);
     let best = { ppm: candidates[candidates.length - 1] as number, threshold: 1, f1: -1 };
     const tried: { ppm: number; threshold: number; f1: number }[] = [];
     for (const ppm of candidates) {
       const threshold = calibrateThreshold(baseNormal, ppm, MARGIN_PERMILLE);
-      const r = replayInt8(model(quantNet(net, set, calibration, threshold)), rows, set.target, SCORER_DEFAULTS, incidents);
+      const r = replayInt8(model(quantMembers(threshold)), rows, set.target, SCORER_DEFAULTS, incidents);
       const f1 = alarmF1(r.alarm, r.error, rows, set.target, SELECTION_KINDS);
       tried.push({ ppm, threshold, f1: Math.round(f1 * 1000) / 1000 });
       if (f1 > best.f1) best = { ppm, threshold, f1 };
     }
     const threshold = best.threshold;
     // The float network: the same quantile of its own clean errors.
-    const fBase = normalErrors(replayFloat(net, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target], incidents, floatLinkAlarm).error, rows, set.target);
+    const fBase = normalErrors(replayFloat(members, Number.POSITIVE_INFINITY, rows, set, ERROR_TRIM[set.target], incidents, floatLinkAlarm).error, rows, set.target);
     const fThreshold = (quantile(fBase, best.ppm) * MARGIN_PERMILLE) / 1000;
-    const chosen = quantNet(net, set, calibration, threshold, best.ppm);
-    networks.push(chosen);
+    const chosen = quantMembers(threshold, best.ppm);
+    networks.push(...chosen);
     if (set.target === 'link') {
-      linkNet = chosen;
-      floatLinkAlarm = replayFloat(net, fThreshold, rows, set, ERROR_TRIM[set.target], incidents).alarm;
+      linkNets = chosen;
+      floatLinkAlarm = replayFloat(members, fThreshold, rows, set, ERROR_TRIM[set.target], incidents).alarm;
     }
     artifact.networks.push({
       target: set.target,
@@ -150,9 +175,10 @@ function main(argv: string[]): number {
       selection: tried,
       floatThreshold: fThreshold,
       int8Threshold: threshold,
-      net: { inputDim: net.inputDim, layers: net.layers.map((l) => ({ inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights: Array.from(l.weights), bias: Array.from(l.bias) })) },
+      net: netJson(net),
+      ...(members.length > 1 && { members: members.slice(1).map(netJson) }),
     });
-    process.stdout.write(`${set.target}: ${inputs.length} normal samples, ${set.features.length}-${widths.join('-')}, loss ${losses[0]?.toFixed(4)} -> ${losses[losses.length - 1]?.toFixed(4)}, quantile ${best.ppm / 1e4} % (F1 on the selection kinds: ${tried.map((x) => `${x.ppm / 1e4} % ${x.f1}`).join(', ')}), threshold ${threshold} (int8), ${fThreshold.toFixed(1)} (float)\n`);
+    process.stdout.write(`${set.target}: ${inputs.length} normal samples, ${members.length > 1 ? `${members.length} × ` : ''}${set.features.length}-${widths.join('-')}, loss ${losses[0]?.toFixed(4)} -> ${losses[losses.length - 1]?.toFixed(4)}, quantile ${best.ppm / 1e4} % (F1 on the selection kinds: ${tried.map((x) => `${x.ppm / 1e4} % ${x.f1}`).join(', ')}), threshold ${threshold} (int8), ${fThreshold.toFixed(1)} (float)\n`);
   }
   const bytes = encodeModel({ label, networks });
   if (!bytes.ok) throw new Error(bytes.error);

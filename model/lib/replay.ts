@@ -214,17 +214,21 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
 }
 
 /**
- * The float network through the same procedure (own normaliser per target, the same
- * out-of-range test, learning clipped from rows it alarms on).
+ * The float network (or ensemble: the mean of its members' errors) through the same
+ * procedure (own normaliser per target, the same out-of-range test, learning clipped
+ * from rows it alarms on).
  */
-export function replayFloat(net: FloatNetwork, threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0, incidents?: RunIncidents, linkAlarm?: readonly boolean[]): Scored {
+export function replayFloat(nets: FloatNetwork | readonly FloatNetwork[], threshold: number, rows: readonly Row[], set: FeatureSet, errorTrim = 0, incidents?: RunIncidents, linkAlarm?: readonly boolean[]): Scored {
   const s2 = STANDARD_INPUT_SCALE * STANDARD_INPUT_SCALE;
+  const members = Array.isArray(nets) ? nets : [nets as FloatNetwork];
   return replayOwnNormaliser(
     rows,
     set,
     incidents,
     (z, far) => {
-      const e = trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim) / s2;
+      let sum = 0;
+      for (const net of members) sum += trimmedSquaredError(floatForward(net, z), z, z.length, errorTrim);
+      const e = sum / members.length / s2;
       return { score: e, alarm: e >= threshold || far, urgent: far };
     },
     linkAlarm,
