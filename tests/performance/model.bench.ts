@@ -5,13 +5,14 @@
 // series come from the real Monitor fed 200 cycles of a synthetic 4-neighbour mesh.
 // Also: each part alone, the float reference, reading the model file, and the same
 // window scored by the shipped model (model/x0tta6bl4.model, trained in the lab) when
-// the file is there (the benchmark runs at the repository's root). For the shipped model
+// the file is there (the benchmark runs at the repository's root), and, when its links
+// are an ensemble, the same window by its first link network alone. For the shipped model
 // the link is probed (real probe reception and quality, 10 % loss), so its v2 features
 // (v1 + six link-probe features) are computed from real probe state.
 import type { Bench } from 'tinybench';
 import { dequantizeNetwork, floatForward } from '../../runtime/src/model/float-inference.js';
 import { LINK_FEATURES_V1, LINK_FEATURES_V2, LINK_FEATURES_V3, linkFeatures } from '../../runtime/src/model/features.js';
-import { decodeModel, encodeModel } from '../../runtime/src/model/format.js';
+import { decodeModel, encodeModel, ensembleOf } from '../../runtime/src/model/format.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
@@ -61,6 +62,10 @@ export function register(bench: Bench): void {
     // The same model with the inference in TypeScript, where the host has it in C: what the kernel saves.
     const tsCreated = getHost().int8 ? ModelScorer.create(shipped as NonNullable<typeof shipped>, { ...SCORER_DEFAULTS, nativeInference: false }) : null;
     const ts = tsCreated?.ok ? tsCreated.value : null;
+    // With a link ensemble: the same model with its first link network alone, what the other members cost.
+    const links = ensembleOf((shipped as NonNullable<typeof shipped>).networks, 'link');
+    const headCreated = links.length > 1 ? ModelScorer.create({ label: 'head', networks: [links[0]!, ...ensembleOf((shipped as NonNullable<typeof shipped>).networks, 'node')] }) : null;
+    const head = headCreated?.ok ? headCreated.value : null;
     const sim2 = meshSim(9);
     const probed = probedLink(sim2, 0);
     for (let c = 0; c < 200; c++) {
@@ -69,6 +74,7 @@ export function register(bench: Bench): void {
       for (const l of v.links.values()) {
         s.scoreLink(l, v);
         ts?.scoreLink(l, v);
+        head?.scoreLink(l, v);
       }
       s.scoreNode(v);
     }
@@ -78,6 +84,12 @@ export function register(bench: Bench): void {
     bench.add('model: score one link window, shipped model (model/x0tta6bl4.model)', () => {
       if (!s.evaluateLink(l2, v2)) throw new Error('no judgement');
     });
+    if (head) {
+      if (!head.evaluateLink(l2, v2)) throw new Error('model bench: link not scored by the first link network alone');
+      bench.add(`model: score one link window, shipped model's first link network alone (of ${links.length})`, () => {
+        if (!head.evaluateLink(l2, v2)) throw new Error('no judgement');
+      });
+    }
     if (ts) {
       if (!ts.evaluateLink(l2, v2)) throw new Error('model bench: link not scored with the TypeScript inference');
       bench.add('model: score one link window, shipped model, TypeScript inference', () => {
