@@ -18,7 +18,7 @@ import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/fo
 import type { QuantNetwork } from '../../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { RULE_HOLD_MS } from '../../runtime/src/model/rule-holds.js';
-import { ModelScorer, SCORER_DEFAULTS } from '../../runtime/src/model/scorer.js';
+import { ModelScorer, SCORER_DEFAULTS, silenceVerdictMs, VERDICT_MARGIN_MS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
 
@@ -317,11 +317,24 @@ t('a link whose probes stop: the scorer asks for a cycle when its silence passes
   assert.is(at(wake)?.outOfRange, true, 'out of range when it asked');
   assert.is(at(wake)?.worstFeature, 'probe_silence_s');
   assert.is(at(wake - 40)?.outOfRange, false, '40 ms earlier it was not');
+  // The silence at which the link is out of range, as the evaluation's replay asks for it.
+  const heard = view.probes.get(key(0))?.reception.lastHeardMono as number;
+  assert.is(scorer.silenceOutOfRangeMs(key(0)), wake - heard - VERDICT_MARGIN_MS);
+  assert.is(scorer.silenceOutOfRangeMs('no such link'), null);
   // Without probes (interval 0) or with a feature set without the silence in seconds, it never asks.
   assert.is(scorer.nextVerdictMono(view, 0), Number.POSITIVE_INFINITY);
   const v2 = scorerFor(testModelV2(SEED, 0xffff_ffff, 2));
   for (let c = 0; c < 40; c++) v2.scoreLink(link(), { ...view, cycles: view.cycles + 1 + c });
   assert.is(v2.nextVerdictMono(view, 200), Number.POSITIVE_INFINITY);
+});
+
+t('when a silent link is looked at again: its test plus the margin, once its probes stopped, not after', () => {
+  assert.is(silenceVerdictMs(500, 1200, 200), 1200 + VERDICT_MARGIN_MS, 'stopped at 2.5 intervals');
+  assert.is(silenceVerdictMs(499, 1200, 200), null, 'a lossy link\'s gap');
+  assert.is(silenceVerdictMs(1200, 1200, 200), null, 'out of range already');
+  assert.is(silenceVerdictMs(600, 30_001, 200), null, 'beyond the longest silence the feature tells apart');
+  assert.is(silenceVerdictMs(600, 30_000, 200), 30_000 + VERDICT_MARGIN_MS);
+  assert.is(silenceVerdictMs(5000, 9000, 0), null, 'no probes');
 });
 
 t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), not for the node (12 σ)', () => {

@@ -112,6 +112,24 @@ export function heldByLinkAlarm(cycle: number, linkAlarmCycle: number | null, ho
 /** nextVerdictMono asks for the cycle this long after the silence passes the test (the feature's ms are floored). */
 export const VERDICT_MARGIN_MS = 30;
 
+/**
+ * When, counted in ms of probe silence, the loop should look at a link whose probes are
+ * `silentMs` silent and whose silence is out of range at `passMs` (silenceOutOfRangeMs):
+ * passMs + VERDICT_MARGIN_MS, or null when no early look is due: the probes have not
+ * stopped yet (under PROBES_STOPPED_INTERVALS intervals: a lossy link's gaps), the silence
+ * is out of range already (judged so in this cycle), or the test lies beyond the longest
+ * silence the feature tells apart. nextVerdictMono and the evaluation's replay share it.
+ */
+export function silenceVerdictMs(silentMs: number, passMs: number, probeIntervalMs: number): number | null {
+  if (!(probeIntervalMs > 0) || !(silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs)) return null;
+  if (passMs <= silentMs || passMs > PROBE_SILENCE_CAP_MS) return null;
+  return passMs + VERDICT_MARGIN_MS;
+}
+
+function silenceOutOfRange(s: Scoring, norm: Normalizer): number {
+  return Math.ceil(1000 * norm.reach(s.silenceAt, s.outOfRangeZ));
+}
+
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS, linkAlarmHoldsNode: LINK_ALARM_HOLDS_NODE };
 
 export interface Judgement {
@@ -355,13 +373,23 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       const p = view.probes.get(key);
       if (!p) continue;
       const silentMs = view.nowMono - p.reception.lastHeardMono;
-      if (!(silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs)) continue;
-      const passMs = Math.ceil(1000 * state.norm.reach(s.silenceAt, s.outOfRangeZ));
-      // Already out of range (judged so this cycle), or never within what the feature tells apart.
-      if (passMs <= silentMs || passMs > PROBE_SILENCE_CAP_MS) continue;
-      next = Math.min(next, p.reception.lastHeardMono + passMs + VERDICT_MARGIN_MS);
+      const wake = silenceVerdictMs(silentMs, silenceOutOfRange(s, state.norm), probeIntervalMs);
+      if (wake !== null) next = Math.min(next, p.reception.lastHeardMono + wake);
     }
     return next;
+  }
+
+  /**
+   * The probe silence (ms) at which a warm link's probe_silence_s lies outOfRangeZ σ from
+   * its normal as the link's normaliser stands now; null when the link is not warm or the
+   * model has no such feature. The evaluation uses it to place the early cycles that
+   * nextVerdictMono would have asked for in recordings made without them.
+   */
+  silenceOutOfRangeMs(key: string): number | null {
+    const s = this.link;
+    const state = this.links.get(key);
+    if (!s || s.silenceAt < 0 || !state || state.norm.samples < this.options.warmup) return null;
+    return silenceOutOfRange(s, state.norm);
   }
 
   /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
