@@ -200,7 +200,12 @@ function agreement(nets: readonly QuantNetwork[], floats: readonly FloatNetwork[
 const RULES_NOT_NEIGHBOR_LOST = 'rulesNotNeighborLost';
 /** Isolation Forest whose node normaliser its links' alarms do not hold. */
 const IFOREST_UNHELD = 'iforestUnheld';
-const COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules but neighbor-lost', [IFOREST_UNHELD]: 'iforest, node not held' };
+/**
+ * The int8 model's delays at the recorded rows' times, without the early cycles its agents
+ * would have run (replay.ts, earlyCycleTimes): how the evaluation counted before session 22.
+ */
+const INT8_AS_RECORDED = 'int8AsRecorded';
+const COLUMN: Record<string, string> = { [RULES_NOT_NEIGHBOR_LOST]: 'rules but neighbor-lost', [IFOREST_UNHELD]: 'iforest, node not held', [INT8_AS_RECORDED]: 'int8, no early cycles' };
 
 /** A delay of a fault: a `delays` key, or LIVE (the agents' own model incidents). */
 const LIVE = 'live';
@@ -209,7 +214,7 @@ const delayOf = (d: DelayResult, key: string): number | null => (key === LIVE ? 
 /** Detector `a` (int8 or LIVE) against the agents' rules (`against`: a delays key) fault by fault: who was first where both detected, and who alone. */
 function pairedDelays(delays: readonly DelayResult[], against: string, what: string, a = 'int8'): string {
   const c = compareDelays(delays.map((d) => ({ a: delayOf(d, a), b: delayOf(d, against) })));
-  const who = a === LIVE ? "the agents' own model incidents" : 'the int8 model';
+  const who = a === LIVE ? "the agents' own model incidents" : a === INT8_AS_RECORDED ? 'the int8 model at the recorded rows\' times only (no early cycles)' : 'the int8 model';
   return `${who[0]?.toUpperCase()}${who.slice(1)} against ${what}, fault by fault: of the ${c.both} faults both detected, the model was earlier on ${c.earlier}, as early (within 0.1 s) on ${c.asEarly}, later on ${c.later} (median difference ${fmt(r1(c.medianDifference))} s); ${c.onlyA} detected by the model alone, ${c.onlyB} by the rules alone.`;
 }
 
@@ -279,13 +284,14 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
   for (const d of names) {
     const opened = incidentRows(rows, (scored[d] as Scored).alarm, RAISE_AFTER, (scored[d] as Scored).urgent);
     falseIncidents[d] = [...opened].filter((i) => (rows[i] as Row).target === target && (rows[i] as Row).y === 'normal').length;
-    if (target === 'link') perDetector[d] = detectionDelays(rows, faults, opened);
+    if (target === 'link') perDetector[d] = detectionDelays(rows, faults, opened, (scored[d] as Scored).at);
+    if (target === 'link' && d === 'int8') perDetector[INT8_AS_RECORDED] = detectionDelays(rows, faults, opened);
   }
   if (target === 'link') {
     faults.forEach((f, k) => {
       const run = runs.find((r) => r.run === f.run) as RunInfo;
       const dl: Record<string, number | null> = {};
-      for (const d of names) dl[d] = perDetector[d]?.[k]?.delay ?? null;
+      for (const d of [...names, INT8_AS_RECORDED]) dl[d] = perDetector[d]?.[k]?.delay ?? null;
       dl.rules = rulesDelay(run, f);
       dl[RULES_NOT_NEIGHBOR_LOST] = rulesDelay(run, f, new Set(['neighbor-lost']));
       delays.push({ kind: f.kind, run: f.run, links: f.links, delays: dl, ...(run.liveModel === modelLabel && { live: liveModelDelay(run, f) }) });
@@ -470,12 +476,13 @@ function markdown(report: Record<string, unknown>): string {
     out.push('');
     if (tt.delays.length > 0) {
       const names = Object.keys(tt.delays[0]?.delays ?? {});
-      out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run):', '');
+      out.push('Detection delay (s from the fault\'s start to the first incident on the faulted link; – = none while the fault lasted; "rules" = every rule of the agents in the lab run; int8 and float with the early cycle an agent running the model asks for as a silent link\'s probe silence passes the out-of-range test, placed where a run was recorded without it; "int8, no early cycles" = at the recorded rows\' times only):', '');
       out.push(`| run | fault | link | ${names.map((n) => COLUMN[n] ?? n).join(' | ')} |`, `|---|---|---|${names.map(() => '---|').join('')}`);
       for (const d of tt.delays) out.push(`| ${d.run} | ${d.kind} | ${d.links.join(', ')} | ${names.map((n) => fmt(d.delays[n])).join(' | ')} |`);
       const med = names.map((n) => `${COLUMN[n] ?? n} ${fmt(r1(median(tt.delays.map((d) => d.delays[n]).filter((x): x is number => x !== null && x !== undefined))))} s (${tt.delays.filter((d) => d.delays[n] !== null).length}/${tt.delays.length} detected)`);
       out.push('', `Median delay of the detected faults: ${med.join('; ')}.`, '');
       if (names.includes('int8') && names.includes('rules')) out.push(pairedDelays(tt.delays, 'rules', "the agents' rules"), '');
+      if (names.includes(INT8_AS_RECORDED) && names.includes('rules')) out.push(pairedDelays(tt.delays, 'rules', "the agents' rules", INT8_AS_RECORDED), '');
       if (names.includes('int8') && names.includes('rules')) out.push("By fault kind, against every rule of the agents (a median over the faults each detected; \"as early\": within 0.1 s):", '', ...delaysByKind(tt.delays, 'rules'), '');
       if (names.includes('int8') && names.includes(RULES_NOT_NEIGHBOR_LOST)) out.push(pairedDelays(tt.delays, RULES_NOT_NEIGHBOR_LOST, 'the rules but neighbor-lost'), '');
       const live = tt.delays.filter((d) => d.live !== undefined);

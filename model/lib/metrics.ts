@@ -90,15 +90,21 @@ export interface Delay {
   delay: number | null;
 }
 
-/** For each fault: the first incident (from `opened`) on a row of its links within [start, end]. */
-export function detectionDelays(rows: readonly Row[], faults: readonly (FaultInterval & { run: string })[], opened: ReadonlySet<number>): Delay[] {
+/**
+ * For each fault: the first incident (from `opened`) on a row of its links within [start,
+ * end], at the row's time or, where `at` gives one, the earlier time the agent's early
+ * cycle would have opened it (replay.ts, earlyCycleTimes).
+ */
+export function detectionDelays(rows: readonly Row[], faults: readonly (FaultInterval & { run: string })[], opened: ReadonlySet<number>, at?: readonly (number | null)[]): Delay[] {
   return faults.map((f) => {
     let first: number | null = null;
     for (const i of opened) {
       const r = rows[i] as Row;
       if (r.run !== f.run || r.target !== 'link' || r.link === null || !f.links.includes(r.link)) continue;
       if (r.t < f.start || r.t > f.end) continue;
-      if (first === null || r.t < first) first = r.t;
+      // An early cycle before the fault's start (its silence began before the lab's mark) counts at the start.
+      const t = Math.max(f.start, at?.[i] ?? r.t);
+      if (first === null || t < first) first = t;
     }
     return { kind: f.kind, links: f.links, delay: first === null ? null : Math.round((first - f.start) * 10) / 10 };
   });

@@ -18,6 +18,11 @@
  *   update) on the recorded raw metric of live links.
  * Results are arrays parallel to the rows; null where a detector had no opinion.
  *
+ * The early cycle: an agent running the model looks again as a silent link's probe
+ * silence passes the out-of-range test (ModelScorer.nextVerdictMono). Recordings made
+ * without the model have no such cycles, so a row judged out of range there stands for
+ * a judgement the router made earlier; `at` holds when (earlyCycleTimes).
+ *
  * Given the runs' incidents (the ones the agents' rules opened in the lab), each agent's
  * incidents are told to its scorer as the loop tells them (incidentOpened, with the time
  * of the cycle that opened each), so a rule's incident holds a link's learning from the
@@ -28,14 +33,14 @@ import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
 import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js';
 import type { LinkSeries } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
-import type { FeatureSet } from '../../runtime/src/model/features.js';
+import { type FeatureSet, featureSet } from '../../runtime/src/model/features.js';
 import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { ANOMALY_CLIP, heldByLinkAlarm, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, heldByLinkAlarm, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions, silenceVerdictMs } from '../../runtime/src/model/scorer.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import type { RunInfo } from './dataset.js';
 import { type Forest, forestScore } from './iforest.js';
@@ -137,6 +142,57 @@ export interface Scored {
   input?: (Float64Array | null)[];
   /** Per alarmed row (int8 replay only): the feature reconstructed worst, or the farthest when out of range. */
   worst?: (string | null)[];
+  /**
+   * Per row judged out of range: the time (s, the rows' clock) at which the agent's early
+   * cycle would have judged it, where that is before the row (earlyCycleTimes); else null.
+   */
+  at?: (number | null)[];
+}
+
+/** Where a feature set has the probe silence in seconds (features v3), or -1. */
+function silenceIndex(set: FeatureSet): number {
+  return set.features.findIndex((f) => f.name === 'probe_silence_s');
+}
+
+/** The lab's link probe interval (the agents' default, LOOP_DEFAULTS.probeIntervalMs). */
+const PROBE_INTERVAL_MS = LOOP_DEFAULTS.probeIntervalMs;
+/** How much a recorded silence may fall short of the time elapsed and still count as no probe heard (4-decimal rounding, clock jitter). */
+const SILENCE_SLACK_S = 0.05;
+/** An early cycle this close before a recorded row is that row (the agents' own early cycles, timer latency). */
+const EARLY_MIN_S = 0.1;
+
+/**
+ * For each link row judged out of range (`urgent`), when an agent running the model would
+ * have judged it: at the previous row of the same link its probes had stopped, the probe
+ * silence then grew without a probe until this row, and `pass[i]` (the silence, in ms, at
+ * which the link was out of range as its normaliser stood before this row:
+ * ModelScorer.silenceOutOfRangeMs) was passed in between. That is the moment
+ * nextVerdictMono asks the loop for (the same rule, silenceVerdictMs); null where no early
+ * cycle was due, or where the row is that cycle already (within EARLY_MIN_S).
+ */
+export function earlyCycleTimes(rows: readonly Row[], urgent: readonly boolean[], pass: readonly (number | null)[], silenceAt: number): (number | null)[] {
+  const at: (number | null)[] = new Array(rows.length).fill(null);
+  if (silenceAt < 0) return at;
+  const index = indexOf(rows);
+  for (const group of byAgent(rows)) {
+    const prev = new Map<string, Row>();
+    for (const r of group) {
+      if (r.target !== 'link') continue;
+      const before = prev.get(r.key);
+      prev.set(r.key, r);
+      const i = index.get(r) as number;
+      const passMs = pass[i];
+      if (!urgent[i] || !before || passMs === null || passMs === undefined) continue;
+      const silence = r.f[silenceAt] ?? 0;
+      const silenceBefore = before.f[silenceAt] ?? 0;
+      if (silence < silenceBefore + (r.t - before.t) - SILENCE_SLACK_S || silence * 1000 < passMs) continue;
+      const wake = silenceVerdictMs(silenceBefore * 1000, passMs, PROBE_INTERVAL_MS);
+      if (wake === null) continue;
+      const t = before.t - silenceBefore + wake / 1000;
+      if (t < r.t - EARLY_MIN_S) at[i] = t;
+    }
+  }
+  return at;
 }
 
 export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 'node', options: ScorerOptions = SCORER_DEFAULTS, incidents?: RunIncidents): Scored {
@@ -146,6 +202,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
   const urgent: boolean[] = new Array(rows.length).fill(false);
   const input: (Float64Array | null)[] = new Array(rows.length).fill(null);
   const worst: (string | null)[] = new Array(rows.length).fill(null);
+  const pass: (number | null)[] = new Array(rows.length).fill(null);
   for (const group of byAgent(rows)) {
     const made = ModelScorer.create(model, options);
     if (!made.ok) throw new Error(made.error);
@@ -153,10 +210,12 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
     const feed = incidentFeed(incidents, group, (kind, tgt, ms) => scorer.incidentOpened(kind, tgt, ms));
     for (const r of group) {
       feed(r.t);
+      const passMs = r.target === 'link' ? scorer.silenceOutOfRangeMs(r.key) : null;
       // Both targets, in recorded order: the other target's state is the router's too (the links' alarms hold the node).
       const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000);
       if (r.target !== target || score === null) continue;
       const i = index.get(r) as number;
+      pass[i] = passMs;
       const j = scorer.lastRecorded(target, r.key);
       error[i] = j?.error ?? null;
       alarm[i] = score >= 1;
@@ -165,7 +224,9 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
       input[i] = Float64Array.from(scorer.lastInput(target) ?? []);
     }
   }
-  return { error, alarm, urgent, input, worst };
+  const link = target === 'link' ? model.networks.find((n) => n.target === 'link') : undefined;
+  const set = link ? featureSet('link', link.featureVersion) : null;
+  return { error, alarm, urgent, input, worst, at: earlyCycleTimes(rows, urgent, pass, set ? silenceIndex(set) : -1) };
 }
 
 /**
@@ -180,6 +241,8 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
   const error: (number | null)[] = new Array(rows.length).fill(null);
   const alarm: boolean[] = new Array(rows.length).fill(false);
   const urgent: boolean[] = new Array(rows.length).fill(false);
+  const pass: (number | null)[] = new Array(rows.length).fill(null);
+  const silenceAt = set.target === 'link' ? silenceIndex(set) : -1;
   const raw = new Float64Array(set.features.length);
   const z = new Float64Array(set.features.length);
   for (const group of byAgent(rows)) {
@@ -198,9 +261,11 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
         continue;
       }
       feed(r.t);
+      const i = index.get(r) as number;
+      // As ModelScorer.silenceOutOfRangeMs, from this normaliser before the row.
+      if (silenceAt >= 0) pass[i] = Math.ceil(1000 * n.reach(silenceAt, SCORER_DEFAULTS.outOfRangeZ.link));
       n.zScores(raw, z);
       const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target]);
-      const i = index.get(r) as number;
       error[i] = j.score;
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;
@@ -210,7 +275,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       else n.updateClipped(raw, ANOMALY_CLIP);
     }
   }
-  return { error, alarm, urgent };
+  return { error, alarm, urgent, at: earlyCycleTimes(rows, urgent, pass, silenceAt) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { initNetwork, rng, train } from '../../model/lib/autoencoder.js';
 import { labelAt, labelNode, parseTimeline, type Row, withNodeProbeSummaries, withSilenceSeconds } from '../../model/lib/labels.js';
 import { averagePathLength, forestScore, parseForest } from '../../model/lib/iforest.js';
 import { atFalseAlarmRate, compareDelays, detectionDelays, falseAlarmCauses, incidentRows, liveModelDelay, prf, rocAuc, ruleIncidentsOutsideFaults, rulesDelay } from '../../model/lib/metrics.js';
-import { incidentsByRun, replayFloat, replayInt8 } from '../../model/lib/replay.js';
+import { earlyCycleTimes, incidentsByRun, replayFloat, replayInt8 } from '../../model/lib/replay.js';
 import { f1At, HELD_OUT_KINDS, quantile, SELECTION_KINDS } from '../../model/lib/selection.js';
 import { IF_NAME, meshSim, neighborMac, testModel } from '../support/model-fixture.js';
 
@@ -35,6 +35,42 @@ const TIMELINE = [
   rec({ type: 'fault', t: 400_000, tEnd: 400_200, fault: { do: 'deaf', node: 'A', link: 'A~B' } }),
   rec({ type: 'lab', t: 450_000, what: 'teardown' }),
 ].join('\n');
+
+t("the early cycle an agent running the model would have run, placed in rows recorded without it", () => {
+  // One link, one row a second; its probes stop at t = 9.3: 0.7 s silent at t = 10, 1.7 s at t = 11.
+  const S = 0; // the probe silence's index in these rows
+  const row = (t: number, silence: number, key = 'k'): Row => ({ run: 'r', topo: 'x', node: 'A', epoch: 0, target: 'link', key, link: 'A~B', t, c: t, y: 'normal', live: true, m: 1, f: [silence] });
+  const place = (rows: Row[], urgentAt: number, passMs: number | null) =>
+    earlyCycleTimes(
+      rows,
+      rows.map((r) => r.t === urgentAt),
+      rows.map(() => passMs),
+      S,
+    );
+  const dead = [row(9, 0.1), row(10, 0.7), row(11, 1.7)];
+  // Out of range at 1.2 s of silence: the agent looked 1.2 s + 30 ms after the last probe.
+  const at = place(dead, 11, 1200)[2] as number;
+  assert.ok(Math.abs(at - (10 - 0.7 + 1.23)) < 1e-9, `placed at ${at}`);
+  assert.equal(place(dead, 11, 1200).slice(0, 2), [null, null], 'only the row judged out of range');
+  // No early cycle: its probes had not stopped at the cycle before (0.4 s < 2.5 intervals of 200 ms)...
+  assert.is(place([row(9, 0.1), row(10, 0.4), row(11, 1.4)], 11, 1200)[2], null);
+  // ...a probe arrived in between (the silence grew by less than the time that passed)...
+  assert.is(place([row(9, 0.1), row(10, 0.7), row(11, 0.9)], 11, 800)[2], null);
+  // ...the silence at the row had not reached the test (out of range by another feature)...
+  assert.is(place(dead, 11, 1800)[2], null);
+  // ...it was out of range at the cycle before already, or the link is not warm, or the row is that cycle.
+  assert.is(place(dead, 11, 700)[2], null);
+  assert.is(place(dead, 11, null)[2], null);
+  assert.is(place(dead, 11, 1650)[2], null, 'within 0.1 s of the row');
+  // Another link's rows in between do not count as this link's cycle before.
+  assert.ok(typeof place([row(9, 0.1), row(10, 0.7), row(10, 0, 'j'), row(11, 1.7)], 11, 1200)[3] === 'number');
+  // The detection delay takes the placed time, and never before the fault's start.
+  const fault = [{ run: 'r', kind: 'dead-link', links: ['A~B'], start: 9.5, end: 20 }];
+  const opened = new Set([2]);
+  assert.equal(detectionDelays(dead, fault, opened, [null, null, at]).map((d) => d.delay), [1]);
+  assert.equal(detectionDelays(dead, fault, opened).map((d) => d.delay), [1.5]);
+  assert.equal(detectionDelays(dead, [{ ...fault[0]!, start: 10.95 }], opened, [null, null, at]).map((d) => d.delay), [0]);
+});
 
 t('the labeller: fault intervals from the timeline, labels by link and time', () => {
   const tl = parseTimeline(TIMELINE);
