@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { LOOP_DEFAULTS } from '../runtime/src/loop/settings.js';
 import type { FeatureSet } from '../runtime/src/model/features.js';
 import { dequantizeNetwork, floatReconstructionError } from '../runtime/src/model/float-inference.js';
-import { decodeModel, ensembleOf } from '../runtime/src/model/format.js';
+import { decodeModel, ensembleOf, type Model } from '../runtime/src/model/format.js';
 import { ensembleError } from '../runtime/src/model/error.js';
 import { IntNetwork } from '../runtime/src/model/int-inference.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
@@ -319,6 +319,19 @@ function evaluate(set: FeatureSet, rows: Row[], scored: Record<string, Scored>, 
   return { target, rows: idx.length, normalRows: normal.length, normalHours: r3(normalSeconds / 3600), kinds: results, atRates, falseIncidents, ...(target === 'link' && { ruleFalseIncidents }), falseAlarmCauses: falseAlarmCauses(judged, normal), delays, perRun };
 }
 
+/** What the alarm's error is, per target: "link: the squared error without its 2 largest per-feature terms, the mean over its 3 networks; node: ...". */
+function errorDescription(model: Model): string {
+  const parts: string[] = [];
+  for (const target of ['link', 'node'] as const) {
+    const members = ensembleOf(model.networks, target);
+    const n = members[0];
+    if (!n) continue;
+    const error = n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error';
+    parts.push(`${target}: ${error}${members.length > 1 ? `, the mean over its ${members.length} networks` : ''}`);
+  }
+  return parts.join('; ');
+}
+
 function fmt(x: number | null | undefined): string {
   return x === null || x === undefined || Number.isNaN(x) ? '–' : String(x);
 }
@@ -380,7 +393,7 @@ function main(): number {
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold (${model.value.networks.map((n) => `${n.target}: ${n.errorTrim ? `the squared error without its ${n.errorTrim} largest per-feature terms` : 'the whole squared error'}`).join('; ')}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, not at all while a rule's incident holds the link, and the node not at all in a cycle in which one of its links alarmed (each detector by its own links' alarms), as the autoencoder's; "iforest, node not held": the same forest without that hold; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${errorDescription(model.value)}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, not at all while a rule's incident holds the link, and the node not at all in a cycle in which one of its links alarmed (each detector by its own links' alarms), as the autoencoder's; "iforest, node not held": the same forest without that hold; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
