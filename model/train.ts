@@ -33,7 +33,7 @@ import { alarmF1, MODEL_SETS, quantile, quantileCandidates, SELECTION_KINDS, usa
 
 const root = process.cwd(); // npm runs scripts at the repository's root
 export const MARGIN_PERMILLE = 1000;
-/** The shipped model's training seed; `--seed N` trains with another (how much the seed moves the figures: docs/model.md). */
+/** The shipped model's training seed; `--seed N` trains with another (how much the seed moves the figures: docs/model-journal.md). */
 const SEED = 9;
 const MAX_TRAIN = 30_000;
 
@@ -41,15 +41,15 @@ export const ARCHITECTURE: Record<'link' | 'node', number[]> = { link: [12, 6, 1
 /**
  * How many of the largest per-feature error terms each network leaves out
  * (runtime/src/model/error.ts). Links: two, chosen on the eight runs read before and
- * judged on leipzig-68 by a rule written first (docs/model.md, "Screened on the runs
- * read before"); the node keeps its whole error (leaving out one term cost it F1).
+ * judged on leipzig-68 by a rule written first (docs/model-journal.md, "Screened on
+ * the runs read before"); the node keeps its whole error (leaving out one term cost it F1).
  */
 export const ERROR_TRIM: Record<'link' | 'node', number> = { link: 2, node: 0 };
 /**
  * Networks per target, trained alike from seeds seed, seed + 1000, ...; the scorer
  * averages their errors (format.ts, version 3). Links: three, because one link network's
- * F1 moved by up to 0.08 with its training seed and three agree within 0.01 (docs/model.md,
- * "An ensemble of link networks"); the node keeps one.
+ * F1 moved by up to 0.08 with its training seed and three agree within 0.01
+ * (docs/model-journal.md, "An ensemble of link networks"); the node keeps one.
  */
 export const ENSEMBLE: Record<'link' | 'node', number> = { link: 3, node: 1 };
 const MEMBER_SEED_STEP = 1000;

@@ -3,8 +3,8 @@
  * Checks the evaluation's placing of the model's early cycles (model/lib/replay.ts,
  * earlyCycleTimes) against runs recorded with the model running in every agent, whose rows
  * hold the early cycles the agents really ran: for each fault, the int8 model's detection
- * delay replayed on every row (what the agents did: docs/model.md, "Waking for the
- * out-of-range test"), then on the rows without the off-cadence cycles (as a run recorded
+ * delay replayed on every row (what the agents did: docs/model.md, "The early
+ * cycle"), then on the rows without the off-cadence cycles (as a run recorded
  * without the model has them), with the early cycles placed and without.
  *
  *   node dist/model/early-cycle-check.mjs MODEL_FILE RUN[,RUN...]

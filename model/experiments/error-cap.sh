@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A rejected idea, kept reproducible (docs/model.md, "An error cap per feature (rejected)"):
+# A rejected idea, kept reproducible (docs/model-journal.md, "An error cap per feature (session 10, rejected)"):
 # count each feature's reconstruction difference at most CAP int8 steps, so that no single
 # feature at the edge of the range raises an alarm alone. Each cap is a one-line patch to
 # the scorer's error loop (model:train then picks the threshold on capped errors),

@@ -7,7 +7,7 @@
 # int8/float agreement, and per link fault the detection delays of the model and of the
 # agents' rules. cross-validate.sh uses it for folds between the training runs.
 # Written for session 11's pre-registered check on a run nothing had read
-# (docs/model.md, "Candidates judged on a new run").
+# (docs/model-journal.md, "Candidates judged on a new run").
 #
 #   [X0_SEEDS="9 1 2"] bash model/experiments/held-out.sh TEST_RUNS NAME=TRAIN_RUNS[:PATCH[+PATCH...]]...
 set -euo pipefail
@@ -60,7 +60,7 @@ for r in runs:
 json.dump(keep, open('model/data/runs.json', 'w'), indent=1)
 PY
   # X0_SEEDS="9 1 2": train and evaluate once per training seed, then the means (one seed
-  # moves the F1 margins by up to 0.12: docs/model.md, "How much the training seed moves the numbers").
+  # moves the F1 margins by up to 0.12: docs/model-journal.md, "How much the training seed moves the numbers").
   for seed in ${X0_SEEDS:-default}; do
     seedargs=()
     [ "$seed" = default ] || seedargs=(-- --seed "$seed")

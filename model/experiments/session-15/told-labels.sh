@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Session 15's oracle check (docs/model.md, "The normaliser, screened and judged"):
+# Session 15's oracle check (docs/model-journal.md, "The normaliser, screened and judged"):
 #   bash model/experiments/session-15/told-labels.sh   (about 5 minutes; Debian's python3-sklearn)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 /**
- * Where in a fault the shipped node network stops alarming (docs/model.md, "The node
- * learning clipped below its threshold"): the router's own scorer replayed on the test
+ * Where in a fault the shipped node network stops alarming (docs/model-journal.md, "The
+ * node learning clipped below its threshold"): the router's own scorer replayed on the test
  * runs' node rows (as model:eval does), and per fault kind the share of fault rows it
  * alarms on, by the row's time since its fault began.
  *

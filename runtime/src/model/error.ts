@@ -9,7 +9,7 @@
  * were most of the model's false alarms. A fault moves several features at once (the
  * metric, the probes' loss and silence, the missing fraction); leaving out the largest
  * terms asks for that, and a lone feature far out is still caught by the scorer's
- * out-of-range test. Judged in docs/model.md ("Screened on the runs read before").
+ * out-of-range test. Judged in docs/model-journal.md ("Screened on the runs read before").
  */
 
 /** At most this many largest terms are left out (the model file's field allows 0..3). */

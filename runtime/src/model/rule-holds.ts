@@ -3,11 +3,11 @@
  * incident on within the last RULE_HOLD_MS is judged as usual but teaches its normaliser
  * nothing. The normaliser learns every sample it does not alarm on; the faults it misses
  * are thus learnt in full as the link's new normal, and that, more than anything else,
- * is where the model's F1 went (docs/model.md, "Where the online normaliser loses, by
- * parts"). A rule's incident is the one label-free sign of a fault the router has.
+ * is where the model's F1 went (docs/model-journal.md, "Where the online normaliser
+ * loses, by parts"). A rule's incident is the one label-free sign of a fault the router has.
  *
  * Which rules hold (chosen by cross-validation and judged on two regions no one had
- * read: docs/model.md, "The rules' incidents as a label-free fault signal"):
+ * read: docs/model-journal.md, "The rules' incidents as a label-free fault signal"):
  * - link-degraded, link-flapping, route-flapping on the link (`link:<key>`), and
  *   deaf-interface on every link of its interface (`if:<ifname>`);
  * - not neighbor-lost: on a lossy link it fires again and again in normal operation, and

@@ -27,7 +27,7 @@
  *   links before the node), is judged as above but teaches nothing (LINK_ALARM_HOLDS_NODE).
  *   A node row is a fault when one of its links is, and the link network is the
  *   router's best label-free view of that: without the hold the node's normaliser
- *   learnt each fault as it went on and its recall halved after 40 s (docs/model.md,
+ *   learnt each fault as it went on and its recall halved after 40 s (docs/model-journal.md,
  *   "The links' alarms as the node's fault signal").
  * State per link is dropped with the link (when the monitor forgets it).
  *
@@ -87,7 +87,7 @@ export const ANOMALY_CLIP = 2;
  * the two training runs (docs/model.md, "The out-of-range test";
  * model/experiments/out-of-range.sh): reached 1.3–1.9 s after a link's probes stop.
  * Links use 10 σ since session 11: judged by a rule written before a new held-out run
- * was read (docs/model.md, "Candidates judged on a new run"), it detected that run's
+ * was read (docs/model-journal.md, "Candidates judged on a new run"), it detected that run's
  * faults earlier for the same F1; the node network stays at 12 σ, where 10 σ cost it
  * F1 on every held-out run.
  */
@@ -149,8 +149,8 @@ export interface Judgement {
  * time (buffers reused every call). An ensemble's error is the mean of its members'
  * errors, rounded to the nearest integer: members trained alike from different seeds err
  * in different places on normal data, and where they agree the mean keeps it, so the
- * error no longer depends on one training seed (docs/model.md, "An ensemble of link
- * networks"). `spec` is the head, whose threshold judges the mean.
+ * error no longer depends on one training seed (docs/model-journal.md, "An ensemble of
+ * link networks"). `spec` is the head, whose threshold judges the mean.
  */
 class Scoring {
   /** The head: its threshold, trim and input quantization are every member's. */
@@ -362,7 +362,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
    * no link is going. The normaliser learns only in cycles, so until the next one the
    * crossing is where it is now. Call it after the cycle's links were scored. With the
    * regular 1 s cycle the model saw a dead link a cycle after neighbor-lost in 8 of the 15
-   * held-out dead links (docs/model.md, "Waking for the out-of-range test").
+   * held-out dead links (docs/model.md, "The early cycle").
    */
   nextVerdictMono(view: MeshView, probeIntervalMs: number): number {
     const s = this.link;
