@@ -37,7 +37,7 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     const lines = host.files.readText(path, 1 << 20).trim().split('\n');
     assert.is(lines.length, 25);
     const last = JSON.parse(lines[24] as string);
-    assert.is(last.v, 3);
+    assert.is(last.v, 4);
     assert.is(last.c, (view as MeshView).cycles);
     assert.is(last.links.length, 4);
     const link = (view as MeshView).links.get(last.links[0].k) as LinkSeries;
@@ -46,6 +46,11 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     assert.equal(last.links[0].f, Array.from(f, (x) => Math.round(x * 10_000) / 10_000), 'the link vector is what the scorer computes (v2: with the probe features)');
     assert.is(last.links[0].f.length, 22);
     assert.is(last.links[0].m, link.metric.last());
+    const iface = (view as MeshView).interfaces.get(link.ifname);
+    assert.ok(iface, 'the link has its hard interface in the view');
+    assert.is(last.links[0].up, true, 'format 4: the interface up with its carrier');
+    (iface as { carrier: boolean }).carrier = false; // the carrier lost
+    assert.is(JSON.parse(rec.line(view as MeshView, 0)).links[0].up, false, 'the carrier lost');
     const n = new Float64Array(NODE_FEATURES_V2.features.length);
     nodeFeatures(view as MeshView, n, NODE_FEATURES_V2);
     assert.equal(last.node, Array.from(n, (x) => Math.round(x * 10_000) / 10_000), 'the node vector is what the scorer computes (v2: with the probe summaries)');

@@ -5,11 +5,15 @@
  * the training data (docs/model.md, "Data"); it is off unless `record_features` names
  * a file, and nothing else in the agent depends on it.
  *
- * A line (format 3; format 2 had the 15 node features of v1, format 1 also the 16 link
- * features of v1 only):
- *   {"v":3,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
+ * A line (format 4; format 3 had no "up", format 2 the 15 node features of v1, format 1
+ * also the 16 link features of v1 only):
+ *   {"v":4,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
  *    "node":[19 numbers] | null,
- *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"f":[22 numbers]}]}
+ *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"up":true,"f":[22 numbers]}]}
+ * "up" is whether the link's hard interface is up with its carrier (null: the monitor does
+ * not know the interface): no feature uses it yet; it is recorded so that a later feature
+ * version can be trained and judged on it (a link taken down shows there at once, while
+ * the model waits for its probe silence: docs/model.md, "Not done").
  * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16;
  * "node" is NODE_FEATURES_V2 (v1's 15, then the 4 probe summaries).
  * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
@@ -21,7 +25,7 @@ import type { Host } from '../host/index.js';
 import type { MeshView } from '../loop/monitor.js';
 import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V2, nodeFeatures } from './features.js';
 
-export const RECORD_FORMAT_VERSION = 3;
+export const RECORD_FORMAT_VERSION = 4;
 
 export interface RecorderOptions {
   path: string;
@@ -65,7 +69,8 @@ export class FeatureRecorder {
     for (const l of view.links.values()) {
       if (!linkFeatures(l, view, this.link, LINK_FEATURES_V2)) continue;
       const m = l.metric.last();
-      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, f: vector(this.link) });
+      const iface = view.interfaces.get(l.ifname);
+      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, up: iface ? iface.up && iface.carrier : null, f: vector(this.link) });
     }
     const node = nodeFeatures(view, this.node, NODE_FEATURES_V2) ? vector(this.node) : null;
     return `${JSON.stringify({ v: RECORD_FORMAT_VERSION, t: round4(view.nowMono), w: Math.round(wallMs), c: view.cycles, node, links })}\n`;
