@@ -121,9 +121,14 @@ export const VERDICT_MARGIN_MS = 30;
  * silence the feature tells apart. nextVerdictMono and the evaluation's replay share it.
  */
 export function silenceVerdictMs(silentMs: number, passMs: number, probeIntervalMs: number): number | null {
-  if (!(probeIntervalMs > 0) || !(silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs)) return null;
+  if (!probesStopped(silentMs, probeIntervalMs)) return null;
   if (passMs <= silentMs || passMs > PROBE_SILENCE_CAP_MS) return null;
   return passMs + VERDICT_MARGIN_MS;
+}
+
+/** A link's probes have stopped: silent PROBES_STOPPED_INTERVALS probe intervals, where a lossy link's gaps seldom reach. */
+function probesStopped(silentMs: number, probeIntervalMs: number): boolean {
+  return probeIntervalMs > 0 && silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs;
 }
 
 function silenceOutOfRange(s: Scoring, norm: Normalizer): number {
@@ -373,6 +378,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       const p = view.probes.get(key);
       if (!p) continue;
       const silentMs = view.nowMono - p.reception.lastHeardMono;
+      // Most links are heard: skip them before the square root of the test's silence.
+      if (!probesStopped(silentMs, probeIntervalMs)) continue;
       const wake = silenceVerdictMs(silentMs, silenceOutOfRange(s, state.norm), probeIntervalMs);
       if (wake !== null) next = Math.min(next, p.reception.lastHeardMono + wake);
     }
