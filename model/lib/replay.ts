@@ -33,14 +33,14 @@ import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
 import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js';
 import type { LinkSeries } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
-import { type FeatureSet, featureSet } from '../../runtime/src/model/features.js';
+import { type FeatureSet, featureSet, probeSilenceIndex } from '../../runtime/src/model/features.js';
 import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { Model } from '../../runtime/src/model/format.js';
 import type { FloatNetwork } from '../../runtime/src/model/network.js';
 import { Normalizer, STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { quantizeValue } from '../../runtime/src/model/quantize.js';
-import { ANOMALY_CLIP, heldByLinkAlarm, LINK_ALARM_HOLDS_NODE, ModelScorer, SCORER_DEFAULTS, type ScorerOptions, silenceVerdictMs } from '../../runtime/src/model/scorer.js';
+import { ANOMALY_CLIP, heldByLinkAlarm, LINK_ALARM_HOLDS_NODE, ModelScorer, outOfRangeSilenceMs, SCORER_DEFAULTS, type ScorerOptions, silenceVerdictMs } from '../../runtime/src/model/scorer.js';
 import { RuleHolds } from '../../runtime/src/model/rule-holds.js';
 import type { RunInfo } from './dataset.js';
 import { type Forest, forestScore } from './iforest.js';
@@ -149,11 +149,6 @@ export interface Scored {
   at?: (number | null)[];
 }
 
-/** Where a feature set has the probe silence in seconds (features v3), or -1. */
-function silenceIndex(set: FeatureSet): number {
-  return set.features.findIndex((f) => f.name === 'probe_silence_s');
-}
-
 /** The lab's link probe interval (the agents' default, LOOP_DEFAULTS.probeIntervalMs). */
 const PROBE_INTERVAL_MS = LOOP_DEFAULTS.probeIntervalMs;
 /** How much a recorded silence may fall short of the time elapsed and still count as no probe heard (4-decimal rounding, clock jitter). */
@@ -226,7 +221,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
   }
   const link = target === 'link' ? model.networks.find((n) => n.target === 'link') : undefined;
   const set = link ? featureSet('link', link.featureVersion) : null;
-  return { error, alarm, urgent, input, worst, at: earlyCycleTimes(rows, urgent, pass, set ? silenceIndex(set) : -1) };
+  return { error, alarm, urgent, input, worst, at: earlyCycleTimes(rows, urgent, pass, set ? probeSilenceIndex(set) : -1) };
 }
 
 /**
@@ -242,7 +237,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
   const alarm: boolean[] = new Array(rows.length).fill(false);
   const urgent: boolean[] = new Array(rows.length).fill(false);
   const pass: (number | null)[] = new Array(rows.length).fill(null);
-  const silenceAt = set.target === 'link' ? silenceIndex(set) : -1;
+  const silenceAt = set.target === 'link' ? probeSilenceIndex(set) : -1;
   const raw = new Float64Array(set.features.length);
   const z = new Float64Array(set.features.length);
   for (const group of byAgent(rows)) {
@@ -263,7 +258,7 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       feed(r.t);
       const i = index.get(r) as number;
       // As ModelScorer.silenceOutOfRangeMs, from this normaliser before the row.
-      if (silenceAt >= 0) pass[i] = Math.ceil(1000 * n.reach(silenceAt, SCORER_DEFAULTS.outOfRangeZ.link));
+      if (silenceAt >= 0) pass[i] = outOfRangeSilenceMs(n, silenceAt, SCORER_DEFAULTS.outOfRangeZ.link);
       n.zScores(raw, z);
       const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target]);
       error[i] = j.score;

@@ -174,6 +174,11 @@ export const NODE_FEATURES_V3: FeatureSet = {
   ],
 };
 
+/** Where a link feature set has the probe silence in seconds (features v3 on), or -1. */
+export function probeSilenceIndex(set: FeatureSet): number {
+  return set.features.findIndex((f) => f.name === 'probe_silence_s');
+}
+
 /** Where the probe features start in a LINK_FEATURES_V2 vector. */
 export const LINK_PROBE_AT = LINK_FEATURES_V1.features.length;
 /** Where the probe summaries start in a NODE_FEATURES_V2 vector. */

@@ -38,7 +38,7 @@ import { PROBES_STOPPED_INTERVALS } from '../linkprobe/reception.js';
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import { ensembleError, trimmedSquaredError } from './error.js';
-import { type FeatureSet, featureSet, linkFeatures, nodeFeatures, PROBE_SILENCE_CAP_MS } from './features.js';
+import { type FeatureSet, featureSet, linkFeatures, nodeFeatures, PROBE_SILENCE_CAP_MS, probeSilenceIndex } from './features.js';
 import { ensembleOf, type Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
@@ -131,8 +131,13 @@ function probesStopped(silentMs: number, probeIntervalMs: number): boolean {
   return probeIntervalMs > 0 && silentMs >= PROBES_STOPPED_INTERVALS * probeIntervalMs;
 }
 
-function silenceOutOfRange(s: Scoring, norm: Normalizer): number {
-  return Math.ceil(1000 * norm.reach(s.silenceAt, s.outOfRangeZ));
+/**
+ * The probe silence (ms) at which feature `silenceAt` (probe_silence_s) lies `outOfRangeZ`
+ * σ from its normal in `norm`: when the out-of-range test passes for a silent link. The
+ * evaluation's replays with a normaliser of their own use it too.
+ */
+export function outOfRangeSilenceMs(norm: Normalizer, silenceAt: number, outOfRangeZ: number): number {
+  return Math.ceil(1000 * norm.reach(silenceAt, outOfRangeZ));
 }
 
 export const SCORER_DEFAULTS: ScorerOptions = { alpha: NORMALIZER_ALPHA, warmup: 30, adapt: ADAPT_DEFAULTS, outOfRangeZ: OUT_OF_RANGE_Z, ruleHoldMs: RULE_HOLD_MS, linkAlarmHoldsNode: LINK_ALARM_HOLDS_NODE };
@@ -184,7 +189,7 @@ class Scoring {
     this.nets = members.map((m) => new IntNetwork(m, nativeInference === undefined ? {} : { native: nativeInference }));
     this.threshold = new AdaptiveThreshold(spec.threshold, spec.quantilePpm, spec.marginPermille, adapt);
     this.trim = spec.errorTrim ?? 0;
-    this.silenceAt = set.features.findIndex((f) => f.name === 'probe_silence_s');
+    this.silenceAt = probeSilenceIndex(set);
     this.raw = new Float64Array(set.features.length);
     this.z = new Float64Array(set.features.length);
     this.q = new Int8Array(set.features.length);
@@ -380,7 +385,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       const silentMs = view.nowMono - p.reception.lastHeardMono;
       // Most links are heard: skip them before the square root of the test's silence.
       if (!probesStopped(silentMs, probeIntervalMs)) continue;
-      const wake = silenceVerdictMs(silentMs, silenceOutOfRange(s, state.norm), probeIntervalMs);
+      const wake = silenceVerdictMs(silentMs, outOfRangeSilenceMs(state.norm, s.silenceAt, s.outOfRangeZ), probeIntervalMs);
       if (wake !== null) next = Math.min(next, p.reception.lastHeardMono + wake);
     }
     return next;
@@ -396,7 +401,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     const s = this.link;
     const state = this.links.get(key);
     if (!s || s.silenceAt < 0 || !state || state.norm.samples < this.options.warmup) return null;
-    return silenceOutOfRange(s, state.norm);
+    return outOfRangeSilenceMs(state.norm, s.silenceAt, s.outOfRangeZ);
   }
 
   /** The int8 network's input of the last judgement of a target's network (z-scores, clipped; reused buffer). */
