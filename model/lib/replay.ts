@@ -207,7 +207,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
       feed(r.t);
       const passMs = r.target === 'link' ? scorer.silenceOutOfRangeMs(r.key) : null;
       // Both targets, in recorded order: the other target's state is the router's too (the links' alarms hold the node).
-      const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000);
+      const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000, r.up);
       if (r.target !== target || score === null) continue;
       const i = index.get(r) as number;
       pass[i] = passMs;
@@ -260,7 +260,8 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       // As ModelScorer.silenceOutOfRangeMs, from this normaliser before the row.
       if (silenceAt >= 0) pass[i] = outOfRangeSilenceMs(n, silenceAt, SCORER_DEFAULTS.outOfRangeZ.link);
       n.zScores(raw, z);
-      const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target]);
+      // Out of range as in the scorer: a feature that far, or the link's interface down (format 4 on).
+      const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target] || (set.target === 'link' && r.up === false));
       error[i] = j.score;
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;

@@ -128,6 +128,8 @@ export interface MeshSim {
    */
   step(condition?: (neighbor: number, base: LinkCondition) => LinkCondition, farVia?: number): MeshView;
   now(): number;
+  /** The hard interface's carrier from the next step on (true at the start). */
+  carrier: boolean;
 }
 
 function stats(values: Partial<LinkStats64>): LinkStats64 {
@@ -145,9 +147,10 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
   let tx = 0;
   let errors = 0;
   const base: LinkCondition = { tq: 220, tqNoise: 3, lastSeenMs: 300 };
-  return {
+  const sim: MeshSim = {
     monitor,
     now: () => now,
+    carrier: true,
     step(condition, farVia) {
       now += 1000;
       rx += 200 + Math.floor(rng() * 40);
@@ -173,7 +176,7 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
         running: true,
         lowerUp: true,
         operstate: 'up',
-        carrier: true,
+        carrier: master === 0 || sim.carrier,
         carrierChanges: 0,
         mtu: 1500,
         master,
@@ -216,6 +219,7 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
       return monitor.observe(snap, now);
     },
   };
+  return sim;
 }
 
 export interface ProbedLink {

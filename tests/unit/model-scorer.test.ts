@@ -18,7 +18,7 @@ import { decodeModel, encodeModel, type Model } from '../../runtime/src/model/fo
 import type { QuantNetwork } from '../../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE } from '../../runtime/src/model/normalizer.js';
 import { RULE_HOLD_MS } from '../../runtime/src/model/rule-holds.js';
-import { ModelScorer, SCORER_DEFAULTS, silenceVerdictMs, VERDICT_MARGIN_MS } from '../../runtime/src/model/scorer.js';
+import { INTERFACE_DOWN, ModelScorer, SCORER_DEFAULTS, silenceVerdictMs, VERDICT_MARGIN_MS } from '../../runtime/src/model/scorer.js';
 import { AdaptiveThreshold, binOf, binUpper, calibrateThreshold } from '../../runtime/src/model/threshold.js';
 import { IF_NAME, type LinkCondition, meshSim, neighborMac, probedLink, testModel, testModelV2 } from '../support/model-fixture.js';
 
@@ -335,6 +335,58 @@ t('when a silent link is looked at again: its test plus the margin, once its pro
   assert.is(silenceVerdictMs(600, 30_001, 200), null, 'beyond the longest silence the feature tells apart');
   assert.is(silenceVerdictMs(600, 30_000, 200), 30_000 + VERDICT_MARGIN_MS);
   assert.is(silenceVerdictMs(5000, 9000, 0), null, 'no probes');
+});
+
+t('a link whose interface loses its carrier is out of range at once (after warm-up), and its incident opens in that cycle', () => {
+  const scorer = scorerFor(cal.model);
+  const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
+  const detector = new LinkAnomalyDetector(config, scorer);
+  const book = new IncidentBook();
+  const sim = meshSim(4);
+  const events: IncidentEvent[] = [];
+  const step = () => {
+    const view = sim.step();
+    events.push(...book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() }));
+    return view;
+  };
+  // During warm-up the interface state judges nothing either.
+  sim.carrier = false;
+  for (let c = 0; c < 5; c++) step();
+  assert.is(scorer.lastLink(key(0)), null, 'warming up');
+  sim.carrier = true;
+  for (let c = 0; c < 60; c++) step();
+  assert.equal(events, [], 'clean');
+  sim.carrier = false;
+  step();
+  const j = scorer.lastLink(key(0));
+  assert.ok(j?.outOfRange && j.interfaceDown, 'out of range by the interface');
+  assert.is(j?.worstFeature, INTERFACE_DOWN);
+  assert.is(j?.score, 1);
+  const opened = events.filter((e) => e.type === 'opened');
+  assert.is(opened.length, 4, 'every link on the interface, in the first cycle without carrier');
+  assert.match(String(opened[0]?.incident.evidence.summary), /lost its carrier/);
+  sim.carrier = true;
+  step();
+  assert.is(scorer.lastLink(key(0))?.interfaceDown, false, 'carrier back: judged by its features again');
+});
+
+t('a recorded link row with "up": false is out of range; null (unknown, before format 4) and true are judged by the features', () => {
+  const judged = (up: boolean | null | undefined) => {
+    const scorer = scorerFor(cal.model);
+    const base = new Array<number>(LINK_FEATURES_V1.features.length).fill(1);
+    for (let c = 0; c < SCORER_DEFAULTS.warmup; c++) scorer.scoreRecorded('link', 'k', base, c, c * 1000, up === false ? true : up);
+    const score = scorer.scoreRecorded('link', 'k', base, 100, 100_000, up);
+    return { score, j: scorer.lastRecorded('link', 'k') };
+  };
+  const down = judged(false);
+  assert.is(down.score, 1);
+  assert.ok(down.j?.outOfRange && down.j.interfaceDown);
+  for (const up of [true, null, undefined]) {
+    const r = judged(up);
+    assert.ok((r.score as number) < 1, `up ${up}: ${r.score}`);
+    assert.is(r.j?.interfaceDown, false);
+    assert.is(r.j?.outOfRange, false);
+  }
 });
 
 t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), not for the node (12 σ)', () => {

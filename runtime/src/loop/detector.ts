@@ -35,6 +35,8 @@ export interface ScoreExplanation {
   worstZ: number;
   /** A feature was out of the model's range (the incident opens at once). */
   outOfRange?: boolean;
+  /** Out of range because the link's hard interface is down or has lost its carrier. */
+  interfaceDown?: boolean;
 }
 
 export interface LinkScorer {

@@ -353,6 +353,17 @@ function probeFeatures(p: ProbeLink | undefined, nowMono: number, out: Float64Ar
 }
 
 /**
+ * Whether a link's hard interface is up with its carrier: true, false, or null when the
+ * monitor does not know the interface. Not a feature of the network: the scorer's
+ * out-of-range test takes a link whose interface is down as out of range at once (its
+ * normal is always up), and the recorder writes it per link ("up", format 4).
+ */
+export function linkInterfaceUp(link: LinkSeries, view: MeshView): boolean | null {
+  const s = view.interfaces.get(link.ifname);
+  return s ? s.up && s.carrier : null;
+}
+
+/**
  * The link feature vector into `out`, in the order of `set` (v1, v2 = v1 and the
  * probe features, or v3); false when the link has no metric sample in the window (nothing
  * to judge).

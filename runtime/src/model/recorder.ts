@@ -23,7 +23,7 @@
  */
 import type { Host } from '../host/index.js';
 import type { MeshView } from '../loop/monitor.js';
-import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V2, nodeFeatures } from './features.js';
+import { LINK_FEATURES_V2, linkFeatures, linkInterfaceUp, NODE_FEATURES_V2, nodeFeatures } from './features.js';
 
 export const RECORD_FORMAT_VERSION = 4;
 
@@ -69,8 +69,7 @@ export class FeatureRecorder {
     for (const l of view.links.values()) {
       if (!linkFeatures(l, view, this.link, LINK_FEATURES_V2)) continue;
       const m = l.metric.last();
-      const iface = view.interfaces.get(l.ifname);
-      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, up: iface ? iface.up && iface.carrier : null, f: vector(this.link) });
+      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, up: linkInterfaceUp(l, view), f: vector(this.link) });
     }
     const node = nodeFeatures(view, this.node, NODE_FEATURES_V2) ? vector(this.node) : null;
     return `${JSON.stringify({ v: RECORD_FORMAT_VERSION, t: round4(view.nowMono), w: Math.round(wallMs), c: view.cycles, node, links })}\n`;

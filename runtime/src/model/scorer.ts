@@ -38,7 +38,7 @@ import { PROBES_STOPPED_INTERVALS } from '../linkprobe/reception.js';
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import { ensembleError, trimmedSquaredError } from './error.js';
-import { type FeatureSet, featureSet, linkFeatures, nodeFeatures, PROBE_SILENCE_CAP_MS, probeSilenceIndex } from './features.js';
+import { type FeatureSet, featureSet, linkFeatures, linkInterfaceUp, nodeFeatures, PROBE_SILENCE_CAP_MS, probeSilenceIndex } from './features.js';
 import { ensembleOf, type Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
@@ -152,7 +152,12 @@ export interface Judgement {
   worstZ: number;
   /** A feature lay at least the network's outOfRangeZ σ from its normal (score 1 whatever the error). */
   outOfRange: boolean;
+  /** Out of range because the link's hard interface is down or has lost its carrier. */
+  interfaceDown: boolean;
 }
+
+/** Judgement.worstFeature of a link judged out of range by its interface's state. */
+export const INTERFACE_DOWN = 'interface_down';
 
 /**
  * One target's network, or its ensemble (format.ts, version 3), with what it needs at run
@@ -196,8 +201,13 @@ class Scoring {
     this.dd = new Float64Array(set.features.length);
   }
 
-  /** Judge `raw` against a normaliser (no state changes). */
-  judge(norm: Normalizer): Judgement {
+  /**
+   * Judge `raw` against a normaliser (no state changes). `interfaceDown`: the link's hard
+   * interface is down or lost its carrier, which normal operation never shows (its
+   * normal is always up), so the link is out of range at once whatever its features say:
+   * the probe silence and the OGM age reach their test only a second or more later.
+   */
+  judge(norm: Normalizer, interfaceDown = false): Judgement {
     const far = norm.zScores(this.raw, this.z);
     const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
@@ -216,8 +226,9 @@ class Scoring {
     let worst = 0;
     for (let i = 1; i < this.q.length; i++) if ((dd[i] as number) > (dd[worst] as number)) worst = i;
     const t = this.threshold.value;
-    if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true };
-    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false };
+    if (interfaceDown) return { error, threshold: t, score: 1, worstFeature: INTERFACE_DOWN, worstZ: farZ, outOfRange: true, interfaceDown: true };
+    if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true, interfaceDown: false };
+    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false, interfaceDown: false };
   }
 }
 
@@ -285,7 +296,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
    * Run one target's cycle: learn during warm-up, then score; clean samples teach fully,
    * anomalous ones clipped, and a sample a rule's incident holds (`held`) teaches nothing.
    */
-  private step(s: Scoring, state: TargetState, have: boolean, cycle: number, held = false): number | null {
+  private step(s: Scoring, state: TargetState, have: boolean, cycle: number, held = false, interfaceDown = false): number | null {
     state.cycle = cycle;
     state.score = null;
     state.last = null;
@@ -294,7 +305,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       state.norm.update(s.raw);
       return null;
     }
-    const j = s.judge(state.norm);
+    const j = s.judge(state.norm, interfaceDown);
     state.last = j;
     state.score = j.score;
     if (held) return j.score;
@@ -320,7 +331,8 @@ export class ModelScorer implements LinkScorer, NodeScorer {
       this.links.set(link.key, state);
     }
     if (state.cycle === view.cycles) return state.score;
-    return this.linkScored(this.step(s, state, linkFeatures(link, view, s.raw, s.set), view.cycles, this.holds.held(link.key, view.nowMono)), view.cycles);
+    const have = linkFeatures(link, view, s.raw, s.set);
+    return this.linkScored(this.step(s, state, have, view.cycles, this.holds.held(link.key, view.nowMono), linkInterfaceUp(link, view) === false), view.cycles);
   }
 
   private linkScored(score: number | null, cycle: number): number | null {
@@ -346,9 +358,10 @@ export class ModelScorer implements LinkScorer, NodeScorer {
    * evaluation replays lab recordings through this. `raw` null = no metric in the window;
    * `nowMono` (ms, on the clock incidentOpened was given) lets the rules' holds apply.
    * A cycle's link rows come before its node row, as the loop scores them, so that the
-   * links' alarms hold the node as on the router.
+   * links' alarms hold the node as on the router. `up`: a link's recorded interface state
+   * (format 4 on; null or absent: unknown, as before format 4).
    */
-  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number): number | null {
+  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number, up?: boolean | null): number | null {
     const s = target === 'link' ? this.link : this.nodeScoring;
     if (!s) return null;
     let state = target === 'link' ? this.links.get(key) : this.node;
@@ -360,7 +373,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (state.cycle === cycle) return state.score;
     if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
     if (target === 'node') return this.step(s, state, raw !== null, cycle, this.nodeHeld(cycle));
-    return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono)), cycle);
+    return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono), up === false), cycle);
   }
 
   /**

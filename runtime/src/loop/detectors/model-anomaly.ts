@@ -3,7 +3,8 @@
  * (reconstruction error at or above the node's adaptive threshold) for
  * degraded_cycles cycles opens a `link-anomaly` (`node-anomaly`) incident; a sample with
  * a feature out of the model's range (ModelScorer's out-of-range test: a dead link's
- * probe silence after about a second) opens it at once.
+ * probe silence after about a second, or the link's interface down or without carrier)
+ * opens it at once.
  *
  * These incidents are advisory: no policy acts on them, so the model alone never
  * changes the mesh. When the rules see the same fault (link-degraded, route-flapping,
@@ -18,7 +19,9 @@ import type { Evidence, Observation } from '../types.js';
 function evidence(what: string, score: number, j: ScoreExplanation | null): Evidence {
   return {
     summary: j
-      ? j.outOfRange
+      ? j.interfaceDown
+        ? `${what}: its interface is down or has lost its carrier (out of the model's range: never so in normal operation)`
+        : j.outOfRange
         ? `${what}: ${j.worstFeature} ${j.worstZ.toFixed(1)} standard deviations from its normal (out of the model's range)`
         : `${what}: reconstruction error ${j.error} against threshold ${j.threshold}, worst feature ${j.worstFeature} (z ${j.worstZ.toFixed(1)})`
       : `${what}: anomaly score ${score}`,
@@ -29,6 +32,7 @@ function evidence(what: string, score: number, j: ScoreExplanation | null): Evid
       worstFeature: j?.worstFeature ?? null,
       worstZ: j ? Math.round(j.worstZ * 100) / 100 : null,
       outOfRange: j?.outOfRange ?? false,
+      interfaceDown: j?.interfaceDown ?? false,
     },
   };
 }
