@@ -93,4 +93,34 @@ t('a phase can ask for the next cycle early, but never sooner than MIN_EARLY_GAP
   for (let i = 1; i < starts.length; i++) assert.ok((starts[i] ?? 0) - (starts[i - 1] ?? 0) >= MIN_EARLY_GAP_MS - 2, `gap ${(starts[i] ?? 0) - (starts[i - 1] ?? 0)} ms`);
 });
 
+t('wake() starts the next cycle at once instead of at its time, never sooner than MIN_EARLY_GAP_MS after the last', async () => {
+  const { host } = quietHost();
+  const starts: number[] = [];
+  let hold: (() => void) | null = null;
+  const phases: LoopPhase[] = [{ name: 'watch', run: (ctx) => {
+    starts.push(ctx.startedMs);
+    // The third cycle waits to be released, so that a wake can come during it.
+    if (starts.length === 3) return new Promise<void>((r) => { hold = r; });
+  } }];
+  const agent = new Agent(host, { ...DEFAULTS, cycleMs: 5000 }, createLog(host, 'err'), phases);
+  agent.wake(); // not running: nothing
+  agent.start();
+  await waitFor(() => starts.length === 1, 3000, 'the first cycle');
+  agent.wake();
+  agent.wake(); // a second event before the woken cycle: the same cycle
+  await waitFor(() => starts.length === 2, 1000, 'a woken cycle long before the 5 s cycle');
+  // Timers may fire a few ms early; the gap is counted from the cycle's end, after its start.
+  assert.ok((starts[1] ?? 0) - (starts[0] ?? 0) >= MIN_EARLY_GAP_MS - 10, `woken ${(starts[1] ?? 0) - (starts[0] ?? 0)} ms after the first cycle started`);
+  await new Promise<void>((r) => host.timers.setTimeout(r, MIN_EARLY_GAP_MS + 20));
+  agent.wake();
+  await waitFor(() => hold !== null, 1000, 'the third cycle, woken');
+  agent.wake(); // during the cycle: the next one follows it
+  const released = host.clock.monotonicMs();
+  (hold as unknown as () => void)();
+  await waitFor(() => starts.length === 4, 1000, 'the cycle after the one woken during');
+  assert.ok((starts[3] ?? 0) - released >= MIN_EARLY_GAP_MS - 10, `${(starts[3] ?? 0) - released} ms after the woken-during cycle ended`);
+  await agent.stop();
+  assert.is(agent.stats.earlyCycles, 3);
+});
+
 t.run();

@@ -5,7 +5,8 @@
  * timing can wrap them in one place. Cycles never overlap: the next one is
  * scheduled when the current one ends, `cycleMs` after it started, or earlier when a
  * phase asks for it (`wakeBy`: a neighbour about to pass a detection threshold between
- * two cycles would otherwise wait up to a whole cycle to be judged).
+ * two cycles would otherwise wait up to a whole cycle to be judged), or when an event
+ * wakes it (`wake()`: a mesh interface's carrier changed).
  */
 import type { AgentConfig } from '../config/settings.js';
 import type { Host, TimerHandle } from '../host/index.js';
@@ -36,7 +37,7 @@ export interface LoopStats {
   lastCycleMs: number;
   maxCycleMs: number;
   phaseErrors: number;
-  /** Cycles started before `cycleMs` because a phase asked (wakeBy). */
+  /** Cycles started before `cycleMs` because a phase asked (wakeBy) or an event woke the loop (wake()). */
   earlyCycles: number;
 }
 
@@ -44,6 +45,12 @@ export class Agent {
   private timer: TimerHandle | undefined;
   private running = false;
   private inCycle: Promise<void> | null = null;
+  /** Monotonic ms at which the last cycle ended. */
+  private lastEndMs = Number.NEGATIVE_INFINITY;
+  /** wake() came during a cycle: the next one starts MIN_EARLY_GAP_MS after it. */
+  private wakeAfterCycle = false;
+  /** A woken cycle is scheduled and has not started: more wakes change nothing. */
+  private wakePending = false;
   readonly stats: LoopStats = { cycles: 0, lastCycleMs: 0, maxCycleMs: 0, phaseErrors: 0, earlyCycles: 0 };
 
   constructor(
@@ -79,8 +86,26 @@ export class Agent {
     if (this.inCycle) await this.inCycle;
   }
 
+  /**
+   * Run the next cycle now rather than at its time: something the cycle should see at
+   * once happened (a mesh interface lost or regained its carrier). Never sooner than
+   * MIN_EARLY_GAP_MS after the last cycle ended; during a cycle, that long after it.
+   */
+  wake(): void {
+    if (!this.running || this.wakePending) return;
+    if (this.inCycle) {
+      this.wakeAfterCycle = true;
+      return;
+    }
+    this.wakePending = true;
+    this.host.timers.clear(this.timer);
+    this.stats.earlyCycles++;
+    this.schedule(Math.max(0, MIN_EARLY_GAP_MS - (this.host.clock.monotonicMs() - this.lastEndMs)));
+  }
+
   private schedule(delayMs: number): void {
     this.timer = this.host.timers.setTimeout(() => {
+      this.wakePending = false;
       this.inCycle = this.cycle().finally(() => {
         this.inCycle = null;
       });
@@ -106,9 +131,11 @@ export class Agent {
     this.stats.lastCycleMs = took;
     if (took > this.stats.maxCycleMs) this.stats.maxCycleMs = took;
     this.onCycle(took);
+    this.lastEndMs = clock.monotonicMs();
     if (!this.running) return;
     const regular = Math.max(0, this.config.cycleMs - took);
-    const early = Math.max(MIN_EARLY_GAP_MS, ctx.wakeBy - clock.monotonicMs());
+    const early = this.wakeAfterCycle ? MIN_EARLY_GAP_MS : Math.max(MIN_EARLY_GAP_MS, ctx.wakeBy - clock.monotonicMs());
+    this.wakeAfterCycle = false;
     if (early < regular) this.stats.earlyCycles++;
     this.schedule(Math.min(regular, early));
   }

@@ -42,7 +42,7 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
   const up = r.gauge('x0tta6bl4_loop_running', '1 when the main loop is running.');
   const cycles = r.counter('x0tta6bl4_loop_cycles_total', 'Main loop cycles completed since start.');
   const phaseErrors = r.counter('x0tta6bl4_loop_phase_errors_total', 'Loop phases that failed since start.');
-  const earlyCycles = r.counter('x0tta6bl4_loop_early_cycles_total', 'Cycles started before the regular interval to judge a link about to pass a threshold (the neighbor-lost threshold, or the anomaly model out-of-range test).');
+  const earlyCycles = r.counter('x0tta6bl4_loop_early_cycles_total', 'Cycles started before the regular interval: to judge a link about to pass a threshold (the neighbor-lost threshold, or the anomaly model out-of-range test), or woken by a mesh interface whose carrier changed.');
   const cycleHist: Histogram = r.histogram('x0tta6bl4_loop_cycle_duration_seconds', 'Duration of one main loop cycle.', CYCLE_BUCKETS_S);
   const incidents: Counter = r.counter('x0tta6bl4_incidents_total', 'Incidents opened, by kind.', ['kind']);
   const actions: Counter = r.counter('x0tta6bl4_actions_total', 'Remediation actions, by kind and outcome.', ['kind', 'outcome']);

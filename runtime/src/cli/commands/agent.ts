@@ -14,9 +14,13 @@ import { type AgentConfig, SETTINGS } from '../../config/settings.js';
 import type { Host } from '../../host/types.js';
 import { createLog } from '../../log.js';
 import { createAgentHealingLoop } from '../../loop/agent-loop.js';
+import { watchCarrier } from '../../loop/carrier-watch.js';
+import type { MeshView } from '../../loop/monitor.js';
 import { LOOP_SETTINGS } from '../../loop/settings.js';
 import type { MeshSnapshot } from '../../mesh/snapshot.js';
 import { type AgentMetrics, createAgentMetrics } from '../../metrics/agent-metrics.js';
+import { openRtnl } from '../../netlink/open.js';
+import type { Rtnl } from '../../netlink/rtnl.js';
 import type { JsonObject, JsonValue } from '../../ubus/blobmsg.js';
 import { SpireAgent } from '../../spire/agent.js';
 import { grpcDial } from '../../spire/channel.js';
@@ -110,6 +114,7 @@ export const agentCommand: Command = {
     let services: Services | null = null;
     let renewer: IdentityRenewer | null = null;
     let peer: PeerChannel | null = null;
+    let carrierEvents: Rtnl | null = null;
     let stopping = false;
     let finish: (code: number) => void = () => {};
     const done = new Promise<number>((resolve) => {
@@ -121,6 +126,7 @@ export const agentCommand: Command = {
       log.notice(`${signal}: stopping`);
       renewer?.stop();
       peer?.stop();
+      carrierEvents?.client.close();
       void agent.stop().then(() => {
         services?.stop();
         log.notice(`stopped after ${agent.stats.cycles} cycles`);
@@ -149,12 +155,27 @@ export const agentCommand: Command = {
     services = started;
     emit = started.event;
     agent.start();
+    if (healing.ok) carrierEvents = startCarrierWatch(log, agent, () => healing.loop.view);
     renewer = startIdentityRenewer(host, config, log);
     peer = startPeerChannel(host, log, config, healing.ok ? healing : null);
     log.info(`main loop running every ${config.cycleMs} ms, mode ${config.loop.mode}, state in ${config.stateDir}`);
     return done;
   },
 };
+
+/**
+ * Wake the loop when a mesh interface's carrier changes (loop/carrier-watch.ts), on a
+ * netlink socket of its own; without one the loop still sees the change at its next cycle.
+ */
+function startCarrierWatch(log: { warning(m: string): void }, agent: Agent, view: () => MeshView): Rtnl | null {
+  const rtnl = openRtnl({ receiveBuffer: 256 * 1024 });
+  if (!rtnl.ok) {
+    log.warning(`carrier watch: ${rtnl.error.message}; carrier changes are seen at the next cycle`);
+    return null;
+  }
+  watchCarrier(rtnl.value, view, () => agent.wake(), (m) => log.warning(`carrier watch: ${m}`));
+  return rtnl.value;
+}
 
 /**
  * With a SPIRE server configured and an identity attested (`x0tta6bl4 identity attest`),
