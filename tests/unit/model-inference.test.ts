@@ -49,6 +49,11 @@ t('trimmed squared error: the `trim` largest terms are left out, on integers and
   // Ties count once each; only the first n terms are read.
   assert.is(trimmedSquaredError([4, 4, 4, 1, 100], zero, 4, 2), 16 + 1);
   assert.is(trimmedSquaredError([0.5, 1.5], [0, 0.5], 2, 1), 0.25);
+  // Each term (trimmed or not) added to `terms`, over two calls (an ensemble's members).
+  const terms = new Float64Array([10, 0, 0, 0, 7]);
+  trimmedSquaredError([1, -2, 3, 0, 5], zero, 4, 2, terms);
+  trimmedSquaredError([1, 0, 0, 0, 5], zero, 4, 0, terms);
+  assert.equal(Array.from(terms), [12, 4, 9, 0, 7]);
   // Against sort-and-drop on random vectors, every trim.
   const rng = prng(77);
   for (let k = 0; k < 200; k++) {

@@ -17,9 +17,11 @@ export const MAX_ERROR_TRIM = 3;
 
 /**
  * Σ (out[i] − input[i])² over i < n, without the `trim` (0..MAX_ERROR_TRIM) largest
- * terms. Works on int8 steps (integers in, an integer out) and on reals alike.
+ * terms. Works on int8 steps (integers in, an integer out) and on reals alike. `terms`,
+ * when given, gets each term added to its element (the scorer sums them over an
+ * ensemble's members to name the worst feature, without a second pass).
  */
-export function trimmedSquaredError(out: ArrayLike<number>, input: ArrayLike<number>, n: number, trim: number): number {
+export function trimmedSquaredError(out: ArrayLike<number>, input: ArrayLike<number>, n: number, trim: number, terms?: Float64Array): number {
   let sum = 0;
   // The largest terms seen so far, largest first (only the first `trim` are used).
   let a = 0;
@@ -29,6 +31,7 @@ export function trimmedSquaredError(out: ArrayLike<number>, input: ArrayLike<num
     const d = (out[i] as number) - (input[i] as number);
     const dd = d * d;
     sum += dd;
+    if (terms) terms[i] = (terms[i] as number) + dd;
     if (trim === 0 || dd <= c) continue;
     if (dd > a) {
       c = b;

@@ -214,14 +214,7 @@ class Scoring {
     const dd = this.dd;
     dd.fill(0);
     let sum = 0;
-    for (const net of this.nets) {
-      const out = net.forward(this.q);
-      sum += trimmedSquaredError(out, this.q, this.q.length, this.trim);
-      for (let i = 0; i < this.q.length; i++) {
-        const d = (out[i] as number) - (this.q[i] as number);
-        dd[i] = (dd[i] as number) + d * d;
-      }
-    }
+    for (const net of this.nets) sum += trimmedSquaredError(net.forward(this.q), this.q, this.q.length, this.trim, dd);
     const error = ensembleError(sum, this.nets.length);
     let worst = 0;
     for (let i = 1; i < this.q.length; i++) if ((dd[i] as number) > (dd[worst] as number)) worst = i;
