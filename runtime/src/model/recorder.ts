@@ -11,9 +11,8 @@
  *    "node":[19 numbers] | null,
  *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"up":true,"f":[22 numbers]}]}
  * "up" is whether the link's hard interface is up with its carrier (null: the monitor does
- * not know the interface): no feature uses it yet; it is recorded so that a later feature
- * version can be trained and judged on it (a link taken down shows there at once, while
- * the model waits for its probe silence: docs/model.md, "Not done").
+ * not know the interface): no network input, but the evaluation replays the scorer's
+ * interface-down test from it (docs/model.md, "A link whose interface is down").
  * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16;
  * "node" is NODE_FEATURES_V2 (v1's 15, then the 4 probe summaries).
  * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
