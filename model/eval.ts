@@ -391,7 +391,7 @@ function main(): number {
       test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels, ...(r.liveModel !== undefined && { liveModel: r.liveModel }) })),
       notUsed: skip.map((r) => ({ run: r.run, topology: r.topology, role: r.role, why: 'recorded before the link probe features (16 link features)' })),
       // Recording format 4 on: the out-of-range test also judges a link whose interface is down.
-      interfaceState: testRuns.map((r) => r.run).filter((run) => rows.some((x) => x.run === run && x.up !== undefined)),
+      interfaceState: ((has) => testRuns.map((r) => r.run).filter((run) => has.has(run)))(new Set(rows.filter((x) => x.up !== undefined).map((x) => x.run))),
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',

@@ -5,7 +5,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { carrierChanged, type LinkEventSource, watchCarrier } from '../../runtime/src/loop/carrier-watch.js';
-import type { Link } from '../../runtime/src/netlink/rtnl-link.js';
+import type { Link, LinkEvent } from '../../runtime/src/netlink/rtnl-link.js';
 import { IF_NAME, meshSim } from '../support/model-fixture.js';
 
 const t = suite('loop: carrier watch');
@@ -36,7 +36,7 @@ t('only a change of a known hard interface\'s "up with carrier" counts', () => {
 t('watchCarrier wakes once per notification that changes something, and passes errors on', () => {
   const sim = meshSim(2);
   let view = sim.step();
-  let deliver: (e: { action: 'new' | 'del'; link: Link }) => void = () => {};
+  let deliver: (e: LinkEvent) => void = () => {};
   let fail: ((m: string) => void) | undefined;
   const source: LinkEventSource = {
     watchLinks(onEvent, onError) {

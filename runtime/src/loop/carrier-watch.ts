@@ -11,15 +11,15 @@
  * change nothing. A lost notification (ENOBUFS) is no harm: the next regular cycle reads
  * the state anyway.
  */
-import type { Link } from '../netlink/rtnl-link.js';
+import type { Rtnl } from '../netlink/rtnl.js';
+import type { Link, LinkEvent } from '../netlink/rtnl-link.js';
 import type { MeshView } from './monitor.js';
 
-export interface LinkEventSource {
-  watchLinks(onEvent: (event: { action: 'new' | 'del'; link: Link }) => void, onError?: (message: string) => void): void;
-}
+/** Where link notifications come from: an rtnetlink client (tests give their own). */
+export type LinkEventSource = Pick<Rtnl, 'watchLinks'>;
 
 /** Whether a link notification changes a hard interface's "up with carrier" as the view last saw it. */
-export function carrierChanged(view: MeshView, action: 'new' | 'del', link: Link): boolean {
+export function carrierChanged(view: MeshView, action: LinkEvent['action'], link: Link): boolean {
   const s = view.interfaces.get(link.name);
   if (!s) return false;
   const seen = s.up && s.carrier;
