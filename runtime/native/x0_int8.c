@@ -1,20 +1,21 @@
 /*
- * The anomaly model's hot loop: forward pass of an int8 dense network (int8 weights and
- * activations, int32 accumulation, per-channel fixed-point requantization), the same
- * arithmetic as runtime/src/model/int-inference.ts, which stays the reference and the
- * path on Node. Under the interpreter that loop cost about 0.2 µs per multiply-add;
- * here it is a few nanoseconds.
+ * The anomaly model's hot loop: forward pass of a dense network with int8 weights, int8
+ * input and output and int8 or int16 hidden activations, int32 accumulation and
+ * per-channel fixed-point requantization: the same arithmetic as
+ * runtime/src/model/int-inference.ts, which stays the reference and the path on Node.
+ * Under the interpreter that loop cost about 0.2 µs per multiply-add; here it is a few
+ * nanoseconds.
  *
  * int8Forward(weights, params, input, out)
  *   weights  Int8Array: every layer's weights, row-major [o * inDim + i], layer after layer
- *   params   Int32Array: layerCount, then per layer inDim, outDim, zeroPoint, low, then
- *            outDim triples (bias, m0, shift); bias already has −zp_in · Σ w folded in
+ *   params   Int32Array: layerCount, then per layer inDim, outDim, zeroPoint, low, high,
+ *            then outDim triples (bias, m0, shift); bias already has −zp_in · Σ w folded
+ *            in; high is 127 (an int8 output) or 32767 (int16), the last layer's 127
  *   input    Int8Array of at least the first layer's inDim
  *   out      Int8Array of at least the last layer's outDim: receives the output
  * Everything is checked before anything is computed; a malformed call throws a
  * RangeError and writes nothing.
  */
-#include <string.h>
 #include "x0_native.h"
 
 #define INT8_MAX_LAYERS 8
@@ -23,7 +24,7 @@
 typedef struct {
     const int8_t *w;
     const int32_t *p; /* outDim triples */
-    int in, out, zp, low;
+    int in, out, zp, low, high;
 } int8_layer;
 
 /* round_half_away_from_zero(acc · m0 / 2^shift), saturated to ±(2^31 − 1): mulRoundShift. */
@@ -64,20 +65,23 @@ static JSValue js_int8_forward(JSContext *ctx, JSValueConst this_val, int argc, 
         return JS_ThrowRangeError(ctx, "int8Forward: 1 to %d layers", INT8_MAX_LAYERS);
     int count = params[0];
     for (int l = 0; l < count; l++) {
-        if (np - k < 4)
+        if (np - k < 5)
             return JS_ThrowRangeError(ctx, "int8Forward: params end in layer %d", l);
         int8_layer *L = &layers[l];
         L->in = params[k];
         L->out = params[k + 1];
         L->zp = params[k + 2];
         L->low = params[k + 3];
-        k += 4;
+        L->high = params[k + 4];
+        k += 5;
         if (L->in < 1 || L->in > INT8_MAX_UNITS || L->out < 1 || L->out > INT8_MAX_UNITS)
             return JS_ThrowRangeError(ctx, "int8Forward: layer %d is %dx%d (1 to %d units)", l, L->in, L->out, INT8_MAX_UNITS);
         if (l > 0 && L->in != layers[l - 1].out)
             return JS_ThrowRangeError(ctx, "int8Forward: layer %d takes %d inputs, the one before gives %d", l, L->in, layers[l - 1].out);
-        if (L->zp < -128 || L->zp > 127 || L->low < -128 || L->low > 127)
-            return JS_ThrowRangeError(ctx, "int8Forward: layer %d zero point or floor outside int8", l);
+        if (L->high != 127 && (L->high != 32767 || l == count - 1))
+            return JS_ThrowRangeError(ctx, "int8Forward: layer %d output top %d (127, or 32767 for a hidden layer)", l, L->high);
+        if (L->zp < -L->high - 1 || L->zp > L->high || L->low < -L->high - 1 || L->low > L->high)
+            return JS_ThrowRangeError(ctx, "int8Forward: layer %d zero point or floor outside int%d", l, L->high == 127 ? 8 : 16);
         if ((np - k) / 3 < (size_t)L->out)
             return JS_ThrowRangeError(ctx, "int8Forward: params end in layer %d", l);
         L->p = params + k;
@@ -98,11 +102,16 @@ static JSValue js_int8_forward(JSContext *ctx, JSValueConst this_val, int argc, 
     if (xn < (size_t)layers[0].in || yn < (size_t)layers[count - 1].out)
         return JS_ThrowRangeError(ctx, "int8Forward: input of %zu or output of %zu values too short", xn, yn);
 
-    int8_t buf[2][INT8_MAX_UNITS];
-    const int8_t *x = (const int8_t *)xb;
+    /* Activations are held as int16 whatever their width; the input is widened once. */
+    int16_t buf[3][INT8_MAX_UNITS];
+    const int16_t *x = buf[2];
+    for (int i = 0; i < layers[0].in; i++)
+        buf[2][i] = ((const int8_t *)xb)[i];
     for (int l = 0; l < count; l++) {
         const int8_layer *L = &layers[l];
-        int8_t *y = buf[l & 1];
+        int16_t *y = buf[l & 1];
+        /* |requantized| is clamped to 2^bits − 1 before the zero point is added, as in TypeScript. */
+        int span = 2 * L->high + 1;
         for (int o = 0; o < L->out; o++) {
             const int8_t *row = L->w + (size_t)o * (size_t)L->in;
             int64_t acc = L->p[3 * o];
@@ -114,17 +123,18 @@ static JSValue js_int8_forward(JSContext *ctx, JSValueConst this_val, int argc, 
             else if (acc < -0x7fffffff)
                 acc = -0x7fffffff;
             int32_t v = requantize(acc, L->p[3 * o + 1], L->p[3 * o + 2]);
-            if (v > 255)
-                v = 255;
-            else if (v < -255)
-                v = -255;
+            if (v > span)
+                v = span;
+            else if (v < -span)
+                v = -span;
             v += L->zp;
-            y[o] = (int8_t)(v > 127 ? 127 : v < L->low ? L->low : v);
+            y[o] = (int16_t)(v > L->high ? L->high : v < L->low ? L->low : v);
         }
         x = y;
     }
-    /* Copied at the end: `out` may be the input's own buffer. */
-    memcpy(yb, x, (size_t)layers[count - 1].out);
+    /* Written at the end: `out` may be the input's own buffer. The last layer is int8. */
+    for (int o = 0; o < layers[count - 1].out; o++)
+        ((int8_t *)yb)[o] = (int8_t)x[o];
     return JS_UNDEFINED;
 }
 

@@ -12,7 +12,7 @@ import type { MeshSnapshot } from '../../runtime/src/mesh/snapshot.js';
 import { floatReconstructionError } from '../../runtime/src/model/float-inference.js';
 import { LINK_FEATURES_V1, LINK_FEATURES_V2, NODE_FEATURES_V1 } from '../../runtime/src/model/features.js';
 import type { Model } from '../../runtime/src/model/format.js';
-import type { Activation, FloatLayer, FloatNetwork, QuantNetwork, Target } from '../../runtime/src/model/network.js';
+import type { Activation, ActivationBits, FloatLayer, FloatNetwork, QuantNetwork, Target } from '../../runtime/src/model/network.js';
 import { STANDARD_INPUT_SCALE, Z_CLIP } from '../../runtime/src/model/normalizer.js';
 import { quantizeNetwork } from '../../runtime/src/model/quantize.js';
 import { LINK_STATS64_FIELDS, type Link, type LinkStats64 } from '../../runtime/src/netlink/rtnl-link.js';
@@ -56,8 +56,9 @@ export const LINK_DIMS = [LINK_FEATURES_V1.features.length, 12, 6, 12, LINK_FEAT
 export const NODE_DIMS = [NODE_FEATURES_V1.features.length, 10, 4, 10, NODE_FEATURES_V1.features.length];
 
 /** Quantize a float network for a target with the standard input scale; throws in tests only. */
-export function quantizeForTest(float: FloatNetwork, target: Target, calibration: Float64Array[], threshold = 1000, featureVersion = 1): QuantNetwork {
+export function quantizeForTest(float: FloatNetwork, target: Target, calibration: Float64Array[], threshold = 1000, featureVersion = 1, hiddenBits: ActivationBits = 8): QuantNetwork {
   const q = quantizeNetwork(float, calibration, {
+    hiddenBits,
     target,
     featureVersion,
     inputScale: STANDARD_INPUT_SCALE,
@@ -76,13 +77,13 @@ export interface TestModel {
   nodeFloat: FloatNetwork;
 }
 
-/** The test architecture (link 16-12-6-12-16, node 15-10-4-10-15), seeded; thresholds as given. */
-export function testModel(seed: number, linkThreshold = 1000, nodeThreshold = 1000): TestModel {
+/** The test architecture (link 16-12-6-12-16, node 15-10-4-10-15), seeded; thresholds as given; int8 or int16 hidden activations. */
+export function testModel(seed: number, linkThreshold = 1000, nodeThreshold = 1000, hiddenBits: ActivationBits = 8): TestModel {
   const rng = prng(seed);
   const linkFloat = randomFloatNetwork(rng, LINK_DIMS);
   const nodeFloat = randomFloatNetwork(rng, NODE_DIMS);
-  const link = quantizeForTest(linkFloat, 'link', randomInputs(rng, LINK_DIMS[0]!, 256), linkThreshold);
-  const node = quantizeForTest(nodeFloat, 'node', randomInputs(rng, NODE_DIMS[0]!, 256), nodeThreshold);
+  const link = quantizeForTest(linkFloat, 'link', randomInputs(rng, LINK_DIMS[0]!, 256), linkThreshold, 1, hiddenBits);
+  const node = quantizeForTest(nodeFloat, 'node', randomInputs(rng, NODE_DIMS[0]!, 256), nodeThreshold, 1, hiddenBits);
   return { model: { label: `test model, seed ${seed}`, networks: [link, node] }, linkFloat, nodeFloat };
 }
 

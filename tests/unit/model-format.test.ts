@@ -1,8 +1,9 @@
 /**
  * The model file: round trip, the size of the test architecture, a clear error for
- * each kind of damage, and a fuzz test (50k mutated files, half with the checksum
- * and length fixed so the damage reaches the structural checks): no exception
- * escapes the reader, and whatever it accepts the integer inference can run.
+ * each kind of damage, int16 hidden layers (format 4), and a fuzz test (50k mutated
+ * files of formats 1 and 4, half with the checksum and length fixed so the damage
+ * reaches the structural checks): no exception escapes the reader, and whatever it
+ * accepts the integer inference can run.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -97,6 +98,43 @@ t('ensemble: several networks of one target are written as format 3, read back, 
   assert.ok(decodeModel(nodes).ok && nodes[4] === 3);
 });
 
+t('int16 hidden activations: written as format 4 (a bits byte and a 16-bit zero point per layer), read back, checked on read', () => {
+  const wide = testModel(7, 1100, 600, 16).model;
+  const narrow = testModel(7, 1100, 600, 8).model;
+  const bytes = encoded(wide);
+  assert.is(bytes[4], 4, 'format 4: agents before it refuse the file by its version');
+  // Per layer one bits byte and one more zero-point byte than format 3; format 3 adds a trim byte per network to format 1.
+  const layers = wide.networks.reduce((a, n) => a + n.layers.length, 0);
+  assert.is(bytes.length, encoded(narrow).length + wide.networks.length + 2 * layers);
+  const back = decodeModel(bytes);
+  if (!back.ok) return assert.unreachable(back.error);
+  assert.equal(back.value, wide);
+  assert.equal(encoded(back.value), bytes);
+  assert.equal(back.value.networks[0]!.layers.map((l) => l.outputBits ?? 8), [16, 16, 16, 8]);
+  // Layer 0's bits byte (after the output dimension and the activation) behind a valid checksum.
+  const net0 = HEADER_BYTES + 1 + wide.label.length + 1;
+  const layer0 = net0 + 21;
+  const damaged = (at: number, v: number) => {
+    const b = bytes.slice();
+    b[at] = v;
+    const r = decodeModel(refit(b));
+    return r.ok ? 'accepted' : r.error;
+  };
+  assert.is(bytes[layer0 + 2], 16);
+  assert.match(damaged(layer0 + 2, 12), /network 0 layer 0 .*12-bit output, not 8 or 16/);
+  // The last layer's bits set to 16: the reconstruction must stay on the input's int8 scale.
+  const l = wide.networks[0]!.layers;
+  let last = layer0;
+  for (let k = 0; k < l.length - 1; k++) last += 2 + 1 + 4 + 2 + l[k]!.outDim * l[k]!.inDim + 13 * l[k]!.outDim;
+  assert.is(bytes[last + 2], 8);
+  assert.match(damaged(last + 2, 16), /network 0: the last layer's output must be int8/);
+  // An int8 layer whose 16-bit zero point is outside int8.
+  assert.match(damaged(last + 2 + 1 + 4 + 1, 1), /layer 3: output zero point 256 not in -128..127/);
+  // The writer refuses an int16 output layer too.
+  const bad = { ...wide.networks[1]!, layers: wide.networks[1]!.layers.map((x, k, a) => (k === a.length - 1 ? { ...x, outputBits: 16 as const } : x)) };
+  assert.match((encodeModel({ label: '', networks: [bad] }) as { error: string }).error, /last layer's output must be int8/);
+});
+
 t('every kind of damage is rejected with an error that says what is wrong', () => {
   const good = encoded(testModel(2).model);
   const damaged = (f: (b: Uint8Array) => Uint8Array | void, fix = false): string => {
@@ -107,8 +145,8 @@ t('every kind of damage is rejected with an error that says what is wrong', () =
     return r.ok ? 'accepted' : r.error;
   };
   assert.match(damaged((b) => void (b[0] = 0x41)), /bad magic/);
-  assert.match(damaged((b) => void (b[4] = 4)), /format version 4, this agent reads 1..3/);
-  assert.match(damaged((b) => void (b[4] = 0)), /format version 0, this agent reads 1..3/);
+  assert.match(damaged((b) => void (b[4] = 5)), /format version 5, this agent reads 1..4/);
+  assert.match(damaged((b) => void (b[4] = 0)), /format version 0, this agent reads 1..4/);
   assert.match(damaged((b) => void (b[6] = 1)), /unknown flags 0x1/);
   assert.match(damaged((b) => b.subarray(0, 10)), /shorter than the 16-byte header/);
   assert.match(damaged((b) => b.subarray(0, b.length - 1)), /header says \d+ body bytes, the file has \d+/);
@@ -144,7 +182,8 @@ t('fuzz: 50k mutated files, no exception escapes, accepted files run', () => {
   // A small model keeps 50k checksums cheap on both engines; one large-model pass follows.
   const small = quantizeForTest(randomFloatNetwork(rng, [8, 4, 8]), 'link', randomInputs(rng, 8, 64));
   const smallNode = quantizeForTest(randomFloatNetwork(rng, [6, 3, 6]), 'node', randomInputs(rng, 6, 64));
-  const seeds = [encoded({ label: 'fuzz', networks: [small, smallNode] }), encoded({ label: '', networks: [small] })];
+  const wide = quantizeForTest(randomFloatNetwork(rng, [8, 4, 8]), 'link', randomInputs(rng, 8, 64), 1000, 1, 16);
+  const seeds = [encoded({ label: 'fuzz', networks: [small, smallNode] }), encoded({ label: '', networks: [small] }), encoded({ label: 'w', networks: [wide] })];
   const big = encoded(testModel(3).model);
   const byte = () => Math.floor(rng() * 256);
   const mutate = (src: Uint8Array): Uint8Array => {
@@ -194,7 +233,7 @@ t('fuzz: 50k mutated files, no exception escapes, accepted files run', () => {
       for (const v of out) if (!Number.isInteger(v) || v < -128 || v > 127) assert.unreachable(`output ${v}`);
     }
   };
-  for (let i = 0; i < 50_000; i++) run(mutate(seeds[i & 1]!));
+  for (let i = 0; i < 50_000; i++) run(mutate(seeds[i % 3]!));
   for (let i = 0; i < 1000; i++) run(mutate(big));
   assert.is(accepted + rejected, 51_000);
   assert.ok(rejected > 30_000, `${rejected} rejected`);

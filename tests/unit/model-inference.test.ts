@@ -11,8 +11,9 @@ import { dequantizeNetwork, floatForward, floatReconstructionError } from '../..
 import { currentHost } from '../../runtime/src/host/index.js';
 import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { IntNetwork } from '../../runtime/src/model/int-inference.js';
-import { macCount, type QuantNetwork, validateNetwork } from '../../runtime/src/model/network.js';
+import { activationRange, macCount, type QuantNetwork, validateNetwork } from '../../runtime/src/model/network.js';
 import { quantizeNetwork, quantizeValue } from '../../runtime/src/model/quantize.js';
+import { maxRoundingBound, roundingBound } from '../../runtime/src/model/rounding-bound.js';
 import { LINK_DIMS, NODE_DIMS, prng, quantizeForTest, randomFloatNetwork, randomInputs, testModel } from '../support/model-fixture.js';
 
 const t = suite('model: inference');
@@ -30,8 +31,9 @@ function bigIntForward(net: QuantNetwork, input: Int8Array): number[] {
       const mag = p < 0n ? -p : p;
       const r = (mag + (1n << BigInt(l.shift[o]! - 1))) >> BigInt(l.shift[o]!);
       let v = Number(p < 0n ? -r : r) + l.outputZeroPoint;
-      const low = l.activation === 'relu' ? l.outputZeroPoint : -128;
-      v = Math.min(127, Math.max(low, v));
+      const range = activationRange(l.outputBits ?? 8);
+      const low = l.activation === 'relu' ? l.outputZeroPoint : range.min;
+      v = Math.min(range.max, Math.max(low, v));
       out.push(v);
     }
     x = out;
@@ -67,9 +69,10 @@ t('trimmed squared error: the `trim` largest terms are left out, on integers and
   }
 });
 
-t('integer inference is bit-exact with the network evaluated in BigInt', () => {
-  for (const seed of [1, 2, 3]) {
-    const { model } = testModel(seed);
+t('integer inference is bit-exact with the network evaluated in BigInt (int8 and int16 hidden activations)', () => {
+  for (const [seed, bits] of [[1, 8], [2, 8], [3, 8], [4, 16], [5, 16]] as const) {
+    const { model } = testModel(seed, 1000, 1000, bits);
+    assert.is(model.networks[0]!.layers[0]!.outputBits ?? 8, bits);
     for (const net of model.networks) {
       // Both paths: on our quickjs-ng binary the default one is the C kernel.
       for (const int of [new IntNetwork(net), new IntNetwork(net, { native: false })]) {
@@ -97,21 +100,26 @@ t('integer inference is bit-exact with the network evaluated in BigInt', () => {
 /**
  * A well-formed network no training would make: random int8 weights, biases up to the
  * accumulator bound, multipliers anywhere in [0, 2^31) · 2^-[1, 62] (small shifts
- * saturate the requantization), random zero points, ReLU or linear layers.
+ * saturate the requantization), random zero points, ReLU or linear layers, hidden
+ * layers int8 or int16 at random.
  */
 function stressNetwork(rng: () => number, dims: number[]): QuantNetwork {
   const int = (lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
   const zpIn = int(-128, 127);
+  let inSpan = 256;
   const layers = dims.slice(1).map((outDim, l) => {
     const inDim = dims[l]!;
+    const bits = l < dims.length - 2 && rng() < 0.5 ? 16 : 8;
     const weights = Int8Array.from({ length: inDim * outDim }, () => int(-127, 127));
     const bias = new Int32Array(outDim);
     for (let o = 0; o < outDim; o++) {
       let sumAbs = 0;
       for (let i = 0; i < inDim; i++) sumAbs += Math.abs(weights[o * inDim + i]!);
-      const room = 0x7fffffff - 256 * sumAbs;
+      const room = 0x7fffffff - inSpan * sumAbs;
       bias[o] = Math.trunc((rng() * 2 - 1) * (rng() < 0.2 ? room : Math.min(room, 50_000)));
     }
+    inSpan = 2 ** bits;
+    const range = activationRange(bits);
     return {
       inDim,
       outDim,
@@ -122,7 +130,8 @@ function stressNetwork(rng: () => number, dims: number[]): QuantNetwork {
       m0: Int32Array.from({ length: outDim }, () => (rng() < 0.1 ? 0 : int(0, 0x7fffffff))),
       shift: Uint8Array.from({ length: outDim }, () => (rng() < 0.3 ? int(1, 31) : int(32, 62))),
       outputScale: 0.0625,
-      outputZeroPoint: int(-128, 127),
+      outputZeroPoint: int(range.min, range.max),
+      outputBits: bits as 8 | 16,
     };
   });
   const last = layers[layers.length - 1]!;
@@ -142,14 +151,16 @@ t('the forward pass runs in C on our quickjs-ng binary, in TypeScript on Node', 
   assert.is(new IntNetwork(net, { native: false }).isNative, false);
 });
 
-t('both paths are bit-exact with BigInt on networks at the limits (saturating multipliers, biases at the int32 bound, odd sizes up to 64 units)', () => {
+t('both paths are bit-exact with BigInt on networks at the limits (saturating multipliers, biases at the int32 bound, odd sizes up to 64 units, int8 and int16 hidden layers)', () => {
   const rng = prng(2024);
   let outputs = 0;
+  let wide = 0;
   for (let n = 0; n < 40; n++) {
     const depth = 1 + Math.floor(rng() * 4);
     const inputDim = 1 + Math.floor(rng() * 64);
     const dims = [inputDim, ...Array.from({ length: depth - 1 }, () => 1 + Math.floor(rng() * 64)), inputDim];
     const net = stressNetwork(rng, dims);
+    if (net.layers.some((l) => l.outputBits === 16)) wide++;
     const paths = [new IntNetwork(net), new IntNetwork(net, { native: false })];
     for (let k = 0; k < 50; k++) {
       const q = Int8Array.from({ length: inputDim }, () => (rng() < 0.1 ? (rng() < 0.5 ? -128 : 127) : Math.floor(rng() * 256) - 128));
@@ -159,27 +170,39 @@ t('both paths are bit-exact with BigInt on networks at the limits (saturating mu
     }
   }
   assert.ok(outputs > 40 * 50, `${outputs} outputs compared`);
+  assert.ok(wide >= 10, `${wide} networks with an int16 layer`);
 });
 
 const kernel = currentHost()?.int8;
 if (kernel) {
   t('the C kernel refuses parameters that do not describe a network, and writes nothing', () => {
     const w = new Int8Array(6).fill(1);
-    // One 3→2 layer: inDim, outDim, zeroPoint, low, then (bias, m0, shift) per channel.
-    const good = Int32Array.of(1, 3, 2, 0, -128, 10, 1 << 30, 31, -10, 1 << 30, 31);
+    // One 3→2 layer: inDim, outDim, zeroPoint, low, high, then (bias, m0, shift) per channel.
+    const good = Int32Array.of(1, 3, 2, 0, -128, 127, 10, 1 << 30, 31, -10, 1 << 30, 31);
     const out = new Int8Array(2);
     kernel.forward(w, good, Int8Array.of(1, 2, 3), out);
     assert.equal(Array.from(out), [8, -2]);
+    // An int16 hidden layer keeps what int8 would saturate: 3→2 (int16, ×64) then 2→2 (int8, ×1/128).
+    // Layer 1's biases hold −zp_in · Σw = 32768 (the folded zero point).
+    const wide = Int32Array.of(2, 3, 2, -32768, -32768, 32767, 0, 1 << 30, 25, 0, 1 << 30, 25, 2, 2, 0, -128, 127, 32768, 1 << 30, 38, 32768, 1 << 30, 38);
+    const w2 = Int8Array.of(100, 100, 100, 1, 1, 1, 1, 0, 0, 1);
+    kernel.forward(w2, wide, Int8Array.of(100, 100, 100), out);
+    // Layer 0 (×32): 30000 → 960000, saturated at 32767, i.e. 65535 above the zero point; 300 → 9600 above it.
+    // Layer 1 (×2^-8): 65535 → 256, saturated at 127; 9600 → 37.5, rounded away from zero to 38.
+    assert.equal(Array.from(out), [127, 38]);
     const cases: [string, Int8Array, Int32Array, Int8Array, RegExp][] = [
       ['no layers', w, Int32Array.of(0), Int8Array.of(1, 2, 3), /1 to 8 layers/],
-      ['a layer of 65 inputs', new Int8Array(130), Int32Array.of(1, 65, 2, 0, -128, 0, 1, 31, 0, 1, 31), new Int8Array(65), /1 to 64 units/],
-      ['params cut short', w, good.subarray(0, 9), Int8Array.of(1, 2, 3), /params end in layer 0/],
+      ['a layer of 65 inputs', new Int8Array(130), Int32Array.of(1, 65, 2, 0, -128, 127, 0, 1, 31, 0, 1, 31), new Int8Array(65), /1 to 64 units/],
+      ['params cut short', w, good.subarray(0, 10), Int8Array.of(1, 2, 3), /params end in layer 0/],
       ['too few weights', w.subarray(0, 5), good, Int8Array.of(1, 2, 3), /weights end in layer 0/],
       ['weights left over', new Int8Array(7), good, Int8Array.of(1, 2, 3), /left over/],
-      ['shift 63', w, Int32Array.of(1, 3, 2, 0, -128, 10, 1 << 30, 63, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier .* >> 63/],
-      ['a negative multiplier', w, Int32Array.of(1, 3, 2, 0, -128, 10, -1, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier -1/],
-      ['zero point 200', w, Int32Array.of(1, 3, 2, 200, -128, 10, 1 << 30, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /outside int8/],
-      ['layers that do not chain', new Int8Array(12), Int32Array.of(2, 3, 2, 0, -128, 0, 1, 31, 0, 1, 31, 3, 2, 0, -128, 0, 1, 31, 0, 1, 31), Int8Array.of(1, 2, 3), /takes 3 inputs, the one before gives 2/],
+      ['shift 63', w, Int32Array.of(1, 3, 2, 0, -128, 127, 10, 1 << 30, 63, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier .* >> 63/],
+      ['a negative multiplier', w, Int32Array.of(1, 3, 2, 0, -128, 127, 10, -1, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /multiplier -1/],
+      ['zero point 200', w, Int32Array.of(1, 3, 2, 200, -128, 127, 10, 1 << 30, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /outside int8/],
+      ['an int16 output layer', w, Int32Array.of(1, 3, 2, 0, -128, 32767, 10, 1 << 30, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /output top 32767/],
+      ['output top 255', w, Int32Array.of(1, 3, 2, 0, -128, 255, 10, 1 << 30, 31, -10, 1 << 30, 31), Int8Array.of(1, 2, 3), /output top 255/],
+      ['an int16 zero point below its range', w2, Int32Array.of(2, 3, 2, -40000, -32768, 32767, 0, 1, 31, 0, 1, 31, 2, 2, 0, -128, 127, 0, 1, 31, 0, 1, 31), Int8Array.of(1, 2, 3), /layer 0 zero point or floor outside int16/],
+      ['layers that do not chain', new Int8Array(12), Int32Array.of(2, 3, 2, 0, -128, 127, 0, 1, 31, 0, 1, 31, 3, 2, 0, -128, 127, 0, 1, 31, 0, 1, 31), Int8Array.of(1, 2, 3), /takes 3 inputs, the one before gives 2/],
       ['a short input', w, good, Int8Array.of(1, 2), /too short/],
     ];
     for (const [what, weights, params, input, message] of cases) {
@@ -191,10 +214,10 @@ if (kernel) {
   });
 }
 
-t('integer and float inference agree within the documented tolerance', () => {
+t('integer and float inference agree within the documented tolerance (int8 and int16 hidden activations)', () => {
   let cases = 0;
-  for (const seed of [11, 12, 13, 14, 15]) {
-    const tm = testModel(seed);
+  for (const [seed, bits] of [[11, 8], [12, 8], [13, 8], [14, 16], [15, 16]] as const) {
+    const tm = testModel(seed, 1000, 1000, bits);
     for (const [net, float] of [
       [tm.model.networks[0]!, tm.linkFloat],
       [tm.model.networks[1]!, tm.nodeFloat],
@@ -257,6 +280,59 @@ t('the float view of an int8 network (dequantized, each layer clamped to its int
         for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]! * s - f[i]!) / s);
       }
       assert.ok(max <= 1, `seed ${seed} ${net.target}: ${max.toFixed(2)} steps`);
+    }
+  }
+});
+
+t('with int16 hidden activations the integer inference is its float view up to the output\'s own rounding (within 0.51 steps), which int8 hidden layers exceed', () => {
+  let worst8 = 0;
+  for (const seed of [21, 22, 23, 24]) {
+    for (const bits of [8, 16] as const) {
+      for (const net of testModel(seed, 1000, 1000, bits).model.networks) {
+        const int = new IntNetwork(net);
+        const view = dequantizeNetwork(net);
+        const s = net.inputScale;
+        let max = 0;
+        for (const x of randomInputs(prng(seed), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
+          const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
+          const out = int.forward(q);
+          const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
+          for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]! * s - f[i]!) / s);
+        }
+        if (bits === 16) assert.ok(max <= 0.51, `seed ${seed} ${net.target}: ${max.toFixed(3)} steps`);
+        else worst8 = Math.max(worst8, max);
+      }
+    }
+  }
+  // The int8 hidden roundings are what the int16 ones remove (else this test would show nothing).
+  assert.ok(worst8 > 0.52, `int8 hidden layers: at most ${worst8.toFixed(3)} steps`);
+});
+
+t('the rounding bound from the network alone holds on every input, and int16 hidden activations bring it to the output rounding', () => {
+  for (const seed of [31, 32, 33]) {
+    const int8Bound: number[] = [];
+    for (const bits of [8, 16] as const) {
+      testModel(seed, 1000, 1000, bits).model.networks.forEach((net, n) => {
+        const bound = roundingBound(net);
+        assert.is(bound.length, net.inputDim);
+        const int = new IntNetwork(net);
+        const view = dequantizeNetwork(net);
+        const s = net.inputScale;
+        const seen = new Float64Array(net.inputDim);
+        for (const x of randomInputs(prng(seed + bits), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
+          const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
+          const out = int.forward(q);
+          const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
+          for (let i = 0; i < out.length; i++) seen[i] = Math.max(seen[i]!, Math.abs(out[i]! * s - f[i]!) / s);
+        }
+        for (let i = 0; i < bound.length; i++) {
+          if (seen[i]! > bound[i]!) assert.unreachable(`seed ${seed} int${bits} ${net.target} output ${i}: ${seen[i]!.toFixed(3)} steps, bound ${bound[i]!.toFixed(3)}`);
+        }
+        const max = maxRoundingBound(net);
+        if (bits === 8) int8Bound[n] = max;
+        // The same float network with int16 hidden layers: half a step and a little, below its int8 twin.
+        else assert.ok(max <= 0.51 && max < int8Bound[n]!, `seed ${seed} ${net.target}: int16 bound ${max.toFixed(3)}, int8 ${int8Bound[n]!.toFixed(3)} steps`);
+      });
     }
   }
 });

@@ -322,10 +322,11 @@ export interface Host {
 }
 
 /**
- * forward(weights, params, input, out): an int8 dense network's output into `out`, the
+ * forward(weights, params, input, out): a dense network's int8 output into `out`, the
  * arithmetic of int-inference.ts. `weights` holds every layer's int8 weights row-major,
  * layer after layer; `params` is [layerCount, then per layer inDim, outDim, zeroPoint,
- * low, then outDim triples (bias with the input zero point folded in, m0, shift)].
+ * low, high (127 for an int8 output, 32767 for an int16 hidden one), then outDim
+ * triples (bias with the input zero point folded in, m0, shift)].
  * Throws a RangeError, writing nothing, when the two do not describe a network.
  */
 export interface NativeInt8 {

@@ -5,7 +5,7 @@
  * so a model read from a file can be run in float.
  */
 import { trimmedSquaredError } from './error.js';
-import type { FloatLayer, FloatNetwork, QuantNetwork } from './network.js';
+import { activationRange, type FloatLayer, type FloatNetwork, type QuantNetwork } from './network.js';
 
 export function floatForward(net: FloatNetwork, input: ArrayLike<number>): Float64Array {
   let x: ArrayLike<number> = input;
@@ -31,7 +31,7 @@ export function floatReconstructionError(net: FloatNetwork, input: ArrayLike<num
 
 /**
  * The real-valued network a quantized one stands for (weights q·s_w, biases q·s_in·s_w,
- * each layer's output clamped to what its int8 output can hold): the same model in
+ * each layer's output clamped to what its integer output can hold): the same model in
  * float arithmetic, so that comparing it with the integer inference on an int8 input
  * measures the integer arithmetic alone (its roundings), not the quantization.
  */
@@ -46,7 +46,8 @@ export function dequantizeNetwork(net: QuantNetwork): FloatNetwork {
       bias[o] = (l.bias[o] as number) * inScale * s;
     }
     inScale = l.outputScale;
-    const range = { lo: (-128 - l.outputZeroPoint) * l.outputScale, hi: (127 - l.outputZeroPoint) * l.outputScale };
+    const q = activationRange(l.outputBits ?? 8);
+    const range = { lo: (q.min - l.outputZeroPoint) * l.outputScale, hi: (q.max - l.outputZeroPoint) * l.outputScale };
     return { inDim: l.inDim, outDim: l.outDim, activation: l.activation, weights, bias, range };
   });
   return { inputDim: net.inputDim, layers };

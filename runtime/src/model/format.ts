@@ -1,33 +1,37 @@
 /**
- * The model file (x0tta6bl4.model), versions 1 to 3. Little-endian, byte-packed:
+ * The model file (x0tta6bl4.model), versions 1 to 4. Little-endian, byte-packed:
  *
  *   header (16 bytes)
  *     0  4  magic "X0TM"
  *     4  u16 format version (1; 2 when a network trims its error; 3 when a target has
- *        an ensemble of networks)
+ *        an ensemble of networks; 4 when a hidden layer's activations are int16)
  *     6  u16 flags (0; anything else is rejected)
  *     8  u32 body length in bytes
  *     12 u32 CRC-32 (IEEE 802.3) of the body
  *   body
  *     u8 label length (0..64), then that many printable ASCII bytes
  *     u8 network count (1..MAX_NETWORKS; versions 1 and 2: at most one per target;
- *       version 3: up to MAX_ENSEMBLE per target, an ensemble, below)
+ *       versions 3 and 4: up to MAX_ENSEMBLE per target, an ensemble, below)
  *     per network:
  *       u8 target (1 link, 2 node), u16 feature-set version, u8 input dimension,
  *       f32 input scale, i8 input zero point,
  *       u32 threshold, u32 quantile (ppm), u16 margin (‰),
- *       versions 2 and 3: u8 error trim (0..3: the error leaves out that many of its
+ *       versions 2 to 4: u8 error trim (0..3: the error leaves out that many of its
  *       largest per-feature terms, error.ts; version 1 means 0),
  *       u8 layer count
  *       per layer:
  *         u8 output dimension, u8 activation (0 none, 1 relu),
- *         f32 output scale, i8 output zero point,
+ *         version 4: u8 output bits (8, or 16 for a hidden layer), f32 output scale,
+ *         i16 output zero point; versions 1 to 3: f32 output scale, i8 output zero point
+ *         (an int8 output),
  *         i8 × out·in weights (row o = output channel o), f32 × out weight scales,
  *         i32 × out biases, i32 × out multipliers m0, u8 × out shifts
  *
  * A model without a trim is written as version 1, byte for byte what agents before
  * version 2 read; one with a trim as version 2, which those agents refuse by its
- * version instead of misjudging its threshold; one with an ensemble as version 3.
+ * version instead of misjudging its threshold; one with an ensemble as version 3; one
+ * with int16 hidden activations as version 4, which agents before it refuse by its
+ * version (they would read the zero points wrongly).
  *
  * Ensemble (version 3): several networks of one target are members of one detector,
  * trained alike from different seeds; the target's error is the mean of their errors
@@ -47,11 +51,11 @@ import { type Activation, MAX_DIM, MAX_LAYERS, type QuantLayer, type QuantNetwor
 
 export const MODEL_MAGIC = 'X0TM';
 /** The newest format version this agent reads and writes (it reads every version from 1). */
-export const MODEL_FORMAT_VERSION = 3;
+export const MODEL_FORMAT_VERSION = 4;
 export const HEADER_BYTES = 16;
 export const MAX_MODEL_BYTES = 64 * 1024;
 export const MAX_LABEL = 64;
-/** Networks in one file, and members of one target's ensemble (version 3). */
+/** Networks in one file, and members of one target's ensemble (versions 3 and 4). */
 export const MAX_NETWORKS = 8;
 export const MAX_ENSEMBLE = 4;
 
@@ -97,15 +101,16 @@ export function ensembleOf(networks: readonly QuantNetwork[], target: Target): Q
   return networks.filter((n) => n.target === target);
 }
 
-/** The oldest format that can hold the model: 3 with an ensemble, 2 when a network trims its error, else 1. */
+/** The oldest format that can hold the model: 4 with int16 activations, 3 with an ensemble, 2 when a network trims its error, else 1. */
 function formatVersionFor(m: Model): number {
+  if (m.networks.some((n) => n.layers.some((l) => (l.outputBits ?? 8) !== 8))) return 4;
   if (ensembleOf(m.networks, 'link').length > 1 || ensembleOf(m.networks, 'node').length > 1) return 3;
   return m.networks.some((n) => (n.errorTrim ?? 0) > 0) ? 2 : 1;
 }
 
 function networkBytes(n: QuantNetwork, version: number): number {
   let b = 1 + 2 + 1 + 4 + 1 + 4 + 4 + 2 + 1 + (version >= 2 ? 1 : 0);
-  for (const l of n.layers) b += 1 + 1 + 4 + 1 + l.outDim * l.inDim + l.outDim * (4 + 4 + 4 + 1);
+  for (const l of n.layers) b += 1 + 1 + (version >= 4 ? 1 + 4 + 2 : 4 + 1) + l.outDim * l.inDim + l.outDim * (4 + 4 + 4 + 1);
   return b;
 }
 
@@ -123,6 +128,10 @@ export function encodeModel(m: Model): ModelResult<Uint8Array> {
   const i8 = (v: number) => dv.setInt8(p++, v);
   const u16 = (v: number) => {
     dv.setUint16(p, v, true);
+    p += 2;
+  };
+  const i16 = (v: number) => {
+    dv.setInt16(p, v, true);
     p += 2;
   };
   const u32 = (v: number) => {
@@ -154,8 +163,14 @@ export function encodeModel(m: Model): ModelResult<Uint8Array> {
     for (const l of n.layers) {
       u8(l.outDim);
       u8(ACTIVATION_CODES[l.activation]);
-      f32(l.outputScale);
-      i8(l.outputZeroPoint);
+      if (version >= 4) {
+        u8(l.outputBits ?? 8);
+        f32(l.outputScale);
+        i16(l.outputZeroPoint);
+      } else {
+        f32(l.outputScale);
+        i8(l.outputZeroPoint);
+      }
       for (const w of l.weights) i8(w);
       for (const s of l.weightScales) f32(s);
       for (const b of l.bias) i32(b);
@@ -202,6 +217,10 @@ class Cursor {
   u16(): number {
     const at = this.take(2);
     return at < 0 ? 0 : this.dv.getUint16(at, true);
+  }
+  i16(): number {
+    const at = this.take(2);
+    return at < 0 ? 0 : this.dv.getInt16(at, true);
   }
   u32(): number {
     const at = this.take(4);
@@ -250,9 +269,11 @@ function readNetwork(c: Cursor, index: number, version: number): ModelResult<Qua
     const where = `${at} layer ${l} (byte ${HEADER_BYTES + c.pos})`;
     const outDim = c.u8();
     const actCode = c.u8();
+    const outputBits = version >= 4 ? c.u8() : 8;
     const outputScale = c.f32();
-    const outputZeroPoint = c.i8();
+    const outputZeroPoint = version >= 4 ? c.i16() : c.i8();
     if (c.short) return fail(`${where}: truncated`);
+    if (outputBits !== 8 && outputBits !== 16) return fail(`${where}: ${outputBits}-bit output, not 8 or 16`);
     if (outDim < 1 || outDim > MAX_DIM) return fail(`${where}: output dimension ${outDim} not in 1..${MAX_DIM}`);
     const activation: Activation | null = actCode === 0 ? 'none' : actCode === 1 ? 'relu' : null;
     if (activation === null) return fail(`${where}: unknown activation code ${actCode}`);
@@ -268,7 +289,9 @@ function readNetwork(c: Cursor, index: number, version: number): ModelResult<Qua
     const shift = new Uint8Array(outDim);
     for (let o = 0; o < outDim; o++) shift[o] = c.u8();
     if (c.short) return fail(`${where}: truncated per-channel parameters`);
-    layers.push({ inDim, outDim, activation, weights, weightScales, bias, m0, shift, outputScale, outputZeroPoint });
+    const layer: QuantLayer = { inDim, outDim, activation, weights, weightScales, bias, m0, shift, outputScale, outputZeroPoint };
+    if (outputBits === 16) layer.outputBits = 16;
+    layers.push(layer);
     inDim = outDim;
   }
   const net: QuantNetwork = { target, featureVersion, inputDim, inputScale, inputZeroPoint, layers, threshold, quantilePpm, marginPermille };

@@ -1,8 +1,9 @@
 /**
- * Integer inference of a QuantNetwork: int8 × int8 products summed in int32 (every
- * partial sum stays in int32, validateNetwork guarantees it), requantized per
- * output channel by mulRoundShift, saturated to int8. No floating-point operation
- * and no allocation per call: the buffers are made once per network.
+ * Integer inference of a QuantNetwork: int8 weights times int8 or int16 activations,
+ * summed in int32 (every accumulator stays in int32, validateNetwork guarantees it),
+ * requantized per output channel by mulRoundShift, saturated to the layer's output
+ * width (int16 for hidden layers that have it, int8 for the output). No floating-point
+ * operation and no allocation per call: the buffers are made once per network.
  *
  * Zero points: with x = q − zp_in, Σ w·x = Σ w·q − zp_in·Σ w, so the second term is
  * folded into the bias when the network is prepared, and the loop multiplies the
@@ -17,7 +18,7 @@ import { trimmedSquaredError } from './error.js';
 import { currentHost } from '../host/index.js';
 import type { NativeInt8 } from '../host/types.js';
 import { mulRoundShift } from './fixed-point.js';
-import type { QuantLayer, QuantNetwork } from './network.js';
+import { activationRange, type QuantLayer, type QuantNetwork } from './network.js';
 
 interface PreparedLayer {
   inDim: number;
@@ -28,9 +29,13 @@ interface PreparedLayer {
   m0: Int32Array;
   shift: Uint8Array;
   zeroPoint: number;
-  /** -128, or the zero point for ReLU (real 0). */
+  /** The output range's bottom (-128 or -32768), or the zero point for ReLU (real 0). */
   low: number;
-  out: Int8Array;
+  /** The output range's top: 127 or 32767. */
+  high: number;
+  /** |requantized value| is clamped to this before the zero point is added: 2^bits − 1. */
+  span: number;
+  out: Int8Array | Int16Array;
 }
 
 /** The prepared network in the native kernel's layout (NativeInt8's contract). */
@@ -66,6 +71,8 @@ export class IntNetwork {
         bias[o] = (l.bias[o] as number) - zpIn * sum;
       }
       zpIn = l.outputZeroPoint;
+      const bits = l.outputBits ?? 8;
+      const range = activationRange(bits);
       return {
         inDim: l.inDim,
         outDim: l.outDim,
@@ -74,8 +81,10 @@ export class IntNetwork {
         m0: l.m0,
         shift: l.shift,
         zeroPoint: l.outputZeroPoint,
-        low: l.activation === 'relu' ? l.outputZeroPoint : -128,
-        out: new Int8Array(l.outDim),
+        low: l.activation === 'relu' ? l.outputZeroPoint : range.min,
+        high: range.max,
+        span: 2 ** bits - 1,
+        out: bits === 16 ? new Int16Array(l.outDim) : new Int8Array(l.outDim),
       };
     });
     const kernel = options.native === false ? undefined : currentHost()?.int8;
@@ -94,10 +103,10 @@ export class IntNetwork {
       n.kernel.forward(n.weights, n.params, input, n.out);
       return n.out;
     }
-    let x = input;
+    let x: Int8Array | Int16Array = input;
     for (let l = 0; l < this.layers.length; l++) {
       const layer = this.layers[l] as PreparedLayer;
-      const { inDim, outDim, weights, bias, m0, shift, zeroPoint, low, out } = layer;
+      const { inDim, outDim, weights, bias, m0, shift, zeroPoint, low, high, span, out } = layer;
       for (let o = 0; o < outDim; o++) {
         let acc = bias[o] as number;
         const base = o * inDim;
@@ -112,15 +121,16 @@ export class IntNetwork {
         for (; i < inDim; i++) acc += (weights[base + i] as number) * (x[i] as number);
         let v = mulRoundShift(acc, m0[o] as number, shift[o] as number);
         // Clamp before adding the zero point so the sum stays a small integer.
-        if (v > 255) v = 255;
-        else if (v < -255) v = -255;
+        if (v > span) v = span;
+        else if (v < -span) v = -span;
         v += zeroPoint;
         // biome-ignore lint/complexity/useMathMinMax: the hot loop; a call costs more than a compare on quickjs-ng
-        out[o] = v > 127 ? 127 : v < low ? low : v;
+        out[o] = v > high ? high : v < low ? low : v;
       }
       x = out;
     }
-    return x;
+    // validateNetwork makes the last layer int8.
+    return x as Int8Array;
   }
 
   /**
@@ -134,7 +144,7 @@ export class IntNetwork {
 
 function nativeForm(kernel: NativeInt8, layers: readonly PreparedLayer[]): NativeForm {
   const weights = new Int8Array(layers.reduce((a, l) => a + l.inDim * l.outDim, 0));
-  const params = new Int32Array(1 + layers.reduce((a, l) => a + 4 + 3 * l.outDim, 0));
+  const params = new Int32Array(1 + layers.reduce((a, l) => a + 5 + 3 * l.outDim, 0));
   params[0] = layers.length;
   let w = 0;
   let k = 1;
@@ -145,6 +155,7 @@ function nativeForm(kernel: NativeInt8, layers: readonly PreparedLayer[]): Nativ
     params[k++] = l.outDim;
     params[k++] = l.zeroPoint;
     params[k++] = l.low;
+    params[k++] = l.high;
     for (let o = 0; o < l.outDim; o++) {
       params[k++] = l.bias[o] as number;
       params[k++] = l.m0[o] as number;

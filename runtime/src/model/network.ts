@@ -1,14 +1,17 @@
 /**
  * The anomaly model's networks: a small dense autoencoder per target (links, the
  * node), in two forms. QuantNetwork is what the model file holds and the router
- * runs: int8 weights with one scale per output channel, int32 biases, int8
- * activations with a per-tensor scale and zero point, and a fixed-point multiplier
- * per output channel. FloatNetwork is the same network in doubles: what training
+ * runs: int8 weights with one scale per output channel, int32 biases, int8 or int16
+ * activations with a per-tensor scale and zero point (the input and the output are
+ * int8; hidden layers may be int16, TFLite's "16x8" scheme, so that the roundings
+ * between layers cost 1/256 of an int8 step), and a fixed-point multiplier per
+ * output channel. FloatNetwork is the same network in doubles: what training
  * produces, and the reference the integer inference is tested against.
  *
  * validateNetwork() is the one place that states what a well-formed network is;
  * the file reader and writer both call it, and the integer inference relies on it
- * (every accumulator fits in int32: |bias| + 256 · Σ|w| ≤ 2^31 − 1 per channel).
+ * (every accumulator fits in int32: |bias| + 2^b · Σ|w| ≤ 2^31 − 1 per channel, for an
+ * input of b bits).
  */
 import { ACC_LIMIT, SHIFT_MAX, SHIFT_MIN } from './fixed-point.js';
 import { MAX_ERROR_TRIM } from './error.js';
@@ -18,6 +21,14 @@ export type Target = 'link' | 'node';
 
 export const MAX_LAYERS = 8;
 export const MAX_DIM = 64;
+
+/** Bits of an activation tensor: int8, or int16 for a hidden layer's output. */
+export type ActivationBits = 8 | 16;
+
+/** The integer range of an activation tensor of `bits` bits. */
+export function activationRange(bits: ActivationBits): { min: number; max: number } {
+  return bits === 16 ? { min: -32768, max: 32767 } : { min: -128, max: 127 };
+}
 
 export interface QuantLayer {
   inDim: number;
@@ -32,9 +43,11 @@ export interface QuantLayer {
   /** Per output channel requantization: out = zp_out + round(acc · m0 / 2^shift). */
   m0: Int32Array;
   shift: Uint8Array;
-  /** The output tensor's quantization: real = scale · (q − zeroPoint). */
+  /** The output tensor's quantization: real = scale · (q − zeroPoint), q and zeroPoint of outputBits bits. */
   outputScale: number;
   outputZeroPoint: number;
+  /** 16: the output is int16 (hidden layers only); absent or 8: int8. */
+  outputBits?: ActivationBits;
 }
 
 export interface QuantNetwork {
@@ -64,7 +77,7 @@ export interface FloatLayer {
   bias: Float64Array;
   /**
    * Outputs are clamped to [lo, hi]: set in the float view of a quantized network
-   * (dequantizeNetwork), whose int8 layer cannot represent anything outside it.
+   * (dequantizeNetwork), whose integer layer cannot represent anything outside it.
    */
   range?: { lo: number; hi: number };
 }
@@ -89,6 +102,8 @@ export function validateNetwork(net: QuantNetwork): string | null {
   if (!isInt(trim, 0, MAX_ERROR_TRIM) || trim >= net.inputDim) return `error trim ${trim} not in 0..${Math.min(MAX_ERROR_TRIM, net.inputDim - 1)}`;
   if (net.layers.length < 1 || net.layers.length > MAX_LAYERS) return `${net.layers.length} layers, not 1..${MAX_LAYERS}`;
   let inDim = net.inputDim;
+  // Largest |q − zp_in| of the layer's input, plus one: 2^bits.
+  let inSpan = 256;
   for (let l = 0; l < net.layers.length; l++) {
     const layer = net.layers[l] as QuantLayer;
     const at = `layer ${l}`;
@@ -100,8 +115,11 @@ export function validateNetwork(net: QuantNetwork): string | null {
     if (layer.weightScales.length !== n || layer.bias.length !== n || layer.m0.length !== n || layer.shift.length !== n) {
       return `${at}: per-channel arrays must have ${n} entries`;
     }
+    const bits = layer.outputBits ?? 8;
+    if (bits !== 8 && bits !== 16) return `${at}: ${String(bits)}-bit output, not 8 or 16`;
+    const range = activationRange(bits);
     if (!isScale(layer.outputScale)) return `${at}: output scale ${layer.outputScale} is not a positive finite number`;
-    if (!isInt(layer.outputZeroPoint, -128, 127)) return `${at}: output zero point ${layer.outputZeroPoint} not in -128..127`;
+    if (!isInt(layer.outputZeroPoint, range.min, range.max)) return `${at}: output zero point ${layer.outputZeroPoint} not in ${range.min}..${range.max}`;
     for (let o = 0; o < n; o++) {
       if (!isScale(layer.weightScales[o] as number)) return `${at}: weight scale of channel ${o} is not a positive finite number`;
       if ((layer.m0[o] as number) < 0) return `${at}: multiplier of channel ${o} is negative`;
@@ -114,11 +132,13 @@ export function validateNetwork(net: QuantNetwork): string | null {
         sumAbs += w < 0 ? -w : w;
       }
       const b = layer.bias[o] as number;
-      if ((b < 0 ? -b : b) + 256 * sumAbs > ACC_LIMIT) return `${at}: channel ${o} could overflow its int32 accumulator`;
+      if ((b < 0 ? -b : b) + inSpan * sumAbs > ACC_LIMIT) return `${at}: channel ${o} could overflow its int32 accumulator`;
     }
     inDim = n;
+    inSpan = 2 ** bits;
   }
   const last = net.layers[net.layers.length - 1] as QuantLayer;
+  if ((last.outputBits ?? 8) !== 8) return "the last layer's output must be int8 (the input's quantization)";
   if (last.outDim !== net.inputDim) return `an autoencoder's output (${last.outDim}) must match its input (${net.inputDim})`;
   if (last.outputScale !== net.inputScale || last.outputZeroPoint !== net.inputZeroPoint) {
     return "the last layer's output quantization must be the input's (reconstruction error in input units)";

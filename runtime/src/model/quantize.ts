@@ -4,8 +4,10 @@
  * - weights: symmetric int8 in [-127, 127], one scale per output channel
  *   (s_w[o] = max_i |w[o][i]| / 127), zero point 0;
  * - biases: int32 at scale s_in · s_w[o];
- * - activations: int8 per tensor, asymmetric, the range [min, max] seen on the
- *   calibration inputs widened to contain 0 (ReLU outputs: [0, max], zero point −128);
+ * - activations: per tensor, asymmetric, the range [min, max] seen on the calibration
+ *   inputs widened to contain 0 (ReLU outputs: [0, max], zero point at the bottom of the
+ *   range); int8, or int16 for the hidden layers with `hiddenBits: 16` (TFLite's "16x8":
+ *   the roundings between layers shrink 256-fold, the weights stay int8);
  * - the last layer's output takes the input's quantization, so the reconstruction
  *   error is computed between int8 values of the same scale;
  * - requantization multipliers s_in · s_w[o] / s_out as (m0, shift).
@@ -14,7 +16,7 @@
  */
 import { floatForward } from './float-inference.js';
 import { ACC_LIMIT, quantizeMultiplier } from './fixed-point.js';
-import { type FloatNetwork, type QuantLayer, type QuantNetwork, type Target, validateNetwork } from './network.js';
+import { type ActivationBits, activationRange, type FloatNetwork, type QuantLayer, type QuantNetwork, type Target, validateNetwork } from './network.js';
 
 export interface QuantizeOptions {
   target: Target;
@@ -25,6 +27,8 @@ export interface QuantizeOptions {
   threshold: number;
   quantilePpm: number;
   marginPermille: number;
+  /** The hidden layers' activations: 8 (default) or 16 bits. The output is int8 either way. */
+  hiddenBits?: ActivationBits;
 }
 
 export type QuantizeResult = { ok: true; value: QuantNetwork } | { ok: false; error: string };
@@ -53,20 +57,25 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
     }
   }
   const inputScale = Math.fround(o.inputScale);
+  const hiddenBits = o.hiddenBits ?? 8;
   let sIn = inputScale;
+  // Largest |q − zp| of the layer's input plus one (validateNetwork's accumulator bound).
+  let inSpan = 256;
   const layers: QuantLayer[] = [];
   for (let l = 0; l < n; l++) {
     const f = net.layers[l]!;
     let outScale: number;
     let outZp: number;
+    const bits: ActivationBits = l === n - 1 ? 8 : hiddenBits;
     if (l === n - 1) {
       outScale = inputScale;
       outZp = o.inputZeroPoint;
     } else {
+      const q = activationRange(bits);
       const min = f.activation === 'relu' ? 0 : Math.min(0, lo[l] as number);
       const max = Math.max(0, hi[l] as number, min + 1e-6);
-      outScale = Math.fround((max - min) / 255);
-      outZp = Math.max(-128, Math.min(127, Math.round(-128 - min / outScale)));
+      outScale = Math.fround((max - min) / (q.max - q.min));
+      outZp = Math.max(q.min, Math.min(q.max, Math.round(q.min - min / outScale)));
     }
     const weights = new Int8Array(f.outDim * f.inDim);
     const weightScales = new Float32Array(f.outDim);
@@ -89,7 +98,7 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
         weights[c * f.inDim + i] = w;
         sumAbs += Math.abs(w);
       }
-      const room = ACC_LIMIT - 256 * sumAbs;
+      const room = ACC_LIMIT - inSpan * sumAbs;
       const b = Math.round((f.bias[c] as number) / (sIn * sw));
       if (!Number.isFinite(b)) return { ok: false, error: `layer ${l}: bias of channel ${c} is not finite` };
       bias[c] = Math.max(-room, Math.min(room, b));
@@ -98,8 +107,11 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
       m0[c] = m.m0;
       shift[c] = m.shift;
     }
-    layers.push({ inDim: f.inDim, outDim: f.outDim, activation: f.activation, weights, weightScales, bias, m0, shift, outputScale: outScale, outputZeroPoint: outZp });
+    const layer: QuantLayer = { inDim: f.inDim, outDim: f.outDim, activation: f.activation, weights, weightScales, bias, m0, shift, outputScale: outScale, outputZeroPoint: outZp };
+    if (bits === 16) layer.outputBits = 16;
+    layers.push(layer);
     sIn = outScale;
+    inSpan = 2 ** bits;
   }
   const q: QuantNetwork = {
     target: o.target,
