@@ -27,6 +27,7 @@ import { ensembleError } from '../runtime/src/model/error.js';
 import { IntNetwork } from '../runtime/src/model/int-inference.js';
 import type { FloatNetwork, QuantNetwork } from '../runtime/src/model/network.js';
 import { SCORER_DEFAULTS } from '../runtime/src/model/scorer.js';
+import { maxRoundingBound } from '../runtime/src/model/rounding-bound.js';
 import { int8Input, outputSteps, TOLERANCE_STEPS } from './lib/agreement.js';
 import { readModelRows, type RunInfo } from './lib/dataset.js';
 import { RECOVERY_S, type Row } from './lib/labels.js';
@@ -121,17 +122,17 @@ function replayIsolationForest(f: FittedForest, trainRows: readonly Row[], set: 
 }
 
 /**
- * Integer against float inference of the shipped network on the test rows' inputs (the
- * int8 scorer's z-scores): the largest output difference in input steps and how many
- * inputs exceed the unit tests' 4 steps; the reconstruction error's relative
- * difference (max, mean, share above the tests' 5 %), over all inputs and over those
- * near or above the threshold (float error at least half of it), where a difference
- * can change a decision; and how often both alarm alike (each at its own threshold).
- */
-/**
- * Integer against float inference of a target's networks (an ensemble: each member's
- * outputs against its own float network; the errors and alarms of the whole, the mean of
- * the members' errors as the scorer computes it). Output shares are of inputs × members.
+ * Integer against float inference of a target's networks on the test rows' inputs (the
+ * int8 scorer's z-scores; an ensemble: each member's outputs against its own float
+ * network, the errors and alarms of the whole, the mean of the members' errors as the
+ * scorer computes it; output shares are of inputs × members): the largest output
+ * difference in input steps and how many exceed the unit tests' 4 steps, against the
+ * float network before quantization and against the same quantized model in float
+ * (with the bound the model file guarantees for the latter, rounding-bound.ts); the
+ * reconstruction error's relative difference (max, mean, share above the tests' 5 %),
+ * over all inputs and over those near or above the threshold (float error at least half
+ * of it), where a difference can change a decision; and how often both alarm alike
+ * (each at its own threshold).
  */
 function agreement(nets: readonly QuantNetwork[], floats: readonly FloatNetwork[], floatThreshold: number, inputs: readonly (Float64Array | null)[]) {
   const head = nets[0] as QuantNetwork;
@@ -189,7 +190,7 @@ function agreement(nets: readonly QuantNetwork[], floats: readonly FloatNetwork[
   }
   const pct = (a: number, b: number) => (b > 0 ? r3((100 * a) / b) : null);
   const summary = (a: typeof all) => ({ inputs: a.n, maxPercent: r3(100 * a.max), meanPercent: pct(a.sum, a.n), over5Percent: pct(a.over, a.n) });
-  return { inputs: all.n, members: nets.length, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, outputs), over4StepsInRangePercent: pct(overInRange, outputs), over4StepsOnGridPercent: pct(overGrid, outputs), sameModel: { maxOutputSteps: r3(maxSame), over4StepsPercent: pct(overSame, outputs), over4Steps: overSame, outputs }, error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
+  return { inputs: all.n, members: nets.length, maxOutputSteps: r3(maxSteps), over4StepsPercent: pct(overSteps, outputs), over4StepsInRangePercent: pct(overInRange, outputs), over4StepsOnGridPercent: pct(overGrid, outputs), sameModel: { maxOutputSteps: r3(maxSame), over4StepsPercent: pct(overSame, outputs), over4Steps: overSame, outputs, boundSteps: r3(Math.max(...nets.map(maxRoundingBound))) }, error: summary(all), errorNearThreshold: summary(near), sameAlarmPercent: pct(sameAlarm, all.n) };
 }
 
 /**
@@ -385,7 +386,7 @@ function main(): number {
   const incidents = incidentsByRun([...trainRuns, ...testRuns]);
   const trainHasFaults = trainRows.some((r) => SELECTION_KINDS.includes(r.y));
   const report: Record<string, unknown> = {
-    model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])) },
+    model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])), hiddenBits: Math.max(...model.value.networks.flatMap((n) => n.layers.map((l) => l.outputBits ?? 8))) },
     data: {
       train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
       test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels, ...(r.liveModel !== undefined && { liveModel: r.liveModel }) })),
@@ -446,12 +447,12 @@ function main(): number {
 }
 
 function markdown(report: Record<string, unknown>): string {
-  const m = report.model as { bytes: number; label: string; thresholds: Record<string, number> };
+  const m = report.model as { bytes: number; label: string; thresholds: Record<string, number>; hiddenBits: number };
   const data = report.data as { train: RunInfo[]; test: RunInfo[] };
   const out: string[] = [];
   out.push('# The anomaly model: evaluation report', '');
   out.push('Written by `npm run model:eval` (model/eval.ts); do not edit. How the data was made and what it lacks: docs/model.md.', '');
-  out.push(`Model: \`model/x0tta6bl4.model\`, ${m.bytes} bytes, "${m.label}", thresholds ${Object.entries(m.thresholds).map(([k, v]) => `${k} ${v}`).join(', ')} (squared int8 steps).`, '');
+  out.push(`Model: \`model/x0tta6bl4.model\`, ${m.bytes} bytes, "${m.label}", thresholds ${Object.entries(m.thresholds).map(([k, v]) => `${k} ${v}`).join(', ')} (squared int8 steps); int8 weights, input and output, int${m.hiddenBits} hidden activations.`, '');
   out.push('## Data', '', '| role | run | topology | nodes | s | rows (links + node) | link row labels |', '|---|---|---|---|---|---|---|');
   for (const [role, rs] of [['train', data.train], ['test', data.test]] as const) {
     for (const r of rs) out.push(`| ${role} | ${r.run} | ${r.topology} | ${r.nodes} | ${r.seconds} | ${r.rows} | ${Object.entries(r.labels).map(([k, v]) => `${k} ${v}`).join(', ')} |`);
@@ -468,7 +469,7 @@ function markdown(report: Record<string, unknown>): string {
     out.push(`${tt.rows} rows evaluated, ${tt.normalRows} of them normal (${tt.normalHours} h of one target). Float − int8 ROC AUC over all faults: **${fmt(tt.floatInt8AucGap)}**. Thresholds at the clean-data quantile ${Object.entries(tt.quantiles).map(([d, q]) => `${COLUMN[d] ?? d} ${q} %`).join(', ')}. Kinds marked * were never seen before this evaluation (not even in threshold selection). Isolation Forest is scored by model/lib/iforest.ts; on ${tt.iforestCheck.rows} of its fit rows its scores and scikit-learn's differ by at most ${tt.iforestCheck.maxScoreDiff.toExponential(1)}.`, '');
     const a = tt.agreement;
     out.push(
-      `Integer against float inference of ${a.members > 1 ? `this ensemble (each of its ${a.members} members against its own float network; shares of outputs are of inputs × members, errors and alarms are the ensemble's)` : 'this network'} on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same int8 model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps, more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs (${fmt(a.sameModel.over4Steps)} of ${fmt(a.sameModel.outputs)} inputs × members); reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
+      `Integer against float inference of ${a.members > 1 ? `this ensemble (each of its ${a.members} members against its own float network; shares of outputs are of inputs × members, errors and alarms are the ensemble's)` : 'this network'} on the ${a.inputs} test inputs: outputs at most ${fmt(a.maxOutputSteps)} input steps apart, more than 4 (the unit tests' tolerance) on ${fmt(a.over4StepsPercent)} % of inputs, on ${fmt(a.over4StepsInRangePercent)} % once the float output is clipped to the int8 output's range (-128..127 steps), on ${fmt(a.over4StepsOnGridPercent)} % when the float network also gets the int8 input (z rounded to the grid, as in training); against the same quantized model computed in float (its float view: what the integer arithmetic's roundings alone change) at most ${fmt(a.sameModel.maxOutputSteps)} steps (the model file bounds it at ${fmt(a.sameModel.boundSteps)} on any input: runtime/src/model/rounding-bound.ts), more than 4 on ${fmt(a.sameModel.over4StepsPercent)} % of inputs (${fmt(a.sameModel.over4Steps)} of ${fmt(a.sameModel.outputs)} inputs × members); reconstruction error apart by ${fmt(a.error.meanPercent)} % on average, more than 5 % on ${fmt(a.error.over5Percent)} % of inputs (at most ${fmt(a.error.maxPercent)} %); on the ${a.errorNearThreshold.inputs} inputs whose float error is at least half the threshold, ${fmt(a.errorNearThreshold.meanPercent)} % on average, more than 5 % on ${fmt(a.errorNearThreshold.over5Percent)} % (at most ${fmt(a.errorNearThreshold.maxPercent)} %). Both alarm alike on **${fmt(a.sameAlarmPercent)} %** of inputs.`,
       '',
     );
     const dets = Object.keys(tt.kinds[0]?.detectors ?? {});
