@@ -386,7 +386,7 @@ function main(): number {
   const incidents = incidentsByRun([...trainRuns, ...testRuns]);
   const trainHasFaults = trainRows.some((r) => SELECTION_KINDS.includes(r.y));
   const report: Record<string, unknown> = {
-    model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])), hiddenBits: Math.max(...model.value.networks.flatMap((n) => n.layers.map((l) => l.outputBits ?? 8))) },
+    model: { file: 'model/x0tta6bl4.model', bytes: readFileSync(modelFile).length, label: model.value.label, thresholds: Object.fromEntries(model.value.networks.map((n) => [n.target, n.threshold])), hiddenBits: Math.max(8, ...model.value.networks.flatMap((n) => n.layers.slice(0, -1).map((l) => l.outputBits ?? 8))) },
     data: {
       train: trainRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels })),
       test: testRuns.map((r) => ({ run: r.run, topology: r.topology, nodes: r.nodes, seconds: r.seconds, rows: r.rows, labels: r.labels, ...(r.liveModel !== undefined && { liveModel: r.liveModel }) })),

@@ -1,8 +1,8 @@
 /**
- * How far the int8 network's outputs lie from its float original's on one input, in
- * input steps (the unit tests' tolerance is 4): model:eval reports it on the test
- * inputs, against the float network before quantization and against the same int8
- * model computed in float.
+ * How far the quantized network's int8 outputs lie from its float original's on one
+ * input, in input steps (the unit tests' tolerance is 4): model:eval reports it on the
+ * test inputs, against the float network before quantization and against the same
+ * quantized model computed in float.
  */
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { IntNetwork } from '../../runtime/src/model/int-inference.js';

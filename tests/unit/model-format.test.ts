@@ -103,7 +103,8 @@ t('int16 hidden activations: written as format 4 (a bits byte and a 16-bit zero 
   const narrow = testModel(7, 1100, 600, 8).model;
   const bytes = encoded(wide);
   assert.is(bytes[4], 4, 'format 4: agents before it refuse the file by its version');
-  // Per layer one bits byte and one more zero-point byte than format 3; format 3 adds a trim byte per network to format 1.
+  // Against format 1 (the int8 twin has no trim and one network per target): per layer a bits byte and a second
+  // zero-point byte, per network the trim byte formats 2 to 4 carry.
   const layers = wide.networks.reduce((a, n) => a + n.layers.length, 0);
   assert.is(bytes.length, encoded(narrow).length + wide.networks.length + 2 * layers);
   const back = decodeModel(bytes);

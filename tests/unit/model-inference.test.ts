@@ -1,5 +1,6 @@
 /**
- * The int8 network: its integer inference is exactly the integer arithmetic it
+ * The quantized network (int8 weights, int8 or int16 hidden activations): its integer
+ * inference is exactly the integer arithmetic it
  * specifies (checked against a BigInt evaluation of the same network), and it agrees
  * with the float reference within the documented tolerance (docs/model.md):
  * every output within 4 steps of the input scale, the reconstruction error within
@@ -182,7 +183,7 @@ if (kernel) {
     const out = new Int8Array(2);
     kernel.forward(w, good, Int8Array.of(1, 2, 3), out);
     assert.equal(Array.from(out), [8, -2]);
-    // An int16 hidden layer keeps what int8 would saturate: 3→2 (int16, ×64) then 2→2 (int8, ×1/128).
+    // An int16 hidden layer keeps what int8 would saturate: 3→2 (int16, ×32) then 2→2 (int8, ×2^-8).
     // Layer 1's biases hold −zp_in · Σw = 32768 (the folded zero point).
     const wide = Int32Array.of(2, 3, 2, -32768, -32768, 32767, 0, 1 << 30, 25, 0, 1 << 30, 25, 2, 2, 0, -128, 127, 32768, 1 << 30, 38, 32768, 1 << 30, 38);
     const w2 = Int8Array.of(100, 100, 100, 1, 1, 1, 1, 0, 0, 1);
@@ -378,6 +379,21 @@ t('validation refuses networks the integer inference could not run safely', () =
   assert.ok(l0.weights.length === 16 * 12);
   const bad = quantizeNetwork(randomFloatNetwork(prng(1), [4, 4]), [], { target: 'link', featureVersion: 1, inputScale: 0.03, inputZeroPoint: 0, threshold: 1, quantilePpm: 1, marginPermille: 1000 });
   assert.equal(bad, { ok: false, error: 'no calibration inputs' });
+  const twelve = quantizeNetwork(randomFloatNetwork(prng(1), [4, 4]), [new Float64Array(4)], { target: 'link', featureVersion: 1, inputScale: 0.03, inputZeroPoint: 0, threshold: 1, quantilePpm: 1, marginPermille: 1000, hiddenBits: 12 as 8 });
+  assert.equal(twelve, { ok: false, error: 'hidden activations of 12 bits, not 8 or 16' });
+  // After an int16 layer an input spans 65,536 steps: a bias that int8 inputs would leave room for can overflow.
+  const wide = testModel(3, 1000, 1000, 16).model.networks[0]!;
+  assert.is(validateNetwork(wide), null);
+  const l1 = wide.layers[1]!;
+  let sumAbs = 0;
+  for (let i = 0; i < l1.inDim; i++) sumAbs += Math.abs(l1.weights[i]!);
+  const between = 0x7fffffff - 1000 * sumAbs; // above the int16 room, below the int8 one
+  const overflowing: QuantNetwork = { ...wide, layers: wide.layers.map((l, k) => (k === 1 ? { ...l, bias: Int32Array.from(l.bias, (b, o) => (o === 0 ? between : b)) } : l)) };
+  assert.match(validateNetwork(overflowing) ?? '', /layer 1: channel 0 could overflow its int32 accumulator/);
+  assert.is(validateNetwork({ ...overflowing, layers: overflowing.layers.map((l, k) => (k === 0 ? { ...l, outputBits: 8 as const, outputZeroPoint: -128 } : l)) }), null, 'the same bias after an int8 layer fits');
+  // The last layer must be int8 (the reconstruction is compared with the int8 input).
+  assert.match(validateNetwork({ ...wide, layers: wide.layers.map((l, k, a) => (k === a.length - 1 ? { ...l, outputBits: 16 as const } : l)) }) ?? '', /last layer's output must be int8/);
+  assert.match(validateNetwork({ ...wide, layers: wide.layers.map((l, k) => (k === 0 ? { ...l, outputZeroPoint: 40000 } : l)) }) ?? '', /layer 0: output zero point 40000 not in -32768..32767/);
 });
 
 t.run();

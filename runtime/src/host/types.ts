@@ -314,7 +314,7 @@ export interface Host {
    */
   readonly crypto?: HostCrypto;
   /**
-   * The anomaly model's int8 forward pass in C, when the engine has it (our quickjs-ng
+   * The anomaly model's integer forward pass in C (int8 weights), when the engine has it (our quickjs-ng
    * binary; Node's JIT runs the TypeScript loop fast enough). runtime/src/model/
    * int-inference.ts uses it when present and is its reference.
    */

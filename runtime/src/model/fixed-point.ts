@@ -1,5 +1,5 @@
 /**
- * Fixed-point requantization for the int8 network, in int32 operations only.
+ * Fixed-point requantization for the quantized network, in int32 operations only.
  *
  * A real multiplier M = s_in · s_w / s_out is stored as an integer m0 in [0, 2^31)
  * and a right shift n in [1, 62]: M ≈ m0 · 2^-n (normalised so that m0 ≥ 2^30 when

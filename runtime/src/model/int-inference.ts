@@ -7,7 +7,7 @@
  *
  * Zero points: with x = q − zp_in, Σ w·x = Σ w·q − zp_in·Σ w, so the second term is
  * folded into the bias when the network is prepared, and the loop multiplies the
- * stored int8 values directly.
+ * stored int8 or int16 values directly.
  *
  * When the host has the same loop in C (`host.int8`, our quickjs-ng binary), forward()
  * hands the whole network to it in one call: the interpreter spent about 0.2 µs per

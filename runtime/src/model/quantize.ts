@@ -1,6 +1,7 @@
 /**
- * Post-training quantization of a FloatNetwork into a QuantNetwork (TFLite's int8
- * scheme, written for this network):
+ * Post-training quantization of a FloatNetwork into a QuantNetwork (TFLite's affine
+ * int8 scheme, or its 16x8 variant with int16 hidden activations, written for this
+ * network):
  * - weights: symmetric int8 in [-127, 127], one scale per output channel
  *   (s_w[o] = max_i |w[o][i]| / 127), zero point 0;
  * - biases: int32 at scale s_in · s_w[o];
@@ -58,6 +59,7 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
   }
   const inputScale = Math.fround(o.inputScale);
   const hiddenBits = o.hiddenBits ?? 8;
+  if (hiddenBits !== 8 && hiddenBits !== 16) return { ok: false, error: `hidden activations of ${String(hiddenBits)} bits, not 8 or 16` };
   let sIn = inputScale;
   // Largest |q − zp| of the layer's input plus one (validateNetwork's accumulator bound).
   let inSpan = 256;
