@@ -266,20 +266,31 @@ t('the dequantized network is the float view of the int8 one (weights within hal
   assert.equal(NODE_DIMS, [15, 10, 4, 10, 15]);
 });
 
+/**
+ * Per output, the largest |integer output − float view output| in input steps over 2000 wide
+ * inputs (up to ±2.5 times the feature range: they drive hidden layers past their calibrated
+ * ranges, where the float view's clamp must match the integer saturation).
+ */
+function stepsFromFloatView(net: QuantNetwork, seed: number): Float64Array {
+  const int = new IntNetwork(net);
+  const view = dequantizeNetwork(net);
+  const s = net.inputScale;
+  const seen = new Float64Array(net.inputDim);
+  for (const x of randomInputs(prng(seed), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
+    const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
+    const out = int.forward(q);
+    const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
+    for (let i = 0; i < out.length; i++) seen[i] = Math.max(seen[i]!, Math.abs(out[i]! * s - f[i]!) / s);
+  }
+  return seen;
+}
+
+const largest = (a: Float64Array): number => a.reduce((m, v) => Math.max(m, v), 0);
+
 t('the float view of an int8 network (dequantized, each layer clamped to its int8 range) is its arithmetic without the roundings: within one step', () => {
   for (const seed of [21, 22, 23]) {
     for (const net of testModel(seed).model.networks) {
-      const int = new IntNetwork(net);
-      const view = dequantizeNetwork(net);
-      const s = net.inputScale;
-      let max = 0;
-      // Wide inputs (up to ±2.5 times the feature range) drive hidden layers past their calibrated ranges: the clamp must match the int8 saturation.
-      for (const x of randomInputs(prng(seed), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
-        const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
-        const out = int.forward(q);
-        const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
-        for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]! * s - f[i]!) / s);
-      }
+      const max = largest(stepsFromFloatView(net, seed));
       assert.ok(max <= 1, `seed ${seed} ${net.target}: ${max.toFixed(2)} steps`);
     }
   }
@@ -290,16 +301,7 @@ t('with int16 hidden activations the integer inference is its float view up to t
   for (const seed of [21, 22, 23, 24]) {
     for (const bits of [8, 16] as const) {
       for (const net of testModel(seed, 1000, 1000, bits).model.networks) {
-        const int = new IntNetwork(net);
-        const view = dequantizeNetwork(net);
-        const s = net.inputScale;
-        let max = 0;
-        for (const x of randomInputs(prng(seed), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
-          const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
-          const out = int.forward(q);
-          const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
-          for (let i = 0; i < out.length; i++) max = Math.max(max, Math.abs(out[i]! * s - f[i]!) / s);
-        }
+        const max = largest(stepsFromFloatView(net, seed));
         if (bits === 16) assert.ok(max <= 0.51, `seed ${seed} ${net.target}: ${max.toFixed(3)} steps`);
         else worst8 = Math.max(worst8, max);
       }
@@ -316,16 +318,7 @@ t('the rounding bound from the network alone holds on every input, and int16 hid
       testModel(seed, 1000, 1000, bits).model.networks.forEach((net, n) => {
         const bound = roundingBound(net);
         assert.is(bound.length, net.inputDim);
-        const int = new IntNetwork(net);
-        const view = dequantizeNetwork(net);
-        const s = net.inputScale;
-        const seen = new Float64Array(net.inputDim);
-        for (const x of randomInputs(prng(seed + bits), net.inputDim, 2000).map((v) => v.map((z) => z * 2.5))) {
-          const q = Int8Array.from(x, (v) => quantizeValue(v, s, net.inputZeroPoint));
-          const out = int.forward(q);
-          const f = floatForward(view, Array.from(q, (v) => (v - net.inputZeroPoint) * s));
-          for (let i = 0; i < out.length; i++) seen[i] = Math.max(seen[i]!, Math.abs(out[i]! * s - f[i]!) / s);
-        }
+        const seen = stepsFromFloatView(net, seed + bits);
         for (let i = 0; i < bound.length; i++) {
           if (seen[i]! > bound[i]!) assert.unreachable(`seed ${seed} int${bits} ${net.target} output ${i}: ${seen[i]!.toFixed(3)} steps, bound ${bound[i]!.toFixed(3)}`);
         }
