@@ -46,6 +46,8 @@ export interface Row {
   m: number | null;
   /** Recording format 4 on: the link's hard interface up with its carrier (null: unknown); absent before. */
   up?: boolean | null;
+  /** Recording format 5 on: the link's probe delay in ms above its fastest (null: not measured); absent before. */
+  dl?: number | null;
   f: number[];
 }
 
@@ -198,7 +200,7 @@ interface RecordedLine {
   t: number;
   c: number;
   node: number[] | null;
-  links: { k: string; if: string; nb: string; live: boolean; m: number | null; up?: boolean | null; f: number[] }[];
+  links: { k: string; if: string; nb: string; live: boolean; m: number | null; up?: boolean | null; dl?: number | null; f: number[] }[];
 }
 
 /**
@@ -226,7 +228,7 @@ export function labelNode(run: string, topo: string, node: string, text: string,
       skipped++;
       continue;
     }
-    if ((r.v !== 1 && r.v !== 2 && r.v !== 3 && r.v !== 4) || !Array.isArray(r.links)) {
+    if (!(Number.isInteger(r.v) && r.v >= 1 && r.v <= 5) || !Array.isArray(r.links)) {
       skipped++;
       continue;
     }
@@ -235,7 +237,7 @@ export function labelNode(run: string, topo: string, node: string, text: string,
     const t = Math.round((r.t - tl.setup.guestT0) / 100) / 10 - tl.start;
     for (const l of r.links) {
       const link = ifLink.get(l.if) ?? null;
-      rows.push({ run, topo, node, epoch, target: 'link', key: l.k, link, t: Math.round(t * 10) / 10, c: r.c, y: link ? labelAt(tl.faults, [link], t) : t < 0 ? 'setup' : 'normal', live: l.live, m: l.m, ...(l.up !== undefined && { up: l.up }), f: l.f });
+      rows.push({ run, topo, node, epoch, target: 'link', key: l.k, link, t: Math.round(t * 10) / 10, c: r.c, y: link ? labelAt(tl.faults, [link], t) : t < 0 ? 'setup' : 'normal', live: l.live, m: l.m, ...(l.up !== undefined && { up: l.up }), ...(l.dl !== undefined && { dl: l.dl }), f: l.f });
     }
     if (r.node) rows.push({ run, topo, node, epoch, target: 'node', key: 'node', link: null, t: Math.round(t * 10) / 10, c: r.c, y: labelAt(tl.faults, nodeLinks, t), live: true, m: null, f: r.node });
   }

@@ -33,7 +33,7 @@ import { EwmaBaseline } from '../../runtime/src/loop/ewma.js';
 import { EwmaLinkScorer } from '../../runtime/src/loop/detectors/ewma-scorer.js';
 import type { LinkSeries } from '../../runtime/src/loop/monitor.js';
 import { LOOP_DEFAULTS } from '../../runtime/src/loop/settings.js';
-import { type FeatureSet, featureSet, probeSilenceIndex } from '../../runtime/src/model/features.js';
+import { type FeatureSet, featureSet, PROBE_DELAY, probeSilenceIndex } from '../../runtime/src/model/features.js';
 import { trimmedSquaredError } from '../../runtime/src/model/error.js';
 import { floatForward } from '../../runtime/src/model/float-inference.js';
 import type { Model } from '../../runtime/src/model/format.js';
@@ -207,7 +207,7 @@ export function replayInt8(model: Model, rows: readonly Row[], target: 'link' | 
       feed(r.t);
       const passMs = r.target === 'link' ? scorer.silenceOutOfRangeMs(r.key) : null;
       // Both targets, in recorded order: the other target's state is the router's too (the links' alarms hold the node).
-      const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000, r.up);
+      const score = scorer.scoreRecorded(r.target, r.key, r.f, r.c, r.t * 1000, r.up, r.dl);
       if (r.target !== target || score === null) continue;
       const i = index.get(r) as number;
       pass[i] = passMs;
@@ -240,8 +240,11 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
   const silenceAt = set.target === 'link' ? probeSilenceIndex(set) : -1;
   const raw = new Float64Array(set.features.length);
   const z = new Float64Array(set.features.length);
+  const delaySample = new Float64Array(1);
   for (const group of byAgent(rows)) {
     const norms = new Map<string, Normalizer>();
+    // A link's probe delay, learnt and judged as ModelScorer's delay test (format 5 on).
+    const delays = new Map<string, Normalizer>();
     const holds = new RuleHolds(SCORER_DEFAULTS.ruleHoldMs);
     const feed = incidentFeed(incidents, group, (kind, tgt, ms) => holds.opened(kind, tgt, ms));
     let linkAlarmCycle: number | null = null;
@@ -251,8 +254,15 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       let n = norms.get(r.key);
       if (!n) norms.set(r.key, (n = new Normalizer(set.features, SCORER_DEFAULTS.alpha[set.target])));
       for (let k = 0; k < raw.length; k++) raw[k] = r.f[k] ?? 0;
+      let dn: Normalizer | null = null;
+      if (set.target === 'link' && typeof r.dl === 'number' && Number.isFinite(r.dl)) {
+        dn = delays.get(r.key) ?? null;
+        if (!dn) delays.set(r.key, (dn = new Normalizer([PROBE_DELAY], SCORER_DEFAULTS.alpha.link)));
+        delaySample[0] = r.dl;
+      }
       if (n.samples < WARMUP) {
         n.update(raw);
+        dn?.update(delaySample);
         continue;
       }
       feed(r.t);
@@ -260,15 +270,21 @@ function replayOwnNormaliser(rows: readonly Row[], set: FeatureSet, incidents: R
       // As ModelScorer.silenceOutOfRangeMs, from this normaliser before the row.
       if (silenceAt >= 0) pass[i] = outOfRangeSilenceMs(n, silenceAt, SCORER_DEFAULTS.outOfRangeZ.link);
       n.zScores(raw, z);
-      // Out of range as in the scorer: a feature that far, or the link's interface down (format 4 on).
-      const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target] || (set.target === 'link' && r.up === false));
+      // Out of range as in the scorer: a feature that far, the link's interface down (format 4 on), or its probe delay (format 5 on).
+      const delayFar = dn !== null && dn.samples >= WARMUP && dn.zOf(0, delaySample[0] as number) >= SCORER_DEFAULTS.outOfRangeZ.link;
+      const j = judge(z, n.farthestZ >= SCORER_DEFAULTS.outOfRangeZ[set.target] || (set.target === 'link' && r.up === false) || delayFar);
       error[i] = j.score;
       alarm[i] = j.alarm;
       urgent[i] = j.urgent;
       if (set.target === 'link' && holds.held(r.key, r.t * 1000)) continue;
       if (set.target === 'node' && heldByLinkAlarm(r.c, linkAlarmCycle, LINK_ALARM_HOLDS_NODE)) continue;
-      if (!j.alarm) n.update(raw);
-      else n.updateClipped(raw, ANOMALY_CLIP);
+      if (!j.alarm) {
+        n.update(raw);
+        dn?.update(delaySample);
+      } else {
+        n.updateClipped(raw, ANOMALY_CLIP);
+        dn?.updateClipped(delaySample, ANOMALY_CLIP);
+      }
     }
   }
   return { error, alarm, urgent, at: earlyCycleTimes(rows, urgent, pass, silenceAt) };

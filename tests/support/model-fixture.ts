@@ -4,6 +4,7 @@
  * small synthetic mesh whose snapshots go through the real Monitor. Everything is
  * deterministic for a given seed.
  */
+import { ProbeDelay } from '../../runtime/src/linkprobe/delay.js';
 import type { ProbeLink } from '../../runtime/src/linkprobe/prober.js';
 import { LinkQuality } from '../../runtime/src/linkprobe/quality.js';
 import { ProbeReception } from '../../runtime/src/linkprobe/reception.js';
@@ -225,8 +226,11 @@ export function meshSim(seed: number, neighbors = 4, limits = MONITOR_LIMITS): M
 
 export interface ProbedLink {
   link: ProbeLink;
-  /** One 1 s cycle of the mesh with the probes of that second. */
-  step(lost?: (k: number) => boolean): void;
+  /**
+   * One 1 s cycle of the mesh with the probes of that second; `addedMs(k)`: delay added
+   * to probe k on top of the link's 2 ms (the probes carry their send time).
+   */
+  step(lost?: (k: number) => boolean, addedMs?: (k: number) => number): void;
 }
 
 /**
@@ -237,7 +241,7 @@ export interface ProbedLink {
 export function probedLink(sim: MeshSim, i: number): ProbedLink {
   const start = sim.now();
   const key = `${IF_NAME}/${neighborMac(i)}`;
-  const link: ProbeLink = { key, ifname: IF_NAME, neighbor: neighborMac(i), reception: new ProbeReception(start, 1000), quality: new LinkQuality() };
+  const link: ProbeLink = { key, ifname: IF_NAME, neighbor: neighborMac(i), reception: new ProbeReception(start, 1000), quality: new LinkQuality(), delay: new ProbeDelay() };
   const probes = new Map(sim.monitor.view.probes);
   probes.set(key, link);
   sim.monitor.view.probes = probes;
@@ -245,12 +249,15 @@ export function probedLink(sim: MeshSim, i: number): ProbedLink {
   return {
     link,
     /** One 1 s cycle of the mesh with the probes of that second. */
-    step(lost: (k: number) => boolean = () => false) {
+    step(lost: (k: number) => boolean = () => false, addedMs: (k: number) => number = () => 0) {
       const from = sim.now();
       for (let k = 0; k < 5; k++) {
         seq++;
         if (lost(k)) continue;
-        for (const b of link.reception.record({ intervalMs: 200, session: 7, seq }, from + k * 200 + 100)) link.quality.observe(b);
+        const at = from + k * 200 + 100;
+        for (const b of link.reception.record({ intervalMs: 200, session: 7, seq }, at)) link.quality.observe(b);
+        // The sender's clock is 123456 ms ahead of ours.
+        link.delay.record(7, (at - 2 - addedMs(k) + 123_456) >>> 0, at);
       }
       sim.step();
       for (const b of link.reception.close(sim.now())) link.quality.observe(b);

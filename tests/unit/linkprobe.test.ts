@@ -2,6 +2,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHost } from '../../runtime/src/host/index.js';
 import type { HostError, PacketSocket } from '../../runtime/src/host/types.js';
+import { ProbeDelay } from '../../runtime/src/linkprobe/delay.js';
 import { decodeProbe, encodeProbe, PROBE_ETHERTYPE } from '../../runtime/src/linkprobe/frame.js';
 import { LinkProber, type ProberSettings, type ProbeTransport } from '../../runtime/src/linkprobe/prober.js';
 import { binomialUpperTail, LinkQuality, QUALITY_DEFAULTS } from '../../runtime/src/linkprobe/quality.js';
@@ -32,6 +33,68 @@ t('frame: round trip, Ethernet padding ignored, bad frames are errors', () => {
   assert.match(String((decodeProbe(v2) as { error: string }).error), /version 2/);
   assert.match(String((decodeProbe(encodeProbe({ intervalMs: 5, session: 1, seq: 1 })) as { error: string }).error), /interval 5 ms/);
   assert.is(PROBE_ETHERTYPE, 0x88b5);
+});
+
+t('frame: the send time travels with flag bit 0; older frames and older readers are unaffected', () => {
+  const b = encodeProbe({ intervalMs: 200, session: 7, seq: 9, sentMs: 0x1_0000_0000 + 1234.9 });
+  assert.is(b.length, 20);
+  assert.is(b[7], 1, 'flag bit 0 set');
+  assert.equal(decodeProbe(b), { ok: true, value: { intervalMs: 200, session: 7, seq: 9, sentMs: 1234 } }, 'whole ms, modulo 2^32');
+  // Padded by Ethernet: the zeros after byte 20 are ignored.
+  const padded = new Uint8Array(46);
+  padded.set(b);
+  assert.equal(decodeProbe(padded), { ok: true, value: { intervalMs: 200, session: 7, seq: 9, sentMs: 1234 } });
+  // An older agent read bytes 0-15 only and never the flags: the first 16 bytes are the old frame's but the flags word.
+  const old = encodeProbe({ intervalMs: 200, session: 7, seq: 9 });
+  assert.equal([...b.subarray(0, 6)], [...old.subarray(0, 6)]);
+  assert.equal([...b.subarray(8, 16)], [...old.subarray(8, 16)]);
+  // An older frame, padded with zeros, has no send time.
+  const oldPadded = new Uint8Array(46);
+  oldPadded.set(old);
+  assert.equal(decodeProbe(oldPadded), { ok: true, value: { intervalMs: 200, session: 7, seq: 9 } });
+  // The flag without the 4 bytes is an error, not a send time read from nowhere.
+  assert.match(String((decodeProbe(b.subarray(0, 18)) as { error: string }).error), /send time but has 18 bytes/);
+});
+
+t('probe delay: the excess over the link fastest delivery, robust to one late probe, following clock drift', () => {
+  const d = new ProbeDelay();
+  // The sender's clock is 5,000,000 ms ahead of ours minus 3 ms of transit: arrival - send is a large negative offset, wrapped.
+  const skew = -5_000_000;
+  const send = (at: number, transit: number): void => d.record(1, (at - transit - skew) >>> 0, at);
+  assert.is(d.excessMs(0), null, 'nothing heard');
+  for (let at = 0; at <= 10_000; at += 200) send(at, 3);
+  assert.is(d.excessMs(10_000), 0);
+  // One probe 400 ms late: the lowest of the last 2 s is still the fast ones.
+  send(10_200, 403);
+  assert.is(d.excessMs(10_200), 0);
+  // 300 ms added to every probe: after 2 s the whole window carries it.
+  for (let at = 10_400; at <= 12_400; at += 200) send(at, 303);
+  // The baseline was last lowered by the probe at 10 s and may rise 0.1 ms a second since.
+  assert.ok(Math.abs((d.excessMs(12_400) as number) - (300 - 0.1 * 2.4)) < 1e-9, String(d.excessMs(12_400)));
+  // Too few probes in the window: no measure (silence is another test's).
+  assert.is(d.excessMs(14_100), null);
+  // A new session: its clock may be another; the first probe is the new baseline.
+  d.record(2, 77, 20_000);
+  d.record(2, 277, 20_200);
+  d.record(2, 477, 20_400);
+  assert.is(d.excessMs(20_400), 0);
+});
+
+t('probe delay: clocks drifting apart by up to 100 ppm are not taken for delay; beyond, the rest shows', () => {
+  // An hour of probes every 200 ms; the sender's clock runs ppm slower (positive) or faster than ours.
+  const after = (ppm: number): number => {
+    const d = new ProbeDelay();
+    let last = 0;
+    for (let at = 0; at <= 3_600_000; at += 200) {
+      d.record(1, Math.floor(at - (at * ppm) / 1e6) >>> 0, at);
+      last = at;
+    }
+    return d.excessMs(last) as number;
+  };
+  assert.ok(after(100) <= 1, `100 ppm slower: ${after(100)} ms`);
+  assert.is(after(-300), 0, 'a faster sender lowers the baseline');
+  // 300 ppm slower: 200 ppm beyond the allowance, 720 ms in an hour.
+  assert.ok(Math.abs(after(300) - 720) <= 1, `300 ppm slower: ${after(300)} ms`);
 });
 
 t('binomial upper tail: exact small cases', () => {
@@ -615,7 +678,7 @@ t('the loop: the model asks for an early cycle too (its out-of-range test), afte
 
 t('metrics: per link the latest window loss, the normal loss and whether it is in a loss episode', async () => {
   const q = simulate((at) => (at >= 60_000 ? 0.5 : 0), 70_000, 31);
-  const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q }]]);
+  const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: q, delay: new ProbeDelay() }]]);
   const m = createAgentMetrics({ host: getHost(), version: '0', startedMs: 0, loop: { isRunning: true, stats: { cycles: 1, phaseErrors: 0 } }, probes: () => probes });
   const text = await m.registry.render();
   const latest = [...q.recent].reverse().find((b) => b.verdict !== 'unknown');

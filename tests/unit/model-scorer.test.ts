@@ -389,6 +389,66 @@ t('a recorded link row with "up": false is out of range; null (unknown, before f
   }
 });
 
+t('the delay test: probes arriving 300 ms later than the link’s fastest open an incident within three cycles, named by the delay; jitter and a lone late probe do not', () => {
+  const config = () => ({ ...LOOP_DEFAULTS, excludeInterfaces: [] });
+  const run = (delayedFrom: number | null, added: number) => {
+    const threshold = 0xffff_ffff; // the network never alarms: what opens is the delay test
+    const scorer = scorerFor(testModelV2(SEED, threshold, 3));
+    const detector = new LinkAnomalyDetector(config, scorer);
+    const book = new IncidentBook();
+    const sim = meshSim(26);
+    const p = probedLink(sim, 0);
+    const opened: { cycle: number; incident: IncidentEvent['incident'] }[] = [];
+    let jitter = 1;
+    for (let c = 0; c < 260; c++) {
+      const delayed = delayedFrom !== null && c >= delayedFrom;
+      // Normal: 0-19 ms of jitter on every probe, and every 10 s one probe 500 ms late.
+      p.step(
+        () => false,
+        (k) => {
+          jitter = (jitter * 1103515245 + 12345) % 2147483648;
+          return (jitter % 20) + (k === 2 && c % 10 === 0 ? 500 : 0) + (delayed ? added : 0);
+        },
+      );
+      const view = sim.monitor.view;
+      for (const e of book.apply(detector, detector.observe(view), { wallMs: sim.now(), monoMs: sim.now() })) {
+        if (e.type === 'opened' && e.incident.target === `link:${key(0)}`) opened.push({ cycle: c, incident: e.incident });
+      }
+    }
+    return opened;
+  };
+  assert.equal(run(null, 0), [], 'no incident on the jittery link');
+  const delayed = run(200, 300);
+  const first = delayed[0];
+  assert.ok(first && first.cycle >= 200 && first.cycle <= 202, `opened at cycle ${first?.cycle} (300 ms added from 200)`);
+  assert.is(first!.incident.evidence.values.worstFeature, 'probe_delay_ms');
+  assert.is(first!.incident.evidence.values.outOfRange, true);
+  // 60 ms more lies within the test's 10 σ of this link's jitter (its floor is 10 ms): not out of range.
+  assert.equal(run(200, 60), [], '60 ms on a link that jitters by 20');
+});
+
+t('a recorded link row: "dl" far above its learnt normal is out of range; null or absent (not measured, before format 5) judges by the features', () => {
+  const judged = (dl: number | null | undefined) => {
+    const scorer = scorerFor(cal.model);
+    const base = new Array<number>(LINK_FEATURES_V1.features.length).fill(1);
+    for (let c = 0; c < 60; c++) scorer.scoreRecorded('link', 'k', base, c, c * 1000, true, dl === undefined ? undefined : c % 5);
+    const score = scorer.scoreRecorded('link', 'k', base, 100, 100_000, true, dl);
+    return { score, j: scorer.lastRecorded('link', 'k') };
+  };
+  const far = judged(300);
+  assert.is(far.score, 1);
+  assert.ok(far.j?.outOfRange);
+  assert.is(far.j?.worstFeature, 'probe_delay_ms');
+  assert.ok((far.j?.worstZ as number) > 10);
+  const near = judged(6);
+  assert.ok((near.score as number) < 1, `6 ms: ${near.score}`);
+  for (const dl of [null, undefined]) {
+    const r = judged(dl);
+    assert.ok((r.score as number) < 1, `dl ${dl}: ${r.score}`);
+    assert.is(r.j?.outOfRange, false);
+  }
+});
+
 t('out-of-range distance per network: 11 σ is out of range for a link (10 σ), not for the node (12 σ)', () => {
   const at = (target: 'link' | 'node', z: number) => {
     const scorer = scorerFor(cal.model);

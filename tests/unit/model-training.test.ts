@@ -93,26 +93,29 @@ t('the labeller: fault intervals from the timeline, labels by link and time', ()
   assert.is(labelAt(tl.faults, ['A~B', 'B~C'], 300), 'node-crash');
   // A recording of node B: interface mesh0 faces A, mesh1 faces C; a restart starts a new epoch.
   const line = (tMs: number, c: number, v = 1) =>
-    rec({ v, t: T0 + tMs, w: 0, c, node: [1, 2], links: [{ k: 'mesh0/x', if: 'mesh0', nb: 'x', live: true, m: 200, ...(v >= 4 && { up: false }), f: [1] }, { k: 'mesh1/y', if: 'mesh1', nb: 'y', live: true, m: 180, ...(v >= 4 && { up: true }), f: [2] }] });
-  // Recording formats 1-4 are read (3: node features v2; 4: each link's interface state), an unknown one is skipped.
-  const text = `${line(110_000, 100)}\n${line(111_000, 101, 3)}\n${line(200_000, 102, 5)}\n${line(320_000, 3, 2)}\n${line(321_000, 4, 4)}\n{"v":1,"t":`;
+    rec({ v, t: T0 + tMs, w: 0, c, node: [1, 2], links: [{ k: 'mesh0/x', if: 'mesh0', nb: 'x', live: true, m: 200, ...(v >= 4 && { up: false }), ...(v >= 5 && { dl: 312.5 }), f: [1] }, { k: 'mesh1/y', if: 'mesh1', nb: 'y', live: true, m: 180, ...(v >= 4 && { up: true }), ...(v >= 5 && { dl: null }), f: [2] }] });
+  // Recording formats 1-5 are read (3: node features v2; 4: each link's interface state; 5: its probe delay), an unknown one is skipped.
+  const text = `${line(110_000, 100)}\n${line(111_000, 101, 3)}\n${line(200_000, 102, 6)}\n${line(320_000, 3, 2)}\n${line(321_000, 4, 4)}\n${line(322_000, 5, 5)}\n{"v":1,"t":`;
   const { rows, skipped } = labelNode('run1', 'test', 'B', text, tl);
-  assert.is(skipped, 2, 'the line of format 5 and the torn last line');
+  assert.is(skipped, 2, 'the line of format 6 and the torn last line');
   assert.equal(
-    rows.map((r) => [r.target, r.link, r.t, r.epoch, r.y, r.up]),
+    rows.map((r) => [r.target, r.link, r.t, r.epoch, r.y, r.up, r.dl]),
     [
-      ['link', 'A~B', 100, 0, 'loss', undefined],
-      ['link', 'B~C', 100, 0, 'normal', undefined],
-      ['node', null, 100, 0, 'loss', undefined],
-      ['link', 'A~B', 101, 0, 'loss', undefined],
-      ['link', 'B~C', 101, 0, 'normal', undefined],
-      ['node', null, 101, 0, 'loss', undefined],
-      ['link', 'A~B', 310, 1, 'normal', undefined],
-      ['link', 'B~C', 310, 1, 'node-crash', undefined],
-      ['node', null, 310, 1, 'node-crash', undefined],
-      ['link', 'A~B', 311, 1, 'normal', false],
-      ['link', 'B~C', 311, 1, 'node-crash', true],
-      ['node', null, 311, 1, 'node-crash', undefined],
+      ['link', 'A~B', 100, 0, 'loss', undefined, undefined],
+      ['link', 'B~C', 100, 0, 'normal', undefined, undefined],
+      ['node', null, 100, 0, 'loss', undefined, undefined],
+      ['link', 'A~B', 101, 0, 'loss', undefined, undefined],
+      ['link', 'B~C', 101, 0, 'normal', undefined, undefined],
+      ['node', null, 101, 0, 'loss', undefined, undefined],
+      ['link', 'A~B', 310, 1, 'normal', undefined, undefined],
+      ['link', 'B~C', 310, 1, 'node-crash', undefined, undefined],
+      ['node', null, 310, 1, 'node-crash', undefined, undefined],
+      ['link', 'A~B', 311, 1, 'normal', false, undefined],
+      ['link', 'B~C', 311, 1, 'node-crash', true, undefined],
+      ['node', null, 311, 1, 'node-crash', undefined, undefined],
+      ['link', 'A~B', 312, 1, 'normal', false, 312.5],
+      ['link', 'B~C', 312, 1, 'node-crash', true, null],
+      ['node', null, 312, 1, 'node-crash', undefined, undefined],
     ],
   );
 });

@@ -12,7 +12,7 @@ import { createLog } from '../../runtime/src/log.js';
 import { loadModelScorer, statePath } from '../../runtime/src/loop/agent-loop.js';
 import type { LinkScorer } from '../../runtime/src/loop/detector.js';
 import type { LinkSeries, MeshView } from '../../runtime/src/loop/monitor.js';
-import { LINK_FEATURES_V2, linkFeatures, NODE_FEATURES_V2, nodeFeatures } from '../../runtime/src/model/features.js';
+import { LINK_FEATURES_V2, linkFeatures, linkProbeDelayMs, NODE_FEATURES_V2, nodeFeatures } from '../../runtime/src/model/features.js';
 import { encodeModel } from '../../runtime/src/model/format.js';
 import { FeatureRecorder } from '../../runtime/src/model/recorder.js';
 import { testModel, meshSim } from '../support/model-fixture.js';
@@ -37,7 +37,7 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     const lines = host.files.readText(path, 1 << 20).trim().split('\n');
     assert.is(lines.length, 25);
     const last = JSON.parse(lines[24] as string);
-    assert.is(last.v, 4);
+    assert.is(last.v, 5);
     assert.is(last.c, (view as MeshView).cycles);
     assert.is(last.links.length, 4);
     const link = (view as MeshView).links.get(last.links[0].k) as LinkSeries;
@@ -49,6 +49,8 @@ t('the recorder writes one line per cycle with the scorer’s features, and stop
     const iface = (view as MeshView).interfaces.get(link.ifname);
     assert.ok(iface, 'the link has its hard interface in the view');
     assert.is(last.links[0].up, true, 'format 4: the interface up with its carrier');
+    assert.ok('dl' in last.links[0], 'format 5: the probe delay, null when not measured');
+    assert.is(last.links[0].dl, linkProbeDelayMs(link, view as MeshView));
     (iface as { carrier: boolean }).carrier = false; // the carrier lost
     assert.is(JSON.parse(rec.line(view as MeshView, 0)).links[0].up, false, 'the carrier lost');
     const n = new Float64Array(NODE_FEATURES_V2.features.length);

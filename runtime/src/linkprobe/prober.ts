@@ -9,6 +9,7 @@
  */
 import type { PacketSocket } from '../host/types.js';
 import { linkKey } from '../loop/monitor.js';
+import { ProbeDelay } from './delay.js';
 import { BROADCAST_MAC, decodeProbe, encodeProbe, PROBE_ETHERTYPE } from './frame.js';
 import { LinkQuality, type QualityParams } from './quality.js';
 import { type ProbeBin, ProbeReception, STALL_MS } from './reception.js';
@@ -46,6 +47,8 @@ export interface ProbeLink {
   neighbor: string;
   reception: ProbeReception;
   quality: LinkQuality;
+  /** How much later than the link's fastest its timed probes arrive now (delay.ts). */
+  delay: ProbeDelay;
 }
 
 const MAX_LINKS = 256;
@@ -173,7 +176,8 @@ export class LinkProber {
 
   private send(): void {
     this.seq = (this.seq + 1) >>> 0;
-    const frame = encodeProbe({ intervalMs: this.settings.intervalMs, session: this.session, seq: this.seq });
+    // Stamped as late as possible: the timer may fire late, the stamp says when it went.
+    const frame = encodeProbe({ intervalMs: this.settings.intervalMs, session: this.session, seq: this.seq, sentMs: this.transport.monoMs() });
     for (const p of this.ports.values()) {
       if (!p.up) continue;
       try {
@@ -200,9 +204,10 @@ export class LinkProber {
     let l = this.links.get(key);
     if (!l) {
       if (this.links.size >= MAX_LINKS) return;
-      l = { key, ifname: port.ifname, neighbor: from, reception: new ProbeReception(now, PROBE_SLOT_MS), quality: new LinkQuality(this.settings.quality) };
+      l = { key, ifname: port.ifname, neighbor: from, reception: new ProbeReception(now, PROBE_SLOT_MS), quality: new LinkQuality(this.settings.quality), delay: new ProbeDelay() };
       this.links.set(key, l);
     }
+    if (f.value.sentMs !== undefined) l.delay.record(f.value.session, f.value.sentMs, now);
     this.judge(l, l.reception.record(f.value, now));
   }
 }

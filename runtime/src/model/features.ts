@@ -364,6 +364,20 @@ export function linkInterfaceUp(link: LinkSeries, view: MeshView): boolean | nul
 }
 
 /**
+ * How much later than its fastest a link's timed probes arrive now, in ms (linkprobe/
+ * delay.ts), or null: no probes from that neighbour, a sender without send times, too
+ * few probes in the last 2 s. Not a feature of the network: the scorer judges it by a
+ * normaliser of its own (the delay test), and the recorder writes it per link ("dl",
+ * format 5).
+ */
+export function linkProbeDelayMs(link: LinkSeries, view: MeshView): number | null {
+  return view.probes.get(link.key)?.delay.excessMs(view.nowMono) ?? null;
+}
+
+/** The delay test's one value, normalised per link like a feature (floor 10 ms; learnt within 4 σ, as the silence). */
+export const PROBE_DELAY: FeatureDef = { name: 'probe_delay_ms', floor: 10, learnWithin: 4 };
+
+/**
  * The link feature vector into `out`, in the order of `set` (v1, v2 = v1 and the
  * probe features, or v3); false when the link has no metric sample in the window (nothing
  * to judge).

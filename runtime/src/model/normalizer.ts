@@ -133,6 +133,11 @@ export class Normalizer {
   /** The largest unclipped |z| of the last zScores call. */
   farthestZ = 0;
 
+  /** The z-score of value `v` of feature `i` (unclipped, signed; the floor as for zScores). */
+  zOf(i: number, v: number): number {
+    return (v - (this.mean[i] as number)) / Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);
+  }
+
   /** The value of feature `i` that lies `z` standard deviations above its normal (the floor as for zScores). */
   reach(i: number, z: number): number {
     return (this.mean[i] as number) + z * Math.max(Math.sqrt(this.variance[i] as number), this.floors[i] as number);

@@ -5,14 +5,16 @@
  * the training data (docs/model.md, "Data"); it is off unless `record_features` names
  * a file, and nothing else in the agent depends on it.
  *
- * A line (format 4; format 3 had no "up", format 2 the 15 node features of v1, format 1
- * also the 16 link features of v1 only):
- *   {"v":4,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
+ * A line (format 5; format 4 had no "dl", format 3 no "up", format 2 the 15 node features
+ * of v1, format 1 also the 16 link features of v1 only):
+ *   {"v":5,"t":<monotonic ms>,"w":<wall ms>,"c":<cycle>,
  *    "node":[19 numbers] | null,
- *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"up":true,"f":[22 numbers]}]}
+ *    "links":[{"k":"<if>/<mac>","if":"<if>","nb":"<mac>","live":true,"m":<raw metric or null>,"up":true,"dl":12.5,"f":[22 numbers]}]}
  * "up" is whether the link's hard interface is up with its carrier (null: the monitor does
  * not know the interface): no network input, but the evaluation replays the scorer's
- * interface-down test from it (docs/model.md, "A link whose interface is down").
+ * interface-down test from it (docs/model.md, "A link whose interface is down"). "dl" is
+ * how much later than its fastest the neighbour's timed probes arrive, in ms (null: not
+ * measured): no network input either, the scorer's delay test (docs/model.md, "Delay").
  * "f" is LINK_FEATURES_V2 (v1's 16, then the 6 probe features), so a v1 model's input is its first 16;
  * "node" is NODE_FEATURES_V2 (v1's 15, then the 4 probe summaries).
  * Numbers are rounded to 4 decimals. "m" is the newest metric sample as batman-adv gave
@@ -22,9 +24,9 @@
  */
 import type { Host } from '../host/index.js';
 import type { MeshView } from '../loop/monitor.js';
-import { LINK_FEATURES_V2, linkFeatures, linkInterfaceUp, NODE_FEATURES_V2, nodeFeatures } from './features.js';
+import { LINK_FEATURES_V2, linkFeatures, linkInterfaceUp, linkProbeDelayMs, NODE_FEATURES_V2, nodeFeatures } from './features.js';
 
-export const RECORD_FORMAT_VERSION = 4;
+export const RECORD_FORMAT_VERSION = 5;
 
 export interface RecorderOptions {
   path: string;
@@ -68,7 +70,8 @@ export class FeatureRecorder {
     for (const l of view.links.values()) {
       if (!linkFeatures(l, view, this.link, LINK_FEATURES_V2)) continue;
       const m = l.metric.last();
-      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, up: linkInterfaceUp(l, view), f: vector(this.link) });
+      const dl = linkProbeDelayMs(l, view);
+      links.push({ k: l.key, if: l.ifname, nb: l.neighbor, live: l.live, m: Number.isFinite(m) ? m : null, up: linkInterfaceUp(l, view), dl: dl === null ? null : Math.round(dl * 10) / 10, f: vector(this.link) });
     }
     const node = nodeFeatures(view, this.node, NODE_FEATURES_V2) ? vector(this.node) : null;
     return `${JSON.stringify({ v: RECORD_FORMAT_VERSION, t: round4(view.nowMono), w: Math.round(wallMs), c: view.cycles, node, links })}\n`;

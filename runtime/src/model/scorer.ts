@@ -10,7 +10,7 @@
  * returns the first answer):
  * - no metric in the window (or no node sample yet): null, nothing learnt;
  * - the first `warmup` samples only teach the normaliser: null;
- * - then the score (1 also when a feature is out of range: OUT_OF_RANGE_Z below);
+ * - then the score (1 also when a feature, or a link's probe delay, is out of range: OUT_OF_RANGE_Z below);
  *   a sample scored below 1 also updates the normaliser and the
  *   node's threshold histogram; a sample scored 1 updates the normaliser only clipped
  *   to μ ± ANOMALY_CLIP·σ per feature (Normalizer.updateClipped) and never the
@@ -38,7 +38,7 @@ import { PROBES_STOPPED_INTERVALS } from '../linkprobe/reception.js';
 import type { LinkScorer, NodeScorer } from '../loop/detector.js';
 import type { LinkSeries, MeshView } from '../loop/monitor.js';
 import { ensembleError, trimmedSquaredError } from './error.js';
-import { type FeatureSet, featureSet, linkFeatures, linkInterfaceUp, nodeFeatures, PROBE_SILENCE_CAP_MS, probeSilenceIndex } from './features.js';
+import { type FeatureSet, featureSet, linkFeatures, linkInterfaceUp, linkProbeDelayMs, nodeFeatures, PROBE_DELAY, PROBE_SILENCE_CAP_MS, probeSilenceIndex } from './features.js';
 import { ensembleOf, type Model } from './format.js';
 import { IntNetwork } from './int-inference.js';
 import type { QuantNetwork } from './network.js';
@@ -156,6 +156,15 @@ export interface Judgement {
   interfaceDown: boolean;
 }
 
+/**
+ * A link's probe delay (ms above its fastest: linkprobe/delay.ts) and the normaliser that
+ * learns its normal: the delay test (ModelScorer.step).
+ */
+interface DelayInput {
+  norm: Normalizer;
+  ms: number;
+}
+
 /** Judgement.worstFeature of a link judged out of range by its interface's state. */
 export const INTERFACE_DOWN = 'interface_down';
 
@@ -207,7 +216,7 @@ class Scoring {
    * normal is always up), so the link is out of range at once whatever its features say:
    * the probe silence and the OGM age reach their test only a second or more later.
    */
-  judge(norm: Normalizer, interfaceDown = false): Judgement {
+  judge(norm: Normalizer, interfaceDown = false, delay: DelayInput | null = null): Judgement {
     const far = norm.zScores(this.raw, this.z);
     const farZ = norm.farthestZ;
     norm.quantize(this.z, this.spec.inputScale, this.spec.inputZeroPoint, this.q);
@@ -221,12 +230,17 @@ class Scoring {
     const t = this.threshold.value;
     if (interfaceDown) return { error, threshold: t, score: 1, worstFeature: INTERFACE_DOWN, worstZ: farZ, outOfRange: true, interfaceDown: true };
     if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true, interfaceDown: false };
+    // Added delay, which no network input sees: only a delay above the link's normal counts.
+    const delayZ = delay === null ? 0 : delay.norm.zOf(0, delay.ms);
+    if (delayZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: PROBE_DELAY.name, worstZ: delayZ, outOfRange: true, interfaceDown: false };
     return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false, interfaceDown: false };
   }
 }
 
 interface TargetState {
   norm: Normalizer;
+  /** A link's probe delay normaliser (the delay test; null for the node). */
+  delay: Normalizer | null;
   cycle: number;
   score: number | null;
   last: Judgement | null;
@@ -273,8 +287,11 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   }
 
   private fresh(set: FeatureSet): TargetState {
-    return { norm: new Normalizer(set.features, this.options.alpha[set.target]), cycle: -1, score: null, last: null };
+    const alpha = this.options.alpha[set.target];
+    return { norm: new Normalizer(set.features, alpha), delay: set.target === 'link' ? new Normalizer([PROBE_DELAY], alpha) : null, cycle: -1, score: null, last: null };
   }
+
+  private readonly delaySample = new Float64Array(1);
 
   /**
    * The loop opened an incident (kind, target "link:<key>", "if:<ifname>", ...) at the
@@ -288,25 +305,32 @@ export class ModelScorer implements LinkScorer, NodeScorer {
   /**
    * Run one target's cycle: learn during warm-up, then score; clean samples teach fully,
    * anomalous ones clipped, and a sample a rule's incident holds (`held`) teaches nothing.
+   * A link's probe delay (`delayMs`, null when not measured) is learnt by the same rules
+   * and judged once its own normaliser has had `warmup` samples (the delay test).
    */
-  private step(s: Scoring, state: TargetState, have: boolean, cycle: number, held = false, interfaceDown = false): number | null {
+  private step(s: Scoring, state: TargetState, have: boolean, cycle: number, held = false, interfaceDown = false, delayMs: number | null = null): number | null {
     state.cycle = cycle;
     state.score = null;
     state.last = null;
     if (!have) return null;
+    const delay = state.delay !== null && delayMs !== null && Number.isFinite(delayMs) ? state.delay : null;
+    if (delay) this.delaySample[0] = delayMs as number;
     if (state.norm.samples < this.options.warmup) {
       state.norm.update(s.raw);
+      delay?.update(this.delaySample);
       return null;
     }
-    const j = s.judge(state.norm, interfaceDown);
+    const j = s.judge(state.norm, interfaceDown, delay && delay.samples >= this.options.warmup ? { norm: delay, ms: delayMs as number } : null);
     state.last = j;
     state.score = j.score;
     if (held) return j.score;
     if (j.score < 1) {
       state.norm.update(s.raw);
+      delay?.update(this.delaySample);
       s.threshold.observeClean(j.error);
     } else {
       state.norm.updateClipped(s.raw, ANOMALY_CLIP);
+      delay?.updateClipped(this.delaySample, ANOMALY_CLIP);
     }
     return j.score;
   }
@@ -325,7 +349,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     }
     if (state.cycle === view.cycles) return state.score;
     const have = linkFeatures(link, view, s.raw, s.set);
-    return this.linkScored(this.step(s, state, have, view.cycles, this.holds.held(link.key, view.nowMono), linkInterfaceUp(link, view) === false), view.cycles);
+    return this.linkScored(this.step(s, state, have, view.cycles, this.holds.held(link.key, view.nowMono), linkInterfaceUp(link, view) === false, linkProbeDelayMs(link, view)), view.cycles);
   }
 
   private linkScored(score: number | null, cycle: number): number | null {
@@ -352,9 +376,10 @@ export class ModelScorer implements LinkScorer, NodeScorer {
    * `nowMono` (ms, on the clock incidentOpened was given) lets the rules' holds apply.
    * A cycle's link rows come before its node row, as the loop scores them, so that the
    * links' alarms hold the node as on the router. `up`: a link's recorded interface state
-   * (format 4 on; null or absent: unknown, as before format 4).
+   * (format 4 on; null or absent: unknown, as before format 4); `delayMs`: its probe delay
+   * ("dl", format 5 on; null or absent: not measured).
    */
-  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number, up?: boolean | null): number | null {
+  scoreRecorded(target: 'link' | 'node', key: string, raw: ArrayLike<number> | null, cycle: number, nowMono?: number, up?: boolean | null, delayMs?: number | null): number | null {
     const s = target === 'link' ? this.link : this.nodeScoring;
     if (!s) return null;
     let state = target === 'link' ? this.links.get(key) : this.node;
@@ -366,7 +391,7 @@ export class ModelScorer implements LinkScorer, NodeScorer {
     if (state.cycle === cycle) return state.score;
     if (raw) for (let i = 0; i < s.raw.length; i++) s.raw[i] = raw[i] as number;
     if (target === 'node') return this.step(s, state, raw !== null, cycle, this.nodeHeld(cycle));
-    return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono), up === false), cycle);
+    return this.linkScored(this.step(s, state, raw !== null, cycle, nowMono !== undefined && this.holds.held(key, nowMono), up === false, delayMs ?? null), cycle);
   }
 
   /**
