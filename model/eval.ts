@@ -393,10 +393,12 @@ function main(): number {
       notUsed: skip.map((r) => ({ run: r.run, topology: r.topology, role: r.role, why: 'recorded before the link probe features (16 link features)' })),
       // Recording format 4 on: the out-of-range test also judges a link whose interface is down.
       interfaceState: ((has) => testRuns.map((r) => r.run).filter((run) => has.has(run)))(new Set(rows.filter((x) => x.up !== undefined).map((x) => x.run))),
+      // Recording format 5 on: the out-of-range test also judges a link's probe delay.
+      probeDelay: ((has) => testRuns.map((r) => r.run).filter((run) => has.has(run)))(new Set(rows.filter((x) => x.dl !== undefined).map((x) => x.run))),
     },
     protocol: {
       heldOut: 'test runs are other topologies than the training runs; training uses normal rows only, so every fault kind is unseen in training',
-      alarm: `per cycle: int8/float error >= its threshold (${errorDescription(model.value)}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal, or a link whose interface is down or without carrier (rows recorded from format 4 on) (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, not at all while a rule's incident holds the link, and the node not at all in a cycle in which one of its links alarmed (each detector by its own links' alarms), as the autoencoder's; "iforest, node not held": the same forest without that hold; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
+      alarm: `per cycle: int8/float error >= its threshold (${errorDescription(model.value)}), or a feature at least ${SCORER_DEFAULTS.outOfRangeZ.link} (links) / ${SCORER_DEFAULTS.outOfRangeZ.node} (node) standard deviations from its normal, or a link whose interface is down or without carrier (rows recorded from format 4 on), or a link's probe delay (ms above its fastest) at least ${SCORER_DEFAULTS.outOfRangeZ.link} standard deviations above its normal (rows recorded from format 5 on) (the scorer's out-of-range test); Isolation Forest score >= its threshold (scikit-learn's forest, scored row by row with its own normaliser per target, learning clipped while it alarms, not at all while a rule's incident holds the link, and the node not at all in a cycle in which one of its links alarmed (each detector by its own links' alarms), as the autoencoder's; "iforest, node not held": the same forest without that hold; its inputs the z-scores on the int8 grid, ±4 σ; no out-of-range test); EWMA rule score >= 1 (its default settings)`,
       thresholds: `autoencoder and Isolation Forest alike: a quantile of the detector's scores on the training runs' normal rows, the quantile (of ${QUANTILE_CANDIDATES.map((q) => `${q / 1e4} %`).join(', ')}) picked by F1 on the training runs' rows of ${SELECTION_KINDS.join(', ')}; when the training runs have no such rows (fault-free recordings), the ${NO_FAULTS_QUANTILE_PPM / 1e4} % quantile`,
       heldOutKinds: trainHasFaults
         ? `${HELD_OUT_KINDS.join(', ')}: seen by nothing before this evaluation; the selection kinds are held out by topology only`
@@ -461,6 +463,8 @@ function markdown(report: Record<string, unknown>): string {
   if (notUsed.length > 0) out.push('', `Not used: ${notUsed.map((r) => `${r.run} (${r.topology}, was ${r.role})`).join(', ')}: ${notUsed[0]?.why}.`);
   const withState = (report.data as { interfaceState: string[] }).interfaceState;
   out.push('', `Test runs whose link rows carry the interface's state (recording format 4 on), so that the out-of-range test judges a link whose interface is down: ${withState.length > 0 ? withState.join(', ') : 'none'}.`);
+  const withDelay = (report.data as { probeDelay: string[] }).probeDelay;
+  out.push('', `Test runs whose link rows carry the probe delay (recording format 5 on), so that the out-of-range test judges added delay: ${withDelay.length > 0 ? withDelay.join(', ') : 'none'}.`);
   const p = report.protocol as Record<string, string>;
   out.push('', '## Protocol', '', ...Object.entries(p).map(([k, v]) => `- ${k}: ${v}`), '');
   for (const t of report.targets as ReturnType<typeof evaluate>[] & { floatInt8AucGap: number }[]) {

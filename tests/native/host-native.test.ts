@@ -105,7 +105,8 @@ t('AF_PACKET on loopback: a link probe frame broadcast by one socket reaches ano
     // the kernel stamps it when read (seen once in a fresh clone: "stamped 300 ms after
     // sending"). The agent's probe sockets live long; the test waits for that work.
     await new Promise<void>((r) => host.timers.setTimeout(r, 100));
-    const frame = encodeProbe({ intervalMs: 200, session, seq: 5 });
+    // A timed frame (20 bytes, the send time after the old 16): it crosses a real packet socket whole.
+    const frame = encodeProbe({ intervalMs: 200, session, seq: 5, sentMs: 0xfffffff0 });
     const sentMs = host.clock.wallMs();
     assert.ok(a.send(frame, BROADCAST_MAC));
     // A busy reader: the frame waits 300 ms in the kernel before the loop can read it.
@@ -115,7 +116,7 @@ t('AF_PACKET on loopback: a link probe frame broadcast by one socket reaches ano
     await waitFor(() => got.length > 0, 2000, 'the frame on the second socket');
     const first = got[0] as (typeof got)[number];
     assert.is(first.from, '00:00:00:00:00:00', "loopback's MAC");
-    assert.equal(decodeProbe(first.data), { ok: true, value: { intervalMs: 200, session, seq: 5 } });
+    assert.equal(decodeProbe(first.data), { ok: true, value: { intervalMs: 200, session, seq: 5, sentMs: 0xfffffff0 } });
     assert.is(stray.length, 0, 'another ethertype is not delivered');
     // Every kernel stamps frames (SO_TIMESTAMPNS); qemu-user cannot (tests/support/qemu-user.ts),
     // and there the time is when the frame was read.

@@ -423,6 +423,9 @@ t('the delay test: probes arriving 300 ms later than the link’s fastest open a
   assert.ok(first && first.cycle >= 200 && first.cycle <= 202, `opened at cycle ${first?.cycle} (300 ms added from 200)`);
   assert.is(first!.incident.evidence.values.worstFeature, 'probe_delay_ms');
   assert.is(first!.incident.evidence.values.outOfRange, true);
+  const ms = first!.incident.evidence.values.probeDelayMs as number;
+  assert.ok(ms >= 280 && ms <= 320, `the delay in the evidence: ${ms} ms`);
+  assert.match(first!.incident.evidence.summary, /its probes arrive (2[89]\d|3[012]\d) ms later than the link's fastest, [\d.]+ standard deviations above its normal/);
   // 60 ms more lies within the test's 10 σ of this link's jitter (its floor is 10 ms): not out of range.
   assert.equal(run(200, 60), [], '60 ms on a link that jitters by 20');
 });

@@ -37,6 +37,8 @@ export interface ScoreExplanation {
   outOfRange?: boolean;
   /** Out of range because the link's hard interface is down or has lost its carrier. */
   interfaceDown?: boolean;
+  /** The link's probe delay (ms above its fastest) when it was judged; absent when not measured. */
+  delayMs?: number;
 }
 
 export interface LinkScorer {

@@ -154,6 +154,8 @@ export interface Judgement {
   outOfRange: boolean;
   /** Out of range because the link's hard interface is down or has lost its carrier. */
   interfaceDown: boolean;
+  /** A link's probe delay (ms above its fastest) as the delay test judged it; absent when not judged. */
+  delayMs?: number;
 }
 
 /**
@@ -232,8 +234,9 @@ class Scoring {
     if (farZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: this.set.features[far]?.name ?? '', worstZ: farZ, outOfRange: true, interfaceDown: false };
     // Added delay, which no network input sees: only a delay above the link's normal counts.
     const delayZ = delay === null ? 0 : delay.norm.zOf(0, delay.ms);
-    if (delayZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: PROBE_DELAY.name, worstZ: delayZ, outOfRange: true, interfaceDown: false };
-    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false, interfaceDown: false };
+    const delayMs = delay === null ? {} : { delayMs: delay.ms };
+    if (delayZ >= this.outOfRangeZ) return { error, threshold: t, score: 1, worstFeature: PROBE_DELAY.name, worstZ: delayZ, outOfRange: true, interfaceDown: false, ...delayMs };
+    return { error, threshold: t, score: this.threshold.score(error), worstFeature: this.set.features[worst]?.name ?? '', worstZ: this.z[worst] as number, outOfRange: false, interfaceDown: false, ...delayMs };
   }
 }
 

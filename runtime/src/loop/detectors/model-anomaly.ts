@@ -3,14 +3,15 @@
  * (reconstruction error at or above the node's adaptive threshold) for
  * degraded_cycles cycles opens a `link-anomaly` (`node-anomaly`) incident; a sample with
  * a feature out of the model's range (ModelScorer's out-of-range test: a dead link's
- * probe silence after about a second, or the link's interface down or without carrier)
- * opens it at once.
+ * probe silence after about a second, the link's interface down or without carrier, or
+ * its probes arriving far later than the link's normal) opens it at once.
  *
  * These incidents are advisory: no policy acts on them, so the model alone never
  * changes the mesh. When the rules see the same fault (link-degraded, route-flapping,
  * deaf-interface...), their own incident is what a policy acts on; the model's score
  * is in the rule's evidence too (docs/model.md, "In the loop").
  */
+import { PROBE_DELAY } from '../../model/features.js';
 import type { Detector, Hysteresis, LinkScorer, NodeScorer, ScoreExplanation } from '../detector.js';
 import type { MeshView } from '../monitor.js';
 import type { LoopConfig } from '../settings.js';
@@ -21,6 +22,8 @@ function evidence(what: string, score: number, j: ScoreExplanation | null): Evid
     summary: j
       ? j.interfaceDown
         ? `${what}: its interface is down or has lost its carrier (out of the model's range: never so in normal operation)`
+        : j.outOfRange && j.worstFeature === PROBE_DELAY.name && j.delayMs !== undefined
+        ? `${what}: its probes arrive ${Math.round(j.delayMs)} ms later than the link's fastest, ${j.worstZ.toFixed(1)} standard deviations above its normal (out of the model's range)`
         : j.outOfRange
         ? `${what}: ${j.worstFeature} ${j.worstZ.toFixed(1)} standard deviations from its normal (out of the model's range)`
         : `${what}: reconstruction error ${j.error} against threshold ${j.threshold}, worst feature ${j.worstFeature} (z ${j.worstZ.toFixed(1)})`
@@ -33,6 +36,7 @@ function evidence(what: string, score: number, j: ScoreExplanation | null): Evid
       worstZ: j ? Math.round(j.worstZ * 100) / 100 : null,
       outOfRange: j?.outOfRange ?? false,
       interfaceDown: j?.interfaceDown ?? false,
+      probeDelayMs: j?.delayMs === undefined ? null : Math.round(j.delayMs * 10) / 10,
     },
   };
 }
