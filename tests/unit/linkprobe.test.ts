@@ -686,6 +686,20 @@ t('metrics: per link the latest window loss, the normal loss and whether it is i
   assert.ok(text.includes(`x0tta6bl4_link_probe_loss_ratio{ifname="eth1",neighbor="aa:00:00:00:00:0a"} ${latest.lossPercent / 100}`), text);
   assert.ok(text.includes('x0tta6bl4_link_probe_normal_loss_ratio{ifname="eth1",neighbor="aa:00:00:00:00:0a"} 0.02'), text);
   assert.ok(text.includes('x0tta6bl4_link_probe_lossy{ifname="eth1",neighbor="aa:00:00:00:00:0a"} 1'), text);
+  assert.ok(!text.includes('x0tta6bl4_link_probe_delay_seconds{'), 'no timed probes: no delay sample');
+});
+
+t('metrics: per link how much later than its fastest its timed probes arrive, in seconds', async () => {
+  const host = getHost();
+  const delay = new ProbeDelay();
+  const now = host.clock.monotonicMs();
+  // 6 s of probes: 5 ms of transit, then the last 2.5 s (more than the 2 s window) with 120 ms more.
+  for (let at = now - 6000; at <= now; at += 200) delay.record(9, (at - (at > now - 2500 ? 125 : 5) + 40_000) >>> 0, at);
+  const probes = new Map([['eth1/aa:00:00:00:00:0a', { key: 'eth1/aa:00:00:00:00:0a', ifname: 'eth1', neighbor: 'aa:00:00:00:00:0a', reception: new ProbeReception(0, 1000), quality: new LinkQuality(), delay }]]);
+  const m = createAgentMetrics({ host, version: '0', startedMs: 0, loop: { isRunning: true, stats: { cycles: 1, phaseErrors: 0 } }, probes: () => probes });
+  const text = await m.registry.render();
+  const v = Number(/x0tta6bl4_link_probe_delay_seconds\{ifname="eth1",neighbor="aa:00:00:00:00:0a"\} ([\d.]+)/.exec(text)?.[1]);
+  assert.ok(v > 0.115 && v <= 0.12, `${v} s (the window's lowest, 120 ms above the baseline less its drift allowance)`);
 });
 
 t.run();

@@ -68,8 +68,9 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
   const probeLoss = r.gauge('x0tta6bl4_link_probe_loss_ratio', "Share of the neighbour's link probes lost in the latest judged window (0..1).", ['ifname', 'neighbor']);
   const probeNormal = r.gauge('x0tta6bl4_link_probe_normal_loss_ratio', "The link's own normal probe loss, learned from its windows that were not lossy (0..1).", ['ifname', 'neighbor']);
   const probeLossy = r.gauge('x0tta6bl4_link_probe_lossy', '1 while the link is in a loss episode (its latest judged window was significantly lossier than normal).', ['ifname', 'neighbor']);
+  const probeDelay = r.gauge('x0tta6bl4_link_probe_delay_seconds', "How much later than the link's fastest delivery the neighbour's probes arrived over the last 2 s (one-way, no synchronised clocks needed); absent while not measured.", ['ifname', 'neighbor']);
   const peerConns = r.counter('x0tta6bl4_peer_connections_total', 'Peer-channel connections since the listener started: accepted, refused (SVID or policy), handshake_failed (TLS).', ['result']);
-  const perScrape = [probeLoss, probeNormal, probeLossy, neighThr, neighSeen, origCount, origTq, origThr, hardif, gw, linkUp, rxBytes, txBytes, rxErr, txErr, rxDrop, txDrop, meshUp];
+  const perScrape = [probeLoss, probeNormal, probeLossy, probeDelay, neighThr, neighSeen, origCount, origTq, origThr, hardif, gw, linkUp, rxBytes, txBytes, rxErr, txErr, rxDrop, txDrop, meshUp];
 
   r.onCollect(async () => {
     info.set({ version: d.version, engine: `${d.host.engine} ${d.host.engineVersion}` }, 1);
@@ -92,7 +93,10 @@ export function createAgentMetrics(d: AgentMetricsDeps): AgentMetrics {
       peerConns.set({ result: 'refused' }, peer.refused);
       peerConns.set({ result: 'handshake_failed' }, peer.handshakeFailures);
     }
+    const nowMono = d.host.clock.monotonicMs();
     for (const p of d.probes?.().values() ?? []) {
+      const delayMs = p.delay.excessMs(nowMono);
+      if (delayMs !== null) probeDelay.set({ ifname: p.ifname, neighbor: p.neighbor }, Math.round(delayMs * 10) / 10_000);
       const q = p.quality;
       const latest = [...q.recent].reverse().find((b) => b.verdict !== 'unknown');
       if (!q.warm || !latest) continue;
