@@ -30,6 +30,17 @@ export function activationRange(bits: ActivationBits): { min: number; max: numbe
   return bits === 16 ? { min: -32768, max: 32767 } : { min: -128, max: 127 };
 }
 
+/**
+ * How far layer `l`'s inputs can lie from their zero point, plus one: 2^bits of the tensor
+ * that feeds it (the network's int8 input for the first layer, the previous layer's output
+ * after it). A channel whose |bias| + this · Σ|w| stays within ACC_LIMIT cannot overflow its
+ * int32 accumulator: validateNetwork checks it, quantizeNetwork keeps the bias within it,
+ * and roundingBound takes it as the accumulator's largest value.
+ */
+export function inputSpan(layers: readonly { outputBits?: ActivationBits }[], l: number): number {
+  return l === 0 ? 256 : 2 ** (layers[l - 1]?.outputBits ?? 8);
+}
+
 export interface QuantLayer {
   inDim: number;
   outDim: number;
@@ -102,11 +113,10 @@ export function validateNetwork(net: QuantNetwork): string | null {
   if (!isInt(trim, 0, MAX_ERROR_TRIM) || trim >= net.inputDim) return `error trim ${trim} not in 0..${Math.min(MAX_ERROR_TRIM, net.inputDim - 1)}`;
   if (net.layers.length < 1 || net.layers.length > MAX_LAYERS) return `${net.layers.length} layers, not 1..${MAX_LAYERS}`;
   let inDim = net.inputDim;
-  // Largest |q − zp_in| of the layer's input, plus one: 2^bits.
-  let inSpan = 256;
   for (let l = 0; l < net.layers.length; l++) {
     const layer = net.layers[l] as QuantLayer;
     const at = `layer ${l}`;
+    const inSpan = inputSpan(net.layers, l);
     if (layer.inDim !== inDim) return `${at}: input dimension ${layer.inDim}, the previous layer gives ${inDim}`;
     if (!isInt(layer.outDim, 1, MAX_DIM)) return `${at}: output dimension ${layer.outDim} not in 1..${MAX_DIM}`;
     if (layer.activation !== 'none' && layer.activation !== 'relu') return `${at}: unknown activation`;
@@ -135,7 +145,6 @@ export function validateNetwork(net: QuantNetwork): string | null {
       if ((b < 0 ? -b : b) + inSpan * sumAbs > ACC_LIMIT) return `${at}: channel ${o} could overflow its int32 accumulator`;
     }
     inDim = n;
-    inSpan = 2 ** bits;
   }
   const last = net.layers[net.layers.length - 1] as QuantLayer;
   if ((last.outputBits ?? 8) !== 8) return "the last layer's output must be int8 (the input's quantization)";

@@ -17,7 +17,7 @@
  */
 import { floatForward } from './float-inference.js';
 import { ACC_LIMIT, quantizeMultiplier } from './fixed-point.js';
-import { type ActivationBits, activationRange, type FloatNetwork, type QuantLayer, type QuantNetwork, type Target, validateNetwork } from './network.js';
+import { type ActivationBits, activationRange, type FloatNetwork, inputSpan, type QuantLayer, type QuantNetwork, type Target, validateNetwork } from './network.js';
 
 export interface QuantizeOptions {
   target: Target;
@@ -61,11 +61,11 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
   const hiddenBits = o.hiddenBits ?? 8;
   if (hiddenBits !== 8 && hiddenBits !== 16) return { ok: false, error: `hidden activations of ${String(hiddenBits)} bits, not 8 or 16` };
   let sIn = inputScale;
-  // Largest |q − zp| of the layer's input plus one (validateNetwork's accumulator bound).
-  let inSpan = 256;
   const layers: QuantLayer[] = [];
   for (let l = 0; l < n; l++) {
     const f = net.layers[l]!;
+    // The bias keeps validateNetwork's accumulator bound with the layers made so far.
+    const inSpan = inputSpan(layers, l);
     let outScale: number;
     let outZp: number;
     const bits: ActivationBits = l === n - 1 ? 8 : hiddenBits;
@@ -113,7 +113,6 @@ export function quantizeNetwork(net: FloatNetwork, calibration: ArrayLike<number
     if (bits === 16) layer.outputBits = 16;
     layers.push(layer);
     sIn = outScale;
-    inSpan = 2 ** bits;
   }
   const q: QuantNetwork = {
     target: o.target,

@@ -15,16 +15,17 @@
  * triangle inequality: real roundings mostly cancel, and the tests and `model:eval`
  * measure how far below it the outputs stay.
  */
-import type { QuantNetwork } from './network.js';
+import { inputSpan, type QuantLayer, type QuantNetwork } from './network.js';
 
 /** Per output of the network, the most its integer and float-view values can differ, in the output's steps. */
 export function roundingBound(net: QuantNetwork): Float64Array {
   // Each input's difference in real units: 0 for the int8 input both get.
   let carried: Float64Array = new Float64Array(net.inputDim);
   let sIn = net.inputScale;
-  let inSpan = 256;
   let steps = new Float64Array(0);
-  for (const l of net.layers) {
+  for (let k = 0; k < net.layers.length; k++) {
+    const l = net.layers[k] as QuantLayer;
+    const inSpan = inputSpan(net.layers, k);
     const out = new Float64Array(l.outDim);
     steps = new Float64Array(l.outDim);
     for (let o = 0; o < l.outDim; o++) {
@@ -45,7 +46,6 @@ export function roundingBound(net: QuantNetwork): Float64Array {
     }
     carried = out;
     sIn = l.outputScale;
-    inSpan = 2 ** (l.outputBits ?? 8);
   }
   return steps;
 }
